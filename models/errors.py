@@ -1,0 +1,13 @@
+"""Errors a user can cause: the CLI turns each into one line and exit code 2."""
+
+
+class InputError(ValueError):
+    """Bad input from the user: a scenario file, a parameter, a judgement matrix."""
+
+
+class ScenarioError(InputError):
+    """A scenario file or scenario value breaks a rule (the message names the key path)."""
+
+
+class InfeasibleScheduleError(RuntimeError):
+    """A schedule violates SPEC §4; raised by the checker before anything is written."""
