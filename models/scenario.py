@@ -1,0 +1,431 @@
+"""Scenario files (TOML): loading, validation and sampling into a resolved `Scenario`.
+
+A scenario file describes one day of a site; `load_scenario` validates every key (the
+error names the key path and the rule; unknown keys are errors) and samples the fleet with
+``numpy.random.default_rng(fleet_seed)``. The layout, with every key, is documented in
+``studies/building.toml``; the rules are:
+
+- ``[time]``: ``slots_per_day`` (T), ``start_hour`` (clock hour the horizon starts at).
+- ``[grid.base_load]``: ``kw = [...]`` with optional ``hours = [...]`` (clock hours of the
+  values; default the mid-points of equal intervals) or ``csv = "file.csv"`` with
+  ``hour_column`` / ``kw_column``; optional ``scale``. Linearly interpolated (periodic) at
+  slot mid-points (SPEC §2).
+- ``[grid.pv]``: ``model = "none" | "profile" | "clear_sky" | "pvlib"``. ``clear_sky`` is a
+  half-sine between ``sunrise_h`` and ``sunset_h`` peaking at ``peak_kw``; ``pvlib`` needs the
+  optional extra (see `models.pv`).
+- ``[[grid.prices]]``: ToU periods ``{name, hours = [[start, end], ...], buy, sell}`` that
+  cover the day exactly once (a period may wrap midnight, e.g. ``[22, 6]``). Each slot's price
+  is the time-average of the step function over the slot. ``sell > buy`` is rejected.
+- ``[bess]`` (optional), ``[[fleet.groups]]`` (one or more; see `models.sampling` for the
+  distributions, `models.sessions` for groups built from a sessions CSV).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from models.errors import ScenarioError
+from models.fleet import Fleet, stay_slots
+from models.grid import Bess, Grid, TimeGrid, interpolate_periodic, step_average
+from models.sampling import parse_clock, parse_rating, parse_soc
+from models.schema import Table
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """One day of a site, resolved into arrays: what every optimiser and checker works on."""
+
+    name: str
+    time: TimeGrid
+    grid: Grid
+    fleet: Fleet
+    bess: Bess | None = None
+    degradation_cost_per_kwh: float = 0.0
+    currency: str = "USD"
+    fleet_seed: int = 0
+    description: str = ""
+    source: str = ""
+    notes: dict = field(default_factory=dict)
+
+    @property
+    def dt_h(self) -> float:
+        return self.time.dt_h
+
+    @property
+    def slots(self) -> int:
+        return self.time.slots_per_day
+
+    def effective_target(self) -> np.ndarray:  # [N]
+        return self.fleet.effective_target(self.dt_h)
+
+    def summary(self) -> dict:
+        """Numbers a user checks before optimising (``v2g-pareto scenario show``)."""
+        f, g, dt = self.fleet, self.grid, self.dt_h
+        need_kwh = (
+            np.maximum(self.effective_target() - f.soc_init, 0) * f.capacity_kwh / f.eta_charge
+        )
+        return {
+            "name": self.name,
+            "description": self.description,
+            "vehicles": f.n,
+            "slots": self.slots,
+            "dt_hours": dt,
+            "horizon": f"{self.time.start_hour:g}:00 + 24 h",
+            "energy_needed_kwh": float(need_kwh.sum()),
+            "unreachable_targets": int(f.unreachable(dt).sum()),
+            "v2g_vehicles": int((f.p_discharge_max_kw > 0).sum()),
+            "base_load_kw": (
+                float(g.base_load_kw.min()),
+                float(g.base_load_kw.mean()),
+                float(g.base_load_kw.max()),
+            ),
+            "pv_kwh": float(g.pv_kw.sum() * dt),
+            "pv_peak_kw": float(g.pv_kw.max()),
+            "price_buy": (float(g.price_buy.min()), float(g.price_buy.max())),
+            "price_sell": (float(g.price_sell.min()), float(g.price_sell.max())),
+            "import_limit_kw": g.import_limit_kw,
+            "bess": None if self.bess is None else self.bess.to_dict(),
+            "currency": self.currency,
+        }
+
+    def to_meta(self) -> dict:
+        """The resolved scenario for ``meta.json`` (the arrays live in ``scenario/*.csv``)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "source": self.source,
+            "slots_per_day": self.slots,
+            "start_hour": self.time.start_hour,
+            "dt_hours": self.dt_h,
+            "currency": self.currency,
+            "degradation_cost_per_kwh": self.degradation_cost_per_kwh,
+            "import_limit_kw": self.grid.import_limit_kw,
+            "bess": None if self.bess is None else self.bess.to_dict(),
+            "fleet_seed": self.fleet_seed,
+            "n_vehicles": self.fleet.n,
+            "notes": self.notes,
+        }
+
+    @classmethod
+    def from_meta(cls, meta: dict, fleet: pd.DataFrame, grid: pd.DataFrame) -> Scenario:
+        """Rebuild a scenario from a run directory's ``meta.json`` scenario and its CSVs."""
+        time = TimeGrid(int(meta["slots_per_day"]), float(meta["start_hour"]))
+        bess = None if meta.get("bess") is None else Bess(**meta["bess"])
+        return cls(
+            name=meta["name"],
+            time=time,
+            grid=Grid.from_frame(grid, meta.get("import_limit_kw")),
+            fleet=Fleet.from_frame(fleet, time.slots_per_day),
+            bess=bess,
+            degradation_cost_per_kwh=float(meta["degradation_cost_per_kwh"]),
+            currency=meta.get("currency", ""),
+            fleet_seed=int(meta.get("fleet_seed", 0)),
+            description=meta.get("description", ""),
+            source=meta.get("source", ""),
+            notes=meta.get("notes", {}),
+        )
+
+
+# --- presets ---------------------------------------------------------------------------
+
+
+def _studies_dir() -> Path:
+    return Path(str(resources.files("studies")))
+
+
+def list_presets() -> dict[str, str]:
+    """Preset name → one-line description, for every ``studies/*.toml`` with a fleet."""
+    out = {}
+    for path in sorted(_studies_dir().glob("*.toml")):
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+        if "fleet" in data:
+            out[path.stem] = str(data.get("description", "")).strip().splitlines()[0]
+    return out
+
+
+def resolve_scenario_path(name_or_path: str) -> Path:
+    """A preset name (``building``) or a path to a TOML file."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise ScenarioError(f"{name_or_path}: no such scenario file")
+        return path
+    preset = _studies_dir() / f"{name_or_path}.toml"
+    if not preset.is_file():
+        names = ", ".join(list_presets())
+        raise ScenarioError(f"unknown scenario {name_or_path!r}: use a preset ({names}) or a path")
+    return preset
+
+
+def load_scenario(name_or_path: str, fleet_seed: int | None = None) -> Scenario:
+    """Load, validate and sample a scenario; ``fleet_seed`` overrides the file's."""
+    path = resolve_scenario_path(str(name_or_path))
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
+    return build_scenario(
+        data, base_dir=path.parent, name=path.stem, source=str(path), fleet_seed=fleet_seed
+    )
+
+
+def build_scenario(
+    data: dict,
+    *,
+    base_dir: Path = Path("."),
+    name: str = "scenario",
+    source: str = "",
+    fleet_seed: int | None = None,
+) -> Scenario:
+    """Validate a parsed scenario file and sample its fleet."""
+    root = Table(data, "")
+    name = root.string("name", name)
+    description = root.string("description", "")
+    currency = root.string("currency", "USD")
+    seed = root.number("fleet_seed", 0, ge=0, integer=True)
+    if fleet_seed is not None:
+        seed = fleet_seed
+    degradation = root.number("degradation_cost_per_kwh", 0.0, ge=0)
+
+    tt = root.table("time")
+    time = TimeGrid(
+        tt.number("slots_per_day", integer=True, ge=1, le=1440),
+        float(tt.number("start_hour", 0.0, ge=0, lt=24)),
+    )
+    tt.done()
+
+    gt = root.table("grid")
+    import_limit = gt.number("import_limit_kw", None, gt=0)
+    base_kw = _profile(gt.table("base_load"), time, base_dir)
+    pv_kw = _pv(gt.table("pv", {"model": "none"}), time, base_dir)
+    buy, sell = _prices(gt.tables("prices"), time)
+    gt.done()
+
+    bess = _bess(root.table("bess", None))
+
+    rng = np.random.default_rng(seed)
+    ft = root.table("fleet")
+    groups = ft.tables("groups")
+    ft.done()
+    fleets, extra_kw, notes = [], np.zeros(time.slots_per_day), {}
+    for group in groups:
+        fleet, dispatchable = _group(group, time, rng, base_dir)
+        if dispatchable:
+            fleets.append(fleet)
+        else:
+            # Non-dispatchable vehicles charge on arrival at full power; their load is
+            # part of the site's base load as far as the optimiser is concerned.
+            extra_kw += charge_on_arrival(fleet, time.dt_h).sum(axis=0)
+    if not fleets:
+        raise ScenarioError("fleet.groups: at least one group must be dispatchable")
+    if extra_kw.any():
+        notes["non_dispatchable_ev_kwh"] = float(extra_kw.sum() * time.dt_h)
+    root.done()
+
+    grid = Grid(time.slot_start_h, base_kw + extra_kw, pv_kw, buy, sell, import_limit)
+    return Scenario(
+        name,
+        time,
+        grid,
+        Fleet.concat(fleets),
+        bess,
+        float(degradation),
+        currency,
+        int(seed),
+        description.strip(),
+        source,
+        notes,
+    )
+
+
+def charge_on_arrival(fleet: Fleet, dt_h: float) -> np.ndarray:  # [N, T] kW
+    """Each vehicle charges at full power from arrival until soc_max or departure."""
+    t = fleet.slots_per_day
+    power = np.zeros((fleet.n, t))
+    energy = fleet.soc_init * fleet.capacity_kwh
+    full = np.maximum(fleet.soc_max, fleet.soc_init) * fleet.capacity_kwh
+    for s in range(t):
+        plugged = (fleet.arrival_slot <= s) & (s < fleet.departure_slot)
+        room_kw = (full - energy) / (fleet.eta_charge * dt_h)
+        p = np.where(plugged, np.clip(room_kw, 0.0, fleet.p_charge_max_kw), 0.0)
+        power[:, s] = p
+        energy = energy + fleet.eta_charge * p * dt_h
+    return power
+
+
+# --- sections ----------------------------------------------------------------------------
+
+
+def _profile(tbl: Table, time: TimeGrid, base_dir: Path, *, ge: float | None = None) -> np.ndarray:
+    """A daily profile (inline or CSV), interpolated at slot mid-points, times ``scale``."""
+    scale = tbl.number("scale", 1.0, ge=0)
+    if tbl.has("csv"):
+        csv_path = base_dir / tbl.string("csv")
+        hour_col = tbl.string("hour_column", "hour")
+        kw_col = tbl.string("kw_column", "kw")
+        try:
+            frame = pd.read_csv(csv_path)
+        except (OSError, pd.errors.ParserError) as exc:
+            raise tbl.error("csv", f"cannot read ({exc})") from None
+        for col in (hour_col, kw_col):
+            if col not in frame.columns:
+                raise tbl.error("csv", f"has no column {col!r}", str(csv_path))
+        hours = frame[hour_col].to_numpy(float)
+        values = frame[kw_col].to_numpy(float)
+        if not np.all(np.isfinite(values)) or (ge is not None and np.any(values < ge)):
+            raise tbl.error("csv", f"column {kw_col!r} must be finite and >= {ge}")
+    else:
+        values = np.asarray(tbl.numbers("kw", ge=ge))
+        default_hours = (np.arange(len(values)) + 0.5) * 24.0 / len(values)
+        hours = np.asarray(tbl.numbers("hours", list(default_hours)))
+        if len(hours) != len(values):
+            raise tbl.error("hours", f"must have {len(values)} entries like kw", len(hours))
+    tbl.done()
+    if np.any(hours < 0) or np.any(hours > 24):
+        raise tbl.error("hours", "must be clock hours in [0, 24]")
+    hours = np.mod(hours, 24.0)
+    if len(np.unique(hours)) != len(hours):
+        raise tbl.error("hours", "must not repeat a clock hour (24 is 0)")
+    return interpolate_periodic(hours, values, time.slot_mid_h) * scale
+
+
+def _pv(tbl: Table, time: TimeGrid, base_dir: Path) -> np.ndarray:
+    model = tbl.string("model", choices=("none", "profile", "clear_sky", "pvlib"))
+    if model == "none":
+        tbl.done()
+        return np.zeros(time.slots_per_day)
+    if model == "profile":
+        return _profile(tbl, time, base_dir, ge=0)
+    if model == "pvlib":
+        from models.pv import pvlib_clear_sky
+
+        return pvlib_clear_sky(tbl, time)
+    peak = tbl.number("peak_kw", ge=0)
+    sunrise = tbl.number("sunrise_h", 6.0, ge=0, lt=24)
+    sunset = tbl.number("sunset_h", 18.0, gt=sunrise, le=24)
+    tbl.done()
+    h = time.slot_mid_h
+    phase = np.clip((h - sunrise) / (sunset - sunrise), 0.0, 1.0)
+    return peak * np.sin(np.pi * phase)
+
+
+def _prices(periods: list[Table], time: TimeGrid) -> tuple[np.ndarray, np.ndarray]:
+    minutes = np.full(24 * 60, -1)
+    buys, sells = [], []
+    for k, tbl in enumerate(periods):
+        tbl.string("name", f"period{k}")
+        buy = tbl.number("buy", ge=0)
+        sell = tbl.number("sell", 0.0, ge=0)
+        if sell > buy:
+            raise tbl.error("sell", f"must be <= buy ({buy}) (SPEC §3)", sell)
+        spans = tbl.raw("hours")
+        if not isinstance(spans, list) or not spans:
+            raise tbl.error("hours", "must be a list of [start, end] clock hours", spans)
+        for j, span in enumerate(spans):
+            key = f"hours[{j}]"
+            if (
+                not isinstance(span, list)
+                or len(span) != 2
+                or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in span)
+                or not all(0 <= x <= 24 for x in span)
+                or span[0] == span[1]
+            ):
+                raise tbl.error(
+                    key, "must be [start, end] with distinct clock hours in [0, 24]", span
+                )
+            start, end = (round(x * 60) for x in span)
+            idx = np.arange(start, end if end > start else end + 24 * 60) % (24 * 60)
+            clash = minutes[idx] >= 0
+            if clash.any():
+                other = periods[minutes[idx][clash][0]].key_path("hours")
+                raise tbl.error(key, f"overlaps {other}", span)
+            minutes[idx] = k
+        buys.append(buy)
+        sells.append(sell)
+        tbl.done()
+    if np.any(minutes < 0):
+        gap = np.flatnonzero(minutes < 0)[0]
+        raise ScenarioError(
+            f"grid.prices: periods must cover the whole day; {gap // 60:02d}:{gap % 60:02d} "
+            "is in no period"
+        )
+    bounds = np.arange(24 * 60) / 60.0
+    buy = step_average(bounds, np.asarray(buys)[minutes], time)
+    sell = step_average(bounds, np.asarray(sells)[minutes], time)
+    return buy, sell
+
+
+def _bess(tbl: Table | None) -> Bess | None:
+    if tbl is None:
+        return None
+    bess = Bess(
+        capacity_kwh=tbl.number("capacity_kwh", gt=0),
+        p_charge_max_kw=tbl.number("p_charge_max_kw", ge=0),
+        p_discharge_max_kw=tbl.number("p_discharge_max_kw", ge=0),
+        eta_charge=tbl.number("eta_charge", 0.95, gt=0, le=1),
+        eta_discharge=tbl.number("eta_discharge", 0.95, gt=0, le=1),
+        soc_init=tbl.number("soc_init", 0.5, ge=0, le=1),
+        soc_min=tbl.number("soc_min", 0.1, ge=0, le=1),
+        soc_max=tbl.number("soc_max", 0.9, ge=0, le=1),
+    )
+    tbl.done()
+    return bess
+
+
+def _group(tbl: Table, time: TimeGrid, rng: np.random.Generator, base_dir: Path):
+    """Sample one fleet group; returns (fleet, dispatchable)."""
+    tbl.string("name", "")
+    dispatchable = tbl.boolean("dispatchable", True)
+    if tbl.has("sessions"):
+        from models.sessions import sessions_group
+
+        return sessions_group(tbl, time, rng, base_dir), dispatchable
+
+    n = tbl.number("count", integer=True, ge=1)
+    soc_min = tbl.number("soc_min", 0.2, ge=0, le=1)
+    soc_max = tbl.number("soc_max", 0.9, ge=0, le=1)
+    if soc_max < soc_min:
+        raise tbl.error("soc_max", f"must be >= soc_min ({soc_min})", soc_max)
+    soc_target = tbl.number("soc_target", 0.8, ge=0, le=1)
+    eta_c = tbl.number("eta_charge", 0.95, gt=0, le=1)
+    eta_d = tbl.number("eta_discharge", 0.95, gt=0, le=1)
+    v2g = tbl.boolean("v2g", True)
+    v2g_share = tbl.number("v2g_share", 1.0, ge=0, le=1)
+
+    capacity = parse_rating(tbl, "capacity_kwh", gt=0).sample(rng, n)
+    p_charge = parse_rating(tbl, "p_charge_max_kw", gt=0).sample(rng, n)
+    if tbl.data.get("p_discharge_max_kw", "charge") == "charge":
+        tbl.raw("p_discharge_max_kw", None)
+        p_discharge = p_charge.copy()
+    else:
+        p_discharge = parse_rating(tbl, "p_discharge_max_kw", ge=0).sample(rng, n)
+    arrival_h = parse_clock(tbl.table("arrival")).sample(rng, n)
+    departure_h = parse_clock(tbl.table("departure")).sample(rng, n)
+    soc_init = parse_soc(tbl.table("soc_init"), soc_min, soc_max).sample(rng, n)
+    capable = rng.uniform(size=n) < v2g_share if v2g else np.zeros(n, bool)
+    tbl.done()
+
+    a, d = stay_slots(arrival_h, departure_h, time.start_hour, time.slots_per_day)
+    fleet = Fleet(
+        arrival_slot=a,
+        departure_slot=d,
+        capacity_kwh=capacity,
+        p_charge_max_kw=p_charge,
+        p_discharge_max_kw=np.where(capable, p_discharge, 0.0),
+        eta_charge=np.full(n, eta_c),
+        eta_discharge=np.full(n, eta_d),
+        soc_init=soc_init,
+        soc_target=np.full(n, soc_target),
+        soc_min=np.full(n, soc_min),
+        soc_max=np.full(n, soc_max),
+        slots_per_day=time.slots_per_day,
+    )
+    return fleet, dispatchable

@@ -1,0 +1,92 @@
+"""Objectives F1–F3 and the SPEC §5 report columns: the plain-numpy reference.
+
+This is the readable definition every faster evaluation (the numba kernels) is tested
+against. All objectives are minimised:
+
+- ``cost`` (F1, currency): ``dt * sum_t (buy*max(net,0) - sell*max(-net,0))``
+  ``+ degradation_cost_per_kwh * dt * sum_{i,t} max(-p,0)``
+- ``variance`` (F2, kW²): population variance of the net load over the T slots
+- ``peak_valley`` (F3, kW): ``max_t net - min_t net``
+
+with ``net[t] = base_load_kw[t] - pv_kw[t] + sum_i p[i,t] + b[t]``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models.scenario import Scenario
+
+OBJECTIVES = ("cost", "variance", "peak_valley")
+KPI_COLUMNS = (
+    "std_kw",
+    "peak_kw",
+    "valley_kw",
+    "peak_valley_pct",
+    "grid_cost",
+    "degradation_cost",
+    "ev_energy_kwh",
+    "v2g_energy_kwh",
+    "satisfaction",
+)
+FRONT_COLUMNS = ("solution", *OBJECTIVES, *KPI_COLUMNS)
+
+# A departure SOC within this fraction of capacity below the target still counts as met
+# (the SPEC §4 energy tolerance).
+SOC_TOL = 1e-6
+
+
+def net_load(
+    scenario: Scenario, ev_power: np.ndarray, bess_power: np.ndarray | None = None
+) -> np.ndarray:  # [S, T] kW
+    """Net load seen by the grid for a batch of schedules ``ev_power`` [S, N, T]."""
+    net = scenario.grid.net_base_kw[None, :] + ev_power.sum(axis=1)
+    if bess_power is not None:
+        net = net + bess_power
+    return net
+
+
+def departure_soc(scenario: Scenario, ev_power: np.ndarray) -> np.ndarray:  # [S, N]
+    """SOC of each vehicle at its departure, from the powers (zero outside the stay)."""
+    f, dt = scenario.fleet, scenario.dt_h
+    pos = np.maximum(ev_power, 0.0)
+    neg = np.maximum(-ev_power, 0.0)
+    delta_kwh = dt * (f.eta_charge[None, :] * pos.sum(axis=2) - neg.sum(axis=2) / f.eta_discharge)
+    return f.soc_init[None, :] + delta_kwh / f.capacity_kwh[None, :]
+
+
+def evaluate(
+    scenario: Scenario, ev_power: np.ndarray, bess_power: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Objectives and report columns of each schedule, one row per solution."""
+    ev_power = np.asarray(ev_power, dtype=np.float64)  # [S, N, T]
+    g, dt = scenario.grid, scenario.dt_h
+    net = net_load(scenario, ev_power, bess_power)  # [S, T]
+    grid_cost = dt * (np.maximum(net, 0.0) @ g.price_buy - np.maximum(-net, 0.0) @ g.price_sell)
+    v2g_kwh = dt * np.maximum(-ev_power, 0.0).sum(axis=(1, 2))
+    degradation = scenario.degradation_cost_per_kwh * v2g_kwh
+    variance = net.var(axis=1)
+    peak, valley = net.max(axis=1), net.min(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(peak > 0, (peak - valley) / peak * 100.0, np.nan)
+    soc_dep = departure_soc(scenario, ev_power)
+    met = soc_dep >= scenario.fleet.soc_target[None, :] - SOC_TOL
+    return pd.DataFrame(
+        {
+            "solution": np.arange(len(net)),
+            "cost": grid_cost + degradation,
+            "variance": variance,
+            "peak_valley": peak - valley,
+            "std_kw": np.sqrt(variance),
+            "peak_kw": peak,
+            "valley_kw": valley,
+            "peak_valley_pct": pct,
+            "grid_cost": grid_cost,
+            "degradation_cost": degradation,
+            "ev_energy_kwh": dt * np.maximum(ev_power, 0.0).sum(axis=(1, 2)),
+            "v2g_energy_kwh": v2g_kwh,
+            "satisfaction": met.mean(axis=1) if scenario.fleet.n else np.ones(len(net)),
+        },
+        columns=list(FRONT_COLUMNS),
+    )
