@@ -1,0 +1,290 @@
+"""Pick one operating point from a Pareto front with AHP weights (SPEC §7).
+
+The front's objectives are min-max normalised over the front itself (ideal = column minimum,
+nadir = column maximum; a column that does not vary normalises to 0), and the solution that
+minimises a weighted scalarisation of the normalised objectives is chosen:
+
+- ``"weighted-sum"`` (default, SPEC §7): ``score = sum_k w_k * F~_k``;
+- ``"tchebycheff"``: the weighted Tchebycheff distance to the ideal, ``max_k w_k * F~_k``,
+  which can also reach points in non-convex parts of a front.
+
+Weights are scaled to sum 1. Ties are broken deterministically: scores within 1e-12 of the
+best (they live on the normalised [0, 1] scale) count as equal; among those the lowest
+weighted sum wins, then the lowest row index. So duplicate points always give the first row.
+
+A run directory (SPEC §9) provides ``front.csv`` (one row per solution: ``solution``, the
+objective columns, the KPI columns) and ``meta.json``; ``meta["baselines"]["uncoordinated"]``,
+where present, holds the same KPIs for the uncoordinated baseline, printed beside the choice.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.errors import InputError
+from moo.ahp import GroupPriority, Judgements
+
+OBJECTIVES = ("cost", "variance", "peak_valley")
+KPI_COLUMNS = (
+    "std_kw",
+    "peak_kw",
+    "valley_kw",
+    "peak_valley_pct",
+    "grid_cost",
+    "degradation_cost",
+    "ev_energy_kwh",
+    "v2g_energy_kwh",
+    "satisfaction",
+)
+SCALARISATIONS = ("weighted-sum", "tchebycheff")
+
+# Scores are compared on the normalised scale, where 1e-12 is far below any real difference
+# but above the rounding noise of summing three products.
+_TIE_TOL = 1e-12
+
+
+@dataclass(frozen=True, eq=False)
+class Normalization:
+    """Min-max normalisation of objectives: ``(F - ideal) / (nadir - ideal)``."""
+
+    ideal: np.ndarray  # [K]
+    nadir: np.ndarray  # [K]
+
+    def __post_init__(self) -> None:
+        ideal = np.array(self.ideal, dtype=float)
+        nadir = np.array(self.nadir, dtype=float)
+        if ideal.ndim != 1 or ideal.shape != nadir.shape or ideal.size == 0:
+            raise InputError(
+                f"ideal and nadir must be equal-length vectors, got {ideal.shape}, {nadir.shape}"
+            )
+        if not (np.isfinite(ideal).all() and np.isfinite(nadir).all()):
+            raise InputError("ideal and nadir must be finite")
+        if (nadir < ideal).any():
+            k = int(np.flatnonzero(nadir < ideal)[0])
+            raise InputError(f"nadir[{k}] = {nadir[k]:g} is below ideal[{k}] = {ideal[k]:g}")
+        ideal.setflags(write=False)
+        nadir.setflags(write=False)
+        object.__setattr__(self, "ideal", ideal)
+        object.__setattr__(self, "nadir", nadir)
+
+    @classmethod
+    def of_front(cls, objectives: np.ndarray) -> Normalization:
+        """Ideal and nadir of a front [S, K]: the column minima and maxima."""
+        f = _objective_matrix(objectives)
+        return cls(f.min(axis=0), f.max(axis=0))
+
+    def apply(self, objectives: np.ndarray) -> np.ndarray:  # [S, K] or [K]
+        """Normalised objectives; a column with nadir == ideal maps to 0."""
+        span = self.nadir - self.ideal
+        safe = np.where(span > 0, span, 1.0)
+        return np.where(span > 0, (np.asarray(objectives, dtype=float) - self.ideal) / safe, 0.0)
+
+
+@dataclass(frozen=True, eq=False)
+class Selection:
+    """The chosen solution of a front and everything needed to recompute its score."""
+
+    index: int  # row of the front
+    objectives: np.ndarray  # [K], raw
+    normalized: np.ndarray  # [K], in [0, 1]
+    score: float
+    method: str
+    weights: np.ndarray  # [K], sums to 1
+    normalization: Normalization
+
+
+def _objective_matrix(objectives: Any) -> np.ndarray:  # [S, K]
+    try:
+        f = np.asarray(objectives, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError("objectives must be numbers") from None
+    if f.ndim != 2 or f.shape[0] < 1 or f.shape[1] < 1:
+        raise InputError(f"objectives must be a matrix [S, K] with S, K >= 1, got {f.shape}")
+    if not np.isfinite(f).all():
+        s, k = np.argwhere(~np.isfinite(f))[0]
+        raise InputError(f"objective {k} of solution {s} is not finite: {f[s, k]}")
+    return f
+
+
+def _weight_vector(weights: Sequence[float], k: int) -> np.ndarray:  # [K]
+    w = np.asarray(weights, dtype=float)
+    if w.shape != (k,):
+        raise InputError(f"need {k} weights, one per objective, got {w.tolist()}")
+    if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+        raise InputError(f"weights must be finite, >= 0 and not all 0, got {w.tolist()}")
+    return w / w.sum()
+
+
+def select(
+    objectives: np.ndarray, weights: Sequence[float], method: str = "weighted-sum"
+) -> Selection:
+    """Choose the solution of a front [S, K] minimising the weighted scalarisation."""
+    if method not in SCALARISATIONS:
+        raise InputError(f"unknown selection method {method!r}: use {', '.join(SCALARISATIONS)}")
+    f = _objective_matrix(objectives)
+    w = _weight_vector(weights, f.shape[1])
+    norm = Normalization.of_front(f)
+    f_norm = norm.apply(f)  # [S, K]
+    weighted_sum = f_norm @ w  # [S]
+    score = weighted_sum if method == "weighted-sum" else (f_norm * w).max(axis=1)
+    candidates = np.flatnonzero(score <= score.min() + _TIE_TOL)
+    sums = weighted_sum[candidates]
+    candidates = candidates[sums <= sums.min() + _TIE_TOL]
+    best = int(candidates[0])
+    return Selection(
+        index=best,
+        objectives=f[best],
+        normalized=f_norm[best],
+        score=float(score[best]),
+        method=method,
+        weights=w,
+        normalization=norm,
+    )
+
+
+def read_run(run_dir: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """``front.csv`` and ``meta.json`` of a run directory, checked for the columns we need."""
+    run = Path(run_dir)
+    if not run.is_dir():
+        raise InputError(f"{run}: not a run directory")
+    front_path, meta_path = run / "front.csv", run / "meta.json"
+    for path in (front_path, meta_path):
+        if not path.is_file():
+            raise InputError(f"{path}: missing (is {run} a front run?)")
+    try:
+        front = pd.read_csv(front_path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"{front_path}: not a readable CSV ({exc})") from None
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{meta_path}: not valid JSON ({exc})") from None
+    if not isinstance(meta, dict):
+        raise InputError(f"{meta_path}: must hold a JSON object")
+    missing = [c for c in ("solution", *OBJECTIVES) if c not in front.columns]
+    if missing:
+        raise InputError(f"{front_path}: missing columns {', '.join(missing)}")
+    if front.empty:
+        raise InputError(f"{front_path}: has no solutions")
+    if not pd.api.types.is_integer_dtype(front["solution"]):
+        raise InputError(f"{front_path}: column solution must hold integer ids")
+    return front, meta
+
+
+@dataclass(frozen=True)
+class ModeSelection:
+    """A mode's AHP weights, the solution they pick from a run, and the baseline beside it."""
+
+    mode: str
+    objectives: tuple[str, ...]
+    group: GroupPriority
+    selection: Selection
+    solution: int  # the ``solution`` id of the chosen front.csv row
+    kpis: Mapping[str, float]  # the chosen row of front.csv
+    baseline: Mapping[str, float] | None  # meta["baselines"]["uncoordinated"], if any
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``selection-<mode>.json`` object (also ``select --json``)."""
+        s = self.selection
+
+        def named(values: np.ndarray) -> dict[str, float]:
+            return {name: float(v) for name, v in zip(self.objectives, values, strict=True)}
+
+        return {
+            "mode": self.mode,
+            "weights": named(self.group.weights),
+            "method": s.method,
+            "solution": self.solution,
+            "objectives": named(s.objectives),
+            "normalized": named(s.normalized),
+            "score": s.score,
+            "normalization": {
+                "ideal": named(s.normalization.ideal),
+                "nadir": named(s.normalization.nadir),
+            },
+            "experts": [
+                {"name": e.name, "cr": e.priority.cr, "consistent": e.consistent}
+                for e in self.group.experts
+            ],
+        }
+
+    def comparison(self) -> pd.DataFrame:
+        """Objectives and KPIs of the choice next to the uncoordinated baseline (if known)."""
+        rows = [c for c in (*self.objectives, *KPI_COLUMNS) if c in self.kpis]
+        table = pd.DataFrame({"chosen": [self.kpis[c] for c in rows]}, index=rows)
+        if self.baseline is not None:
+            base = [_number(self.baseline.get(c)) for c in rows]
+            table["uncoordinated"] = base
+            base = table["uncoordinated"]
+            table["change_pct"] = (100.0 * (table["chosen"] - base) / base.abs()).where(base != 0)
+        return table
+
+
+def _number(value: Any) -> float:
+    """A KPI value as float; anything that is not a real number (or a bool) becomes NaN."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
+        return float(value)
+    return math.nan
+
+
+def select_mode(
+    run_dir: str | Path,
+    judgements: Judgements,
+    mode: str,
+    method: str = "weighted-sum",
+) -> ModeSelection:
+    """Weights of `mode` from `judgements`, applied to the front of a run directory."""
+    group = judgements.weights(mode)
+    front, meta = read_run(run_dir)
+    missing = [c for c in judgements.objectives if c not in front.columns]
+    if missing:
+        raise InputError(
+            f"{Path(run_dir) / 'front.csv'}: no column for objective(s) {', '.join(missing)} "
+            f"of the judgements ({judgements.source or 'given'})"
+        )
+    try:
+        selection = select(front[list(judgements.objectives)].to_numpy(), group.weights, method)
+    except InputError as exc:
+        raise InputError(f"{Path(run_dir) / 'front.csv'}: {exc}") from None
+    row = front.iloc[selection.index]
+    kpis = {c: _number(row[c]) for c in front.columns if c != "solution"}
+    baselines = meta.get("baselines")
+    baseline = baselines.get("uncoordinated") if isinstance(baselines, dict) else None
+    return ModeSelection(
+        mode=mode,
+        objectives=judgements.objectives,
+        group=group,
+        selection=selection,
+        solution=int(row["solution"]),
+        kpis=kpis,
+        baseline=baseline if isinstance(baseline, dict) else None,
+    )
+
+
+def write_selection(run_dir: str | Path, chosen: ModeSelection) -> Path:
+    """Write ``RUN/selection-<mode>.json`` atomically (temp file in RUN, then rename)."""
+    run = Path(run_dir)
+    target = run / f"selection-{chosen.mode}.json"
+    text = json.dumps(chosen.to_dict(), indent=2) + "\n"
+    fd, tmp = tempfile.mkstemp(dir=run, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
