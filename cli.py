@@ -6,6 +6,7 @@ import functools
 import sys
 
 import click
+import numpy as np
 
 from models.errors import InputError
 
@@ -177,7 +178,243 @@ def baseline(scenario_name, fleet_seed, method, out):
     click.echo(f"wrote {run}")
 
 
+# --- fronts (issue 3) ---
+
+
+class _Progress:
+    """One updating line on a terminal; a plain line every few seconds otherwise."""
+
+    def __init__(self, every_s: float = 5.0):
+        self.tty = sys.stderr.isatty()
+        self.every_s = every_s
+        self.last = -float("inf")
+
+    def __call__(self, row: dict) -> None:
+        text = (f"gen {row['generation']:5d}  evals {row['n_evals']:8d}  "
+                f"front {row['n_nondominated']:5d}  HV {row['hypervolume']:.5f}  "
+                f"{row['elapsed_s']:7.1f} s")
+        if self.tty:
+            click.echo("\r" + text, nl=False, err=True)
+        elif row["elapsed_s"] - self.last >= self.every_s:
+            self.last = row["elapsed_s"]
+            click.echo(text, err=True)
+
+    def close(self) -> None:
+        if self.tty:
+            click.echo("", err=True)
+
+
+def budget_options(func):
+    func = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
+                        default=None, metavar="SECONDS", help="Stop after this wall time.")(func)
+    func = click.option("--evals", type=click.IntRange(min=1), default=None,
+                        help="Stop after this many evaluations.")(func)
+    return click.option("--generations", type=click.IntRange(min=1), default=None,
+                        help="Stop after this many generations (default 200).")(func)
+
+
+def make_budget(generations, evals, time_limit):
+    from moo.optimize import Budget
+
+    given = [name for name, v in (("--generations", generations), ("--evals", evals),
+                                  ("--time-limit", time_limit)) if v is not None]
+    if len(given) > 1:
+        raise InputErrorExit(f"give one of --generations, --evals, --time-limit, not "
+                             f"{' and '.join(given)}")
+    return Budget(generations, evals, time_limit)
+
+
+@cli.command()
+@scenario_option
+@click.option("--algorithm", type=click.Choice(["nsga2", "nsga3"]), default="nsga2",
+              show_default=True, help="pymoo NSGA-II or NSGA-III (Das-Dennis directions).")
+@click.option("--encoding", type=click.Choice(["aggregate", "vehicle"]), default="aggregate",
+              show_default=True,
+              help="aggregate: fleet power per slot + numba dispatcher (any fleet size); "
+                   "vehicle: one variable per plugged vehicle-slot + repair (small fleets).")
+@click.option("--clusters", type=click.IntRange(min=1), default=1, show_default=True,
+              help="aggregate encoding: one power per slot for each of K departure groups.")
+@click.option("--pop", "pop_size", type=click.IntRange(min=4), default=100, show_default=True,
+              help="Population size.")
+@budget_options
+@click.option("--seed", type=int, default=1, show_default=True, help="Optimiser seed.")
+@click.option("--max-solutions", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Write at most this many archive members (those adding the most "
+                   "hypervolume; the extremes are always kept).")
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Run directory.")
+@user_errors
+def front(scenario_name, fleet_seed, algorithm, encoding, clusters, pop_size, generations, evals,
+          time_limit, seed, max_solutions, out):
+    """Find the cost / variance / peak-to-valley Pareto front with NSGA-II or NSGA-III.
+
+    The front written is the non-dominated set of every schedule evaluated in the run; every
+    schedule passes the feasibility checker before it is written. Ctrl-C stops the run and
+    still writes the front found so far.
+
+    \b
+    Example:
+      v2g-pareto front --scenario building --algorithm nsga2 --time-limit 60 --out runs/b-nsga2
+      v2g-pareto front --scenario iov --algorithm nsga3 --pop 120 --generations 300 --out runs/i
+    """
+    from models.scenario import load_scenario
+    from moo.optimize import run_front, write_front
+
+    budget = make_budget(generations, evals, time_limit)
+    sc = load_scenario(scenario_name, fleet_seed)
+    progress = _Progress()
+    try:
+        res = run_front(sc, algorithm, encoding=encoding, pop_size=pop_size, budget=budget,
+                        seed=seed, clusters=clusters, max_solutions=max_solutions,
+                        on_generation=progress)
+    finally:
+        progress.close()
+    if res.interrupted:
+        click.echo("interrupted: writing the front found so far", err=True)
+    path = write_front(out, sc, res, algorithm=algorithm, encoding=encoding, pop_size=pop_size,
+                       clusters=clusters, budget=budget, seed=seed)
+    click.echo(f"{len(res.F)} solutions (archive {res.archive_size}), {res.n_evals} evaluations, "
+               f"{res.wall_time_s:.1f} s")
+    click.echo(f"cost {res.F[:, 0].min():,.2f} .. {res.F[:, 0].max():,.2f} {sc.currency}; "
+               f"std {np.sqrt(res.F[:, 1].min()):,.1f} .. {np.sqrt(res.F[:, 1].max()):,.1f} kW; "
+               f"peak-valley {res.F[:, 2].min():,.1f} .. {res.F[:, 2].max():,.1f} kW")
+    click.echo(f"wrote {path}")
+
 # --- AHP commands (issue 5) ---
+
+
+@cli.command()
+@click.option(
+    "--matrix",
+    "matrix_text",
+    required=True,
+    metavar="ROWS",
+    help='Judgement matrix: rows split by ";", entries by ",", fractions like 1/3 allowed.',
+)
+@click.option(
+    "--method",
+    default="eigen",
+    show_default=True,
+    metavar="eigen|geometric",
+    help="Principal eigenvector (Saaty) or row geometric mean (seed 004).",
+)
+@click.option(
+    "--ri",
+    "ri_table",
+    default="saaty1980",
+    show_default=True,
+    metavar="saaty1980|alonso-lamata2006",
+    help="Random index table for CR = CI / RI(n).",
+)
+@click.option(
+    "--threshold",
+    type=float,
+    default=0.10,
+    show_default=True,
+    help="Consistent iff CR <= threshold.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@user_errors
+def ahp(matrix_text, method, ri_table, threshold, as_json):
+    """Weights and consistency ratio of one AHP judgement matrix.
+
+    Entry (i, j) says how many times more important item i is than item j, on Saaty's 1-9
+    scale; below the diagonal go the reciprocals. An inconsistent matrix (CR > threshold) is
+    a result (exit code 0); a malformed or invalid matrix is an error (exit code 2).
+
+    \b
+    Example:
+      v2g-pareto ahp --matrix "1,3,7;1/3,1,2;1/7,1/2,1"
+      v2g-pareto ahp --matrix "1,3,7;1/3,1,2;1/7,1/2,1" --method geometric --json
+    """
+    import json
+
+    from moo.ahp import JudgementMatrix
+
+    result = JudgementMatrix.parse(matrix_text).priority(method, ri_table, threshold)
+    if as_json:
+        click.echo(json.dumps(result.to_dict()))
+        return
+    verdict = "consistent" if result.consistent else "INCONSISTENT: revise the judgements"
+    sign = "<=" if result.consistent else ">"
+    click.echo(f"weights ({result.method}): " + "  ".join(f"{w:.4f}" for w in result.weights))
+    click.echo(
+        f"lambda_max {result.lambda_max:.4f}   CI {result.ci:.4f}   "
+        f"RI {result.ri:g} ({result.ri_table}, n = {result.n})   CR {result.cr:.4f}"
+    )
+    click.echo(f"{verdict} (CR {result.cr:.4f} {sign} {result.threshold:g})")
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path(), metavar="RUN_DIR")
+@click.option(
+    "--mode",
+    required=True,
+    metavar="economy|response|NAME",
+    help="An operating mode of the judgements file.",
+)
+@click.option(
+    "--judgements",
+    "judgements_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Judgements TOML file (default: the shipped studies/judgements.toml).",
+)
+@click.option(
+    "--method",
+    default="weighted-sum",
+    show_default=True,
+    metavar="weighted-sum|tchebycheff",
+    help="Scalarisation of the min-max normalised objectives.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the selection as one JSON object.")
+@user_errors
+def select(run_dir, mode, judgements_path, method, as_json):
+    """Pick the operating point of a mode from a front run with AHP weights.
+
+    Weights come from the mode's experts (inconsistent ones are discarded); the front's
+    objectives are min-max normalised over the front and the solution with the lowest
+    weighted score is chosen. Writes RUN_DIR/selection-<mode>.json.
+
+    \b
+    Example:
+      v2g-pareto select runs/b --mode economy
+      v2g-pareto select runs/b --mode response --method tchebycheff --json
+      v2g-pareto select runs/b --mode night --judgements my_judgements.toml
+    """
+    import json
+
+    from moo.ahp import load_default_judgements, load_judgements
+    from moo.decision import select_mode, write_selection
+
+    judgements = (
+        load_default_judgements() if judgements_path is None else load_judgements(judgements_path)
+    )
+    chosen = select_mode(run_dir, judgements, mode, method)
+    path = write_selection(run_dir, chosen)
+    if as_json:
+        click.echo(json.dumps(chosen.to_dict()))
+        return
+    group = chosen.group
+    click.echo(
+        f"mode {mode}: {judgements.source} (weights {judgements.method}, "
+        f"RI {judgements.ri_table}, consistent iff CR <= {judgements.threshold:g}, "
+        f"aggregation {judgements.aggregation})"
+    )
+    width = max(len(e.name) for e in group.experts)
+    for e in group.experts:
+        status = "kept" if e.consistent else "discarded (inconsistent)"
+        click.echo(f"  expert {e.name:<{width}}  CR {e.priority.cr:.3f}  {status}")
+    weights = ", ".join(
+        f"{name} {w:.3f}" for name, w in zip(judgements.objectives, group.weights, strict=True)
+    )
+    click.echo(f"weights: {weights}")
+    s = chosen.selection
+    click.echo(f"chosen: solution {chosen.solution} ({s.method} score {s.score:.4f})")
+    table = chosen.comparison()
+    if "change_pct" in table:
+        table["change_pct"] = table["change_pct"].round(1)
+    click.echo(table.to_string(float_format=lambda v: f"{v:,.6g}", na_rep="-"))
+    click.echo(f"wrote {path}")
 
 
 def main(argv: list[str] | None = None) -> None:

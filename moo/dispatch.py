@@ -1,0 +1,181 @@
+"""From a scenario to the kernels' arrays, and the plain-numpy twin of the dispatcher.
+
+The aggregate encoding asks for a fleet (or cluster) power per slot; the dispatcher turns
+it into per-vehicle powers slot by slot. Each plugged vehicle's bounds for the slot come
+from its power limits, its SOC limits and future feasibility (`moo.kernels.slot_bounds`).
+Vehicles are served in a fixed priority order — earliest departure first, then earliest
+arrival, then index (EDF): extra charging goes to the most urgent vehicles first and
+discharging is taken from the least urgent ones first, so a vehicle discharges while another
+charges only when a must-charge bound forces the latter.
+
+`dispatch_reference` is the readable numpy version the tests hold the numba kernel to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.scenario import Scenario
+from moo.kernels import slot_bounds
+
+
+@dataclass(frozen=True, eq=False)
+class KernelData:
+    """Everything the kernels need about one scenario, as contiguous arrays."""
+
+    veh: tuple  # see moo.kernels: (e0, e_lo, e_hi, e_tgt, pc, pd, eta_c, eta_d, cap, soc_req, arr, dep)
+    bess: np.ndarray  # [7] (e0, e_lo, e_hi, pc, pd, eta_c, eta_d); zeros without a BESS
+    has_bess: bool
+    cluster: np.ndarray  # [N] cluster of each vehicle
+    n_clusters: int
+    slot_ptr: np.ndarray  # [T+1] CSR over slots of the plugged vehicles
+    slot_idx: np.ndarray  # [nnz] vehicle ids, per slot sorted by (cluster, priority)
+    slot_cluster: np.ndarray  # [nnz] cluster of slot_idx
+    base_net: np.ndarray  # [T] base load - PV
+    buy: np.ndarray  # [T]
+    sell: np.ndarray  # [T]
+    dt: float
+    deg_cost: float
+
+
+def priority_order(scenario: Scenario) -> np.ndarray:  # [N]
+    """Vehicle ids by earliest departure, then earliest arrival, then id."""
+    f = scenario.fleet
+    return np.lexsort((np.arange(f.n), f.arrival_slot, f.departure_slot))
+
+
+def departure_clusters(scenario: Scenario, k: int) -> np.ndarray:  # [N] in 0..k-1
+    """Split the fleet into k groups of similar vehicles: quantiles of the departure slot."""
+    f = scenario.fleet
+    if k <= 1 or f.n == 0:
+        return np.zeros(f.n, dtype=np.int64)
+    rank = np.empty(f.n, dtype=np.int64)
+    rank[priority_order(scenario)] = np.arange(f.n)
+    return (rank * k // f.n).astype(np.int64)
+
+
+def kernel_data(scenario: Scenario, clusters: int = 1) -> KernelData:
+    f, dt = scenario.fleet, scenario.dt_h
+    cap = f.capacity_kwh
+    veh = (
+        np.ascontiguousarray(f.soc_init * cap),
+        np.ascontiguousarray(f.soc_lower * cap),
+        np.ascontiguousarray(f.soc_upper * cap),
+        np.ascontiguousarray(scenario.effective_target() * cap),
+        f.p_charge_max_kw,
+        f.p_discharge_max_kw,
+        f.eta_charge,
+        f.eta_discharge,
+        cap,
+        f.soc_target,
+        f.arrival_slot,
+        f.departure_slot,
+    )
+    b = scenario.bess
+    if b is None:
+        bess = np.zeros(7)
+    else:
+        bess = np.array([b.soc_init * b.capacity_kwh, b.soc_min * b.capacity_kwh,
+                         b.soc_max * b.capacity_kwh, b.p_charge_max_kw, b.p_discharge_max_kw,
+                         b.eta_charge, b.eta_discharge])
+    cluster = departure_clusters(scenario, clusters)
+    order = priority_order(scenario)
+    order = order[np.argsort(cluster[order], kind="stable")]  # by cluster, then priority
+    plugged = f.plugged()  # [N, T]
+    ptr = [0]
+    idx = []
+    for t in range(scenario.slots):
+        ids = order[plugged[order, t]]
+        idx.append(ids)
+        ptr.append(ptr[-1] + len(ids))
+    slot_idx = np.concatenate(idx).astype(np.int64) if idx else np.zeros(0, np.int64)
+    return KernelData(
+        veh=veh, bess=bess, has_bess=b is not None, cluster=cluster,
+        n_clusters=max(int(clusters), 1), slot_ptr=np.asarray(ptr, dtype=np.int64),
+        slot_idx=slot_idx, slot_cluster=cluster[slot_idx],
+        base_net=np.ascontiguousarray(scenario.grid.net_base_kw),
+        buy=scenario.grid.price_buy, sell=scenario.grid.price_sell, dt=dt,
+        deg_cost=float(scenario.degradation_cost_per_kwh),
+    )
+
+
+def cluster_power_bounds(data: KernelData, t_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Static bounds of each cluster's aggregate power per slot, [K*T] each (kW)."""
+    k = data.n_clusters
+    lo = np.zeros(k * t_count)
+    hi = np.zeros(k * t_count)
+    pc, pd = data.veh[4], data.veh[5]
+    for t in range(t_count):
+        ids = data.slot_idx[data.slot_ptr[t]:data.slot_ptr[t + 1]]
+        c = data.cluster[ids]
+        np.add.at(lo, c * t_count + t, -pd[ids])
+        np.add.at(hi, c * t_count + t, pc[ids])
+    return lo, hi
+
+
+def _fill(amount: float, capacity: np.ndarray) -> np.ndarray:
+    """Greedy fill of ``amount`` into ``capacity`` [m] in order: earlier entries first."""
+    before = np.concatenate([[0.0], np.cumsum(capacity)[:-1]])
+    return np.clip(amount - before, 0.0, capacity)
+
+
+def dispatch_reference(data: KernelData, request: np.ndarray, request_b: np.ndarray,
+                       limit: float = np.inf):
+    """Numpy twin of the numba dispatcher for one individual.
+
+    request [K*T] kW per cluster and slot, request_b [T] kW. Returns ev_power [N, T],
+    bess_power [T] and the realised requests [K*T].
+    """
+    e0, e_lo, e_hi, e_tgt, pc, pd, eta_c, eta_d, cap, soc_req, arr, dep = data.veh
+    n, t_count, k_count = len(e0), len(data.base_net), data.n_clusters
+    b6 = data.bess
+    e = e0.copy()
+    ev = np.zeros((n, t_count))
+    bess_power = np.zeros(t_count)
+    realised = np.zeros(k_count * t_count)
+    eb = b6[0]
+    for t in range(t_count):
+        ids_all = data.slot_idx[data.slot_ptr[t]:data.slot_ptr[t + 1]]
+        bnd = np.array([slot_bounds(e[i], t, data.dt, e_lo[i], e_hi[i], e_tgt[i], pc[i], pd[i],
+                                    eta_c[i], eta_d[i], dep[i]) for i in ids_all]).reshape(-1, 2)
+        groups = [data.cluster[ids_all] == c for c in range(k_count)]
+        r = np.array([np.clip(request[c * t_count + t], bnd[g, 0].sum(), bnd[g, 1].sum())
+                      for c, g in enumerate(groups)])
+        blo = b = 0.0
+        if data.has_bess:
+            blo, bhi = slot_bounds(eb, t, data.dt, b6[1], b6[2], b6[0], b6[3], b6[4], b6[5],
+                                   b6[6], t_count)
+            b = min(max(request_b[t], blo), bhi)
+        over = data.base_net[t] + r.sum() + b - limit
+        if over > 0:
+            give = min(over, b - blo)
+            b, over = b - give, over - give
+            for c in range(k_count - 1, -1, -1):
+                give = min(max(over, 0.0), r[c] - bnd[groups[c], 0].sum())
+                r[c], over = r[c] - give, over - give
+        for c, g in enumerate(groups):
+            ids, lo, hi = ids_all[g], bnd[g, 0], bnd[g, 1]  # priority order
+            if len(ids) == 0:
+                continue
+            gap = e_tgt[ids] - e[ids]  # kWh to the target, negative = surplus
+            room = np.where(gap > 0, gap / (eta_c[ids] * data.dt), gap * eta_d[ids] / data.dt)
+            must = np.maximum(lo, 0.0)
+            if r[c] >= must.sum():
+                first = np.maximum(np.minimum(room, hi) - must, 0.0)  # up to the target
+                p = must + _fill(r[c] - must.sum(), first)
+                p = p + _fill(r[c] - p.sum(), hi - p)  # then above it
+            else:
+                surplus = np.where((lo < 0) & (room < 0), np.minimum(-room, -lo), 0.0)
+                take = _fill(must.sum() - r[c], surplus[::-1])[::-1]  # least urgent first
+                rest = np.where(lo < 0, -lo, 0.0) - take
+                take = take + _fill(must.sum() - r[c] - take.sum(), rest[::-1])[::-1]
+                p = np.where(lo >= 0, lo, -take)
+            ev[ids, t] = p
+            realised[c * t_count + t] = p.sum()
+            e[ids] += np.where(p > 0, eta_c[ids] * p * data.dt, p * data.dt / eta_d[ids])
+        if data.has_bess:
+            bess_power[t] = b
+            eb += b6[5] * b * data.dt if b > 0 else b * data.dt / b6[6]
+    return ev, bess_power, realised
