@@ -417,6 +417,18 @@ def select(run_dir, mode, judgements_path, method, as_json):
     click.echo(f"wrote {path}")
 
 
+# --- benchmarks (issue 3) ---
+
+
+# --- swarm comparison (issue 6) ---
+
+
+# --- plots and studies (issue 7) ---
+
+
+# --- sweeps and scale (issue 8) ---
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="v2g-pareto")

@@ -165,10 +165,10 @@ def dispatch_reference(data: KernelData, request: np.ndarray, request_b: np.ndar
             if r[c] >= must.sum():
                 first = np.maximum(np.minimum(room, hi) - must, 0.0)  # up to the target
                 p = must + _fill(r[c] - must.sum(), first)
-                p = p + _fill(r[c] - p.sum(), hi - p)  # then above it
+                p = p + _fill(r[c] - p.sum(), (hi - p)[::-1])[::-1]  # above it, latest first
             else:
                 surplus = np.where((lo < 0) & (room < 0), np.minimum(-room, -lo), 0.0)
-                take = _fill(must.sum() - r[c], surplus[::-1])[::-1]  # least urgent first
+                take = _fill(must.sum() - r[c], surplus)  # surplus, most urgent first
                 rest = np.where(lo < 0, -lo, 0.0) - take
                 take = take + _fill(must.sum() - r[c] - take.sum(), rest[::-1])[::-1]
                 p = np.where(lo >= 0, lo, -take)

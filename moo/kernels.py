@@ -135,12 +135,14 @@ def _allocate(request, lo, hi, room, p_out):
     """Split one aggregate request among m vehicles given in priority order.
 
     ``room`` [m] is each vehicle's charging power to its effective target in this slot
-    (>= 0). Must-charge vehicles (lo > 0) get lo. Extra charging goes first to vehicles
-    still below their target, then above it, each pass in priority order; a discharge need
-    is served first from energy above the targets, then below, each pass in reverse
-    priority order. So no vehicle discharges while another charges unless a must-charge
-    bound forces it, and energy is not parked above a target while another vehicle still
-    needs its own. The request must lie in [sum lo, sum hi]. Returns the realised total.
+    (negative: the discharge power that would bring it down to the target). Must-charge
+    vehicles (lo > 0) get lo. Extra charging goes first to vehicles below their target, most
+    urgent first, then above it, least urgent first (the latest to leave can still use the
+    surplus for V2G). A discharge need is served first from energy above the targets, most
+    urgent first (a surplus is lost at departure), then from below the targets, least urgent
+    first (most time to recharge). So no vehicle discharges while another charges unless a
+    must-charge bound forces it. The request must lie in [sum lo, sum hi].
+    Returns the realised total.
     """
     m = lo.shape[0]
     base = 0.0
@@ -153,17 +155,16 @@ def _allocate(request, lo, hi, room, p_out):
             add = min(extra, max(min(room[k], hi[k]) - p_out[k], 0.0))
             p_out[k] += add
             extra -= add
-        for k in range(m):
+        for k in range(m - 1, -1, -1):
             add = min(extra, hi[k] - p_out[k])
             p_out[k] += add
             extra -= add
     else:
         deficit = base - request
-        for k in range(m - 1, -1, -1):
+        for k in range(m):
             if lo[k] >= 0.0:
                 p_out[k] = lo[k]
             else:
-                # energy above the target, as discharge power: room < 0 means surplus
                 take = min(deficit, min(-room[k], -lo[k])) if room[k] < 0.0 else 0.0
                 p_out[k] = -take
                 deficit -= take
