@@ -314,7 +314,8 @@ def _pv(tbl: Table, time: TimeGrid, base_dir: Path) -> np.ndarray:
     tbl.done()
     h = time.slot_mid_h
     phase = np.clip((h - sunrise) / (sunset - sunrise), 0.0, 1.0)
-    return peak * np.sin(np.pi * phase)
+    # sin(pi) is 1.2e-16, not 0: the night must have no PV at all.
+    return np.where((h > sunrise) & (h < sunset), peak * np.sin(np.pi * phase), 0.0)
 
 
 def _prices(periods: list[Table], time: TimeGrid) -> tuple[np.ndarray, np.ndarray]:

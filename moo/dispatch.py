@@ -25,7 +25,7 @@ from moo.kernels import slot_bounds
 class KernelData:
     """Everything the kernels need about one scenario, as contiguous arrays."""
 
-    veh: tuple  # see moo.kernels: (e0, e_lo, e_hi, e_tgt, pc, pd, eta_c, eta_d, cap, soc_req, arr, dep)
+    veh: tuple  # moo.kernels order: e0, e_lo, e_hi, e_tgt, pc, pd, eta_c, eta_d, cap, ...
     bess: np.ndarray  # [7] (e0, e_lo, e_hi, pc, pd, eta_c, eta_d); zeros without a BESS
     has_bess: bool
     cluster: np.ndarray  # [N] cluster of each vehicle

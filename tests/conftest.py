@@ -1,0 +1,77 @@
+"""Shared fixtures: a minimal valid scenario (as a dict) and a writer for TOML files."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import re
+
+import pytest
+
+PRESETS = ("building", "qingdao", "iov", "crisscross", "caltech")
+
+MINIMAL = {
+    "name": "tiny",
+    "fleet_seed": 1,
+    "time": {"slots_per_day": 24},
+    "grid": {
+        "base_load": {"kw": [100.0, 200.0]},
+        "prices": [{"name": "flat", "hours": [[0, 24]], "buy": 0.2, "sell": 0.1}],
+    },
+    "fleet": {
+        "groups": [
+            {
+                "count": 3,
+                "capacity_kwh": 40.0,
+                "p_charge_max_kw": 7.0,
+                "arrival": {"dist": "normal", "mean_h": 8.0, "std_h": 1.0},
+                "departure": {"dist": "normal", "mean_h": 17.0, "std_h": 1.0},
+                "soc_init": {"dist": "uniform"},
+            }
+        ]
+    },
+}
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else str(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+
+
+def to_toml(data: dict) -> str:
+    """A scenario dict as TOML text (every table written inline, one root key per line)."""
+    return "".join(f"{_toml_key(k)} = {_toml_value(v)}\n" for k, v in data.items())
+
+
+@pytest.fixture
+def minimal() -> dict:
+    """A fresh copy of a small valid scenario to break one rule at a time."""
+    return copy.deepcopy(MINIMAL)
+
+
+@pytest.fixture
+def write_scenario(tmp_path):
+    """Write a scenario dict (or raw TOML text) to ``tmp_path`` and return the path."""
+
+    def write(data: dict | str, name: str = "scenario.toml"):
+        path = tmp_path / name
+        path.write_text(data if isinstance(data, str) else to_toml(data))
+        return path
+
+    return write
