@@ -420,6 +420,50 @@ def select(run_dir, mode, judgements_path, method, as_json):
 # --- benchmarks (issue 3) ---
 
 
+@cli.group()
+def bench():
+    """Benchmarks (measured on this machine; see the README's tables)."""
+
+
+@bench.command("eval")
+@click.option("--scenario", "scenarios", multiple=True, default=["building", "iov"],
+              show_default=True, metavar="NAME|PATH", help="Scenario(s) to measure.")
+@click.option("--pop", "pop_size", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--repeat", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Best of this many timings.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+@user_errors
+def bench_eval_cmd(scenarios, pop_size, repeat, as_json):
+    """Numba evaluation kernel vs the numpy reference on one population, and memory bandwidth.
+
+    \b
+    Example:
+      v2g-pareto bench eval --scenario building --scenario iov --pop 100
+    """
+    import json
+
+    import pandas as pd
+
+    from models.scenario import load_scenario
+    from moo.bench import bench_eval, memory_bandwidth_gbs
+
+    bw = memory_bandwidth_gbs()
+    rows = [bench_eval(load_scenario(name), pop_size, repeat, bandwidth_gbs=bw)
+            for name in scenarios]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = pd.DataFrame(rows)
+    cols = {"scenario": "scenario", "vehicles": "N", "slots": "T", "pop": "pop",
+            "numba_vslots_per_s": "numba [vslot/s]", "numpy_vslots_per_s": "numpy [vslot/s]",
+            "speedup": "speedup", "kernel_read_gbs": "kernel [GB/s]",
+            "bandwidth_fraction": "of bandwidth"}
+    click.echo(table[list(cols)].rename(columns=cols).to_string(
+        index=False, float_format=lambda v: f"{v:,.3g}"))
+    click.echo(f"memory bandwidth (numpy copy, read+write): {bw:.1f} GB/s; "
+               f"CPU: {rows[0]['cpu']}; numba threads: {rows[0]['threads']}")
+
+
 # --- swarm comparison (issue 6) ---
 
 

@@ -22,8 +22,6 @@ from __future__ import annotations
 import json
 import math
 import numbers
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +32,7 @@ import pandas as pd
 
 from models.errors import InputError
 from moo.ahp import GroupPriority, Judgements
+from moo.rundir import atomic_write_text
 
 OBJECTIVES = ("cost", "variance", "peak_valley")
 KPI_COLUMNS = (
@@ -276,15 +275,5 @@ def write_selection(run_dir: str | Path, chosen: ModeSelection) -> Path:
     """Write ``RUN/selection-<mode>.json`` atomically (temp file in RUN, then rename)."""
     run = Path(run_dir)
     target = run / f"selection-{chosen.mode}.json"
-    text = json.dumps(chosen.to_dict(), indent=2) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=run, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(target, json.dumps(chosen.to_dict(), indent=2) + "\n")
     return target

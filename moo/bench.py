@@ -1,0 +1,93 @@
+"""Evaluation benchmark: the numba kernel against the numpy reference, in one run.
+
+Both evaluate the same population of feasible schedules ``ev_power`` [S, N, T] (dispatched
+from random aggregate decision vectors). Reported per scenario: vehicle-slot evaluations per
+second for each, their ratio, and the kernel's bytes read per second as a fraction of the
+machine's memory bandwidth measured in the same run (a large numpy copy: bytes read plus
+bytes written per second). Numbers are measured, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+
+import numpy as np
+
+from models.scenario import Scenario
+from moo import kernels
+from moo.objectives import evaluate
+from moo.problems import make_problem
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def memory_bandwidth_gbs(size_mb: int = 512, repeat: int = 5) -> float:
+    """Best of ``repeat`` copies of a ``size_mb`` array: (read + written) bytes per second."""
+    src = np.ones(size_mb * 2**20 // 8)
+    dst = np.empty_like(src)
+    best = np.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        np.copyto(dst, src)
+        best = min(best, time.perf_counter() - t0)
+    return 2 * src.nbytes / best / 1e9
+
+
+def _best_time(fn, repeat: int) -> float:
+    best = np.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def bench_eval(scenario: Scenario, pop_size: int = 100, repeat: int = 5, seed: int = 0,
+               bandwidth_gbs: float | None = None) -> dict:
+    """Time the numba kernel and the numpy reference on one population of ``scenario``."""
+    problem, _ = make_problem(scenario, "aggregate")
+    x = np.random.default_rng(seed).uniform(size=(pop_size, problem.n_var))
+    ev, bess, _ = problem.schedules(x)
+    if bess is None:
+        bess = np.zeros((pop_size, scenario.slots))
+    d = problem.kdata
+    out = np.zeros((pop_size, kernels.N_OUT))
+
+    def numba_eval():
+        kernels.evaluate_population(ev, bess, d.base_net, d.buy, d.sell, d.dt, d.deg_cost,
+                                    d.veh[0], d.veh[8], d.veh[6], d.veh[7], d.veh[9], out)
+
+    numba_eval()  # compile (or load the cache) outside the timing
+    t_numba = _best_time(numba_eval, repeat)
+    t_numpy = _best_time(lambda: evaluate(scenario, ev, bess), max(1, repeat // 2))
+    reference = evaluate(scenario, ev, bess).iloc[:, 1:].to_numpy()
+    max_rel = float(np.nanmax(np.abs(out - reference) / np.maximum(np.abs(reference), 1.0)))
+    vehicle_slots = pop_size * scenario.fleet.n * scenario.slots
+    bytes_read = ev.nbytes + bess.nbytes
+    bw = memory_bandwidth_gbs() if bandwidth_gbs is None else bandwidth_gbs
+    return {
+        "scenario": scenario.name,
+        "vehicles": scenario.fleet.n,
+        "slots": scenario.slots,
+        "pop": pop_size,
+        "numba_vslots_per_s": vehicle_slots / t_numba,
+        "numpy_vslots_per_s": vehicle_slots / t_numpy,
+        "speedup": t_numpy / t_numba,
+        "kernel_read_gbs": bytes_read / t_numba / 1e9,
+        "memory_bandwidth_gbs": bw,
+        "bandwidth_fraction": bytes_read / t_numba / 1e9 / bw,
+        "max_rel_diff": max_rel,
+        "threads": int(os.environ.get("NUMBA_NUM_THREADS", os.cpu_count() or 1)),
+        "cpu": cpu_name(),
+    }
