@@ -57,6 +57,12 @@ def scenario_option(func):
     )(func)
 
 
+def scale_option(func):
+    return click.option("--scale", type=click.IntRange(min=1), default=1, show_default=True,
+                        metavar="K", help="K copies of the site: fleet, base load, PV, BESS and "
+                        "import limit times K (large-fleet studies).")(func)
+
+
 def _kpi_table(front, currency: str) -> str:
     """The KPI rows a user reads after a run, in fixed units."""
     import pandas as pd
@@ -144,9 +150,10 @@ def scenario_show(name_or_path, fleet_seed):
     required=True,
     help="uncoordinated: full power on arrival; ordered: charge-only valley filling.",
 )
+@scale_option
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Run directory.")
 @user_errors
-def baseline(scenario_name, fleet_seed, method, out):
+def baseline(scenario_name, fleet_seed, method, scale, out):
     """Compute a reference schedule (SPEC §6) and write it as a run directory.
 
     \b
@@ -160,7 +167,7 @@ def baseline(scenario_name, fleet_seed, method, out):
     from moo.rundir import write_run
 
     t0 = time.perf_counter()
-    sc = load_scenario(scenario_name, fleet_seed)
+    sc = load_scenario(scenario_name, fleet_seed, scale)
     power = compute(sc, method)
     throttled = sc.grid.import_limit_kw is not None
     run = write_run(
@@ -241,10 +248,11 @@ def make_budget(generations, evals, time_limit):
 @click.option("--max-solutions", type=click.IntRange(min=1), default=500, show_default=True,
               help="Write at most this many archive members (those adding the most "
                    "hypervolume; the extremes are always kept).")
+@scale_option
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Run directory.")
 @user_errors
 def front(scenario_name, fleet_seed, algorithm, encoding, clusters, pop_size, generations, evals,
-          time_limit, seed, max_solutions, out):
+          time_limit, seed, max_solutions, scale, out):
     """Find the cost / variance / peak-to-valley Pareto front with NSGA-II or NSGA-III.
 
     The front written is the non-dominated set of every schedule evaluated in the run; every
@@ -260,7 +268,7 @@ def front(scenario_name, fleet_seed, algorithm, encoding, clusters, pop_size, ge
     from moo.optimize import run_front, write_front
 
     budget = make_budget(generations, evals, time_limit)
-    sc = load_scenario(scenario_name, fleet_seed)
+    sc = load_scenario(scenario_name, fleet_seed, scale)
     progress = _Progress()
     try:
         res = run_front(sc, algorithm, encoding=encoding, pop_size=pop_size, budget=budget,

@@ -164,8 +164,14 @@ def resolve_scenario_path(name_or_path: str) -> Path:
     return preset
 
 
-def load_scenario(name_or_path: str, fleet_seed: int | None = None) -> Scenario:
-    """Load, validate and sample a scenario; ``fleet_seed`` overrides the file's."""
+def load_scenario(name_or_path: str, fleet_seed: int | None = None, scale: int = 1) -> Scenario:
+    """Load, validate and sample a scenario; ``fleet_seed`` overrides the file's.
+
+    ``scale`` K makes K copies of the site for large-fleet studies: every group's ``count``
+    (sessions groups: every session) times K, and base load, PV, BESS ratings and the import
+    limit times K, so the case keeps its character (shares, shapes, prices) at K times the
+    size. The fleet is sampled afresh with K times the vehicles, not copied.
+    """
     path = resolve_scenario_path(str(name_or_path))
     try:
         with path.open("rb") as fh:
@@ -173,7 +179,12 @@ def load_scenario(name_or_path: str, fleet_seed: int | None = None) -> Scenario:
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
     return build_scenario(
-        data, base_dir=path.parent, name=path.stem, source=str(path), fleet_seed=fleet_seed
+        data,
+        base_dir=path.parent,
+        name=path.stem,
+        source=str(path),
+        fleet_seed=fleet_seed,
+        scale=scale,
     )
 
 
@@ -184,8 +195,11 @@ def build_scenario(
     name: str = "scenario",
     source: str = "",
     fleet_seed: int | None = None,
+    scale: int = 1,
 ) -> Scenario:
-    """Validate a parsed scenario file and sample its fleet."""
+    """Validate a parsed scenario file and sample its fleet (``scale``: see `load_scenario`)."""
+    if not isinstance(scale, int) or scale < 1:
+        raise ScenarioError(f"scale: must be an integer >= 1, got {scale}")
     root = Table(data, "")
     name = root.string("name", name)
     description = root.string("description", "")
@@ -204,12 +218,14 @@ def build_scenario(
 
     gt = root.table("grid")
     import_limit = gt.number("import_limit_kw", None, gt=0)
-    base_kw = _profile(gt.table("base_load"), time, base_dir)
-    pv_kw = _pv(gt.table("pv", {"model": "none"}), time, base_dir)
+    if import_limit is not None:
+        import_limit *= scale
+    base_kw = _profile(gt.table("base_load"), time, base_dir) * scale
+    pv_kw = _pv(gt.table("pv", {"model": "none"}), time, base_dir) * scale
     buy, sell = _prices(gt.tables("prices"), time)
     gt.done()
 
-    bess = _bess(root.table("bess", None))
+    bess = _bess(root.table("bess", None), scale)
 
     rng = np.random.default_rng(seed)
     ft = root.table("fleet")
@@ -217,7 +233,7 @@ def build_scenario(
     ft.done()
     fleets, extra_kw, notes = [], np.zeros(time.slots_per_day), {}
     for group in groups:
-        fleet, dispatchable = _group(group, time, rng, base_dir)
+        fleet, dispatchable = _group(group, time, rng, base_dir, scale)
         if dispatchable:
             fleets.append(fleet)
         else:
@@ -231,6 +247,9 @@ def build_scenario(
     root.done()
 
     grid = Grid(time.slot_start_h, base_kw + extra_kw, pv_kw, buy, sell, import_limit)
+    if scale > 1:
+        notes["scale"] = scale
+        name = f"{name}-x{scale}"
     return Scenario(
         name,
         time,
@@ -364,13 +383,13 @@ def _prices(periods: list[Table], time: TimeGrid) -> tuple[np.ndarray, np.ndarra
     return buy, sell
 
 
-def _bess(tbl: Table | None) -> Bess | None:
+def _bess(tbl: Table | None, scale: int = 1) -> Bess | None:
     if tbl is None:
         return None
     bess = Bess(
-        capacity_kwh=tbl.number("capacity_kwh", gt=0),
-        p_charge_max_kw=tbl.number("p_charge_max_kw", ge=0),
-        p_discharge_max_kw=tbl.number("p_discharge_max_kw", ge=0),
+        capacity_kwh=tbl.number("capacity_kwh", gt=0) * scale,
+        p_charge_max_kw=tbl.number("p_charge_max_kw", ge=0) * scale,
+        p_discharge_max_kw=tbl.number("p_discharge_max_kw", ge=0) * scale,
         eta_charge=tbl.number("eta_charge", 0.95, gt=0, le=1),
         eta_discharge=tbl.number("eta_discharge", 0.95, gt=0, le=1),
         soc_init=tbl.number("soc_init", 0.5, ge=0, le=1),
@@ -381,16 +400,17 @@ def _bess(tbl: Table | None) -> Bess | None:
     return bess
 
 
-def _group(tbl: Table, time: TimeGrid, rng: np.random.Generator, base_dir: Path):
+def _group(tbl: Table, time: TimeGrid, rng: np.random.Generator, base_dir: Path, scale: int = 1):
     """Sample one fleet group; returns (fleet, dispatchable)."""
     tbl.string("name", "")
     dispatchable = tbl.boolean("dispatchable", True)
     if tbl.has("sessions"):
         from models.sessions import sessions_group
 
-        return sessions_group(tbl, time, rng, base_dir), dispatchable
+        fleet = sessions_group(tbl, time, rng, base_dir)
+        return (Fleet.concat([fleet] * scale) if scale > 1 else fleet), dispatchable
 
-    n = tbl.number("count", integer=True, ge=1)
+    n = tbl.number("count", integer=True, ge=1) * scale
     soc_min = tbl.number("soc_min", 0.2, ge=0, le=1)
     soc_max = tbl.number("soc_max", 0.9, ge=0, le=1)
     if soc_max < soc_min:
