@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from pathlib import Path
 
 import click
 import numpy as np
@@ -479,6 +480,83 @@ def bench_eval_cmd(scenarios, pop_size, repeat, as_json):
 
 
 # --- sweeps and scale (issue 8) ---
+
+
+def _csv_list(kind):
+    def parse(ctx, param, value):
+        if value is None:
+            return None
+        try:
+            return [kind(v) for v in value.split(",") if v.strip()]
+        except ValueError:
+            raise click.BadParameter(
+                f"not a comma-separated list of {kind.__name__}: {value}"
+            ) from None
+    return parse
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Sweep TOML (keys: scenarios, algorithms, seeds, fleet_seeds, time_limits_s, "
+                   "evals, encoding, pop_size, scale, exact_points, max_solutions).")
+@click.option("--scenarios", callback=_csv_list(str), help="Comma-separated presets or files.")
+@click.option("--algorithms", callback=_csv_list(str), help="Comma-separated: nsga2,nsga3.")
+@click.option("--seeds", type=click.IntRange(min=1), default=None,
+              help="Optimiser seeds 1..N.")
+@click.option("--fleet-seeds", type=click.IntRange(min=1), default=None,
+              help="Fleet seeds 1..N (default: each scenario file's own seed).")
+@click.option("--time-limit", callback=_csv_list(float), metavar="S[,S...]",
+              help="Wall-time budget(s) per run, seconds.")
+@click.option("--evals", callback=_csv_list(int), metavar="E[,E...]",
+              help="Evaluation budget(s) per run (default 10000).")
+@click.option("--pop", "pop_size", type=click.IntRange(min=4), default=None)
+@click.option("--encoding", type=click.Choice(["aggregate", "vehicle"]), default=None)
+@scale_option
+@click.option("--exact-points", type=click.IntRange(min=1), default=None,
+              help="Also compute each scenario's exact front (K weight vectors) for HV ratios.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Workers of the embedded LocalCluster (default: one per core).")
+@click.option("--scheduler", default=None, metavar="ADDR",
+              help="Use an existing Dask cluster, e.g. tcp://10.0.0.5:8786.")
+@click.option("--out", type=click.Path(file_okay=False), required=True)
+@user_errors
+def sweep(config_path, scenarios, algorithms, seeds, fleet_seeds, time_limit, evals, pop_size,
+          encoding, scale, exact_points, workers, scheduler, out):
+    """Run a grid of fronts as Dask tasks; collect one row per run (Parquet and CSV).
+
+    The grid is scenarios x algorithms x optimiser seeds x fleet seeds x budgets. Started
+    again on the same --out, a sweep skips every run whose directory is complete.
+
+    \b
+    Example:
+      v2g-pareto sweep --scenarios building,iov --algorithms nsga2,nsga3 --seeds 5 \\
+          --fleet-seeds 3 --evals 20000 --out sweeps/s1
+      v2g-pareto sweep --config studies/sweep_small.toml --scheduler tcp://10.0.0.5:8786 --out s2
+    """
+    from moo.sweep import load_config, make_config, run_sweep
+
+    values = dict(scenarios=scenarios, algorithms=algorithms,
+                  seeds=None if seeds is None else list(range(1, seeds + 1)),
+                  fleet_seeds=None if fleet_seeds is None else list(range(1, fleet_seeds + 1)),
+                  time_limits_s=time_limit, evals=evals, pop_size=pop_size, encoding=encoding,
+                  scale=None if scale == 1 else scale, exact_points=exact_points)
+    if config_path:
+        config = load_config(config_path, **values)
+    else:
+        config = make_config(**{k: v for k, v in values.items() if v is not None})
+    n = len(config.tasks(Path(out)))
+    click.echo(f"sweep: {n} runs on {scheduler or 'a local cluster'}", err=True)
+
+    def show(row):
+        state = "skipped (complete)" if row["skipped"] else f"{row['wall_time_s']:.1f} s"
+        click.echo(f"  {row['scenario']} {row['algorithm']} {row['budget_label']} "
+                   f"fleet {row['fleet_seed']} seed {row['seed']}: HV {row['hv']:.4f}  {state}",
+                   err=True)
+
+    res = run_sweep(config, out, workers=workers, scheduler=scheduler, on_row=show)
+    click.echo(res.summary.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    click.echo(f"{len(res.table)} runs ({res.skipped} already complete) in "
+               f"{res.wall_time_s:.1f} s; wrote {res.paths['parquet']} and {res.paths['csv']}")
 
 
 def main(argv: list[str] | None = None) -> None:

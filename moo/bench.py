@@ -53,8 +53,13 @@ def _best_time(fn, repeat: int) -> float:
     return best
 
 
-def bench_eval(scenario: Scenario, pop_size: int = 100, repeat: int = 5, seed: int = 0,
-               bandwidth_gbs: float | None = None) -> dict:
+def bench_eval(
+    scenario: Scenario,
+    pop_size: int = 100,
+    repeat: int = 5,
+    seed: int = 0,
+    bandwidth_gbs: float | None = None,
+) -> dict:
     """Time the numba kernel and the numpy reference on one population of ``scenario``."""
     problem, _ = make_problem(scenario, "aggregate")
     x = np.random.default_rng(seed).uniform(size=(pop_size, problem.n_var))
@@ -65,8 +70,21 @@ def bench_eval(scenario: Scenario, pop_size: int = 100, repeat: int = 5, seed: i
     out = np.zeros((pop_size, kernels.N_OUT))
 
     def numba_eval():
-        kernels.evaluate_population(ev, bess, d.base_net, d.buy, d.sell, d.dt, d.deg_cost,
-                                    d.veh[0], d.veh[8], d.veh[6], d.veh[7], d.veh[9], out)
+        kernels.evaluate_population(
+            ev,
+            bess,
+            d.base_net,
+            d.buy,
+            d.sell,
+            d.dt,
+            d.deg_cost,
+            d.veh[0],
+            d.veh[8],
+            d.veh[6],
+            d.veh[7],
+            d.veh[9],
+            out,
+        )
 
     numba_eval()  # compile (or load the cache) outside the timing
     t_numba = _best_time(numba_eval, repeat)

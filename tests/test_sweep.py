@@ -1,0 +1,81 @@
+"""Sweeps on a real Dask LocalCluster: end to end, and a restart that skips complete runs."""
+
+import pandas as pd
+import pytest
+
+from moo.rundir import is_complete
+from moo.sweep import load_config, make_config, run_sweep
+
+TINY = """
+name = "tiny"
+currency = "EUR"
+fleet_seed = 3
+[time]
+slots_per_day = 24
+[grid.base_load]
+kw = [40, 35, 35, 40, 60, 80, 90, 85, 70, 60, 55, 45]
+[[grid.prices]]
+hours = [[0, 24]]
+buy = 0.2
+sell = 0.1
+[[fleet.groups]]
+count = 6
+capacity_kwh = 40
+p_charge_max_kw = 7
+arrival = { dist = "normal", mean_h = 18, std_h = 1 }
+departure = { dist = "normal", mean_h = 7, std_h = 1 }
+soc_init = { dist = "uniform", low = 0.3, high = 0.6 }
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY)
+    return str(path)
+
+
+def test_sweep_on_local_cluster_and_restart(tiny, tmp_path):
+    config = make_config(
+        scenarios=[tiny],
+        algorithms=["nsga2", "nsga3"],
+        seeds=[1, 2],
+        evals=[400],
+        pop_size=20,
+        max_solutions=30,
+    )
+    out = tmp_path / "sweep"
+    first = run_sweep(config, out, workers=2)
+    assert len(first.table) == 4 and first.skipped == 0
+    assert set(first.table["algorithm"]) == {"nsga2", "nsga3"}
+    assert (first.table["n_evals"] >= 400).all()
+    for run in first.table["run"]:
+        assert is_complete(run)
+    on_disk = pd.read_parquet(out / "results.parquet")
+    pd.testing.assert_frame_equal(on_disk, pd.read_csv(out / "results.csv"), check_dtype=False)
+    assert {"economy_cost", "response_variance", "hv", "wall_time_s"} <= set(on_disk.columns)
+    assert set(first.summary["algorithm"]) == {"nsga2", "nsga3"}
+
+    # A run whose meta.json is gone is incomplete and runs again; the others are skipped.
+    victim = first.table["run"].iloc[0]
+    (tmp_path / victim / "meta.json").unlink()
+    second = run_sweep(config, out, workers=2)
+    assert second.skipped == 3
+    redone = second.table.set_index("run").loc[victim]
+    assert not redone["skipped"] and is_complete(victim)
+    # Same seed, same evaluations: the re-run reproduces the first run's row.
+    before = first.table.set_index("run").loc[victim]
+    assert redone["economy_cost"] == pytest.approx(before["economy_cost"], rel=1e-12)
+
+
+def test_sweep_config_file(tmp_path):
+    path = tmp_path / "sweep.toml"
+    path.write_text(
+        'scenarios = ["building"]\nalgorithms = ["nsga3"]\nseeds = [1, 2, 3]\nevals = [100, 200]\n'
+    )
+    config = load_config(path, algorithms=["nsga2"])
+    assert config.algorithms == ("nsga2",)
+    assert len(config.tasks(tmp_path)) == 6
+    path.write_text('scenarios = ["building"]\nbogus = 1\n')
+    with pytest.raises(ValueError, match="unknown key 'bogus'"):
+        load_config(path)
