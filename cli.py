@@ -479,6 +479,64 @@ def bench_eval_cmd(scenarios, pop_size, repeat, as_json):
 # --- plots and studies (issue 7) ---
 
 
+@cli.command()
+@click.argument("run_dir", type=click.Path(), metavar="RUN_DIR")
+@click.option(
+    "--reference",
+    "reference_dir",
+    type=click.Path(),
+    default=None,
+    metavar="RUN_DIR",
+    help="A reference front to draw beside it (e.g. the exact one).",
+)
+@click.option(
+    "--baseline",
+    "baseline_dirs",
+    type=click.Path(),
+    multiple=True,
+    metavar="RUN_DIR",
+    help="A baseline run (uncoordinated or ordered); repeatable.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["png", "svg", "pdf"]),
+    default="png",
+    show_default=True,
+    help="Figure file format.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Directory for the figures (default RUN_DIR/figures).",
+)
+@user_errors
+def plot(run_dir, reference_dir, baseline_dirs, fmt, out_dir):
+    """Write every figure that applies to a run directory and print their paths.
+
+    A front run gets the front in 3-D and its pairwise projections, parallel coordinates,
+    net-load curves (baselines and the AHP-selected points; without selections the
+    minimum-cost and minimum-variance solutions), SOC and power of the Economy point (else
+    the first solution) and the convergence curve. A baseline or single-solution run gets
+    its net load, SOC and power. Baselines are drawn as curves only when given as runs.
+
+    \b
+    Example:
+      v2g-pareto plot runs/b --baseline runs/b-unc --baseline runs/b-ord
+      v2g-pareto plot runs/b --reference runs/b-exact --format svg --out report/figures
+      v2g-pareto plot runs/b-unc
+    """
+    from plots.report import write_figures
+
+    paths = write_figures(
+        run_dir, reference_dir=reference_dir, baseline_dirs=baseline_dirs, fmt=fmt, out_dir=out_dir
+    )
+    for path in paths:
+        click.echo(f"wrote {path}")
+
+
 # --- sweeps and scale (issue 8) ---
 
 

@@ -1,0 +1,131 @@
+"""The named operating points a figure marks or draws: baselines, AHP choices, front extremes.
+
+An `OperatingPoint` carries the three objectives and, when the run directory it came from
+holds them, the schedule (EV and BESS powers, net load). Where they come from:
+
+- baselines: baseline run directories (``meta["algorithm"]`` ``uncoordinated`` or
+  ``ordered``), else the objective values a front run keeps in ``meta["baselines"]``
+  (points only, no schedule);
+- AHP choices: the ``selection-<mode>.json`` files `v2g-pareto select` writes into a front
+  run; a selection whose objectives do not match its front row any more (the front was
+  re-run) is an error, not silently a different point;
+- without selections, the front's minimum-cost and minimum-variance solutions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.errors import InputError
+from moo.rundir import Run
+from plots.style import OBJECTIVES, look
+
+BASELINES = ("uncoordinated", "ordered")
+MODE_ORDER = ("economy", "response")  # other modes follow in name order
+
+
+@dataclass(frozen=True, eq=False)
+class OperatingPoint:
+    """A named schedule: its objectives and, if known, its powers and net load."""
+
+    key: str  # look key in `plots.style.LOOKS` (or any name: it then gets its own colour)
+    label: str
+    objectives: np.ndarray  # [3] cost, variance, peak_valley
+    net_load_kw: np.ndarray | None = None  # [T]
+    ev_power_kw: np.ndarray | None = None  # [N, T]
+    bess_power_kw: np.ndarray | None = None  # [T]
+    solution: int | None = None  # the ``solution`` id in the run's front.csv
+
+    @property
+    def has_schedule(self) -> bool:
+        return self.net_load_kw is not None
+
+
+def solution_point(run: Run, row: int, key: str, label: str | None = None) -> OperatingPoint:
+    """Row ``row`` of a run's front with its schedule."""
+    sched = run.schedules
+    bess = sched.get("bess_power")
+    return OperatingPoint(
+        key=key,
+        label=look(key).label if label is None else label,
+        objectives=run.objectives[row],
+        net_load_kw=sched["net_load"][row],
+        ev_power_kw=sched["ev_power"][row],
+        bess_power_kw=None if bess is None else bess[row],
+        solution=int(run.front["solution"].iloc[row]),
+    )
+
+
+def baseline_points(run: Run | None, baselines: Sequence[Run] = ()) -> list[OperatingPoint]:
+    """Baselines from baseline runs, else from ``run.meta["baselines"]`` (objectives only)."""
+    points = [solution_point(b, 0, b.meta["algorithm"]) for b in baselines]
+    if points or run is None:
+        return points
+    stored = run.meta.get("baselines")
+    if not isinstance(stored, dict):
+        return []
+    for key in BASELINES:
+        values = stored.get(key)
+        if isinstance(values, dict) and all(k in values for k in OBJECTIVES):
+            objectives = np.array([float(values[k]) for k in OBJECTIVES])
+            points.append(OperatingPoint(key, look(key).label, objectives))
+    return points
+
+
+def read_selections(run: Run) -> dict[str, dict]:
+    """The ``selection-<mode>.json`` objects of a run directory, Economy and Response first."""
+    found = {}
+    for path in sorted(run.path.glob("selection-*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{path}: not readable JSON ({exc})") from None
+        if not isinstance(data, dict) or "solution" not in data or "objectives" not in data:
+            raise InputError(f"{path}: not a selection file (no solution/objectives)")
+        found[str(data.get("mode", path.stem.removeprefix("selection-")))] = data
+    order = [m for m in MODE_ORDER if m in found] + sorted(set(found) - set(MODE_ORDER))
+    return {m: found[m] for m in order}
+
+
+def selected_points(run: Run) -> list[OperatingPoint]:
+    """The AHP-selected points of a front run (empty when nothing was selected)."""
+    points = []
+    ids = run.front["solution"].to_numpy()
+    for mode, data in read_selections(run).items():
+        rows = np.flatnonzero(ids == data["solution"])
+        stored = data["objectives"]
+        try:
+            objectives = np.array([float(stored[k]) for k in OBJECTIVES])
+        except (KeyError, TypeError, ValueError):
+            raise InputError(f"{run.path}/selection-{mode}.json: objectives incomplete") from None
+        if rows.size != 1 or not np.allclose(run.objectives[rows[0]], objectives, rtol=1e-9):
+            raise InputError(
+                f"{run.path}/selection-{mode}.json: solution {data['solution']} does not match "
+                f"front.csv (the front changed?); run `v2g-pareto select` again"
+            )
+        label = look(mode).label if mode in MODE_ORDER else f"{mode.capitalize()} (AHP)"
+        points.append(solution_point(run, int(rows[0]), mode, label))
+    return points
+
+
+def extreme_points(run: Run) -> list[OperatingPoint]:
+    """The minimum-cost and minimum-variance solutions of a front."""
+    f = run.objectives
+    return [
+        solution_point(run, int(np.argmin(f[:, 0])), "min-cost"),
+        solution_point(run, int(np.argmin(f[:, 1])), "min-variance"),
+    ]
+
+
+def same_site(run: Run, other: Run) -> bool:
+    """True when two runs schedule the same fleet on the same grid (same scenario arrays)."""
+    a, b = run.scenario, other.scenario
+    pairs = ((a.grid.to_frame(), b.grid.to_frame()), (a.fleet.to_frame(), b.fleet.to_frame()))
+    return all(
+        x.shape == y.shape and np.allclose(x.to_numpy(float), y.to_numpy(float), rtol=1e-9)
+        for x, y in pairs
+    )

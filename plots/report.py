@@ -1,0 +1,133 @@
+"""Every figure that applies to a run directory, and writing them to files (``v2g-pareto plot``).
+
+A front run (more than one solution) gets the front in 3-D and its projections, parallel
+coordinates, the net-load curves of the baselines and of the AHP-selected points (without
+selections: the minimum-cost and minimum-variance solutions), SOC and power of the Economy
+point (else the first solution) and, with a history, the convergence curve. A baseline or
+other single-solution run gets its net load (beside any baselines given), SOC and power,
+and the convergence curve if it has a history.
+
+Baselines drawn as curves come from baseline run directories; without them a front run's
+baselines appear as points only (their objectives in ``meta.json``).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from models.errors import InputError
+from moo.rundir import Run, atomic_write_bytes, read_run
+from plots.convergence import convergence
+from plots.front import front_3d, front_projections
+from plots.netload import net_load
+from plots.parallel import parallel_coordinates
+from plots.points import (
+    BASELINES,
+    OperatingPoint,
+    baseline_points,
+    extreme_points,
+    same_site,
+    selected_points,
+    solution_point,
+)
+from plots.power import power
+from plots.soc import soc
+
+FORMATS = ("png", "svg", "pdf")
+
+
+def _own_point(run: Run) -> OperatingPoint:
+    """The only solution of a single-solution run, named after its algorithm."""
+    key = str(run.meta.get("algorithm", "solution"))
+    return solution_point(run, 0, key, None if key in BASELINES else key.upper())
+
+
+def run_figures(
+    run: Run, *, reference: Run | None = None, baselines: Sequence[Run] = ()
+) -> Iterator[tuple[str, Figure]]:
+    """(file stem, figure) for every figure that applies to the run, one at a time."""
+    scenario = run.scenario
+    if len(run.front) > 1:
+        chosen = selected_points(run) or extreme_points(run)
+        marks = baseline_points(run, baselines) + chosen
+        yield "front-3d", front_3d(run, points=marks, reference=reference)
+        yield "front-projections", front_projections(run, points=marks, reference=reference)
+        yield "parallel-coordinates", parallel_coordinates(run, points=marks)
+        curves = [p for p in marks if p.has_schedule]
+        focus = next((p for p in chosen if p.key == "economy"), None)
+        focus = focus or solution_point(run, 0, "solution", "First solution")
+        title = f"{focus.label}, solution {focus.solution}"
+    else:
+        focus = _own_point(run)
+        curves = [b for b in baseline_points(None, baselines) if b.key != focus.key] + [focus]
+        curves.sort(key=lambda p: BASELINES.index(p.key) if p.key in BASELINES else 2)
+        title = focus.label
+    yield "net-load", net_load(scenario, curves)
+    yield "soc", soc(scenario, focus.ev_power_kw, focus.bess_power_kw, label=title)
+    yield "power", power(scenario, focus.ev_power_kw, focus.bess_power_kw, label=title)
+    if run.history is not None:
+        yield "convergence", convergence([run])
+
+
+def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
+    """Save a figure atomically (temporary file, then rename); the format is the suffix."""
+    path = Path(path)
+    buf = io.BytesIO()
+    fig.savefig(buf, format=path.suffix.lstrip("."))
+    atomic_write_bytes(path, buf.getvalue())
+    return path
+
+
+def open_runs(
+    run_dir: str | os.PathLike,
+    reference_dir: str | os.PathLike | None = None,
+    baseline_dirs: Sequence[str | os.PathLike] = (),
+) -> tuple[Run, Run | None, list[Run]]:
+    """Read the run, its reference front and its baseline runs, checking they fit together."""
+    run = read_run(run_dir)
+    reference = None
+    if reference_dir is not None:
+        if len(run.front) < 2:
+            raise InputError(f"--reference: {run.path} has one solution, no front to compare")
+        reference = read_run(reference_dir)
+        if not same_site(run, reference):
+            raise InputError(f"--reference {reference.path}: not the scenario of {run.path}")
+    baselines = []
+    for path in baseline_dirs:
+        base = read_run(path)
+        algorithm = base.meta.get("algorithm")
+        if algorithm not in BASELINES:
+            raise InputError(
+                f"--baseline {base.path}: not a baseline run "
+                f"(algorithm {algorithm!r}, expected {' or '.join(BASELINES)})"
+            )
+        if not same_site(run, base):
+            raise InputError(f"--baseline {base.path}: not the scenario of {run.path}")
+        baselines.append(base)
+    return run, reference, baselines
+
+
+def write_figures(
+    run_dir: str | os.PathLike,
+    *,
+    reference_dir: str | os.PathLike | None = None,
+    baseline_dirs: Sequence[str | os.PathLike] = (),
+    fmt: str = "png",
+    out_dir: str | os.PathLike | None = None,
+) -> list[Path]:
+    """Write every figure of a run as ``OUT/<name>.<fmt>`` (OUT defaults to RUN/figures)."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown figure format {fmt!r}: use {', '.join(FORMATS)}")
+    run, reference, baselines = open_runs(run_dir, reference_dir, baseline_dirs)
+    out = Path(out_dir) if out_dir is not None else run.path / "figures"
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a directory")
+    return [
+        save_figure(fig, out / f"{name}.{fmt}")
+        for name, fig in run_figures(run, reference=reference, baselines=baselines)
+    ]
