@@ -288,6 +288,107 @@ def front(scenario_name, fleet_seed, algorithm, encoding, clusters, pop_size, ge
                f"peak-valley {res.F[:, 2].min():,.1f} .. {res.F[:, 2].max():,.1f} kW")
     click.echo(f"wrote {path}")
 
+# --- exact reference and indicators (issue 4) ---
+
+
+@cli.command()
+@scenario_option
+@click.option(
+    "--points",
+    type=click.IntRange(min=3),
+    default=66,
+    show_default=True,
+    metavar="K",
+    help="Weight vectors: the largest simplex lattice with at most K, (H+1)(H+2)/2 for H "
+    "divisions (66: H = 10).",
+)
+@scale_option
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Run directory.")
+@user_errors
+def exact(scenario_name, fleet_seed, points, scale, out):
+    """Exact reference front: weighted-sum QPs of the SPEC model solved with Clarabel.
+
+    Lexicographic anchors give the ideal and nadir; a simplex lattice of weights on the
+    anchor-normalised objectives fills in the front. Slots where the convex relaxation would
+    charge and discharge one battery at once are resolved by convex-concave rounds; the
+    largest remaining gap to the relaxation's bound is printed (0: provably optimal). The
+    run records its ideal/nadir as meta["normalization"] for `v2g-pareto compare`.
+
+    \b
+    Example:
+      v2g-pareto exact --scenario building --out runs/b-exact
+      v2g-pareto exact --scenario qingdao --points 21 --out runs/q-exact
+    """
+    from models.scenario import load_scenario
+    from moo.exact import exact_front, write_exact
+    from moo.objectives import OBJECTIVES
+
+    sc = load_scenario(scenario_name, fleet_seed, scale)
+    res = exact_front(sc, points)
+    path = write_exact(out, sc, res)
+    click.echo(
+        f"{len(res.objectives)} points (anchors and {res.points} weight vectors, H = "
+        f"{res.divisions}), {res.n_qp} QPs ({res.n_variables} variables, {res.n_constraints} "
+        f"constraints) in {res.build_time_s + res.solve_time_s:.1f} s"
+    )
+    units = (sc.currency, "kW^2", "kW")
+    for name, value in (("ideal", res.ideal), ("nadir", res.nadir)):
+        parts = zip(OBJECTIVES, value, units, strict=True)
+        click.echo(f"{name}  " + "  ".join(f"{o} {v:,.6g} {u}" for o, v, u in parts))
+    click.echo(f"largest gap to the relaxation bound {res.max_relaxation_gap:.3g} (normalised)")
+    for why in res.dropped:
+        click.echo(f"warning: dropped {why}", err=True)
+    click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(), metavar="RUN_DIR...")
+@click.option(
+    "--reference",
+    type=click.Path(),
+    default=None,
+    metavar="RUN_DIR",
+    help="Reference front (e.g. from `v2g-pareto exact`): normalises everything and gives the "
+    "HV ratio, IGD+ and additive epsilon.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per run.")
+@user_errors
+def compare(run_dirs, reference, as_json):
+    """Front-quality indicators of runs of one scenario, one row per run.
+
+    Objectives are normalised by the reference front's ideal/nadir (SPEC §10) and the
+    hypervolume uses the reference point 1.1 in every coordinate. Without --reference, HV is
+    computed in the first run's recorded normalisation (meta "normalization", written by
+    `exact`) or, if it has none, in the ideal/nadir of all the given runs together; HV ratio,
+    IGD+ and epsilon are then empty. Runs of different scenarios are an error.
+
+    \b
+    Example:
+      v2g-pareto compare runs/b-nsga2 runs/b-nsga3 --reference runs/b-exact
+      v2g-pareto compare runs/b-nsga2 runs/b-nsga3 --json
+    """
+    import json
+
+    import pandas as pd
+
+    from moo.indicators import compare_runs
+    from moo.rundir import read_run
+
+    runs = [read_run(path) for path in run_dirs]
+    rows = compare_runs(runs, None if reference is None else read_run(reference))
+    if as_json:
+        click.echo(json.dumps(rows))
+        return
+
+    def cell(value) -> str:
+        if value is None:
+            return "-"
+        return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+    table = pd.DataFrame([{k: cell(v) for k, v in row.items()} for row in rows])
+    click.echo(table.set_index("run").to_string())
+
+
 # --- AHP commands (issue 5) ---
 
 
@@ -474,6 +575,81 @@ def bench_eval_cmd(scenarios, pop_size, repeat, as_json):
 
 
 # --- swarm comparison (issue 6) ---
+
+
+@cli.command("mlgcso")
+@click.option("--reference", "reference_dir", type=click.Path(), required=True,
+              metavar="FRONT_RUN", help="Front run: its scenario and its normalisation are used.")
+@click.option("--mode", required=True, metavar="economy|response|NAME",
+              help="Operating mode whose AHP weights make the scalar.")
+@click.option("--judgements", "judgements_path", type=click.Path(dir_okay=False), default=None,
+              help="Judgements TOML file (default: the shipped studies/judgements.toml).")
+@click.option("--algorithm", type=click.Choice(["mlgcso", "cso"]), default="mlgcso",
+              show_default=True, help="Seed 001's MLGCSO or plain CSO (Cheng & Jin 2015).")
+@click.option("--pop", "pop_size", type=click.IntRange(min=4), default=100, show_default=True,
+              help="Swarm size (seed 001 does not give one).")
+@click.option("--phi", type=click.FloatRange(min=0), default=0.05, show_default=True,
+              help="Learning rate of the swarm-mean term (seed 001: 0.05).")
+@click.option("--evals", type=click.IntRange(min=1), default=None,
+              help="Stop after this many evaluations (default 20,000).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="SECONDS", help="Stop after this wall time instead.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Swarm seed.")
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Run directory.")
+@user_errors
+def mlgcso_cmd(reference_dir, mode, judgements_path, algorithm, pop_size, phi, evals, time_limit,
+               seed, out):
+    """Weighted-sum route: minimise one mode's AHP-weighted scalar with MLGCSO or CSO.
+
+    The scalar is sum_k w_k (F_k - ideal_k) / (nadir_k - ideal_k) over cost, variance and
+    peak-to-valley, with the mode's weights and the reference front's ideal and nadir
+    (column min / max), so it is the same score `select` gives the front's points. The
+    scenario is the reference run's. The swarm starts from the uncoordinated and ordered
+    baselines plus random schedules (aggregate encoding). Writes the best schedule as a run
+    directory; meta.json records the weights, the normalisation and the scalar.
+
+    \b
+    Example:
+      v2g-pareto front --scenario building --time-limit 30 --out runs/b
+      v2g-pareto mlgcso --reference runs/b --mode economy --out runs/b-mlgcso-eco
+      v2g-pareto mlgcso --reference runs/b --mode response --algorithm cso --evals 50000 \\
+          --seed 3 --out runs/b-cso-resp
+    """
+    from moo.ahp import load_default_judgements, load_judgements
+    from moo.decision import select as select_point
+    from moo.rundir import read_run
+    from moo.scalar import SwarmBudget, minimize_scalar, mode_weights, scalar_problem, write_swarm
+
+    judgements = (
+        load_default_judgements() if judgements_path is None else load_judgements(judgements_path)
+    )
+    budget = SwarmBudget(evals, time_limit)
+    ref = read_run(reference_dir)
+    weights = mode_weights(judgements, mode)
+    problem = scalar_problem(ref, weights)
+    res = minimize_scalar(problem, ref.scenario, algorithm, pop_size=pop_size, phi=phi,
+                          budget=budget, seed=seed)
+    if res.interrupted:
+        click.echo("interrupted: writing the best schedule found so far", err=True)
+    path = write_swarm(out, ref.scenario, res, mode=mode, reference_run=reference_dir,
+                       judgements_source=judgements.source)
+    written = read_run(path)
+    chosen = select_point(ref.objectives, weights)
+    names = ("cost", "variance", "peak_valley")
+    click.echo(f"weights ({mode}): "
+               + ", ".join(f"{n} {w:.3f}" for n, w in zip(names, weights, strict=True)))
+    click.echo(f"{algorithm}: {res.n_evals:,} evaluations in {res.wall_time_s:.1f} s "
+               f"(pop {pop_size}, phi {phi:g}, seed {seed}); best scalar "
+               f"{written.meta['scalar']:.5f}")
+    click.echo(f"reference front ({len(ref.front)} solutions, {ref.meta['n_evals']:,} "
+               f"evaluations): AHP point solution {int(ref.front['solution'].iloc[chosen.index])}"
+               f", scalar {chosen.score:.5f}")
+    cols = {"cost": f"cost [{ref.scenario.currency}]", "variance": "variance [kW2]",
+            "peak_valley": "p-v [kW]", "std_kw": "std [kW]", "peak_valley_pct": "p-v [%]",
+            "satisfaction": "satisf."}
+    table = written.front[list(cols)].rename(columns=cols)
+    click.echo(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    click.echo(f"wrote {path}")
 
 
 # --- plots and studies (issue 7) ---
