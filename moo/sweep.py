@@ -163,23 +163,12 @@ def make_config(**values) -> SweepConfig:
 def run_reference(spec: dict) -> str:
     """Compute the exact front of one scenario/fleet seed unless it is already complete."""
     from models.scenario import load_scenario
-    from moo.exact import exact_front
-    from moo.rundir import is_complete, write_run
+    from moo.exact import exact_front, write_exact
+    from moo.rundir import is_complete
 
     if not is_complete(spec["run"]):
         scenario = load_scenario(spec["scenario"], spec["fleet_seed"], spec["scale"])
-        ef = exact_front(scenario, spec["points"])
-        write_run(
-            spec["run"],
-            scenario,
-            ef.ev_power,
-            ef.bess_power,
-            algorithm="exact",
-            parameters=ef.parameters(),
-            n_evals=ef.n_qp,
-            wall_time_s=ef.build_time_s + ef.solve_time_s,
-            extra_meta=ef.meta(),
-        )
+        write_exact(spec["run"], scenario, exact_front(scenario, spec["points"]))
     return spec["run"]
 
 
