@@ -1,0 +1,283 @@
+"""The whole study of one preset, within a wall-time budget: runs, figures and report.md.
+
+Stages, each a run directory under ``OUT``:
+
+1. ``baseline-uncoordinated``, ``baseline-ordered`` (SPEC §6);
+2. ``front`` — NSGA-III (aggregate encoding) for a share of the budget;
+3. ``exact`` — the exact reference front, when one timed QP says the lattice fits the
+   share of the budget left for it (fewer weight vectors if that is what fits);
+4. AHP selection of ``economy`` and ``response`` on the front (shipped judgements);
+5. ``mlgcso-economy``, ``mlgcso-response``, ``cso-economy``, ``cso-response`` — the
+   weighted-sum route on the same scalar (weights of the mode, normalisation of the front),
+   equal wall-time shares, so MLGCSO and CSO are compared on equal footing;
+6. ``figures/`` and ``report.md``: scenario summary, the seed-004-style KPI table, front
+   quality, and the seed's headline claims (`studies.claims`) with our numbers.
+
+The budget is split by fixed shares of what is left when a stage starts (front 40 %,
+exact up to 50 % of the rest, the four swarm runs share 70 % of what then remains), so a
+stage that finishes early leaves its time to the next.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from models.scenario import Scenario, load_scenario
+from moo.rundir import atomic_write_text, read_run, write_run
+
+DEFAULT_BUDGET_S = {"building": 240.0, "caltech": 180.0, "qingdao": 300.0, "iov": 600.0,
+                    "crisscross": 600.0}
+MODES = ("economy", "response")
+SWARMS = ("mlgcso", "cso")
+KPI_ROWS = ("uncoordinated", "ordered", "economy", "response", "mlgcso-economy",
+            "mlgcso-response", "cso-economy", "cso-response")
+
+
+@dataclass
+class StudyResult:
+    out: Path
+    kpis: pd.DataFrame
+    claims: pd.DataFrame
+    hv_ratio: float | None
+    timings: dict = field(default_factory=dict)
+    figures: list = field(default_factory=list)
+
+
+class _Clock:
+    def __init__(self, budget_s: float, progress: Callable[[str], None]):
+        self.t0 = time.perf_counter()
+        self.budget_s = budget_s
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+
+    def left(self) -> float:
+        return max(self.budget_s - (time.perf_counter() - self.t0), 0.0)
+
+    def stage(self, name: str):
+        clock = self
+
+        class _Stage:
+            def __enter__(self):
+                self.start = time.perf_counter()
+                clock.progress(f"[{time.perf_counter() - clock.t0:6.1f} s] {name} ...")
+
+            def __exit__(self, *exc):
+                clock.timings[name] = time.perf_counter() - self.start
+                return False
+
+        return _Stage()
+
+
+def run_study(
+    name_or_path: str,
+    out: str | Path,
+    *,
+    budget_s: float | None = None,
+    seed: int = 1,
+    progress: Callable[[str], None] = lambda msg: None,
+) -> StudyResult:
+    """Run every stage of the study of one preset (or scenario file) into ``out``."""
+    from moo.ahp import load_default_judgements
+    from moo.baselines import baseline
+    from moo.decision import select_mode, write_selection
+    from moo.optimize import Budget, run_front, write_front
+
+    scenario = load_scenario(name_or_path)
+    preset = Path(scenario.source).stem
+    budget_s = budget_s or DEFAULT_BUDGET_S.get(preset, 300.0)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    clock = _Clock(budget_s, progress)
+    judgements = load_default_judgements()
+
+    runs: dict[str, Path] = {}
+    for method in ("uncoordinated", "ordered"):
+        with clock.stage(f"baseline {method}"):
+            throttled = scenario.grid.import_limit_kw is not None
+            runs[method] = write_run(out / f"baseline-{method}", scenario,
+                                     baseline(scenario, method)[None], algorithm=method,
+                                     n_evals=1, targets=not throttled)
+
+    with clock.stage("front (NSGA-III)"):
+        budget = Budget(time_limit_s=max(0.4 * clock.left(), 1.0))
+        res = run_front(scenario, "nsga3", pop_size=100, budget=budget, seed=seed,
+                        max_solutions=200)
+        runs["front"] = write_front(out / "front", scenario, res, algorithm="nsga3",
+                                    encoding="aggregate", pop_size=100, clusters=1,
+                                    budget=budget, seed=seed)
+
+    with clock.stage("exact reference"):
+        runs["exact"] = _exact(scenario, out / "exact", 0.5 * clock.left(), progress)
+
+    picks = {}
+    with clock.stage("AHP selection"):
+        for mode in MODES:
+            chosen = select_mode(runs["front"], judgements, mode)
+            write_selection(runs["front"], chosen)
+            picks[mode] = chosen.solution
+
+    swarm_share = 0.7 * clock.left() / (len(SWARMS) * len(MODES))
+    scalars = {}
+    for algo in SWARMS:
+        for mode in MODES:
+            with clock.stage(f"{algo.upper()} {mode}"):
+                path, scalar = _swarm(runs["front"], judgements, algo, mode, swarm_share, seed,
+                                      out / f"{algo}-{mode}")
+                runs[f"{algo}-{mode}"] = path
+                scalars[f"{algo}-{mode}"] = scalar
+
+    with clock.stage("figures"):
+        figures = _figures(runs, out / "figures")
+
+    kpis = _kpi_table(runs, picks)
+    from studies.claims import claims_table
+
+    exact = read_run(runs["exact"]).front if runs.get("exact") else None
+    claims = claims_table(preset, kpis, scalars, exact)
+    hv = _hv_ratio(runs)
+    clock.timings["total"] = time.perf_counter() - clock.t0
+    report = _report(scenario, preset, budget_s, seed, runs, kpis, claims, hv, scalars,
+                     clock.timings, figures, out)
+    atomic_write_text(out / "report.md", report)
+    progress(f"[{clock.timings['total']:6.1f} s] wrote {out / 'report.md'}")
+    return StudyResult(out, kpis, claims, hv, clock.timings, figures)
+
+
+def _exact(scenario: Scenario, path: Path, share_s: float, progress) -> Path | None:
+    """The exact front when a timed QP says it fits ``share_s``; else None."""
+    from moo.exact import DEFAULT_POINTS, exact_front, write_exact
+
+    t0 = time.perf_counter()
+    exact_front(scenario, points=3)  # the three anchors (6 QPs): a timing probe
+    per_qp = (time.perf_counter() - t0) / 6
+    # The lattice solves each weight vector about 1.5 times (convex-concave rounds).
+    fits = int((share_s - 6 * per_qp) / (1.5 * per_qp))
+    points = min(DEFAULT_POINTS, fits)
+    if points < 10:
+        progress(f"  skipped: ~{per_qp:.2f} s per QP, {share_s:.0f} s left for it")
+        return None
+    return write_exact(path, scenario, exact_front(scenario, points))
+
+
+def _swarm(front: Path, judgements, algo: str, mode: str, time_s: float, seed: int, out: Path):
+    from moo.scalar import SwarmBudget, minimize_scalar, mode_weights, scalar_problem, write_swarm
+
+    ref = read_run(front)
+    problem = scalar_problem(ref, mode_weights(judgements, mode))
+    res = minimize_scalar(problem, ref.scenario, algo, budget=SwarmBudget(
+        time_limit_s=max(time_s, 1.0)), seed=seed)
+    path = write_swarm(out, ref.scenario, res, mode=mode, reference_run=front,
+                       judgements_source=judgements.source)
+    return path, float(read_run(path).meta["scalar"])
+
+
+def _kpi_table(runs: dict, picks: dict) -> pd.DataFrame:
+    """One row per schedule (KPI_ROWS), the SPEC §5 columns."""
+    rows = {}
+    front = read_run(runs["front"]).front
+    for name in KPI_ROWS:
+        if name in MODES:
+            rows[name] = front[front["solution"] == picks[name]].iloc[0]
+        elif name in runs:
+            rows[name] = read_run(runs[name]).front.iloc[0]
+    return pd.DataFrame(rows).T.drop(columns="solution").astype(float)
+
+
+def _hv_ratio(runs: dict) -> float | None:
+    if runs.get("exact") is None:
+        return None
+    from moo.indicators import hv_ratio
+
+    return float(hv_ratio(read_run(runs["front"]).objectives,
+                          read_run(runs["exact"]).objectives))
+
+
+def _figures(runs: dict, out: Path) -> list[Path]:
+    from plots.convergence import convergence
+    from plots.report import save_figure, write_figures
+
+    paths = write_figures(runs["front"], reference_dir=runs.get("exact"),
+                          baseline_dirs=[runs["uncoordinated"], runs["ordered"]], out_dir=out)
+    swarms = {f"{a.upper()} {m}": read_run(runs[f"{a}-{m}"]) for a in SWARMS for m in MODES}
+    paths.append(save_figure(convergence(swarms), out / "convergence-swarms.png"))
+    return paths
+
+
+def _report(scenario, preset, budget_s, seed, runs, kpis, claims, hv, scalars, timings,
+            figures, out: Path) -> str:
+    s = scenario.summary()
+    cur = scenario.currency
+    bess = "none" if s["bess"] is None else f"{s['bess']['capacity_kwh']:g} kWh"
+    lines = [f"# Study: {preset}", "",
+             f"{s['description']}", "",
+             f"Command: `v2g-pareto study {preset} --budget {budget_s:g} --seed {seed}`; "
+             f"total wall time {timings['total']:.0f} s.", "",
+             "## Scenario", "",
+             f"- {s['vehicles']} vehicles ({s['v2g_vehicles']} V2G capable), "
+             f"{s['unreachable_targets']} with an unreachable requested target",
+             f"- T = {s['slots']} slots of {s['dt_hours']:g} h, horizon {s['horizon']}",
+             f"- energy needed {s['energy_needed_kwh']:,.0f} kWh; base load "
+             f"{s['base_load_kw'][0]:,.0f}–{s['base_load_kw'][2]:,.0f} kW; PV "
+             f"{s['pv_kwh']:,.0f} kWh; buy price {s['price_buy'][0]:g}–{s['price_buy'][1]:g} "
+             f"{cur}/kWh; BESS {bess}",
+             "", "## KPIs", "",
+             _markdown(_kpi_view(kpis, cur)), "",
+             "Economy and Response are the AHP picks (shipped judgements) from the NSGA-III "
+             "front; MLGCSO/CSO minimise the same weighted sum of normalised objectives "
+             "(normalisation: the front's ideal/nadir).", "",
+             "## Front quality", ""]
+    if hv is None:
+        lines.append("The exact reference did not fit the budget; no HV ratio.")
+    else:
+        ex = read_run(runs["exact"])
+        lines.append(f"HV ratio of the NSGA-III front against the exact front "
+                     f"({len(ex.front)} points): **{hv:.4f}** (SPEC §10 normalisation).")
+    lines += ["", "Weighted-sum scalars (lower is better):", ""]
+    lines += [f"- {k}: {v:.4f}" for k, v in scalars.items()]
+    lines += ["", "## Seed claims", ""]
+    if len(claims):
+        lines.append(_markdown(claims.set_index("seed")))
+        lines += ["", "*Best on exact front*: the best value any schedule of the exact front "
+                  "reaches for that claim (a claim the model cannot meet at all shows there)."]
+    else:
+        lines.append("This preset comes from no seed paper: no claims to hold it to.")
+    lines += ["", "## Figures", ""]
+    lines += [f"![{p.stem}](figures/{p.name})" for p in figures]
+    lines += ["", "## Stage times", ""]
+    lines += [f"- {k}: {v:.1f} s" for k, v in timings.items()]
+    lines += ["", "Run directories: " + ", ".join(f"`{Path(p).name}`" for p in runs.values()
+                                                  if p is not None), ""]
+    return "\n".join(lines)
+
+
+def _kpi_view(kpis: pd.DataFrame, cur: str) -> pd.DataFrame:
+    cols = {"cost": f"total cost [{cur}]", "grid_cost": f"grid cost [{cur}]",
+            "degradation_cost": f"degradation [{cur}]", "std_kw": "net-load std [kW]",
+            "peak_valley": "peak-valley [kW]", "peak_valley_pct": "peak-valley [%]",
+            "satisfaction": "satisfaction [%]", "v2g_energy_kwh": "V2G energy [kWh]"}
+    view = kpis[list(cols)].copy()
+    view["satisfaction"] *= 100
+    return view.rename(columns=cols)
+
+
+def _markdown(table: pd.DataFrame) -> str:
+    head = "| " + " | ".join([""] + [str(c) for c in table.columns]) + " |"
+    sep = "|" + "---|" * (len(table.columns) + 1)
+    body = []
+    for idx, row in table.iterrows():
+        cells = [f"{v:,.1f}" if isinstance(v, float | np.floating) else str(v) for v in row]
+        body.append("| " + " | ".join([str(idx)] + cells) + " |")
+    return "\n".join([head, sep, *body])
+
+
+def study_json(result: StudyResult) -> str:
+    return json.dumps({"kpis": result.kpis.to_dict(orient="index"),
+                       "claims": result.claims.to_dict(orient="records"),
+                       "hv_ratio": result.hv_ratio, "timings": result.timings}, indent=2)
