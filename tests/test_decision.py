@@ -319,3 +319,38 @@ def test_cli_select_help_has_an_example():
     result = CliRunner().invoke(cli, ["select", "--help"])
     assert result.exit_code == 0
     assert "Example:\n    v2g-pareto select runs/b --mode economy" in result.output
+
+
+def test_select_on_a_real_front_for_shipped_and_user_modes(tmp_path):
+    """`select` on a front written by `run_front`: both shipped modes and a user-defined one."""
+    from models.scenario import load_scenario
+    from moo.optimize import Budget, run_front, write_front
+
+    scenario = load_scenario("building")
+    res = run_front(scenario, "nsga2", pop_size=20, budget=Budget(generations=5), seed=3)
+    run = write_front(tmp_path / "front", scenario, res, algorithm="nsga2",
+                      encoding="aggregate", pop_size=20, clusters=1,
+                      budget=Budget(generations=5), seed=3)
+    user = tmp_path / "mine.toml"
+    user.write_text('objectives = ["cost", "variance", "peak_valley"]\n'
+                    "[modes.peak-shaver]\n[[modes.peak-shaver.experts]]\n"
+                    'pairs = { "peak_valley/cost" = 5, "peak_valley/variance" = 3, '
+                    '"variance/cost" = 2 }\n')
+    picks = {}
+    for args in (["--mode", "economy"], ["--mode", "response"],
+                 ["--mode", "peak-shaver", "--judgements", str(user)]):
+        result = CliRunner().invoke(cli, ["select", str(run), "--json", *args])
+        assert result.exit_code == 0, result.output
+        chosen = json.loads(result.output)
+        picks[chosen["mode"]] = chosen
+        assert (run / f"selection-{chosen['mode']}.json").exists()
+    front = pd.read_csv(run / "front.csv")
+    # Each pick is the front's minimiser of its own weighted sum.
+    for chosen in picks.values():
+        f = front[["cost", "variance", "peak_valley"]].to_numpy()
+        ideal, nadir = f.min(axis=0), f.max(axis=0)
+        w = np.array([chosen["weights"][k] for k in ("cost", "variance", "peak_valley")])
+        scores = ((f - ideal) / np.where(nadir > ideal, nadir - ideal, 1.0)) @ w
+        assert scores[chosen["solution"]] == pytest.approx(scores.min(), abs=1e-12)
+    assert picks["peak-shaver"]["weights"]["peak_valley"] > 0.5
+    assert picks["economy"]["objectives"]["cost"] <= picks["peak-shaver"]["objectives"]["cost"]
