@@ -77,9 +77,17 @@ def kernel_data(scenario: Scenario, clusters: int = 1) -> KernelData:
     if b is None:
         bess = np.zeros(7)
     else:
-        bess = np.array([b.soc_init * b.capacity_kwh, b.soc_min * b.capacity_kwh,
-                         b.soc_max * b.capacity_kwh, b.p_charge_max_kw, b.p_discharge_max_kw,
-                         b.eta_charge, b.eta_discharge])
+        bess = np.array(
+            [
+                b.soc_init * b.capacity_kwh,
+                b.soc_min * b.capacity_kwh,
+                b.soc_max * b.capacity_kwh,
+                b.p_charge_max_kw,
+                b.p_discharge_max_kw,
+                b.eta_charge,
+                b.eta_discharge,
+            ]
+        )
     cluster = departure_clusters(scenario, clusters)
     order = priority_order(scenario)
     order = order[np.argsort(cluster[order], kind="stable")]  # by cluster, then priority
@@ -92,11 +100,18 @@ def kernel_data(scenario: Scenario, clusters: int = 1) -> KernelData:
         ptr.append(ptr[-1] + len(ids))
     slot_idx = np.concatenate(idx).astype(np.int64) if idx else np.zeros(0, np.int64)
     return KernelData(
-        veh=veh, bess=bess, has_bess=b is not None, cluster=cluster,
-        n_clusters=max(int(clusters), 1), slot_ptr=np.asarray(ptr, dtype=np.int64),
-        slot_idx=slot_idx, slot_cluster=cluster[slot_idx],
+        veh=veh,
+        bess=bess,
+        has_bess=b is not None,
+        cluster=cluster,
+        n_clusters=max(int(clusters), 1),
+        slot_ptr=np.asarray(ptr, dtype=np.int64),
+        slot_idx=slot_idx,
+        slot_cluster=cluster[slot_idx],
         base_net=np.ascontiguousarray(scenario.grid.net_base_kw),
-        buy=scenario.grid.price_buy, sell=scenario.grid.price_sell, dt=dt,
+        buy=scenario.grid.price_buy,
+        sell=scenario.grid.price_sell,
+        dt=dt,
         deg_cost=float(scenario.degradation_cost_per_kwh),
     )
 
@@ -108,7 +123,7 @@ def cluster_power_bounds(data: KernelData, t_count: int) -> tuple[np.ndarray, np
     hi = np.zeros(k * t_count)
     pc, pd = data.veh[4], data.veh[5]
     for t in range(t_count):
-        ids = data.slot_idx[data.slot_ptr[t]:data.slot_ptr[t + 1]]
+        ids = data.slot_idx[data.slot_ptr[t] : data.slot_ptr[t + 1]]
         c = data.cluster[ids]
         np.add.at(lo, c * t_count + t, -pd[ids])
         np.add.at(hi, c * t_count + t, pc[ids])
@@ -121,8 +136,9 @@ def _fill(amount: float, capacity: np.ndarray) -> np.ndarray:
     return np.clip(amount - before, 0.0, capacity)
 
 
-def dispatch_reference(data: KernelData, request: np.ndarray, request_b: np.ndarray,
-                       limit: float = np.inf):
+def dispatch_reference(
+    data: KernelData, request: np.ndarray, request_b: np.ndarray, limit: float = np.inf
+):
     """Numpy twin of the numba dispatcher for one individual.
 
     request [K*T] kW per cluster and slot, request_b [T] kW. Returns ev_power [N, T],
@@ -137,16 +153,37 @@ def dispatch_reference(data: KernelData, request: np.ndarray, request_b: np.ndar
     realised = np.zeros(k_count * t_count)
     eb = b6[0]
     for t in range(t_count):
-        ids_all = data.slot_idx[data.slot_ptr[t]:data.slot_ptr[t + 1]]
-        bnd = np.array([slot_bounds(e[i], t, data.dt, e_lo[i], e_hi[i], e_tgt[i], pc[i], pd[i],
-                                    eta_c[i], eta_d[i], dep[i]) for i in ids_all]).reshape(-1, 2)
+        ids_all = data.slot_idx[data.slot_ptr[t] : data.slot_ptr[t + 1]]
+        bnd = np.array(
+            [
+                slot_bounds(
+                    e[i],
+                    t,
+                    data.dt,
+                    e_lo[i],
+                    e_hi[i],
+                    e_tgt[i],
+                    pc[i],
+                    pd[i],
+                    eta_c[i],
+                    eta_d[i],
+                    dep[i],
+                )
+                for i in ids_all
+            ]
+        ).reshape(-1, 2)
         groups = [data.cluster[ids_all] == c for c in range(k_count)]
-        r = np.array([np.clip(request[c * t_count + t], bnd[g, 0].sum(), bnd[g, 1].sum())
-                      for c, g in enumerate(groups)])
+        r = np.array(
+            [
+                np.clip(request[c * t_count + t], bnd[g, 0].sum(), bnd[g, 1].sum())
+                for c, g in enumerate(groups)
+            ]
+        )
         blo = b = 0.0
         if data.has_bess:
-            blo, bhi = slot_bounds(eb, t, data.dt, b6[1], b6[2], b6[0], b6[3], b6[4], b6[5],
-                                   b6[6], t_count)
+            blo, bhi = slot_bounds(
+                eb, t, data.dt, b6[1], b6[2], b6[0], b6[3], b6[4], b6[5], b6[6], t_count
+            )
             b = min(max(request_b[t], blo), bhi)
         over = data.base_net[t] + r.sum() + b - limit
         if over > 0:

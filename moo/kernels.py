@@ -65,8 +65,9 @@ def _report(net, buy, sell, dt, deg_cost, ev_kwh, v2g_kwh, satisfaction, out):
 
 
 @njit(parallel=True, cache=True, fastmath=False)
-def evaluate_population(ev_power, bess_power, base_net, buy, sell, dt, deg_cost,
-                        e0, cap, eta_c, eta_d, soc_req, out):
+def evaluate_population(
+    ev_power, bess_power, base_net, buy, sell, dt, deg_cost, e0, cap, eta_c, eta_d, soc_req, out
+):
     """Report vectors of S schedules: ev_power [S, N, T], bess_power [S, T] -> out [S, N_OUT].
 
     One pass over the powers: net load, charged/discharged energy and each vehicle's
@@ -193,8 +194,25 @@ def _cluster_sums(lo, hi, a, z):
 
 
 @njit(cache=True, fastmath=False)
-def _dispatch_one(req, req_b, veh, bess, has_bess, slot_ptr, slot_idx, slot_cluster, n_clusters,
-                  dt, base_net, limit, store, ev_out, realised, b_out, net):
+def _dispatch_one(
+    req,
+    req_b,
+    veh,
+    bess,
+    has_bess,
+    slot_ptr,
+    slot_idx,
+    slot_cluster,
+    n_clusters,
+    dt,
+    base_net,
+    limit,
+    store,
+    ev_out,
+    realised,
+    b_out,
+    net,
+):
     """Dispatch one individual; fills net [T], realised [K*T], b_out [T], ev_out [N, T].
 
     Per slot: bounds of every plugged vehicle and of the BESS; each cluster's request and
@@ -224,8 +242,9 @@ def _dispatch_one(req, req_b, veh, bess, has_bess, slot_ptr, slot_idx, slot_clus
         m = z - a
         for k in range(m):
             i = slot_idx[a + k]
-            lo[k], hi[k] = slot_bounds(e[i], t, dt, e_lo[i], e_hi[i], e_tgt[i], pc[i], pd[i],
-                                       eta_c[i], eta_d[i], dep[i])
+            lo[k], hi[k] = slot_bounds(
+                e[i], t, dt, e_lo[i], e_hi[i], e_tgt[i], pc[i], pd[i], eta_c[i], eta_d[i], dep[i]
+            )
             gap = e_tgt[i] - e[i]  # kWh to the target; negative = surplus above it
             room[k] = gap / (eta_c[i] * dt) if gap > 0.0 else gap * eta_d[i] / dt
         # cluster c owns lo/hi[bounds[c]:bounds[c+1]] (slot_idx is sorted by cluster)
@@ -289,9 +308,30 @@ def _dispatch_one(req, req_b, veh, bess, has_bess, slot_ptr, slot_idx, slot_clus
 
 
 @njit(parallel=True, cache=True, fastmath=False)
-def dispatch_population(requests, requests_b, veh, bess, has_bess, slot_ptr, slot_idx,
-                        slot_cluster, n_clusters, dt, base_net, buy, sell, deg_cost, limit,
-                        store, ev_out, realised, b_out, net_out, out, excess):
+def dispatch_population(
+    requests,
+    requests_b,
+    veh,
+    bess,
+    has_bess,
+    slot_ptr,
+    slot_idx,
+    slot_cluster,
+    n_clusters,
+    dt,
+    base_net,
+    buy,
+    sell,
+    deg_cost,
+    limit,
+    store,
+    ev_out,
+    realised,
+    b_out,
+    net_out,
+    out,
+    excess,
+):
     """Aggregate encoding: per-cluster EV requests [S, K*T] and BESS requests [S, T] ->
     feasible per-vehicle schedules (ev_out [S, N, T] when ``store``), the realised requests
     [S, K*T], BESS powers [S, T], net load [S, T], report vectors out [S, N_OUT] and the
@@ -301,16 +341,32 @@ def dispatch_population(requests, requests_b, veh, bess, has_bess, slot_ptr, slo
     for s in prange(s_count):
         row = s * np.int64(store)  # without ``store`` every individual shares row 0
         ev_kwh, v2g_kwh, sat, exc = _dispatch_one(
-            requests[s], requests_b[s], veh, bess, has_bess, slot_ptr, slot_idx, slot_cluster,
-            n_clusters, dt, base_net, limit, store, ev_out[row], realised[s], b_out[s],
-            net_out[s])
+            requests[s],
+            requests_b[s],
+            veh,
+            bess,
+            has_bess,
+            slot_ptr,
+            slot_idx,
+            slot_cluster,
+            n_clusters,
+            dt,
+            base_net,
+            limit,
+            store,
+            ev_out[row],
+            realised[s],
+            b_out[s],
+            net_out[s],
+        )
         excess[s] = exc
         _report(net_out[s], buy, sell, dt, deg_cost, ev_kwh, v2g_kwh, sat, out[s])
 
 
 @njit(parallel=True, cache=True, fastmath=False)
-def repair_population(powers, powers_b, veh, bess, has_bess, var_ptr, var_idx, dt, base_net,
-                      limit, excess):
+def repair_population(
+    powers, powers_b, veh, bess, has_bess, var_ptr, var_idx, dt, base_net, limit, excess
+):
     """Vehicle encoding: clip each vehicle-slot power into its slot bounds, slot by slot.
 
     powers [S, V] holds one power per plugged vehicle-slot; ``var_ptr``/``var_idx`` list the
@@ -336,8 +392,19 @@ def repair_population(powers, powers_b, veh, bess, has_bess, var_ptr, var_idx, d
             total = 0.0
             for k in range(m):
                 i = var_idx[a + k]
-                lo[k], hi = slot_bounds(e[i], t, dt, e_lo[i], e_hi[i], e_tgt[i], pc[i], pd[i],
-                                        eta_c[i], eta_d[i], dep[i])
+                lo[k], hi = slot_bounds(
+                    e[i],
+                    t,
+                    dt,
+                    e_lo[i],
+                    e_hi[i],
+                    e_tgt[i],
+                    pc[i],
+                    pd[i],
+                    eta_c[i],
+                    eta_d[i],
+                    dep[i],
+                )
                 powers[s, a + k] = min(max(powers[s, a + k], lo[k]), hi)
                 total += powers[s, a + k]
             b = 0.0

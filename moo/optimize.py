@@ -36,6 +36,7 @@ from models.scenario import Scenario
 from moo import kernels
 from moo.archive import Archive
 from moo.baselines import ordered, uncoordinated
+from moo.memetic import FrontSeeder, Polisher, simplex_lattice
 from moo.problems import make_problem
 
 ALGORITHMS = ("nsga2", "nsga3")
@@ -55,13 +56,18 @@ class Budget:
             object.__setattr__(self, "generations", 200)
 
     def done(self, gen: int, n_evals: int, elapsed_s: float) -> bool:
-        return ((self.generations is not None and gen >= self.generations)
-                or (self.evals is not None and n_evals >= self.evals)
-                or (self.time_limit_s is not None and elapsed_s >= self.time_limit_s))
+        return (
+            (self.generations is not None and gen >= self.generations)
+            or (self.evals is not None and n_evals >= self.evals)
+            or (self.time_limit_s is not None and elapsed_s >= self.time_limit_s)
+        )
 
     def to_dict(self) -> dict:
-        return {"generations": self.generations, "evals": self.evals,
-                "time_limit_s": self.time_limit_s}
+        return {
+            "generations": self.generations,
+            "evals": self.evals,
+            "time_limit_s": self.time_limit_s,
+        }
 
 
 @dataclass
@@ -79,6 +85,7 @@ class FrontResult:
     interrupted: bool
     baselines: dict = field(default_factory=dict)
     normalization: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
 
 
 @lru_cache(maxsize=16)
@@ -126,6 +133,32 @@ def seed_vectors(problem, scenario: Scenario) -> np.ndarray:
     return problem.profile_to_x(ev, None)
 
 
+@dataclass(frozen=True)
+class Memetic:
+    """The local-search part of a run (`moo.memetic`); moves scale with the plugged
+    vehicle-slots (``nnz``, plus T for a BESS).
+
+    Before the first generation: anchors and a simplex lattice of ``divisions`` over the
+    three objectives, ``seed_moves_per_var * nnz`` moves (at most ``seed_moves_max``) per
+    weight vector. Each generation:
+    ``per_generation`` random weight vectors (Dirichlet(1, 1, 1)), each polishing the best
+    archive point for it with ``generation_moves_per_var * nnz`` moves; the results replace
+    the last offspring. With a wall-time budget the lattice stops after ``seed_share`` of
+    it (the anchors always run). ``enabled=False`` gives plain NSGA with the baseline seeds.
+    """
+
+    enabled: bool = True
+    divisions: int = 6
+    seed_share: float = 0.5
+    seed_moves_per_var: float = 500.0
+    seed_moves_max: int = 5_000_000
+    per_generation: int = 2
+    generation_moves_per_var: float = 50.0
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
 def run_front(
     scenario: Scenario,
     algorithm: str = "nsga2",
@@ -137,51 +170,149 @@ def run_front(
     clusters: int = 1,
     max_solutions: int = 500,
     on_generation: Callable[[dict], None] | None = None,
+    memetic: Memetic = Memetic(),
 ) -> FrontResult:
-    """Run NSGA-II/III and return the non-dominated set of everything it evaluated."""
+    """Run NSGA-II/III and return the non-dominated set of everything it evaluated.
+
+    The wall-time budget counts from the start, seeding included.
+    """
+    t0 = time.perf_counter()
     problem, repair = make_problem(scenario, encoding, clusters)
     rng = np.random.default_rng(seed)
     seeds = seed_vectors(problem, scenario)
-    initial = np.vstack([seeds, rng.uniform(size=(max(pop_size - len(seeds), 0), problem.n_var))])
-    algo = make_algorithm(algorithm, pop_size, initial, repair, seed)
-    algo.setup(problem, verbose=False)
-
     baseline_F = problem.evaluate(seeds, return_values_of=["F"])
     ideal, nadir = history_normalization(baseline_F)
     archive = Archive(problem.n_var, kernels.N_OUT)
     rows = []
-    t0 = time.perf_counter()
     gen = n_evals = 0
     interrupted = False
+    seeder = None
     try:
+        extra = np.zeros((0, problem.n_var))
+        if memetic.enabled:
+            deadline = np.inf
+            if budget.time_limit_s is not None:
+                deadline = t0 + memetic.seed_share * budget.time_limit_s
+            seeder, extra, n_evals = _memetic_seeds(
+                problem, scenario, memetic, rng, archive, deadline
+            )
+        n_seed = min(len(extra), max(pop_size // 2 - len(seeds), 0))
+        pick = np.linspace(0, len(extra) - 1, n_seed).round().astype(int) if n_seed else []
+        initial = np.vstack(
+            [
+                seeds,
+                extra[pick],
+                rng.uniform(size=(max(pop_size - len(seeds) - n_seed, 0), problem.n_var)),
+            ]
+        )
+        algo = make_algorithm(algorithm, pop_size, initial, repair, seed)
+        algo.setup(problem, verbose=False)
         while not budget.done(gen, n_evals, time.perf_counter() - t0):
             pop = algo.ask()
+            if seeder is not None and memetic.per_generation > 0:
+                pop = _inject(pop, problem, seeder, memetic, rng)
             algo.evaluator.eval(problem, pop)
             algo.tell(infills=pop)
             gen += 1
-            n_evals = algo.evaluator.n_eval
+            n_evals += len(pop)
             feasible = _feasible(pop, problem)
-            archive.add(pop.get("X")[feasible], pop.get("F")[feasible],
-                        pop.get("report")[feasible])
-            row = dict(generation=gen, n_evals=n_evals, elapsed_s=time.perf_counter() - t0,
-                       hypervolume=archive_hypervolume(archive.F, ideal, nadir),
-                       n_nondominated=len(archive))
+            archive.add(pop.get("X")[feasible], pop.get("F")[feasible], pop.get("report")[feasible])
+            row = dict(
+                generation=gen,
+                n_evals=n_evals,
+                elapsed_s=time.perf_counter() - t0,
+                hypervolume=archive_hypervolume(archive.F, ideal, nadir),
+                n_nondominated=len(archive),
+            )
             rows.append(row)
             if on_generation is not None:
                 on_generation(row)
     except KeyboardInterrupt:
         interrupted = True
     wall = time.perf_counter() - t0
-    keep = archive.reduced(max_solutions, archive.F.min(axis=0) if len(archive) else ideal,
-                           archive.F.max(axis=0) if len(archive) else nadir)
+    keep = archive.reduced(
+        max_solutions,
+        archive.F.min(axis=0) if len(archive) else ideal,
+        archive.F.max(axis=0) if len(archive) else nadir,
+    )
     order = keep[np.argsort(archive.F[keep, 0], kind="stable")]  # by cost, for reading
     return FrontResult(
-        problem=problem, X=archive.X[order], F=archive.F[order], report=archive.R[order],
-        history=pd.DataFrame(rows, columns=list(HISTORY_COLUMNS)), n_evals=n_evals,
-        wall_time_s=wall, archive_size=len(archive), interrupted=interrupted,
+        problem=problem,
+        X=archive.X[order],
+        F=archive.F[order],
+        report=archive.R[order],
+        history=pd.DataFrame(rows, columns=list(HISTORY_COLUMNS)),
+        n_evals=n_evals,
+        wall_time_s=wall,
+        archive_size=len(archive),
+        interrupted=interrupted,
         baselines={"uncoordinated": baseline_F[0].tolist(), "ordered": baseline_F[1].tolist()},
         normalization={"ideal": ideal.tolist(), "nadir": nadir.tolist()},
+        settings={"memetic": memetic.to_dict()},
     )
+
+
+def _moves(problem, per_var: float) -> int:
+    nnz = int(problem.kdata.slot_ptr[-1]) + problem.n_bess
+    return max(int(per_var * nnz), 1)
+
+
+def _memetic_seeds(problem, scenario, memetic: Memetic, rng, archive: Archive, deadline: float):
+    """Weighted-sum local-search points, evaluated through the problem into the archive.
+
+    Returns the seeder, their decision vectors and the number of evaluations.
+    """
+    polisher = Polisher(scenario)
+    d = problem.kdata
+
+    def true_objectives(P):
+        ev, b = polisher.split(P)
+        b = np.zeros((len(P), scenario.slots)) if b is None else np.ascontiguousarray(b)
+        out = np.zeros((len(P), kernels.N_OUT))
+        kernels.evaluate_population(
+            np.ascontiguousarray(ev),
+            b,
+            d.base_net,
+            d.buy,
+            d.sell,
+            d.dt,
+            d.deg_cost,
+            d.veh[0],
+            d.veh[8],
+            d.veh[6],
+            d.veh[7],
+            d.veh[9],
+            out,
+        )
+        return out[:, :3]
+
+    seeder = FrontSeeder(polisher, true_objectives)
+    moves = min(_moves(problem, memetic.seed_moves_per_var), memetic.seed_moves_max)
+    seeder.anchors(moves, rng)
+    lattice = simplex_lattice(memetic.divisions)
+    lattice = lattice[np.count_nonzero(lattice, axis=1) > 1]
+    for k in range(0, len(lattice), 2):  # pairs: one per core
+        if time.perf_counter() > deadline:
+            break
+        seeder.improve(lattice[k : k + 2], moves, rng)
+    X = problem.profile_to_x(*polisher.split(seeder.P))
+    out = problem.evaluate(
+        X, return_values_of=["F", "report", "G"] if problem.n_ieq_constr else ["F", "report"]
+    )
+    F, R = out[0], out[1]
+    ok = out[2][:, 0] <= 1e-9 if problem.n_ieq_constr else np.ones(len(X), bool)
+    archive.add(X[ok], F[ok], R[ok])
+    return seeder, X, len(X)
+
+
+def _inject(pop, problem, seeder: FrontSeeder, memetic: Memetic, rng) -> Population:
+    """Replace the last offspring by polished archive points for random weight vectors."""
+    k = min(memetic.per_generation, len(pop))
+    weights = rng.dirichlet(np.ones(3), size=k)
+    P, _ = seeder.improve(weights, _moves(problem, memetic.generation_moves_per_var), rng)
+    X = pop.get("X").copy()
+    X[len(X) - k :] = problem.profile_to_x(*seeder.polisher.split(P))
+    return Population.new(X=X)
 
 
 def _feasible(pop, problem) -> np.ndarray:
@@ -190,23 +321,54 @@ def _feasible(pop, problem) -> np.ndarray:
     return pop.get("G")[:, 0] <= 1e-9
 
 
-def write_front(out, scenario: Scenario, res: FrontResult, *, algorithm: str, encoding: str,
-                pop_size: int, clusters: int, budget: Budget, seed: int):
+def write_front(
+    out,
+    scenario: Scenario,
+    res: FrontResult,
+    *,
+    algorithm: str,
+    encoding: str,
+    pop_size: int,
+    clusters: int,
+    budget: Budget,
+    seed: int,
+):
     """Dispatch the kept archive members into schedules and write the run directory."""
     from moo.objectives import evaluate
     from moo.rundir import write_run
 
     ev, bess, _ = res.problem.schedules(res.X)
-    base = {name: evaluate(scenario, fn(scenario)[None]).iloc[0].drop("solution").to_dict()
-            for name, fn in (("uncoordinated", uncoordinated), ("ordered", ordered))}
+    base = {
+        name: evaluate(scenario, fn(scenario)[None]).iloc[0].drop("solution").to_dict()
+        for name, fn in (("uncoordinated", uncoordinated), ("ordered", ordered))
+    }
     return write_run(
-        out, scenario, ev, bess, algorithm=algorithm,
-        parameters={"encoding": encoding, "pop_size": pop_size, "clusters": clusters,
-                    "budget": budget.to_dict(), "crossover": "SBX(prob=0.9, eta=15)",
-                    "mutation": "PM(eta=20)", "max_solutions": len(res.F)},
-        seed=seed, n_evals=res.n_evals, wall_time_s=res.wall_time_s, history=res.history,
-        extra_meta={"normalization": {**res.normalization,
-                                      "kind": "history: ideal 0, nadir max of baselines"},
-                    "baselines": base, "archive_size": res.archive_size,
-                    "interrupted": res.interrupted},
+        out,
+        scenario,
+        ev,
+        bess,
+        algorithm=algorithm,
+        parameters={
+            "encoding": encoding,
+            "pop_size": pop_size,
+            "clusters": clusters,
+            "budget": budget.to_dict(),
+            "crossover": "SBX(prob=0.9, eta=15)",
+            "mutation": "PM(eta=20)",
+            "max_solutions": len(res.F),
+            **res.settings,
+        },
+        seed=seed,
+        n_evals=res.n_evals,
+        wall_time_s=res.wall_time_s,
+        history=res.history,
+        extra_meta={
+            "normalization": {
+                **res.normalization,
+                "kind": "history: ideal 0, nadir max of baselines",
+            },
+            "baselines": base,
+            "archive_size": res.archive_size,
+            "interrupted": res.interrupted,
+        },
     )

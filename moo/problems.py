@@ -42,8 +42,9 @@ class SchedulingProblem(Problem):
         limit = scenario.grid.import_limit_kw
         self.limit = np.inf if limit is None else float(limit)
         # With an import limit, G = the kW by which must-charge bounds alone exceed it.
-        super().__init__(n_var=n_core + self.n_bess, n_obj=3, n_ieq_constr=int(limit is not None),
-                         xl=0.0, xu=1.0)
+        super().__init__(
+            n_var=n_core + self.n_bess, n_obj=3, n_ieq_constr=int(limit is not None), xl=0.0, xu=1.0
+        )
 
     def _outputs(self, out: dict, report: np.ndarray, excess: np.ndarray) -> None:
         out["F"] = report[:, :3]
@@ -55,7 +56,7 @@ class SchedulingProblem(Problem):
         s = x.shape[0]
         if not self.n_bess:
             return np.zeros((s, self.t_count))
-        return self.bess_lo + x[:, self.n_core:] * (self.bess_hi - self.bess_lo)
+        return self.bess_lo + x[:, self.n_core :] * (self.bess_hi - self.bess_lo)
 
     def bess_to_x(self, bess_kw: np.ndarray) -> np.ndarray:  # [S, n_bess]
         if not self.n_bess:
@@ -103,9 +104,29 @@ class AggregateProblem(SchedulingProblem):
         out = np.zeros((s, kernels.N_OUT))
         excess = np.zeros(s)
         kernels.dispatch_population(
-            req, req_b, d.veh, d.bess, d.has_bess, d.slot_ptr, d.slot_idx, d.slot_cluster,
-            d.n_clusters, d.dt, d.base_net, d.buy, d.sell, d.deg_cost, self.limit, store, ev,
-            realised, b_out, net, out, excess)
+            req,
+            req_b,
+            d.veh,
+            d.bess,
+            d.has_bess,
+            d.slot_ptr,
+            d.slot_idx,
+            d.slot_cluster,
+            d.n_clusters,
+            d.dt,
+            d.base_net,
+            d.buy,
+            d.sell,
+            d.deg_cost,
+            self.limit,
+            store,
+            ev,
+            realised,
+            b_out,
+            net,
+            out,
+            excess,
+        )
         return ev, b_out, realised, out, excess
 
     def realised_x(self, realised: np.ndarray, b_out: np.ndarray) -> np.ndarray:
@@ -125,7 +146,7 @@ class AggregateProblem(SchedulingProblem):
         t = self.t_count
         agg = np.zeros((ev_power.shape[0], len(self.req_lo)))
         for c in range(self.kdata.n_clusters):
-            agg[:, c * t:(c + 1) * t] = ev_power[:, self.kdata.cluster == c, :].sum(axis=1)
+            agg[:, c * t : (c + 1) * t] = ev_power[:, self.kdata.cluster == c, :].sum(axis=1)
         b = np.zeros((ev_power.shape[0], t)) if bess_power is None else bess_power
         return self.realised_x(agg, b)
 
@@ -160,8 +181,19 @@ class VehicleProblem(SchedulingProblem):
         d = self.kdata
         core, bess = self.powers(np.atleast_2d(np.asarray(x, dtype=np.float64)))
         excess = np.zeros(core.shape[0])
-        kernels.repair_population(core, bess, d.veh, d.bess, d.has_bess, self.var_ptr,
-                                  self.var_idx, d.dt, d.base_net, self.limit, excess)
+        kernels.repair_population(
+            core,
+            bess,
+            d.veh,
+            d.bess,
+            d.has_bess,
+            self.var_ptr,
+            self.var_idx,
+            d.dt,
+            d.base_net,
+            self.limit,
+            excess,
+        )
         return core, bess, excess
 
     def to_x(self, core: np.ndarray, bess: np.ndarray) -> np.ndarray:
@@ -176,9 +208,21 @@ class VehicleProblem(SchedulingProblem):
     def evaluate_powers(self, core: np.ndarray, bess: np.ndarray) -> np.ndarray:
         d = self.kdata
         out = np.zeros((core.shape[0], kernels.N_OUT))
-        kernels.evaluate_population(self.ev_power(core), bess, d.base_net, d.buy, d.sell, d.dt,
-                                    d.deg_cost, d.veh[0], d.veh[8], d.veh[6], d.veh[7],
-                                    d.veh[9], out)
+        kernels.evaluate_population(
+            self.ev_power(core),
+            bess,
+            d.base_net,
+            d.buy,
+            d.sell,
+            d.dt,
+            d.deg_cost,
+            d.veh[0],
+            d.veh[8],
+            d.veh[6],
+            d.veh[7],
+            d.veh[9],
+            out,
+        )
         return out
 
     def _evaluate(self, x, out, *args, **kwargs):
@@ -187,8 +231,11 @@ class VehicleProblem(SchedulingProblem):
 
     def schedules(self, x):
         core, bess, _ = self.repaired(x)
-        return (self.ev_power(core), (bess if self.kdata.has_bess else None),
-                self.evaluate_powers(core, bess))
+        return (
+            self.ev_power(core),
+            (bess if self.kdata.has_bess else None),
+            self.evaluate_powers(core, bess),
+        )
 
     def profile_to_x(self, ev_power, bess_power):
         core = ev_power[:, self.var_idx, self.var_slot]
