@@ -233,7 +233,9 @@ def make_budget(generations, evals, time_limit):
 
 
 @cli.command()
-@scenario_option
+@click.option("--scenario", "scenario_name", default=None, metavar="NAME|PATH",
+              help="A preset name (see `v2g-pareto scenarios`) or a TOML file.")
+@click.option("--fleet-seed", type=int, default=None, help="Override the file's fleet_seed.")
 @click.option("--algorithm", type=click.Choice(["nsga2", "nsga3"]), default="nsga2",
               show_default=True, help="pymoo NSGA-II or NSGA-III (Das-Dennis directions).")
 @click.option("--encoding", type=click.Choice(["aggregate", "vehicle"]), default="aggregate",
@@ -250,43 +252,72 @@ def make_budget(generations, evals, time_limit):
               help="Write at most this many archive members (those adding the most "
                    "hypervolume; the extremes are always kept).")
 @scale_option
-@click.option("--out", type=click.Path(file_okay=False), required=True, help="Run directory.")
+@click.option("--checkpoint-every", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Write the optimiser state to OUT/checkpoint.pkl every N generations.")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
+              metavar="RUN_DIR", help="Continue the checkpointed run in RUN_DIR (all other "
+              "options come from the checkpoint).")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Run directory.")
 @user_errors
 def front(scenario_name, fleet_seed, algorithm, encoding, clusters, pop_size, generations, evals,
-          time_limit, seed, max_solutions, scale, out):
+          time_limit, seed, max_solutions, scale, checkpoint_every, resume_dir, out):
     """Find the cost / variance / peak-to-valley Pareto front with NSGA-II or NSGA-III.
 
     The front written is the non-dominated set of every schedule evaluated in the run; every
     schedule passes the feasibility checker before it is written. Ctrl-C stops the run and
-    still writes the front found so far.
+    still writes the front found so far. A run with --checkpoint-every that was killed
+    continues with --resume and gives the same front as an uninterrupted run (same seed,
+    generation or evaluation budget).
 
     \b
     Example:
       v2g-pareto front --scenario building --algorithm nsga2 --time-limit 60 --out runs/b-nsga2
-      v2g-pareto front --scenario iov --algorithm nsga3 --pop 120 --generations 300 --out runs/i
+      v2g-pareto front --scenario iov --algorithm nsga3 --generations 300 \\
+          --checkpoint-every 20 --out runs/i
+      v2g-pareto front --resume runs/i
     """
     from models.scenario import load_scenario
-    from moo.optimize import run_front, write_front
+    from moo.optimize import CHECKPOINT, Budget, load_checkpoint, run_front, write_front
 
-    budget = make_budget(generations, evals, time_limit)
-    sc = load_scenario(scenario_name, fleet_seed, scale)
+    payload = None
+    if resume_dir is not None:
+        payload = load_checkpoint(Path(resume_dir) / CHECKPOINT)
+        args = payload["run"]
+        budget = Budget(**args["budget"])
+        out = resume_dir
+    else:
+        if scenario_name is None or out is None:
+            raise InputErrorExit("give --scenario and --out (or --resume RUN_DIR)")
+        budget = make_budget(generations, evals, time_limit)
+        args = dict(scenario=scenario_name, fleet_seed=fleet_seed, scale=scale,
+                    algorithm=algorithm, encoding=encoding, clusters=clusters,
+                    pop_size=pop_size, budget=budget.to_dict(), seed=seed,
+                    max_solutions=max_solutions, checkpoint_every=checkpoint_every)
+    sc = load_scenario(args["scenario"], args["fleet_seed"], args["scale"])
+    every = args["checkpoint_every"]
     progress = _Progress()
     try:
-        res = run_front(sc, algorithm, encoding=encoding, pop_size=pop_size, budget=budget,
-                        seed=seed, clusters=clusters, max_solutions=max_solutions,
-                        on_generation=progress)
+        res = run_front(sc, args["algorithm"], encoding=args["encoding"],
+                        pop_size=args["pop_size"], budget=budget, seed=args["seed"],
+                        clusters=args["clusters"], max_solutions=args["max_solutions"],
+                        on_generation=progress, resume=payload,
+                        checkpoint=Path(out) / CHECKPOINT if every else None,
+                        checkpoint_every=every or 0, checkpoint_meta=args)
     finally:
         progress.close()
     if res.interrupted:
         click.echo("interrupted: writing the front found so far", err=True)
-    path = write_front(out, sc, res, algorithm=algorithm, encoding=encoding, pop_size=pop_size,
-                       clusters=clusters, budget=budget, seed=seed)
+    path = write_front(out, sc, res, algorithm=args["algorithm"], encoding=args["encoding"],
+                       pop_size=args["pop_size"], clusters=args["clusters"], budget=budget,
+                       seed=args["seed"])
+    (Path(out) / CHECKPOINT).unlink(missing_ok=True)  # the run is complete
     click.echo(f"{len(res.F)} solutions (archive {res.archive_size}), {res.n_evals} evaluations, "
                f"{res.wall_time_s:.1f} s")
     click.echo(f"cost {res.F[:, 0].min():,.2f} .. {res.F[:, 0].max():,.2f} {sc.currency}; "
                f"std {np.sqrt(res.F[:, 1].min()):,.1f} .. {np.sqrt(res.F[:, 1].max()):,.1f} kW; "
                f"peak-valley {res.F[:, 2].min():,.1f} .. {res.F[:, 2].max():,.1f} kW")
     click.echo(f"wrote {path}")
+
 
 # --- exact reference and indicators (issue 4) ---
 

@@ -80,17 +80,21 @@ def evaluate_population(
         v2g_kwh = 0.0
         met = 0
         for i in range(n):
-            e = e0[i]
             row = ev_power[s, i]
+            # Branch-free sums over the slots (max/min compile to SIMD selects); the energy
+            # at departure needs only the charged and discharged totals of the vehicle.
+            # Branch-free sums over the slots (max/min compile to selects); the energy at
+            # departure needs only the vehicle's charged and discharged totals.
+            pos_sum = 0.0
+            neg_sum = 0.0
             for t in range(t_count):
                 p = row[t]
                 net[t] += p
-                if p > 0.0:
-                    e += eta_c[i] * p * dt
-                    ev_kwh += p * dt
-                else:
-                    e += p * dt / eta_d[i]
-                    v2g_kwh -= p * dt
+                pos_sum += max(p, 0.0)
+                neg_sum += min(p, 0.0)
+            e = e0[i] + dt * (eta_c[i] * pos_sum + neg_sum / eta_d[i])
+            ev_kwh += pos_sum * dt
+            v2g_kwh -= neg_sum * dt
             if e >= (soc_req[i] - SOC_TOL) * cap[i]:
                 met += 1
         sat = met / n if n > 0 else 1.0

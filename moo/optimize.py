@@ -17,10 +17,12 @@ the componentwise maximum of the two baselines' objectives (a non-positive range
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import moocore
 import numpy as np
@@ -159,6 +161,10 @@ class Memetic:
         return dict(self.__dict__)
 
 
+CHECKPOINT = "checkpoint.pkl"
+CHECKPOINT_FORMAT = "v2g-pareto-front-checkpoint/1"
+
+
 def run_front(
     scenario: Scenario,
     algorithm: str = "nsga2",
@@ -171,60 +177,90 @@ def run_front(
     max_solutions: int = 500,
     on_generation: Callable[[dict], None] | None = None,
     memetic: Memetic = Memetic(),
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int = 0,
+    checkpoint_meta: dict | None = None,
+    resume: dict | None = None,
 ) -> FrontResult:
     """Run NSGA-II/III and return the non-dominated set of everything it evaluated.
 
-    The wall-time budget counts from the start, seeding included.
+    The wall-time budget counts from the start, seeding included. With ``checkpoint`` and
+    ``checkpoint_every`` N, the whole optimiser state is written there atomically after
+    every N generations, with ``checkpoint_meta`` (what the caller needs to resume, e.g.
+    its arguments); ``resume`` (a payload from `load_checkpoint`) continues such a run
+    where it stopped, giving the same front as an uninterrupted run with the same seed and
+    a generation or evaluation budget.
     """
-    t0 = time.perf_counter()
-    problem, repair = make_problem(scenario, encoding, clusters)
-    rng = np.random.default_rng(seed)
-    seeds = seed_vectors(problem, scenario)
-    baseline_F = problem.evaluate(seeds, return_values_of=["F"])
-    ideal, nadir = history_normalization(baseline_F)
-    archive = Archive(problem.n_var, kernels.N_OUT)
-    rows = []
-    gen = n_evals = 0
-    interrupted = False
-    seeder = None
-    try:
-        extra = np.zeros((0, problem.n_var))
-        if memetic.enabled:
-            deadline = np.inf
-            if budget.time_limit_s is not None:
-                deadline = t0 + memetic.seed_share * budget.time_limit_s
-            seeder, extra, n_evals = _memetic_seeds(
-                problem, scenario, memetic, rng, archive, deadline
-            )
-        n_seed = min(len(extra), max(pop_size // 2 - len(seeds), 0))
-        pick = np.linspace(0, len(extra) - 1, n_seed).round().astype(int) if n_seed else []
-        initial = np.vstack(
-            [
-                seeds,
-                extra[pick],
-                rng.uniform(size=(max(pop_size - len(seeds) - n_seed, 0), problem.n_var)),
-            ]
+    if resume is not None:
+        state = resume["state"]
+        t0 = time.perf_counter() - state["elapsed_s"]
+    else:
+        t0 = time.perf_counter()
+        problem, repair = make_problem(scenario, encoding, clusters)
+        seeds = seed_vectors(problem, scenario)
+        baseline_F = problem.evaluate(seeds, return_values_of=["F"])
+        state = dict(
+            problem=problem,
+            repair=repair,
+            seeds=seeds,
+            baseline_F=baseline_F,
+            rng=np.random.default_rng(seed),
+            archive=Archive(problem.n_var, kernels.N_OUT),
+            rows=[],
+            gen=0,
+            n_evals=0,
+            seeder=None,
+            algo=None,
+            elapsed_s=0.0,
         )
-        algo = make_algorithm(algorithm, pop_size, initial, repair, seed)
-        algo.setup(problem, verbose=False)
-        while not budget.done(gen, n_evals, time.perf_counter() - t0):
+    problem, rng, archive, rows = state["problem"], state["rng"], state["archive"], state["rows"]
+    ideal, nadir = history_normalization(state["baseline_F"])
+    interrupted = False
+    try:
+        if state["algo"] is None:
+            extra = np.zeros((0, problem.n_var))
+            if memetic.enabled:
+                deadline = np.inf
+                if budget.time_limit_s is not None:
+                    deadline = t0 + memetic.seed_share * budget.time_limit_s
+                state["seeder"], extra, state["n_evals"] = _memetic_seeds(
+                    problem, scenario, memetic, rng, archive, deadline
+                )
+            seeds = state["seeds"]
+            n_seed = min(len(extra), max(pop_size // 2 - len(seeds), 0))
+            pick = np.linspace(0, len(extra) - 1, n_seed).round().astype(int) if n_seed else []
+            initial = np.vstack(
+                [
+                    seeds,
+                    extra[pick],
+                    rng.uniform(size=(max(pop_size - len(seeds) - n_seed, 0), problem.n_var)),
+                ]
+            )
+            algo = make_algorithm(algorithm, pop_size, initial, state["repair"], seed)
+            algo.setup(problem, verbose=False)
+            state["algo"] = algo
+        algo, seeder = state["algo"], state["seeder"]
+        while not budget.done(state["gen"], state["n_evals"], time.perf_counter() - t0):
             pop = algo.ask()
             if seeder is not None and memetic.per_generation > 0:
                 pop = _inject(pop, problem, seeder, memetic, rng)
             algo.evaluator.eval(problem, pop)
             algo.tell(infills=pop)
-            gen += 1
-            n_evals += len(pop)
+            state["gen"] += 1
+            state["n_evals"] += len(pop)
             feasible = _feasible(pop, problem)
             archive.add(pop.get("X")[feasible], pop.get("F")[feasible], pop.get("report")[feasible])
             row = dict(
-                generation=gen,
-                n_evals=n_evals,
+                generation=state["gen"],
+                n_evals=state["n_evals"],
                 elapsed_s=time.perf_counter() - t0,
                 hypervolume=archive_hypervolume(archive.F, ideal, nadir),
                 n_nondominated=len(archive),
             )
             rows.append(row)
+            if checkpoint is not None and checkpoint_every and state["gen"] % checkpoint_every == 0:
+                state["elapsed_s"] = time.perf_counter() - t0
+                save_checkpoint(checkpoint, state, checkpoint_meta)
             if on_generation is not None:
                 on_generation(row)
     except KeyboardInterrupt:
@@ -236,13 +272,14 @@ def run_front(
         archive.F.max(axis=0) if len(archive) else nadir,
     )
     order = keep[np.argsort(archive.F[keep, 0], kind="stable")]  # by cost, for reading
+    baseline_F = state["baseline_F"]
     return FrontResult(
         problem=problem,
         X=archive.X[order],
         F=archive.F[order],
         report=archive.R[order],
         history=pd.DataFrame(rows, columns=list(HISTORY_COLUMNS)),
-        n_evals=n_evals,
+        n_evals=state["n_evals"],
         wall_time_s=wall,
         archive_size=len(archive),
         interrupted=interrupted,
@@ -250,6 +287,34 @@ def run_front(
         normalization={"ideal": ideal.tolist(), "nadir": nadir.tolist()},
         settings={"memetic": memetic.to_dict()},
     )
+
+
+def save_checkpoint(path: str | os.PathLike, state: dict, run: dict | None) -> None:
+    """Write the optimiser state atomically (cloudpickle: pymoo's operators hold closures)."""
+    import cloudpickle
+
+    from moo.rundir import atomic_write_bytes
+
+    payload = {"format": CHECKPOINT_FORMAT, "run": run, "state": state}
+    atomic_write_bytes(Path(path), cloudpickle.dumps(payload))
+
+
+def load_checkpoint(path: str | os.PathLike) -> dict:
+    """A checkpoint written by `run_front`: ``{"run": run arguments, "state": ...}``."""
+    import pickle
+
+    from models.errors import InputError
+
+    try:
+        with open(path, "rb") as fh:
+            payload = pickle.load(fh)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no checkpoint to resume from") from None
+    except (pickle.UnpicklingError, EOFError, AttributeError, ModuleNotFoundError) as exc:
+        raise InputError(f"{path}: not a readable checkpoint ({exc})") from None
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise InputError(f"{path}: not a v2g-pareto front checkpoint")
+    return payload
 
 
 def _moves(problem, per_var: float) -> int:
