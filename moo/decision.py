@@ -32,20 +32,9 @@ import pandas as pd
 
 from models.errors import InputError
 from moo.ahp import GroupPriority, Judgements
+from moo.objectives import KPI_COLUMNS, OBJECTIVES
 from moo.rundir import atomic_write_text
 
-OBJECTIVES = ("cost", "variance", "peak_valley")
-KPI_COLUMNS = (
-    "std_kw",
-    "peak_kw",
-    "valley_kw",
-    "peak_valley_pct",
-    "grid_cost",
-    "degradation_cost",
-    "ev_energy_kwh",
-    "v2g_energy_kwh",
-    "satisfaction",
-)
 SCALARISATIONS = ("weighted-sum", "tchebycheff")
 
 # Scores are compared on the normalised scale, where 1e-12 is far below any real difference

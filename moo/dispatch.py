@@ -39,6 +39,32 @@ class KernelData:
     dt: float
     deg_cost: float
 
+    def evaluate(self, ev_power: np.ndarray, bess_power: np.ndarray | None) -> np.ndarray:
+        """Report vectors [S, N_OUT] of schedules ev_power [S, N, T] (numba kernel)."""
+        from moo import kernels
+
+        ev_power = np.ascontiguousarray(ev_power, dtype=np.float64)
+        s, _, t = ev_power.shape
+        if bess_power is None:
+            bess_power = np.zeros((s, t))
+        out = np.zeros((s, kernels.N_OUT))
+        kernels.evaluate_population(
+            ev_power,
+            np.ascontiguousarray(bess_power),
+            self.base_net,
+            self.buy,
+            self.sell,
+            self.dt,
+            self.deg_cost,
+            self.veh[0],
+            self.veh[8],
+            self.veh[6],
+            self.veh[7],
+            self.veh[9],
+            out,
+        )
+        return out
+
 
 def priority_order(scenario: Scenario) -> np.ndarray:  # [N]
     """Vehicle ids by earliest departure, then earliest arrival, then id."""

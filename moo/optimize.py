@@ -331,25 +331,7 @@ def _memetic_seeds(problem, scenario, memetic: Memetic, rng, archive: Archive, d
     d = problem.kdata
 
     def true_objectives(P):
-        ev, b = polisher.split(P)
-        b = np.zeros((len(P), scenario.slots)) if b is None else np.ascontiguousarray(b)
-        out = np.zeros((len(P), kernels.N_OUT))
-        kernels.evaluate_population(
-            np.ascontiguousarray(ev),
-            b,
-            d.base_net,
-            d.buy,
-            d.sell,
-            d.dt,
-            d.deg_cost,
-            d.veh[0],
-            d.veh[8],
-            d.veh[6],
-            d.veh[7],
-            d.veh[9],
-            out,
-        )
-        return out[:, :3]
+        return d.evaluate(*polisher.split(P))[:, :3]
 
     seeder = FrontSeeder(polisher, true_objectives)
     moves = min(_moves(problem, memetic.seed_moves_per_var), memetic.seed_moves_max)

@@ -206,24 +206,7 @@ class VehicleProblem(SchedulingProblem):
         return ev
 
     def evaluate_powers(self, core: np.ndarray, bess: np.ndarray) -> np.ndarray:
-        d = self.kdata
-        out = np.zeros((core.shape[0], kernels.N_OUT))
-        kernels.evaluate_population(
-            self.ev_power(core),
-            bess,
-            d.base_net,
-            d.buy,
-            d.sell,
-            d.dt,
-            d.deg_cost,
-            d.veh[0],
-            d.veh[8],
-            d.veh[6],
-            d.veh[7],
-            d.veh[9],
-            out,
-        )
-        return out
+        return self.kdata.evaluate(self.ev_power(core), bess)
 
     def _evaluate(self, x, out, *args, **kwargs):
         core, bess, excess = self.repaired(x)  # idempotent on already-repaired vectors

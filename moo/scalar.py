@@ -34,11 +34,11 @@ from pymoo.termination.max_time import TimeBasedTermination
 from models.errors import InputError
 from models.scenario import Scenario
 from moo.ahp import Judgements
-from moo.baselines import ordered, uncoordinated
 from moo.cso import CSO, DEFAULT_PHI, CompetitiveSwarm
 from moo.decision import Normalization
 from moo.mlgcso import MLGCSO
 from moo.objectives import OBJECTIVES, evaluate
+from moo.optimize import seed_vectors
 from moo.problems import make_problem
 from moo.rundir import Run, write_run
 
@@ -134,8 +134,7 @@ def scalar_problem(reference: Run, weights) -> ScalarProblem:
 
 def baseline_x(problem: Problem, scenario: Scenario) -> np.ndarray:  # [2, n_var]
     """Decision vectors of the uncoordinated and ordered baselines (the swarm's seeds)."""
-    ev = np.stack([uncoordinated(scenario), ordered(scenario)])  # [2, N, T]
-    return problem.profile_to_x(ev, None)
+    return seed_vectors(problem, scenario)
 
 
 def make_swarm(

@@ -100,21 +100,7 @@ def test_evaluation_kernel_matches_the_numpy_reference(seed):
     prob = VehicleProblem(sc)
     d = prob.kdata
     out = np.zeros((7, kernels.N_OUT))
-    kernels.evaluate_population(
-        ev,
-        bess,
-        d.base_net,
-        d.buy,
-        d.sell,
-        d.dt,
-        d.deg_cost,
-        d.veh[0],
-        d.veh[8],
-        d.veh[6],
-        d.veh[7],
-        d.veh[9],
-        out,
-    )
+    out[:] = d.evaluate(ev, bess)
     ref = evaluate(sc, ev, bess)[FRONT].to_numpy()
     np.testing.assert_allclose(out, ref, rtol=1e-9, atol=1e-9)
 
