@@ -179,3 +179,83 @@ def parse_rating(tbl: Table, key: str, *, gt: float | None = None, ge: float | N
             "choice", tuple(values), None if weights is None else tuple(weights)
         )
     raise ScenarioError(f"{path}: must be a number, {{uniform = [lo, hi]}} or {{choice = [...]}}")
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """The per-group vehicle parameters of a ``[[fleet.groups]]`` table, validated.
+
+    Shared by sampled groups and sessions groups; only where arrivals, departures and
+    initial SOC come from differs.
+    """
+
+    soc_min: float
+    soc_max: float
+    soc_target: float
+    eta_charge: float
+    eta_discharge: float
+    v2g: bool
+    v2g_share: float
+    capacity: RatingDistribution
+    charge: RatingDistribution
+    discharge: RatingDistribution | None  # None: equal to the sampled charge power
+
+    @classmethod
+    def parse(cls, tbl: Table) -> GroupSpec:
+        soc_min = tbl.number("soc_min", 0.2, ge=0, le=1)
+        soc_max = tbl.number("soc_max", 0.9, ge=0, le=1)
+        if soc_max < soc_min:
+            raise tbl.error("soc_max", f"must be >= soc_min ({soc_min})", soc_max)
+        soc_target = tbl.number("soc_target", 0.8, ge=0, le=1)
+        eta_c = tbl.number("eta_charge", 0.95, gt=0, le=1)
+        eta_d = tbl.number("eta_discharge", 0.95, gt=0, le=1)
+        v2g = tbl.boolean("v2g", True)
+        v2g_share = tbl.number("v2g_share", 1.0, ge=0, le=1)
+        capacity = parse_rating(tbl, "capacity_kwh", gt=0)
+        charge = parse_rating(tbl, "p_charge_max_kw", gt=0)
+        if tbl.data.get("p_discharge_max_kw", "charge") == "charge":
+            tbl.raw("p_discharge_max_kw", None)
+            discharge = None
+        else:
+            discharge = parse_rating(tbl, "p_discharge_max_kw", ge=0)
+        return cls(
+            soc_min, soc_max, soc_target, eta_c, eta_d, v2g, v2g_share, capacity, charge, discharge
+        )
+
+    def ratings(self, rng: np.random.Generator, n: int):
+        """Capacity [n] kWh, charge and discharge power [n] kW, in this draw order."""
+        capacity = self.capacity.sample(rng, n)
+        p_charge = self.charge.sample(rng, n)
+        p_discharge = p_charge.copy() if self.discharge is None else self.discharge.sample(rng, n)
+        return capacity, p_charge, p_discharge
+
+    def fleet(
+        self,
+        rng,
+        arrival_slot,
+        departure_slot,
+        capacity,
+        p_charge,
+        p_discharge,
+        soc_init,
+        slots_per_day: int,
+    ):
+        """The group's `Fleet`; draws which vehicles are V2G capable last."""
+        from models.fleet import Fleet
+
+        n = len(capacity)
+        capable = rng.uniform(size=n) < self.v2g_share if self.v2g else np.zeros(n, bool)
+        return Fleet(
+            arrival_slot=arrival_slot,
+            departure_slot=departure_slot,
+            capacity_kwh=capacity,
+            p_charge_max_kw=p_charge,
+            p_discharge_max_kw=np.where(capable, p_discharge, 0.0),
+            eta_charge=np.full(n, self.eta_charge),
+            eta_discharge=np.full(n, self.eta_discharge),
+            soc_init=soc_init,
+            soc_target=np.full(n, self.soc_target),
+            soc_min=np.full(n, self.soc_min),
+            soc_max=np.full(n, self.soc_max),
+            slots_per_day=slots_per_day,
+        )

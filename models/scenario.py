@@ -33,7 +33,7 @@ import pandas as pd
 from models.errors import ScenarioError
 from models.fleet import Fleet, stay_slots
 from models.grid import Bess, Grid, TimeGrid, interpolate_periodic, step_average
-from models.sampling import parse_clock, parse_rating, parse_soc
+from models.sampling import GroupSpec, parse_clock, parse_soc
 from models.schema import Table
 
 
@@ -411,42 +411,12 @@ def _group(tbl: Table, time: TimeGrid, rng: np.random.Generator, base_dir: Path,
         return (Fleet.concat([fleet] * scale) if scale > 1 else fleet), dispatchable
 
     n = tbl.number("count", integer=True, ge=1) * scale
-    soc_min = tbl.number("soc_min", 0.2, ge=0, le=1)
-    soc_max = tbl.number("soc_max", 0.9, ge=0, le=1)
-    if soc_max < soc_min:
-        raise tbl.error("soc_max", f"must be >= soc_min ({soc_min})", soc_max)
-    soc_target = tbl.number("soc_target", 0.8, ge=0, le=1)
-    eta_c = tbl.number("eta_charge", 0.95, gt=0, le=1)
-    eta_d = tbl.number("eta_discharge", 0.95, gt=0, le=1)
-    v2g = tbl.boolean("v2g", True)
-    v2g_share = tbl.number("v2g_share", 1.0, ge=0, le=1)
-
-    capacity = parse_rating(tbl, "capacity_kwh", gt=0).sample(rng, n)
-    p_charge = parse_rating(tbl, "p_charge_max_kw", gt=0).sample(rng, n)
-    if tbl.data.get("p_discharge_max_kw", "charge") == "charge":
-        tbl.raw("p_discharge_max_kw", None)
-        p_discharge = p_charge.copy()
-    else:
-        p_discharge = parse_rating(tbl, "p_discharge_max_kw", ge=0).sample(rng, n)
+    spec = GroupSpec.parse(tbl)
+    capacity, p_charge, p_discharge = spec.ratings(rng, n)
     arrival_h = parse_clock(tbl.table("arrival")).sample(rng, n)
     departure_h = parse_clock(tbl.table("departure")).sample(rng, n)
-    soc_init = parse_soc(tbl.table("soc_init"), soc_min, soc_max).sample(rng, n)
-    capable = rng.uniform(size=n) < v2g_share if v2g else np.zeros(n, bool)
-    tbl.done()
-
+    soc_init = parse_soc(tbl.table("soc_init"), spec.soc_min, spec.soc_max).sample(rng, n)
     a, d = stay_slots(arrival_h, departure_h, time.start_hour, time.slots_per_day)
-    fleet = Fleet(
-        arrival_slot=a,
-        departure_slot=d,
-        capacity_kwh=capacity,
-        p_charge_max_kw=p_charge,
-        p_discharge_max_kw=np.where(capable, p_discharge, 0.0),
-        eta_charge=np.full(n, eta_c),
-        eta_discharge=np.full(n, eta_d),
-        soc_init=soc_init,
-        soc_target=np.full(n, soc_target),
-        soc_min=np.full(n, soc_min),
-        soc_max=np.full(n, soc_max),
-        slots_per_day=time.slots_per_day,
-    )
+    fleet = spec.fleet(rng, a, d, capacity, p_charge, p_discharge, soc_init, time.slots_per_day)
+    tbl.done()
     return fleet, dispatchable

@@ -54,7 +54,7 @@ import pandas as pd
 
 from models.fleet import Fleet, stay_slots
 from models.grid import TimeGrid
-from models.sampling import parse_rating
+from models.sampling import GroupSpec
 from models.schema import Table
 
 DEFAULT_COLUMNS = {
@@ -103,49 +103,14 @@ def sessions_group(tbl: Table, time: TimeGrid, rng: np.random.Generator, base_di
     for key, why in _FROM_CSV.items():
         if tbl.has(key):
             raise tbl.error(key, f"not allowed with sessions ({why})")
-    soc_min = tbl.number("soc_min", 0.2, ge=0, le=1)
-    soc_max = tbl.number("soc_max", 0.9, ge=0, le=1)
-    if soc_max < soc_min:
-        raise tbl.error("soc_max", f"must be >= soc_min ({soc_min})", soc_max)
-    soc_target = tbl.number("soc_target", 0.8, ge=0, le=1)
-    eta_c = tbl.number("eta_charge", 0.95, gt=0, le=1)
-    eta_d = tbl.number("eta_discharge", 0.95, gt=0, le=1)
-    v2g = tbl.boolean("v2g", True)
-    v2g_share = tbl.number("v2g_share", 1.0, ge=0, le=1)
-    capacity_spec = parse_rating(tbl, "capacity_kwh", gt=0)
-    charge_spec = parse_rating(tbl, "p_charge_max_kw", gt=0)
-    same_as_charge = tbl.data.get("p_discharge_max_kw", "charge") == "charge"
-    if same_as_charge:
-        tbl.raw("p_discharge_max_kw", None)
-        discharge_spec = None
-    else:
-        discharge_spec = parse_rating(tbl, "p_discharge_max_kw", ge=0)
-
+    spec = GroupSpec.parse(tbl)
     arrival_h, departure_h, energy_kwh = read_sessions(tbl.table("sessions"), time, base_dir)
     tbl.done()
 
-    n = len(energy_kwh)
-    capacity = capacity_spec.sample(rng, n)
-    p_charge = charge_spec.sample(rng, n)
-    p_discharge = p_charge.copy() if discharge_spec is None else discharge_spec.sample(rng, n)
-    capable = rng.uniform(size=n) < v2g_share if v2g else np.zeros(n, bool)
-    soc_init = np.maximum(soc_min, soc_target - eta_c * energy_kwh / capacity)
-
+    capacity, p_charge, p_discharge = spec.ratings(rng, len(energy_kwh))
+    soc_init = np.maximum(spec.soc_min, spec.soc_target - spec.eta_charge * energy_kwh / capacity)
     a, d = stay_slots(arrival_h, departure_h, time.start_hour, time.slots_per_day)
-    return Fleet(
-        arrival_slot=a,
-        departure_slot=d,
-        capacity_kwh=capacity,
-        p_charge_max_kw=p_charge,
-        p_discharge_max_kw=np.where(capable, p_discharge, 0.0),
-        eta_charge=np.full(n, eta_c),
-        eta_discharge=np.full(n, eta_d),
-        soc_init=soc_init,
-        soc_target=np.full(n, soc_target),
-        soc_min=np.full(n, soc_min),
-        soc_max=np.full(n, soc_max),
-        slots_per_day=time.slots_per_day,
-    )
+    return spec.fleet(rng, a, d, capacity, p_charge, p_discharge, soc_init, time.slots_per_day)
 
 
 def read_sessions(
