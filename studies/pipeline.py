@@ -162,13 +162,13 @@ def front_encoding(scenario: Scenario) -> str:
 
 def _exact(scenario: Scenario, path: Path, share_s: float, progress) -> Path | None:
     """The exact front when a timed QP says it fits ``share_s``; else None."""
-    from moo.exact import DEFAULT_POINTS, exact_front, write_exact
+    from moo.exact import DEFAULT_POINTS, ExactModel, exact_front, write_exact
 
     t0 = time.perf_counter()
-    exact_front(scenario, points=3)  # the three anchors (6 QPs): a timing probe
-    per_qp = (time.perf_counter() - t0) / 6
-    # The lattice solves each weight vector about 1.5 times (convex-concave rounds).
-    fits = int((share_s - 6 * per_qp) / (1.5 * per_qp))
+    ExactModel(scenario).solve([1.0, 0.0, 0.0])  # one cost QP, model build included: a probe
+    per_qp = time.perf_counter() - t0
+    # Anchors (6 QPs) plus about 1.5 QPs per weight vector (convex-concave rounds).
+    fits = int((share_s - per_qp - 6 * per_qp) / (1.5 * per_qp))
     points = min(DEFAULT_POINTS, fits)
     if points < 10:
         progress(f"  skipped: ~{per_qp:.2f} s per QP, {share_s:.0f} s left for it")
