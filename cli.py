@@ -100,7 +100,12 @@ def scenarios():
 
 @cli.group()
 def scenario():
-    """Inspect scenario files and presets."""
+    """Inspect scenario files and presets.
+
+    \b
+    Example:
+      v2g-pareto scenario show building
+    """
 
 
 @scenario.command("show")
@@ -563,7 +568,12 @@ def select(run_dir, mode, judgements_path, method, as_json):
 
 @cli.group()
 def bench():
-    """Benchmarks (measured on this machine; see the README's tables)."""
+    """Benchmarks (measured on this machine; see the README's tables).
+
+    \b
+    Example:
+      v2g-pareto bench eval --scenario iov
+    """
 
 
 @bench.command("eval")
