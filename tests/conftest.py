@@ -75,3 +75,46 @@ def write_scenario(tmp_path):
         return path
 
     return write
+
+
+SITE_TOML = """
+name = "tiny"
+description = "tiny test site"
+currency = "EUR"
+fleet_seed = 5
+degradation_cost_per_kwh = 0.02
+[time]
+slots_per_day = 24
+[grid.base_load]
+kw = [30, 28, 28, 30, 45, 70, 90, 95, 85, 70, 55, 40]
+[grid.pv]
+model = "clear_sky"
+peak_kw = 20
+[[grid.prices]]
+hours = [[7, 22]]
+buy = 0.3
+sell = 0.1
+[[grid.prices]]
+hours = [[22, 7]]
+buy = 0.1
+sell = 0.05
+[bess]
+capacity_kwh = 30
+p_charge_max_kw = 10
+p_discharge_max_kw = 10
+[[fleet.groups]]
+count = 5
+capacity_kwh = 40
+p_charge_max_kw = 7
+arrival = { dist = "normal", mean_h = 8, std_h = 1 }
+departure = { dist = "normal", mean_h = 17, std_h = 1 }
+soc_init = { dist = "uniform", low = 0.3, high = 0.6 }
+"""
+
+
+@pytest.fixture
+def site_toml(tmp_path):
+    """Path of a small but complete site (PV, BESS, two price periods, 5 cars) as TOML."""
+    path = tmp_path / "site.toml"
+    path.write_text(SITE_TOML)
+    return path

@@ -14,35 +14,6 @@ from cli import cli
 from moo.optimize import CHECKPOINT
 from moo.rundir import is_complete
 
-SITE = """
-name = "ckpt"
-currency = "EUR"
-fleet_seed = 11
-[time]
-slots_per_day = 24
-[grid.base_load]
-kw = [40, 35, 35, 40, 60, 80, 90, 85, 70, 60, 55, 45]
-[[grid.prices]]
-hours = [[7, 22]]
-buy = 0.3
-sell = 0.1
-[[grid.prices]]
-hours = [[22, 7]]
-buy = 0.1
-sell = 0.05
-[bess]
-capacity_kwh = 30
-p_charge_max_kw = 10
-p_discharge_max_kw = 10
-[[fleet.groups]]
-count = 8
-capacity_kwh = 40
-p_charge_max_kw = 7
-arrival = { dist = "normal", mean_h = 8, std_h = 1 }
-departure = { dist = "normal", mean_h = 17, std_h = 1 }
-soc_init = { dist = "uniform", low = 0.3, high = 0.6 }
-"""
-
 ARGS = ["--algorithm", "nsga3", "--pop", "16", "--generations", "400", "--seed", "7"]
 
 
@@ -50,18 +21,31 @@ def _front(path):
     return pd.read_csv(path / "front.csv")
 
 
-def test_killed_run_resumes_to_the_uninterrupted_front(tmp_path):
-    site = tmp_path / "site.toml"
-    site.write_text(SITE)
+def test_killed_run_resumes_to_the_uninterrupted_front(tmp_path, site_toml):
+    site = site_toml
     whole, killed = tmp_path / "whole", tmp_path / "killed"
-    result = CliRunner().invoke(cli, ["front", "--scenario", str(site), *ARGS, "--out",
-                                      str(whole)])
+    result = CliRunner().invoke(cli, ["front", "--scenario", str(site), *ARGS, "--out", str(whole)])
     assert result.exit_code == 0, result.output
 
-    cmd = [sys.executable, "-c", "from cli import main; main()", "front", "--scenario",
-           str(site), *ARGS, "--checkpoint-every", "5", "--out", str(killed)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "NUMBA_NUM_THREADS": "1"})
+    cmd = [
+        sys.executable,
+        "-c",
+        "from cli import main; main()",
+        "front",
+        "--scenario",
+        str(site),
+        *ARGS,
+        "--checkpoint-every",
+        "5",
+        "--out",
+        str(killed),
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "NUMBA_NUM_THREADS": "1"},
+    )
     deadline = time.monotonic() + 120
     while not (killed / CHECKPOINT).exists():
         assert proc.poll() is None, "the run ended before its first checkpoint"

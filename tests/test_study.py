@@ -8,58 +8,43 @@ from cli import cli
 from moo.rundir import is_complete
 from studies.claims import CLAIMS, claims_table
 
-TINY = """
-name = "tiny"
-description = "tiny test site"
-currency = "EUR"
-fleet_seed = 5
-degradation_cost_per_kwh = 0.02
-[time]
-slots_per_day = 24
-[grid.base_load]
-kw = [30, 28, 28, 30, 45, 70, 90, 95, 85, 70, 55, 40]
-[grid.pv]
-model = "clear_sky"
-peak_kw = 20
-[[grid.prices]]
-hours = [[7, 22]]
-buy = 0.3
-sell = 0.1
-[[grid.prices]]
-hours = [[22, 7]]
-buy = 0.1
-sell = 0.05
-[bess]
-capacity_kwh = 30
-p_charge_max_kw = 10
-p_discharge_max_kw = 10
-[[fleet.groups]]
-count = 5
-capacity_kwh = 40
-p_charge_max_kw = 7
-arrival = { dist = "normal", mean_h = 8, std_h = 1 }
-departure = { dist = "normal", mean_h = 17, std_h = 1 }
-soc_init = { dist = "uniform", low = 0.3, high = 0.6 }
-"""
 
-
-def test_study_writes_runs_figures_and_report(tmp_path):
-    scenario = tmp_path / "tiny.toml"
-    scenario.write_text(TINY)
+def test_study_writes_runs_figures_and_report(tmp_path, site_toml):
+    scenario = site_toml
     out = tmp_path / "study"
-    result = CliRunner().invoke(cli, ["study", str(scenario), "--budget", "24", "--out",
-                                      str(out)])
+    result = CliRunner().invoke(cli, ["study", str(scenario), "--budget", "24", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    for name in ("baseline-uncoordinated", "baseline-ordered", "front", "mlgcso-economy",
-                 "mlgcso-response", "cso-economy", "cso-response"):
+    for name in (
+        "baseline-uncoordinated",
+        "baseline-ordered",
+        "front",
+        "mlgcso-economy",
+        "mlgcso-response",
+        "cso-economy",
+        "cso-response",
+    ):
         assert is_complete(out / name), name
     assert (out / "front" / "selection-economy.json").exists()
     report = (out / "report.md").read_text()
-    for row in ("| uncoordinated |", "| ordered |", "| economy |", "| response |",
-                "| mlgcso-economy |", "| mlgcso-response |"):
+    for row in (
+        "| uncoordinated |",
+        "| ordered |",
+        "| economy |",
+        "| response |",
+        "| mlgcso-economy |",
+        "| mlgcso-response |",
+    ):
         assert row in report
-    for col in ("total cost [EUR]", "grid cost [EUR]", "degradation [EUR]", "net-load std [kW]",
-                "peak-valley [kW]", "peak-valley [%]", "satisfaction [%]", "V2G energy [kWh]"):
+    for col in (
+        "total cost [EUR]",
+        "grid cost [EUR]",
+        "degradation [EUR]",
+        "net-load std [kW]",
+        "peak-valley [kW]",
+        "peak-valley [%]",
+        "satisfaction [%]",
+        "V2G energy [kWh]",
+    ):
         assert col in report
     assert "no claims" in report  # a scenario of no seed
     figures = {p.name for p in (out / "figures").iterdir()}
@@ -88,11 +73,14 @@ def test_claims_met_and_not_met():
 
 
 def test_claims_best_on_exact_front():
-    kpis = _kpis(uncoordinated={"cost": 100.0, "std_kw": 50.0, "peak_valley": 200.0},
-                 economy={"cost": 90.0, "std_kw": 45.0, "peak_valley": 190.0},
-                 response={"cost": 95.0, "std_kw": 40.0, "peak_valley": 150.0})
-    exact = pd.DataFrame({"cost": [70.0, 85.0], "std_kw": [44.0, 35.0],
-                          "peak_valley": [180.0, 120.0]})
+    kpis = _kpis(
+        uncoordinated={"cost": 100.0, "std_kw": 50.0, "peak_valley": 200.0},
+        economy={"cost": 90.0, "std_kw": 45.0, "peak_valley": 190.0},
+        response={"cost": 95.0, "std_kw": 40.0, "peak_valley": 150.0},
+    )
+    exact = pd.DataFrame(
+        {"cost": [70.0, 85.0], "std_kw": [44.0, 35.0], "peak_valley": [180.0, 120.0]}
+    )
     table = claims_table("building", kpis, {}, exact).set_index("we measure")
     assert table.loc["economy cost vs uncoordinated", "best on exact front"] == "30.0%"
     assert table.loc["response std_kw vs uncoordinated", "best on exact front"] == "30.0%"
@@ -100,15 +88,23 @@ def test_claims_best_on_exact_front():
 
 
 def test_swarm_and_at_most_claims():
-    qd = claims_table("qingdao", _kpis(uncoordinated={"cost": 100.0},
-                                       **{"mlgcso-economy": {"cost": 93.0}}),
-                      {"mlgcso-economy": 0.2, "cso-economy": 0.25, "mlgcso-response": 0.3,
-                       "cso-response": 0.28})
+    qd = claims_table(
+        "qingdao",
+        _kpis(uncoordinated={"cost": 100.0}, **{"mlgcso-economy": {"cost": 93.0}}),
+        {"mlgcso-economy": 0.2, "cso-economy": 0.25, "mlgcso-response": 0.3, "cso-response": 0.28},
+    )
     assert list(qd["met"]) == ["yes", "yes", "no"]
     assert qd.loc[1, "ours"] == "0.0500"
-    iov = claims_table("iov", _kpis(response={"peak_valley_pct": 24.0, "satisfaction": 0.96},
-                                    uncoordinated={"peak_valley_pct": 65.0, "cost": 1.0},
-                                    ordered={"cost": 1.0}, economy={"cost": 0.9}), {})
+    iov = claims_table(
+        "iov",
+        _kpis(
+            response={"peak_valley_pct": 24.0, "satisfaction": 0.96},
+            uncoordinated={"peak_valley_pct": 65.0, "cost": 1.0},
+            ordered={"cost": 1.0},
+            economy={"cost": 0.9},
+        ),
+        {},
+    )
     assert list(iov["met"]) == ["yes", "yes", "yes", "no", "yes"]
 
 

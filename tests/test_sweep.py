@@ -6,36 +6,9 @@ import pytest
 from moo.rundir import is_complete
 from moo.sweep import load_config, make_config, run_sweep
 
-TINY = """
-name = "tiny"
-currency = "EUR"
-fleet_seed = 3
-[time]
-slots_per_day = 24
-[grid.base_load]
-kw = [40, 35, 35, 40, 60, 80, 90, 85, 70, 60, 55, 45]
-[[grid.prices]]
-hours = [[0, 24]]
-buy = 0.2
-sell = 0.1
-[[fleet.groups]]
-count = 6
-capacity_kwh = 40
-p_charge_max_kw = 7
-arrival = { dist = "normal", mean_h = 18, std_h = 1 }
-departure = { dist = "normal", mean_h = 7, std_h = 1 }
-soc_init = { dist = "uniform", low = 0.3, high = 0.6 }
-"""
 
-
-@pytest.fixture
-def tiny(tmp_path):
-    path = tmp_path / "tiny.toml"
-    path.write_text(TINY)
-    return str(path)
-
-
-def test_sweep_on_local_cluster_and_restart(tiny, tmp_path):
+def test_sweep_on_local_cluster_and_restart(site_toml, tmp_path):
+    tiny = str(site_toml)
     config = make_config(
         scenarios=[tiny],
         algorithms=["nsga2", "nsga3"],
