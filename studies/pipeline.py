@@ -21,7 +21,6 @@ stage that finishes early leaves its time to the next.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -286,9 +285,3 @@ def _markdown(table: pd.DataFrame) -> str:
         cells = [f"{v:,.1f}" if isinstance(v, float | np.floating) else str(v) for v in row]
         body.append("| " + " | ".join([str(idx)] + cells) + " |")
     return "\n".join([head, sep, *body])
-
-
-def study_json(result: StudyResult) -> str:
-    return json.dumps({"kpis": result.kpis.to_dict(orient="index"),
-                       "claims": result.claims.to_dict(orient="records"),
-                       "hv_ratio": result.hv_ratio, "timings": result.timings}, indent=2)
