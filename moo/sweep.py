@@ -278,6 +278,10 @@ def run_sweep(
 
     from moo.rundir import atomic_write_bytes, atomic_write_text
 
+    from models.scenario import load_scenario
+
+    for scenario in config.scenarios:  # a bad file is the user's error, before any worker runs
+        load_scenario(scenario)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "sweep.toml", _config_toml(config))

@@ -52,3 +52,18 @@ def test_sweep_config_file(tmp_path):
     path.write_text('scenarios = ["building"]\nbogus = 1\n')
     with pytest.raises(ValueError, match="unknown key 'bogus'"):
         load_config(path)
+
+
+def test_bad_scenario_fails_before_any_worker_or_file(tmp_path):
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    out = tmp_path / "sweep"
+    result = CliRunner().invoke(
+        cli, ["sweep", "--scenarios", "nonexistent", "--evals", "10", "--out", str(out)]
+    )
+    assert result.exit_code == 2
+    assert "unknown scenario 'nonexistent'" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
