@@ -276,9 +276,8 @@ def run_sweep(
     """Run every task of ``config`` on Dask; write the table as Parquet and CSV."""
     from distributed import Client, LocalCluster, as_completed
 
-    from moo.rundir import atomic_write_bytes, atomic_write_text
-
     from models.scenario import load_scenario
+    from moo.rundir import atomic_write_bytes, atomic_write_text
 
     for scenario in config.scenarios:  # a bad file is the user's error, before any worker runs
         load_scenario(scenario)
