@@ -99,6 +99,7 @@ def run_study(
     judgements = load_default_judgements()
 
     runs: dict[str, Path] = {}
+    scalars_ahp: dict[str, float] = {}
     for method in ("uncoordinated", "ordered"):
         with clock.stage(f"baseline {method}"):
             throttled = scenario.grid.import_limit_kw is not None
@@ -124,6 +125,7 @@ def run_study(
             chosen = select_mode(runs["front"], judgements, mode)
             write_selection(runs["front"], chosen)
             picks[mode] = chosen.solution
+            scalars_ahp[mode] = float(chosen.selection.score)
 
     swarm_share = 0.7 * clock.left() / (len(SWARMS) * len(MODES))
     scalars = {}
@@ -135,6 +137,11 @@ def run_study(
                 runs[f"{algo}-{mode}"] = path
                 scalars[f"{algo}-{mode}"] = scalar
 
+    optima = {}
+    if runs.get("exact") is not None:
+        with clock.stage("exact weighted-sum optima"):
+            optima = _weighted_optima(runs["front"], judgements)
+
     with clock.stage("figures"):
         figures = _figures(runs, out / "figures")
 
@@ -145,8 +152,9 @@ def run_study(
     claims = claims_table(preset, kpis, scalars, exact)
     hv = _hv_ratio(runs)
     clock.timings["total"] = time.perf_counter() - clock.t0
+    scalars.update({f"ahp-{mode}": v for mode, v in scalars_ahp.items()})
     report = _report(scenario, preset, budget_s, seed, runs, kpis, claims, hv, scalars,
-                     clock.timings, figures, out)
+                     optima, clock.timings, figures, out)
     atomic_write_text(out / "report.md", report)
     progress(f"[{clock.timings['total']:6.1f} s] wrote {out / 'report.md'}")
     return StudyResult(out, kpis, claims, hv, clock.timings, figures)
@@ -219,7 +227,23 @@ def _figures(runs: dict, out: Path) -> list[Path]:
     return paths
 
 
-def _report(scenario, preset, budget_s, seed, runs, kpis, claims, hv, scalars, timings,
+def _weighted_optima(front: Path, judgements) -> dict[str, float]:
+    """Exact optimum of each mode's weighted sum in the front's normalisation (SPEC §7)."""
+    from moo.decision import Normalization
+    from moo.exact import solve_weighted
+    from moo.scalar import mode_weights
+
+    run = read_run(front)
+    norm = Normalization.of_front(run.objectives)
+    optima = {}
+    for mode in MODES:
+        w = mode_weights(judgements, mode)
+        _, _, obj = solve_weighted(run.scenario, w, norm.ideal, norm.nadir)
+        optima[mode] = float(norm.apply(obj[None])[0] @ w)
+    return optima
+
+
+def _report(scenario, preset, budget_s, seed, runs, kpis, claims, hv, scalars, optima, timings,
             figures, out: Path) -> str:
     s = scenario.summary()
     cur = scenario.currency
@@ -249,8 +273,12 @@ def _report(scenario, preset, budget_s, seed, runs, kpis, claims, hv, scalars, t
         ex = read_run(runs["exact"])
         lines.append(f"HV ratio of the NSGA-III front against the exact front "
                      f"({len(ex.front)} points): **{hv:.4f}** (SPEC §10 normalisation).")
-    lines += ["", "Weighted-sum scalars (lower is better):", ""]
-    lines += [f"- {k}: {v:.4f}" for k, v in scalars.items()]
+    lines += ["", "Weighted-sum scalars of each mode, in the front's normalisation (lower is "
+              "better; `ahp-*`: the AHP pick from the front):", ""]
+    for k, v in scalars.items():
+        mode = k.split("-")[-1]
+        gap = f" (exact optimum {optima[mode]:.4f}, gap {v - optima[mode]:.4f})" if optima else ""
+        lines.append(f"- {k}: {v:.4f}{gap}")
     lines += ["", "## Seed claims", ""]
     if len(claims):
         lines.append(_markdown(claims.set_index("seed")))
