@@ -185,6 +185,23 @@ def _allocate(request, lo, hi, room, p_out):
 
 
 @njit(cache=True, fastmath=False)
+def _give_way(over, values, floors):
+    """Lower ``values`` toward ``floors``, last entry first, until ``over`` kW are given up.
+
+    The import-limit rule shared by the dispatcher (clusters) and the repair (vehicles): the
+    least urgent give way first. Returns what is still over (> 0 only where the floors alone
+    break the limit).
+    """
+    for k in range(values.shape[0] - 1, -1, -1):
+        if over <= 0.0:
+            break
+        give = min(over, values[k] - floors[k])
+        values[k] -= give
+        over -= give
+    return over
+
+
+@njit(cache=True, fastmath=False)
 def _cluster_sums(lo, hi, a, z):
     """Bounds of a cluster's aggregate power: (must, lowest, highest) over lo/hi[a:z]."""
     must = 0.0
@@ -237,6 +254,7 @@ def _dispatch_one(
     p = np.empty(max_m)
     bounds = np.empty(n_clusters + 1, dtype=np.int64)
     r = np.empty(n_clusters)
+    r_lo = np.empty(n_clusters)  # lowest aggregate power of each cluster in the slot
     eb = bess[0]
     ev_kwh = 0.0
     v2g_kwh = 0.0
@@ -260,8 +278,8 @@ def _dispatch_one(
         bounds[n_clusters] = m
         total = 0.0
         for c in range(n_clusters):
-            _, lowest, highest = _cluster_sums(lo, hi, bounds[c], bounds[c + 1])
-            r[c] = min(max(req[c * t_count + t], lowest), highest)
+            _, r_lo[c], highest = _cluster_sums(lo, hi, bounds[c], bounds[c + 1])
+            r[c] = min(max(req[c * t_count + t], r_lo[c]), highest)
             total += r[c]
         b = 0.0
         blo = 0.0
@@ -272,14 +290,7 @@ def _dispatch_one(
         if excess > 0.0:
             give = min(excess, b - blo)
             b -= give
-            excess -= give
-            for c in range(n_clusters - 1, -1, -1):
-                if excess <= 0.0:
-                    break
-                _, lowest, _ = _cluster_sums(lo, hi, bounds[c], bounds[c + 1])
-                give = min(excess, r[c] - lowest)
-                r[c] -= give
-                excess -= give
+            excess = _give_way(excess - give, r, r_lo)
             excess_max = max(excess_max, excess)
         total = 0.0
         for c in range(n_clusters):
@@ -420,13 +431,7 @@ def repair_population(
             if over > 0.0:
                 give = min(over, b - blo)
                 b -= give
-                over -= give
-                for k in range(m - 1, -1, -1):
-                    if over <= 0.0:
-                        break
-                    give = min(over, powers[s, a + k] - lo[k])
-                    powers[s, a + k] -= give
-                    over -= give
+                over = _give_way(over - give, powers[s, a : a + m], lo[:m])
                 excess[s] = max(excess[s], over)
             for k in range(m):
                 i = var_idx[a + k]
