@@ -9,10 +9,10 @@ bytes written per second). Numbers are measured, never asserted in tests.
 
 from __future__ import annotations
 
-import os
 import platform
 import time
 
+import numba
 import numpy as np
 
 from models.scenario import Scenario
@@ -90,6 +90,6 @@ def bench_eval(
         "memory_bandwidth_gbs": bw,
         "bandwidth_fraction": bytes_read / t_numba / 1e9 / bw,
         "max_rel_diff": max_rel,
-        "threads": int(os.environ.get("NUMBA_NUM_THREADS", os.cpu_count() or 1)),
+        "threads": numba.get_num_threads(),
         "cpu": cpu_name(),
     }

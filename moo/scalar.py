@@ -132,11 +132,6 @@ def scalar_problem(reference: Run, weights) -> ScalarProblem:
     return ScalarProblem(problem, weights, reference_normalization(reference))
 
 
-def baseline_x(problem: Problem, scenario: Scenario) -> np.ndarray:  # [2, n_var]
-    """Decision vectors of the uncoordinated and ordered baselines (the swarm's seeds)."""
-    return seed_vectors(problem, scenario)
-
-
 def make_swarm(
     name: str, pop_size: int, phi: float, initial_x: np.ndarray | None, seed: int | None
 ) -> CompetitiveSwarm:
@@ -176,7 +171,7 @@ def minimize_scalar(
     on_generation: Callable[[dict], None] | None = None,
 ) -> SwarmResult:
     """Run MLGCSO or CSO on the scalar problem from the baselines plus a random swarm."""
-    swarm = make_swarm(algorithm, pop_size, phi, baseline_x(problem.problem, scenario), seed)
+    swarm = make_swarm(algorithm, pop_size, phi, seed_vectors(problem.problem, scenario), seed)
     return run_swarm(problem, swarm, budget, on_generation)
 
 

@@ -39,11 +39,10 @@ from models.scenario import load_scenario
 from moo.ahp import load_default_judgements
 from moo.decision import select
 from moo.exact import solve_weighted
-from moo.optimize import Budget, run_front, write_front
+from moo.optimize import Budget, run_front, seed_vectors, write_front
 from moo.rundir import read_run
 from moo.scalar import (
     SwarmBudget,
-    baseline_x,
     make_swarm,
     minimize_scalar,
     mode_weights,
@@ -115,7 +114,7 @@ def swarm_run(job: dict) -> dict:
             problem, ref.scenario, algorithm, pop_size=pop, budget=budget, seed=seed
         )
     else:
-        initial = np.vstack([baseline_x(problem.problem, ref.scenario), extra_x])
+        initial = np.vstack([seed_vectors(problem.problem, ref.scenario), extra_x])
         swarm = make_swarm(algorithm, pop, 0.05, initial, seed)
         res = run_swarm(problem, swarm, budget)
     return {

@@ -15,9 +15,9 @@ from models.scenario import load_scenario
 from moo import feasibility
 from moo.cso import CSO, learn
 from moo.mlgcso import MLGCSO, UNIT_SIZES, partition
-from moo.optimize import Budget, run_front, write_front
+from moo.optimize import Budget, run_front, seed_vectors, write_front
 from moo.rundir import read_run
-from moo.scalar import SwarmBudget, baseline_x, minimize_scalar, scalar_problem
+from moo.scalar import SwarmBudget, minimize_scalar, scalar_problem
 
 from .conftest import to_toml
 
@@ -372,7 +372,7 @@ def test_scalar_problem_and_run_swarm(front_run):
     assert res.scalar == h["best_scalar"].iloc[-1]
     assert res.scalar == pytest.approx(problem.scalar(res.objectives[None])[0])
     # The swarm starts from the baselines' decision vectors: it ends no worse than they are.
-    seeds = problem.evaluate(baseline_x(problem.problem, ref.scenario), return_values_of=["F"])
+    seeds = problem.evaluate(seed_vectors(problem.problem, ref.scenario), return_values_of=["F"])
     assert res.scalar <= seeds.min()
 
 
