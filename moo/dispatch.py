@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.scenario import Scenario
-from moo.kernels import slot_bounds
+from moo.kernels import SOC_TOL, slot_bounds
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,6 +33,12 @@ class KernelData:
     slot_ptr: np.ndarray  # [T+1] CSR over slots of the plugged vehicles
     slot_idx: np.ndarray  # [nnz] vehicle ids, per slot sorted by (cluster, priority)
     slot_cluster: np.ndarray  # [nnz] cluster of slot_idx
+    # The dispatcher's layout: vehicles by rank = position in (cluster, priority) order.
+    slot_rank: np.ndarray  # [nnz] rank of slot_idx (increasing within a slot)
+    vrow: np.ndarray  # [N, 8] by rank: e_lo, e_hi, e_tgt, pc, pd, eta_c, eta_d, departure
+    e_start: np.ndarray  # [N] by rank: initial energy
+    sat_floor: np.ndarray  # [N] by rank: energy that counts as the requested target met
+    cl_ptr: np.ndarray  # [T, K+1] each cluster's range within a slot's plugged vehicles
     base_net: np.ndarray  # [T] base load - PV
     buy: np.ndarray  # [T]
     sell: np.ndarray  # [T]
@@ -125,6 +131,14 @@ def kernel_data(scenario: Scenario, clusters: int = 1) -> KernelData:
         idx.append(ids)
         ptr.append(ptr[-1] + len(ids))
     slot_idx = np.concatenate(idx).astype(np.int64) if idx else np.zeros(0, np.int64)
+    rank = np.empty(f.n, dtype=np.int64)
+    rank[order] = np.arange(f.n)
+    k_count = max(int(clusters), 1)
+    cl_ptr = np.zeros((scenario.slots, k_count + 1), dtype=np.int64)
+    for t in range(scenario.slots):
+        counts = np.bincount(cluster[idx[t]], minlength=k_count) if len(idx[t]) else 0
+        cl_ptr[t, 1:] = np.cumsum(counts) if len(idx[t]) else 0
+    vrow = np.stack([veh[1], veh[2], veh[3], veh[4], veh[5], veh[6], veh[7], veh[11]], axis=1)
     return KernelData(
         veh=veh,
         bess=bess,
@@ -134,6 +148,11 @@ def kernel_data(scenario: Scenario, clusters: int = 1) -> KernelData:
         slot_ptr=np.asarray(ptr, dtype=np.int64),
         slot_idx=slot_idx,
         slot_cluster=cluster[slot_idx],
+        slot_rank=rank[slot_idx],
+        vrow=np.ascontiguousarray(vrow[order], dtype=np.float64),
+        e_start=np.ascontiguousarray(veh[0][order]),
+        sat_floor=np.ascontiguousarray(((veh[9] - SOC_TOL) * veh[8])[order]),
+        cl_ptr=cl_ptr,
         base_net=np.ascontiguousarray(scenario.grid.net_base_kw),
         buy=scenario.grid.price_buy,
         sell=scenario.grid.price_sell,
@@ -223,7 +242,8 @@ def dispatch_reference(
             if len(ids) == 0:
                 continue
             gap = e_tgt[ids] - e[ids]  # kWh to the target, negative = surplus
-            room = np.where(gap > 0, gap / (eta_c[ids] * data.dt), gap * eta_d[ids] / data.dt)
+            inv_cdt, d_dt = 1.0 / (eta_c[ids] * data.dt), eta_d[ids] / data.dt
+            room = np.where(gap > 0, gap * inv_cdt, gap * d_dt)
             must = np.maximum(lo, 0.0)
             if r[c] >= must.sum():
                 first = np.maximum(np.minimum(room, hi) - must, 0.0)  # up to the target
@@ -237,8 +257,8 @@ def dispatch_reference(
                 p = np.where(lo >= 0, lo, -take)
             ev[ids, t] = p
             realised[c * t_count + t] = p.sum()
-            e[ids] += np.where(p > 0, eta_c[ids] * p * data.dt, p * data.dt / eta_d[ids])
+            e[ids] += np.where(p > 0, p * (eta_c[ids] * data.dt), p * (data.dt / eta_d[ids]))
         if data.has_bess:
             bess_power[t] = b
-            eb += b6[5] * b * data.dt if b > 0 else b * data.dt / b6[6]
+            eb += b * (b6[5] * data.dt) if b > 0 else b * (data.dt / b6[6])
     return ev, bess_power, realised

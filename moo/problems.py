@@ -83,6 +83,7 @@ class AggregateProblem(SchedulingProblem):
         lo, hi = cluster_power_bounds(data, scenario.slots)
         self.active = np.flatnonzero(hi - lo > 0)  # (cluster, slot) pairs with vehicles
         self.req_lo, self.req_hi = lo, hi
+        self._memo: dict[bytes, tuple[np.ndarray, float]] = {}
         super().__init__(scenario, data, len(self.active))
 
     def requests(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -106,12 +107,15 @@ class AggregateProblem(SchedulingProblem):
         kernels.dispatch_population(
             req,
             req_b,
-            d.veh,
+            d.vrow,
+            d.e_start,
+            d.sat_floor,
             d.bess,
             d.has_bess,
             d.slot_ptr,
+            d.slot_rank,
             d.slot_idx,
-            d.slot_cluster,
+            d.cl_ptr,
             d.n_clusters,
             d.dt,
             d.base_net,
@@ -134,8 +138,28 @@ class AggregateProblem(SchedulingProblem):
         core = np.clip((realised[:, self.active] - lo) / (hi - lo), 0.0, 1.0)
         return np.hstack([core, self.bess_to_x(b_out)])
 
+    def repair(self, x: np.ndarray) -> np.ndarray:
+        """The realised vectors of x; their reports are remembered for `_evaluate`, so a
+        repaired offspring is dispatched once, not twice (what the dispatcher realised from
+        a request is what it realises from the realised vector, up to rounding)."""
+        _, b_out, realised, report, excess = self.dispatch(x, store=False)
+        xr = self.realised_x(realised, b_out)
+        for row, rep, exc in zip(xr, report, excess, strict=True):
+            self._memo[row.tobytes()] = (rep, float(exc))
+        return xr
+
     def _evaluate(self, x, out, *args, **kwargs):
-        _, _, _, report, excess = self.dispatch(x, store=False)
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        hits = [self._memo.get(row.tobytes()) for row in x]
+        self._memo.clear()
+        todo = [i for i, hit in enumerate(hits) if hit is None]
+        report = np.empty((len(x), kernels.N_OUT))
+        excess = np.empty(len(x))
+        if todo:
+            _, _, _, report[todo], excess[todo] = self.dispatch(x[todo], store=False)
+        for i, hit in enumerate(hits):
+            if hit is not None:
+                report[i], excess[i] = hit
         self._outputs(out, report, excess)
 
     def schedules(self, x):
@@ -155,8 +179,7 @@ class AggregateRepair(Repair):
     """Replace each request by what the dispatcher realised (Lamarckian clipping)."""
 
     def _do(self, problem, X, **kwargs):
-        _, b_out, realised, _, _ = problem.dispatch(X, store=False)
-        return problem.realised_x(realised, b_out)
+        return problem.repair(X)
 
 
 class VehicleProblem(SchedulingProblem):
