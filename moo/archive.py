@@ -32,21 +32,27 @@ class Archive:
         self.X, self.F, self.R = X_all[keep], F_all[keep], R_all[keep]
 
     def reduced(self, max_size: int, ideal: np.ndarray, nadir: np.ndarray) -> np.ndarray:
-        """Indices of at most ``max_size`` members that keep the most hypervolume.
+        """Indices of at most ``max_size`` members that keep the most hypervolume
+        (`hv_thinned`)."""
+        return hv_thinned(self.F, max_size, ideal, nadir)
 
-        Greedy removal of the smallest hypervolume contributions (normalised objectives,
-        reference point 1.1), a few at a time; the extreme points of each objective stay.
-        """
-        idx = np.arange(len(self.F))
-        if len(idx) <= max_size:
-            return idx
-        scale = np.where(nadir > ideal, nadir - ideal, 1.0)
-        Fn = (self.F - ideal) / scale
-        ref = np.full(3, 1.1) + np.maximum(Fn.max(axis=0) - 1.0, 0.0)
-        extremes = set(np.argmin(self.F, axis=0).tolist())
-        while len(idx) > max_size:
-            contrib = moocore.hv_contributions(Fn[idx], ref=ref)
-            contrib[[k for k, i in enumerate(idx) if i in extremes]] = np.inf
-            drop = max(1, (len(idx) - max_size) // 4)
-            idx = np.delete(idx, np.argsort(contrib, kind="stable")[:drop])
+
+def hv_thinned(F: np.ndarray, max_size: int, ideal: np.ndarray, nadir: np.ndarray) -> np.ndarray:
+    """Indices of at most ``max_size`` rows of F [A, 3] that keep the most hypervolume.
+
+    Greedy removal of the smallest hypervolume contributions (normalised objectives,
+    reference point 1.1), a few at a time; the extreme points of each objective stay.
+    """
+    idx = np.arange(len(F))
+    if len(idx) <= max_size:
         return idx
+    scale = np.where(nadir > ideal, nadir - ideal, 1.0)
+    Fn = (F - ideal) / scale
+    ref = np.full(3, 1.1) + np.maximum(Fn.max(axis=0) - 1.0, 0.0)
+    extremes = set(np.argmin(F, axis=0).tolist())
+    while len(idx) > max_size:
+        contrib = moocore.hv_contributions(Fn[idx], ref=ref)
+        contrib[[k for k, i in enumerate(idx) if i in extremes]] = np.inf
+        drop = max(1, (len(idx) - max_size) // 4)
+        idx = np.delete(idx, np.argsort(contrib, kind="stable")[:drop])
+    return idx

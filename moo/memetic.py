@@ -28,6 +28,7 @@ import numpy as np
 from numba import njit, prange
 
 from models.scenario import Scenario
+from moo.archive import hv_thinned
 from moo.baselines import ordered
 
 STEP_FULL = 0.3  # share of moves that shift as much energy as feasible (LP-like optima)
@@ -453,8 +454,11 @@ class FrontSeeder:
 
     WEIGHT_FLOOR = 1e-3
 
-    def __init__(self, polisher: Polisher, evaluate_units):
+    def __init__(self, polisher: Polisher, evaluate_units, max_points: int | None = None):
+        """``max_points``: the store of polished schedules (each N x T) is thinned to that
+        many by hypervolume contribution (extremes kept), so memory stays bounded."""
         self.polisher = polisher
+        self.max_points = max_points
         self.evaluate_units = evaluate_units  # units [S, U, T] -> objectives [S, 3]
         self.P = np.zeros((0, polisher.n_units, polisher.scenario.slots))
         self.F = np.zeros((0, 3))
@@ -465,7 +469,10 @@ class FrontSeeder:
         F = self.evaluate_units(P)
         P_all = np.concatenate([self.P, P])
         F_all = np.vstack([self.F, F])
-        keep = moocore.is_nondominated(F_all, keep_weakly=False)
+        keep = np.flatnonzero(moocore.is_nondominated(F_all, keep_weakly=False))
+        if self.max_points is not None and len(keep) > self.max_points:
+            lo, hi = F_all[keep].min(axis=0), F_all[keep].max(axis=0)
+            keep = keep[hv_thinned(F_all[keep], self.max_points, lo, hi)]
         self.P, self.F = P_all[keep], F_all[keep]
         return F
 
