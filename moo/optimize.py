@@ -144,9 +144,16 @@ class Memetic:
     three objectives, ``seed_moves_per_var * nnz`` moves (at most ``seed_moves_max``) per
     weight vector. Each generation:
     ``per_generation`` random weight vectors (Dirichlet(1, 1, 1)), each polishing the best
-    archive point for it with ``generation_moves_per_var * nnz`` moves; the results replace
-    the last offspring. With a wall-time budget the lattice stops after ``seed_share`` of
-    it (the anchors always run). ``enabled=False`` gives plain NSGA with the baseline seeds.
+    archive point for it with ``generation_moves_per_var * nnz`` moves (at most
+    ``generation_moves_max``); the results replace the last offspring. With a wall-time
+    budget the lattice stops after ``seed_share`` of it (the anchors always run). The store
+    of polished schedules keeps at most ``max_points`` (each is N x T floats).
+
+    Large fleets: with more than ``max_vars`` plugged vehicle-slots the local search is
+    switched off (``max_vars=None``: never). There its moves per variable become too few to
+    matter while each costs O(T) and each stored point N x T floats; the aggregate
+    encoding's dispatcher carries those runs. ``enabled=False`` gives plain NSGA with the
+    baseline seeds.
     """
 
     enabled: bool = True
@@ -156,6 +163,14 @@ class Memetic:
     seed_moves_max: int = 5_000_000
     per_generation: int = 2
     generation_moves_per_var: float = 50.0
+    generation_moves_max: int = 2_500_000
+    max_points: int = 64
+    max_vars: int | None = 200_000
+
+    def active(self, problem) -> bool:
+        """Whether the local search runs on this problem."""
+        nnz = int(problem.kdata.slot_ptr[-1])
+        return self.enabled and (self.max_vars is None or nnz <= self.max_vars)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -219,7 +234,7 @@ def run_front(
     try:
         if state["algo"] is None:
             extra = np.zeros((0, problem.n_var))
-            if memetic.enabled:
+            if memetic.active(problem):
                 deadline = np.inf
                 if budget.time_limit_s is not None:
                     deadline = t0 + memetic.seed_share * budget.time_limit_s
@@ -285,7 +300,7 @@ def run_front(
         interrupted=interrupted,
         baselines={"uncoordinated": baseline_F[0].tolist(), "ordered": baseline_F[1].tolist()},
         normalization={"ideal": ideal.tolist(), "nadir": nadir.tolist()},
-        settings={"memetic": memetic.to_dict()},
+        settings={"memetic": {**memetic.to_dict(), "active": memetic.active(problem)}},
     )
 
 
@@ -333,7 +348,7 @@ def _memetic_seeds(problem, scenario, memetic: Memetic, rng, archive: Archive, d
     def true_objectives(P):
         return d.evaluate(*polisher.split(P))[:, :3]
 
-    seeder = FrontSeeder(polisher, true_objectives)
+    seeder = FrontSeeder(polisher, true_objectives, memetic.max_points)
     moves = min(_moves(problem, memetic.seed_moves_per_var), memetic.seed_moves_max)
     seeder.anchors(moves, rng)
     lattice = simplex_lattice(memetic.divisions)
@@ -356,7 +371,8 @@ def _inject(pop, problem, seeder: FrontSeeder, memetic: Memetic, rng) -> Populat
     """Replace the last offspring by polished archive points for random weight vectors."""
     k = min(memetic.per_generation, len(pop))
     weights = rng.dirichlet(np.ones(3), size=k)
-    P, _ = seeder.improve(weights, _moves(problem, memetic.generation_moves_per_var), rng)
+    moves = min(_moves(problem, memetic.generation_moves_per_var), memetic.generation_moves_max)
+    P, _ = seeder.improve(weights, moves, rng)
     X = pop.get("X").copy()
     X[len(X) - k :] = problem.profile_to_x(*seeder.polisher.split(P))
     return Population.new(X=X)
@@ -366,6 +382,45 @@ def _feasible(pop, problem) -> np.ndarray:
     if not problem.n_ieq_constr:
         return np.ones(len(pop), dtype=bool)
     return pop.get("G")[:, 0] <= 1e-9
+
+
+MAX_SOLUTIONS = 500
+WRITE_VALUES = 500_000_000  # per-vehicle floats a front run writes (and checks) by default
+
+
+def default_max_solutions(scenario: Scenario) -> int:
+    """How many front members a run writes unless told: 500, fewer for large fleets so
+    that dispatching and checking them stays bounded (S x N x T <= 5e8: 52 solutions for
+    100,000 vehicles x 96 slots), never fewer than 20."""
+    per_solution = max(scenario.fleet.n * scenario.slots, 1)
+    return int(min(MAX_SOLUTIONS, max(20, WRITE_VALUES // per_solution)))
+
+
+def representatives(F: np.ndarray, n_max: int) -> np.ndarray:
+    """Solutions of a front F [S, 3] whose per-vehicle schedules a large-fleet run stores:
+    the minimum of each objective, the Economy and Response picks of the shipped AHP
+    judgements (`moo.decision.select`), then evenly spaced solutions in cost order up to
+    ``n_max`` in all."""
+    from moo.ahp import load_default_judgements
+    from moo.decision import select
+
+    if len(F) == 0:
+        return np.zeros(0, dtype=np.int64)
+    chosen = list(np.argmin(F, axis=0))
+    judgements = load_default_judgements()
+    for mode in ("economy", "response"):
+        w = dict(zip(judgements.objectives, judgements.weights(mode).weights, strict=True))
+        chosen.append(select(F, [w["cost"], w["variance"], w["peak_valley"]]).index)
+    by_cost = np.argsort(F[:, 0], kind="stable")
+    chosen = set(int(i) for i in chosen)
+    for m in range(2, len(F) + 1):  # finer and finer even spacing until n_max are named
+        if len(chosen) >= min(n_max, len(F)):
+            break
+        for i in by_cost[np.linspace(0, len(F) - 1, m).round().astype(int)]:
+            if len(chosen) < n_max:
+                chosen.add(int(i))
+    chosen = sorted(chosen)
+    return np.unique(np.asarray(chosen, dtype=np.int64))
 
 
 def write_front(
@@ -380,11 +435,23 @@ def write_front(
     budget: Budget,
     seed: int,
 ):
-    """Dispatch the kept archive members into schedules and write the run directory."""
-    from moo.objectives import evaluate
-    from moo.rundir import write_run
+    """Dispatch the kept archive members into schedules and write the run directory.
 
-    ev, bess, _ = res.problem.schedules(res.X)
+    Schedules are dispatched, checked and written a chunk at a time (`ScheduleSource`); for
+    large fleets the per-vehicle arrays are stored only for `representatives` (the rule in
+    `moo.rundir`).
+    """
+    from moo.objectives import evaluate
+    from moo.rundir import EV_STORE_VALUES, ScheduleSource, write_run
+
+    X = res.X
+
+    def get(idx):
+        ev, bess, _ = res.problem.schedules(X[idx])
+        return ev, bess
+
+    per_solution = max(scenario.fleet.n * scenario.slots, 1)
+    keep = representatives(res.F, max(EV_STORE_VALUES // per_solution, 5))
     base = {
         name: evaluate(scenario, fn(scenario)[None]).iloc[0].drop("solution").to_dict()
         for name, fn in (("uncoordinated", uncoordinated), ("ordered", ordered))
@@ -392,9 +459,9 @@ def write_front(
     return write_run(
         out,
         scenario,
-        ev,
-        bess,
+        ScheduleSource(len(X), get),
         algorithm=algorithm,
+        ev_keep=keep,
         parameters={
             "encoding": encoding,
             "pop_size": pop_size,

@@ -5,8 +5,18 @@ Layout::
     RUN/meta.json            written last; lists every other file with its SHA-256
     RUN/scenario/fleet.csv   RUN/scenario/grid.csv
     RUN/front.csv            solution, cost, variance, peak_valley, + SPEC §5 report columns
-    RUN/schedules.npz        ev_power [S, N, T], bess_power [S, T] (if BESS), net_load [S, T]
+    RUN/schedules.npz        ev_power [R, N, T], ev_solutions [R], bess_power [S, T] (if BESS),
+                             net_load [S, T]
     RUN/history.csv          (optimisers)
+
+``ev_power`` row r is the per-vehicle schedule of front.csv solution ``ev_solutions[r]``.
+Storage rule for large fleets: the per-vehicle arrays of every solution are stored while
+S x N x T <= `EV_STORE_VALUES` (50 million floats, 400 MB before compression); above, only
+those of the solutions the writer names (``ev_keep``: for fronts the three single-objective
+optima, the shipped AHP Economy and Response picks and evenly spaced solutions by cost, as
+many as the budget allows, at least those five). front.csv, net_load and bess_power stay
+complete, and every solution's schedule passes the feasibility checker before anything is
+written — produced and checked a chunk of solutions at a time, so memory stays bounded.
 
 Every file is written to a temporary name in the same directory and renamed into place;
 the schedules pass the independent feasibility checker before anything is written. A run
@@ -22,6 +32,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from importlib.metadata import version
@@ -30,12 +41,32 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models.errors import InputError
+from models.errors import InfeasibleScheduleError, InputError
 from models.scenario import Scenario
 from moo import feasibility
 from moo.objectives import evaluate, net_load
 
 FORMAT = "v2g-pareto-run/1"
+EV_STORE_VALUES = 50_000_000  # per-vehicle floats stored for every solution up to this size
+CHUNK_VALUES = 20_000_000  # per-vehicle floats produced and checked at a time
+
+
+@dataclass(frozen=True)
+class ScheduleSource:
+    """S schedules produced on demand: ``get(indices)`` -> (ev_power [k, N, T], bess [k, T]
+    or None). Lets a writer check and store a large front a chunk at a time."""
+
+    n: int
+    get: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray | None]]
+
+    @classmethod
+    def of_arrays(cls, ev_power: np.ndarray, bess_power: np.ndarray | None) -> ScheduleSource:
+        ev_power = np.asarray(ev_power)
+
+        def get(idx):
+            return ev_power[idx], None if bess_power is None else np.asarray(bess_power)[idx]
+
+        return cls(ev_power.shape[0], get)
 
 
 def _umask() -> int:
@@ -96,20 +127,61 @@ def write_run(
     extra_meta: dict | None = None,
     import_limit: bool = True,
     targets: bool = True,
+    ev_keep: np.ndarray | None = None,
 ) -> Path:
     """Check, evaluate and write one run; returns its directory.
 
-    ``ev_power`` is [S, N, T] (S solutions), ``bess_power`` [S, T] or None. ``import_limit``
-    and ``targets`` relax the checker for throttled baselines only (SPEC §4).
+    ``ev_power`` is [S, N, T] (S solutions) or a `ScheduleSource`, ``bess_power`` [S, T] or
+    None. ``ev_keep``: solutions whose per-vehicle arrays are stored (default: all, and
+    only honoured above `EV_STORE_VALUES`). ``import_limit`` and ``targets`` relax the
+    checker for throttled baselines only (SPEC §4).
     """
-    ev_power = np.ascontiguousarray(ev_power, dtype=np.float64)
-    if scenario.bess is not None and bess_power is None:
-        bess_power = np.zeros((ev_power.shape[0], scenario.slots))
-    feasibility.assert_feasible(
-        scenario, ev_power, bess_power, import_limit=import_limit, targets=targets
+    source = (
+        ev_power
+        if isinstance(ev_power, ScheduleSource)
+        else ScheduleSource.of_arrays(ev_power, bess_power)
     )
-    front = evaluate(scenario, ev_power, bess_power)
-    net = net_load(scenario, ev_power, bess_power)
+    n_sol, n_veh, t_count = source.n, scenario.fleet.n, scenario.slots
+    if n_sol * n_veh * t_count <= EV_STORE_VALUES or ev_keep is None:
+        keep = np.arange(n_sol)
+    else:
+        keep = np.unique(np.asarray(ev_keep, dtype=np.int64))
+        if keep.size and (keep[0] < 0 or keep[-1] >= n_sol):
+            raise ValueError(f"ev_keep names solutions outside 0..{n_sol - 1}")
+    chunk = max(1, CHUNK_VALUES // max(n_veh * t_count, 1))
+    fronts, nets, bess_rows, ev_rows = [], [], [], []
+    for start in range(0, n_sol, chunk):
+        idx = np.arange(start, min(n_sol, start + chunk))
+        ev, bess = source.get(idx)
+        ev = np.ascontiguousarray(ev, dtype=np.float64)
+        if scenario.bess is not None and bess is None:
+            bess = np.zeros((len(idx), t_count))
+        try:
+            feasibility.assert_feasible(
+                scenario, ev, bess, import_limit=import_limit, targets=targets
+            )
+        except InfeasibleScheduleError as exc:
+            where = f"solutions {idx[0]}..{idx[-1]}: " if n_sol > len(idx) else ""
+            raise InfeasibleScheduleError(f"{where}{exc}") from None
+        part = evaluate(scenario, ev, bess)
+        part["solution"] = idx
+        fronts.append(part)
+        nets.append(net_load(scenario, ev, bess))
+        if bess is not None:
+            bess_rows.append(np.asarray(bess, dtype=np.float64))
+        ev_rows.append(ev[np.isin(idx, keep)])
+    front = pd.concat(fronts, ignore_index=True) if fronts else evaluate(
+        scenario, np.zeros((0, n_veh, t_count)), None
+    )
+    net = np.concatenate(nets) if nets else np.zeros((0, t_count))
+    arrays = {
+        "ev_power": np.concatenate(ev_rows) if ev_rows else np.zeros((0, n_veh, t_count)),
+        "ev_solutions": keep,
+        "net_load": net,
+    }
+    if bess_rows:
+        arrays["bess_power"] = np.concatenate(bess_rows)
+    del ev_rows
 
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -118,9 +190,6 @@ def write_run(
     # An older run in the same place stops being complete before any file changes.
     (out / "meta.json").unlink(missing_ok=True)
 
-    arrays = {"ev_power": ev_power, "net_load": net}
-    if bess_power is not None:
-        arrays["bess_power"] = np.asarray(bess_power, dtype=np.float64)
     files = {
         "scenario/fleet.csv": _csv_bytes(scenario.fleet.to_frame()),
         "scenario/grid.csv": _csv_bytes(scenario.grid.to_frame()),
@@ -150,6 +219,7 @@ def write_run(
         "n_evals": int(n_evals),
         "wall_time_s": float(wall_time_s),
         "n_solutions": int(len(front)),
+        "ev_power_stored": "all" if len(keep) == n_sol else [int(i) for i in keep],
         **(extra_meta or {}),
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
     }
@@ -200,6 +270,16 @@ class Run:
     def schedules(self) -> dict[str, np.ndarray]:
         with np.load(self.path / "schedules.npz") as npz:
             return {k: npz[k] for k in npz.files}
+
+    def ev_power(self, row: int) -> np.ndarray | None:
+        """Per-vehicle powers [N, T] of front row ``row``; None where a large-fleet run did
+        not store them (see the storage rule above)."""
+        sched = self.schedules
+        stored = sched.get("ev_solutions")
+        if stored is None:  # runs written before the rule: every solution, in order
+            return sched["ev_power"][row]
+        hit = np.flatnonzero(stored == int(self.front["solution"].iloc[row]))
+        return sched["ev_power"][hit[0]] if hit.size else None
 
     @cached_property
     def history(self) -> pd.DataFrame | None:

@@ -175,7 +175,7 @@ def run_reference(spec: dict) -> str:
 def run_one(spec: dict, reference: str | None = None) -> dict:
     """Run (or, when its directory is complete, re-read) one front; return its row."""
     from models.scenario import load_scenario
-    from moo.optimize import Budget, run_front, write_front
+    from moo.optimize import Budget, default_max_solutions, run_front, write_front
     from moo.rundir import is_complete
 
     skipped = is_complete(spec["run"])
@@ -189,7 +189,7 @@ def run_one(spec: dict, reference: str | None = None) -> dict:
             pop_size=spec["pop_size"],
             budget=budget,
             seed=spec["seed"],
-            max_solutions=spec["max_solutions"],
+            max_solutions=min(spec["max_solutions"], default_max_solutions(scenario)),
         )
         write_front(
             spec["run"],

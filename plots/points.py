@@ -54,7 +54,7 @@ def solution_point(run: Run, row: int, key: str, label: str | None = None) -> Op
         label=look(key).label if label is None else label,
         objectives=run.objectives[row],
         net_load_kw=sched["net_load"][row],
-        ev_power_kw=sched["ev_power"][row],
+        ev_power_kw=run.ev_power(row),
         bess_power_kw=None if bess is None else bess[row],
         solution=int(run.front["solution"].iloc[row]),
     )

@@ -68,8 +68,9 @@ def run_figures(
         curves.sort(key=lambda p: BASELINES.index(p.key) if p.key in BASELINES else 2)
         title = focus.label
     yield "net-load", net_load(scenario, curves)
-    yield "soc", soc(scenario, focus.ev_power_kw, focus.bess_power_kw, label=title)
-    yield "power", power(scenario, focus.ev_power_kw, focus.bess_power_kw, label=title)
+    if focus.ev_power_kw is not None:  # a large-fleet run may not store this solution's
+        yield "soc", soc(scenario, focus.ev_power_kw, focus.bess_power_kw, label=title)
+        yield "power", power(scenario, focus.ev_power_kw, focus.bess_power_kw, label=title)
     if run.history is not None:
         yield "convergence", convergence([run])
 
