@@ -1,0 +1,157 @@
+"""Large-fleet machinery on small cases: block dispatch, the dispatch memo, the storage rule
+of schedules.npz, representatives, the local-search switch and the default front size."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from models.errors import InfeasibleScheduleError
+from models.scenario import load_scenario
+from moo import kernels, optimize, rundir
+from moo.objectives import OBJECTIVES, evaluate
+from moo.optimize import Budget, Memetic, default_max_solutions, representatives, run_front
+from moo.problems import AggregateProblem, AggregateRepair
+from plots.report import write_figures
+from tests.test_kernels import random_scenario
+
+
+@pytest.fixture(scope="module")
+def building():
+    return load_scenario("building")
+
+
+@pytest.mark.parametrize("clusters,limit", [(1, None), (3, 240.0)])
+def test_a_population_dispatches_as_its_individuals_do_alone(clusters, limit):
+    """Blocks of individuals share one pass over the vehicles; nothing leaks between lanes."""
+    sc = random_scenario(11, n=30, import_limit=limit)
+    prob = AggregateProblem(sc, clusters)
+    X = np.random.default_rng(3).uniform(size=(kernels.BLOCK * 2 + 7, prob.n_var))
+    ev, b, real, rep, exc = prob.dispatch(X, store=True)
+    for s in (0, 5, kernels.BLOCK, len(X) - 1):
+        ev1, b1, real1, rep1, exc1 = prob.dispatch(X[s : s + 1], store=True)
+        np.testing.assert_allclose(ev[s], ev1[0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(b[s], b1[0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(real[s], real1[0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(rep[s], rep1[0], rtol=1e-12, atol=1e-12)
+        assert exc[s] == pytest.approx(exc1[0], abs=1e-12)
+
+
+def test_repaired_offspring_are_dispatched_once_and_scored_as_their_schedule(monkeypatch):
+    sc = random_scenario(12, n=20)
+    prob = AggregateProblem(sc)
+    X = np.random.default_rng(4).uniform(size=(9, prob.n_var))
+    Xr = AggregateRepair()._do(prob, X)  # what pymoo's mating calls
+    calls = []
+    real_dispatch = prob.dispatch
+    monkeypatch.setattr(
+        prob, "dispatch", lambda x, store: calls.append(len(x)) or real_dispatch(x, store)
+    )
+    F = prob.evaluate(Xr, return_values_of=["F"])
+    assert calls == []  # every row came from the repair's dispatch
+    prob.evaluate(Xr[:2], return_values_of=["F"])  # the memo was used up: dispatched again
+    assert calls == [2]
+    ref = evaluate(sc, *prob.schedules(Xr)[:2])[list(OBJECTIVES)].to_numpy()
+    np.testing.assert_allclose(F, ref, rtol=1e-9, atol=1e-9)
+
+
+def _small_front(sc, n=12):
+    prob = AggregateProblem(sc)
+    X = np.random.default_rng(5).uniform(size=(n, prob.n_var))
+    ev, bess, _ = prob.schedules(X)
+    return prob, X, ev, bess
+
+
+def test_large_fleet_rule_stores_only_the_named_per_vehicle_arrays(building, tmp_path, monkeypatch):
+    _, _, ev, bess = _small_front(building)
+    monkeypatch.setattr(rundir, "EV_STORE_VALUES", ev[0].size * 3)  # "large": > 3 solutions
+    monkeypatch.setattr(rundir, "CHUNK_VALUES", ev[0].size * 5)  # chunks of 5 solutions
+    out = rundir.write_run(tmp_path / "r", building, ev, bess, algorithm="test", ev_keep=[7, 2])
+    run = rundir.read_run(out)
+    assert len(run.front) == len(ev)
+    np.testing.assert_array_equal(run.schedules["ev_solutions"], [2, 7])
+    assert run.schedules["ev_power"].shape == (2, *ev.shape[1:])
+    assert run.schedules["net_load"].shape == (len(ev), building.slots)
+    assert run.schedules["bess_power"].shape == (len(ev), building.slots)
+    np.testing.assert_array_equal(run.ev_power(7), ev[7])
+    assert run.ev_power(3) is None
+    assert run.meta["ev_power_stored"] == [2, 7]
+    ref = evaluate(building, ev, bess)
+    np.testing.assert_allclose(run.objectives, ref[list(OBJECTIVES)].to_numpy(), rtol=1e-12)
+    assert list(run.front["solution"]) == list(range(len(ev)))
+    figures = write_figures(out)  # the focus (first solution) is not stored: no SOC plot
+    names = {p.stem for p in figures}
+    assert "net-load" in names and "soc" not in names
+
+
+def test_small_runs_store_everything_whatever_ev_keep_says(building, tmp_path):
+    _, _, ev, bess = _small_front(building, n=4)
+    run = rundir.read_run(
+        rundir.write_run(tmp_path / "r", building, ev, bess, algorithm="test", ev_keep=[1])
+    )
+    np.testing.assert_array_equal(run.schedules["ev_solutions"], np.arange(4))
+    assert run.meta["ev_power_stored"] == "all"
+
+
+def test_an_unstored_infeasible_solution_is_still_caught(building, tmp_path, monkeypatch):
+    _, _, ev, bess = _small_front(building)
+    monkeypatch.setattr(rundir, "EV_STORE_VALUES", ev[0].size)
+    monkeypatch.setattr(rundir, "CHUNK_VALUES", ev[0].size * 5)
+    ev = ev.copy()
+    ev[9, 0, :] = 1e3  # far above any charger, in the third chunk
+    with pytest.raises(InfeasibleScheduleError, match=r"solutions 5\.\.9"):
+        rundir.write_run(tmp_path / "r", building, ev, bess, algorithm="test", ev_keep=[0])
+    assert not (tmp_path / "r" / "meta.json").exists()
+
+
+def test_representatives_name_the_anchors_and_the_ahp_picks():
+    rng = np.random.default_rng(6)
+    F = rng.uniform(size=(40, 3))
+    keep = representatives(F, 9)
+    assert len(keep) == 9 and len(set(keep)) == 9
+    assert set(np.argmin(F, axis=0)) <= set(keep)
+    from moo.ahp import load_default_judgements
+    from moo.decision import select
+
+    j = load_default_judgements()
+    for mode in ("economy", "response"):
+        w = dict(zip(j.objectives, j.weights(mode).weights, strict=True))
+        assert select(F, [w[k] for k in OBJECTIVES]).index in keep
+    assert len(representatives(F[:3], 9)) == 3
+
+
+def test_default_front_size_is_bounded_for_large_fleets(building):
+    assert default_max_solutions(building) == optimize.MAX_SOLUTIONS
+    big = load_scenario("iov", scale=100)
+    assert default_max_solutions(big) == optimize.WRITE_VALUES // (100_000 * 96)
+    assert big.fleet.n == 100_000
+
+
+def test_local_search_switches_off_above_max_vars(building):
+    small = Memetic(divisions=2, seed_moves_per_var=5.0, generation_moves_per_var=2.0)
+    res = run_front(building, pop_size=12, budget=Budget(generations=2), memetic=small)
+    assert res.settings["memetic"]["active"] is True
+    assert res.n_evals > 12 * 2  # the local-search seeds are evaluated too
+    off = Memetic(divisions=2, max_vars=10)
+    res = run_front(building, pop_size=12, budget=Budget(generations=2), memetic=off)
+    assert res.settings["memetic"]["active"] is False
+    assert res.n_evals == 12 * 2  # two generations (the first is the initial population)
+
+
+def test_front_meta_records_the_local_search_choice(tmp_path):
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    out = tmp_path / "f"
+    result = CliRunner().invoke(
+        cli,
+        ["front", "--scenario", "building", "--pop", "8", "--generations", "1",
+         "--local-search", "off", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["parameters"]["memetic"]["active"] is False
+    assert meta["parameters"]["max_solutions"] <= optimize.MAX_SOLUTIONS
