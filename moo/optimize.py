@@ -147,7 +147,8 @@ class Memetic:
     archive point for it with ``generation_moves_per_var * nnz`` moves (at most
     ``generation_moves_max``); the results replace the last offspring. With a wall-time
     budget the lattice stops after ``seed_share`` of it (the anchors always run). The store
-    of polished schedules keeps at most ``max_points`` (each is N x T floats).
+    of polished schedules (each (N + 1) x T floats) is thinned by hypervolume contribution
+    to at most ``store_values`` floats in all (400 MB; never below 16 points).
 
     Large fleets: with more than ``max_vars`` plugged vehicle-slots the local search is
     switched off (``max_vars=None``: never). There its moves per variable become too few to
@@ -164,7 +165,7 @@ class Memetic:
     per_generation: int = 2
     generation_moves_per_var: float = 50.0
     generation_moves_max: int = 2_500_000
-    max_points: int = 64
+    store_values: int = 50_000_000
     max_vars: int | None = 200_000
 
     def active(self, problem) -> bool:
@@ -348,7 +349,8 @@ def _memetic_seeds(problem, scenario, memetic: Memetic, rng, archive: Archive, d
     def true_objectives(P):
         return d.evaluate(*polisher.split(P))[:, :3]
 
-    seeder = FrontSeeder(polisher, true_objectives, memetic.max_points)
+    max_points = max(16, memetic.store_values // (polisher.n_units * scenario.slots))
+    seeder = FrontSeeder(polisher, true_objectives, max_points)
     moves = min(_moves(problem, memetic.seed_moves_per_var), memetic.seed_moves_max)
     seeder.anchors(moves, rng)
     lattice = simplex_lattice(memetic.divisions)

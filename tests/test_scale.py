@@ -155,3 +155,27 @@ def test_front_meta_records_the_local_search_choice(tmp_path):
     meta = json.loads((out / "meta.json").read_text())
     assert meta["parameters"]["memetic"]["active"] is False
     assert meta["parameters"]["max_solutions"] <= optimize.MAX_SOLUTIONS
+
+
+def test_local_search_store_is_thinned_keeping_the_extremes(building):
+    from moo.memetic import FrontSeeder, Polisher, simplex_lattice
+    from moo.problems import VehicleProblem
+
+    polisher = Polisher(building)
+    d = VehicleProblem(building).kdata
+
+    def objectives(P):
+        return d.evaluate(*polisher.split(P))[:, :3]
+
+    rng = np.random.default_rng(8)
+    seeder = FrontSeeder(polisher, objectives, max_points=4)
+    seeder.anchors(2000, rng)
+    all_F = [seeder.F]
+    for w in simplex_lattice(3)[3:]:
+        _, F = seeder.improve(w[None], 2000, rng)
+        all_F.append(F)
+        assert len(seeder.P) <= 4
+    assert len(seeder.P) == len(seeder.F) == 4
+    np.testing.assert_allclose(objectives(seeder.P), seeder.F)
+    seen = np.vstack(all_F)
+    np.testing.assert_allclose(seeder.F.min(axis=0), seen.min(axis=0))  # extremes kept
