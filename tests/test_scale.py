@@ -179,3 +179,22 @@ def test_local_search_store_is_thinned_keeping_the_extremes(building):
     np.testing.assert_allclose(objectives(seeder.P), seeder.F)
     seen = np.vstack(all_F)
     np.testing.assert_allclose(seeder.F.min(axis=0), seen.min(axis=0))  # extremes kept
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_water_fill_places_the_energy_under_one_level(seed):
+    from moo.baselines import water_fill
+
+    rng = np.random.default_rng(seed)
+    level = rng.uniform(0, 100, size=24)
+    cap = rng.choice([0.0, 3.7, 7.0, 11.0], size=24)
+    energy = 0.6 * cap.sum() * 0.25
+    p = water_fill(level, cap, energy, 0.25)
+    assert p.sum() * 0.25 == pytest.approx(energy, rel=1e-12)
+    assert np.all(p >= 0) and np.all(p <= cap + 1e-12)
+    top = level + p
+    filling = (p > 1e-9) & (p < cap - 1e-9)  # slots filled up to the water level
+    assert np.ptp(top[filling]) < 1e-9
+    assert np.all(level[p <= 1e-9] >= top[filling].max() - 1e-9)  # left empty: above it
+    np.testing.assert_array_equal(water_fill(level, cap, 1e9, 0.25), cap)
+    np.testing.assert_array_equal(water_fill(level, cap, 0.0, 0.25), np.zeros(24))
