@@ -7,7 +7,8 @@ Decision variables live in the unit box; each problem maps them to powers.
   ``sum Pc`` (x = 1) of the vehicles plugged in that slot — plus one per slot for the BESS
   (``-Pd_b`` .. ``Pc_b``). The numba dispatcher turns a vector into per-vehicle schedules,
   feasible for every input. `AggregateRepair` writes the realised aggregate back into the
-  vector (a request the fleet cannot follow is clipped, so the vector then says what was done).
+  vector (a request the fleet cannot follow is clipped, so the vector then says what was done);
+  the reports of that dispatch are remembered, so a repaired offspring is dispatched once.
 - `VehicleProblem` (small fleets, and a check on the aggregate encoding): one variable per
   plugged vehicle-slot (``-Pd_i`` .. ``Pc_i``) plus the BESS, with `VehicleRepair`
   projecting each individual onto the feasible set slot by slot (same future-feasibility
