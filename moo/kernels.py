@@ -323,7 +323,7 @@ def _dispatch_block(
         for s in range(nb):
             E[j, s] = e_start[j]
     K = n_clusters
-    # per cluster and individual: sums of lo, hi, must, cap1, sur, spare_a, spare_b
+    # per cluster and individual: sums of lo, hi, must, cap1, sur, charge and discharge spare
     sums = np.zeros((K, 7, nb))
     mode = np.zeros((K, nb))  # 0 / 1: charge, ends forward / spills backward; 2 / 3: discharge
     rem = np.zeros((K, nb))  # forward: still to place; backward: the spill L
@@ -340,13 +340,11 @@ def _dispatch_block(
     excess_max[:] = 0.0
     for t in range(t_count):
         a = slot_ptr[t]
-        # pass 1: bound sums per cluster
+        # pass 1: bound sums per cluster (lo, hi, min(lo, 0), cap1, sur; the rest follow)
         for c in range(K):
             sm = sums[c]
             sm[:, :] = 0.0
-            s_lo, s_hi, s_must, s_cap1, s_sur, s_spa, s_spb = (
-                sm[0], sm[1], sm[2], sm[3], sm[4], sm[5], sm[6]
-            )
+            s_lo, s_hi, s_neg, s_cap1, s_sur = sm[0], sm[1], sm[2], sm[3], sm[4]
             for k in range(cl_ptr[t, c], cl_ptr[t, c + 1]):
                 j = slot_rank[a + k]
                 floor, e_hi, e_tgt, pc, pd, c_dt, inv_cdt, d_dt, dt_d = _vehicle(vrow, j, t, dt)
@@ -356,11 +354,16 @@ def _dispatch_block(
                     lo, hi, must, cap1, sur = _lane(e, floor, e_hi, e_tgt, pc, pd, inv_cdt, d_dt)
                     s_lo[s] += lo
                     s_hi[s] += hi
-                    s_must[s] += must
+                    s_neg[s] += _mn(lo, 0.0)
                     s_cap1[s] += cap1
                     s_sur[s] += sur
-                    s_spa[s] += hi - (must + cap1)
-                    s_spb[s] += (-sur - lo) if lo < 0.0 else 0.0
+            # must = lo - min(lo, 0); charge spare = hi - must - cap1; discharge spare below
+            # the surplus = -sur - min(lo, 0)
+            for s in range(nb):
+                must_sum = s_lo[s] - s_neg[s]
+                sm[5, s] = s_hi[s] - must_sum - s_cap1[s]
+                sm[6, s] = -s_sur[s] - s_neg[s]
+                s_neg[s] = must_sum
         # requests, BESS, import limit and the phase each fill ends in: per individual
         for s in range(nb):
             total = 0.0
