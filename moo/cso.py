@@ -15,9 +15,20 @@ how the ranked swarm is split into competition units each generation (`_units`).
   with R1, R_w, R uniform in [0, 1], drawn per dimension and per learner, and Xbar the mean
   position of the whole swarm at the start of the generation (Cheng & Jin's global variant).
   The velocity is kept as computed when the position is clipped to the bounds.
+- Repair (optional, a pymoo `Repair`): applied to the initial swarm and to every learner's
+  new position before it is evaluated; the repaired position is what the particle keeps
+  (Lamarckian, as NSGA-II/III keep repaired offspring), its velocity stays as computed, as
+  with clipping. For the vehicle encoding this makes every particle a feasible schedule.
+- Local search (optional, memetic; not part of Cheng & Jin or seed 001): a callable
+  ``local_search(X [k, D], rng) -> X [k, D]``. Each generation it improves a copy of the
+  best particle (rank 0, which passes the swarm step unchanged); the copy is evaluated
+  with the learners and replaces the best particle only if it is no worse (Deb's rule), so
+  the swarm's best never gets worse. It costs one evaluation per generation.
 - Ask-and-tell: ``ask()`` returns the learners' new positions (the first call: the initial
-  swarm), ``tell()`` puts them back in place. Only learners are evaluated, so
-  ``evaluator.n_eval = pop_size + learners re-evaluated``.
+  swarm), then the polished best if there is a local search; ``tell()`` puts them back in
+  place. Only these are evaluated, so
+  ``evaluator.n_eval = pop_size + learners re-evaluated (+ 1 per generation with a local
+  search)``.
 - All draws come from the algorithm's ``random_state`` (pymoo's Generator from ``seed``), so
   a run is a function of its seed.
 
@@ -31,6 +42,7 @@ from __future__ import annotations
 import numpy as np
 from pymoo.core.algorithm import Algorithm
 from pymoo.core.population import Population
+from pymoo.core.repair import NoRepair
 from pymoo.util.display.single import SingleObjectiveOutput
 
 DEFAULT_PHI = 0.05  # seed 001's learning rate, used for both algorithms
@@ -62,11 +74,14 @@ class CompetitiveSwarm(Algorithm):
         pop_size: int = 100,
         phi: float = DEFAULT_PHI,
         initial_x: np.ndarray | None = None,
+        repair=None,
+        local_search=None,
         output=None,
         **kwargs,
     ):
         """``initial_x`` [k, n_var], k <= pop_size: positions to start from (e.g. baseline
-        schedules); the rest of the swarm is drawn uniformly within the bounds."""
+        schedules); the rest of the swarm is drawn uniformly within the bounds. ``repair``
+        (pymoo `Repair`) and ``local_search`` (callable) as in the module docstring."""
         super().__init__(output=output or SingleObjectiveOutput(), **kwargs)
         if pop_size < self.min_pop_size:
             raise ValueError(f"pop_size must be >= {self.min_pop_size}, got {pop_size}")
@@ -77,8 +92,11 @@ class CompetitiveSwarm(Algorithm):
         self.initial_x = None if initial_x is None else np.atleast_2d(initial_x)
         if self.initial_x is not None and len(self.initial_x) > pop_size:
             raise ValueError(f"{len(self.initial_x)} initial vectors for a swarm of {pop_size}")
+        self.repair = NoRepair() if repair is None else repair
+        self.local_search = local_search
         self.units: list[np.ndarray] = []  # the last generation's units, best particle first
         self._learners = np.zeros(0, dtype=int)
+        self._polished = -1  # index of the particle whose polished copy is in the infills
 
     def _setup(self, problem, **kwargs):
         if problem.n_obj != 1:
@@ -90,7 +108,7 @@ class CompetitiveSwarm(Algorithm):
         n_random = self.pop_size - len(given)
         drawn = xl + self.random_state.random((n_random, self.problem.n_var)) * (xu - xl)
         x = np.clip(np.vstack([given, drawn]), xl, xu)
-        return Population.new(X=x, V=np.zeros_like(x))
+        return self.repair.do(self.problem, Population.new(X=x, V=np.zeros_like(x)))
 
     def _units(self, order: np.ndarray) -> list[np.ndarray]:
         """Competition units for particles ranked ``order`` (best first), each best first."""
@@ -100,7 +118,8 @@ class CompetitiveSwarm(Algorithm):
         xl, xu = self.problem.bounds()
         x_all, v_all, f, cv = self.pop.get("X", "V", "F", "CV")
         mean = x_all.mean(axis=0)
-        self.units = self._units(rank(f[:, 0], cv[:, 0]))
+        order = rank(f[:, 0], cv[:, 0])
+        self.units = self._units(order)
         rng, d = self.random_state, self.problem.n_var
         learners, x_new, v_new = [], [], []
         for unit in self.units:
@@ -114,12 +133,25 @@ class CompetitiveSwarm(Algorithm):
                 x_new.append(x)
                 v_new.append(v)
         self._learners = np.asarray(learners, dtype=int)
-        return Population.new(X=np.array(x_new), V=np.array(v_new))
+        infills = self.repair.do(self.problem, Population.new(X=np.array(x_new), V=np.array(v_new)))
+        self._polished = -1
+        if self.local_search is not None:
+            best = int(order[0])
+            x_best = self.local_search(x_all[best][None], self.random_state)
+            polished = self.repair.do(self.problem, Population.new(X=x_best, V=v_all[best][None]))
+            infills = Population.merge(infills, polished)
+            self._polished = best
+        return infills
 
     def _advance(self, infills=None, **kwargs):
         if infills is None:
             raise ValueError("ask-and-tell: tell() needs the evaluated learners (infills)")
-        self.pop[self._learners] = infills
+        n = len(self._learners)
+        self.pop[self._learners] = infills[:n]
+        if self._polished >= 0:
+            new, old = infills[n], self.pop[self._polished]
+            if (new.CV[0], new.F[0]) <= (old.CV[0], old.F[0]):
+                self.pop[self._polished] = new
 
 
 class CSO(CompetitiveSwarm):

@@ -35,9 +35,23 @@ Readings of seed 001 that had to be chosen (its text and pseudocode leave them o
 - Swarm size: seed 001 does not give it ("the particle swarm size, the maximum number of
   iterations is 5000"); the default is 100, as in the CLI. The smallest swarm is 4 (below
   that no level holds a unit of two). The learning rate phi is the seed's 0.05.
-- Encoding: seed 001 encodes per-slot powers of groups of 1000 vehicles in [0, 1]; here the
-  particle is the problem's decision vector (for the scheduling problems the aggregate
-  encoding's unit box), clipped to the bounds after each move.
+- Encoding: seed 001 encodes the power of each vehicle in each of 12 slots; here the
+  particle is the problem's decision vector in its unit box, clipped to the bounds after
+  each move: by default the reference front's encoding, i.e. one power per plugged
+  vehicle-slot (the vehicle encoding, the seed's) for small fleets and the aggregate
+  encoding for large ones. Seed 001 does not say how infeasible positions are handled; we
+  apply the encoding's repair to each learner's new position and keep the repaired position
+  (its velocity as computed), as NSGA-II/III keep repaired offspring (`moo.cso`).
+- Seeding and local search are not in Algorithm 1: seed 001 starts from random particles.
+  The weighted-sum route (`moo.scalar`) can add baseline and local-search particles to the
+  initial swarm and a polish of the best particle each generation; with those off
+  (``--no-local-search`` keeps the baselines only) the swarm is Algorithm 1 as read here.
+- Measured (building, vehicle encoding, 50,000 evaluations, 10 seeds; README,
+  `studies.bench_swarm`): the plain swarm ends 0.42-0.48 (economy) and 0.19-0.21 (response)
+  above the exact weighted-sum optimum; seeded, it ends within 0.01 in 10/10 (economy) and
+  9/10 (response; worst 0.022) runs, and almost all of that comes from the local-search
+  seeding (its best point alone: medians 0.0069 / 0.0031), not from the swarm's moves
+  (0.0067 / 0.0030).
 """
 
 from __future__ import annotations

@@ -7,19 +7,38 @@ reference front run (ideal = column minimum, nadir = column maximum of its front
 gives the AHP-selected point of that front, so the swarm's result and the front's choice
 are judged on one scale. Values below 0 mean better than the front's ideal in that mix.
 
-`ScalarProblem` wraps a scheduling problem (the aggregate encoding and its dispatcher,
-`moo.problems`): same unit-box decision vectors, same import-limit constraint, one
-objective. `run_swarm` drives a pymoo algorithm (`moo.mlgcso.MLGCSO`, `moo.cso.CSO`)
-ask-and-tell under a pymoo termination, recording the best scalar after each generation;
-Ctrl-C ends it cleanly with the best found so far. `write_swarm` writes the best solution as
-a run directory (SPEC §9) with the weights, the normalisation and the scalar in meta.json.
+`ScalarProblem` wraps a scheduling problem of either encoding (`moo.problems`; by default
+the reference front's, so both routes search the same space): same unit-box decision
+vectors, same import-limit constraint, one objective. The encoding's repair goes to the
+swarm (`moo.cso.CompetitiveSwarm`), which keeps the repaired positions, as NSGA keeps its
+repaired offspring. `run_swarm` drives a pymoo algorithm (`moo.mlgcso.MLGCSO`,
+`moo.cso.CSO`) ask-and-tell under a pymoo termination, recording the best scalar after each
+generation; Ctrl-C ends it cleanly with the best found so far, and with a checkpoint path
+the whole state is written atomically every N generations (`resume_swarm` continues it).
+`write_swarm` writes the best solution as a run directory (SPEC §9) with the weights, the
+normalisation and the scalar in meta.json.
 
-The initial swarm holds the decision vectors of the uncoordinated and ordered baselines
-(SPEC §6) plus uniformly random vectors, as the front optimiser's initial population does.
+Seeding, shared with the front optimiser (`moo.optimize`): the initial swarm holds the
+decision vectors of the uncoordinated and ordered baselines (SPEC §6), then, with the local
+search on (`LocalSearch`, default), the points of the same feasibility-preserving local
+search NSGA-II/III are seeded with (`moo.memetic.FrontSeeder`: its three anchors and its
+simplex lattice of weights) plus that search run for the mode's own weights, best first;
+the rest is uniformly random. Each generation the local search also polishes the best
+particle (a memetic swarm). The local search minimises ``sum_k coef_k F_k`` on the raw
+objectives; with ``coef_k = w_k / (nadir_k - ideal_k)`` it is the scalar up to a constant.
+Neither the reference front's solutions nor the exact solver (`moo.exact`, the yardstick)
+seed anything.
+
+Counting: ``n_evals`` (what ``--evals`` budgets) counts full evaluations of decision
+vectors through the problem: the initial swarm (seeds included), the learners, and the
+polished best particle of each generation. Local-search moves are not evaluations (each
+is an O(T) update of one unit's energy path); they are counted separately
+(``local_moves`` in history.csv and meta.json), and the wall time includes them.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +47,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from pymoo.core.problem import Problem
+from pymoo.core.repair import Repair
 from pymoo.termination.max_eval import MaximumFunctionCallTermination
 from pymoo.termination.max_time import TimeBasedTermination
 
@@ -36,17 +56,25 @@ from models.scenario import Scenario
 from moo.ahp import Judgements
 from moo.cso import CSO, DEFAULT_PHI, CompetitiveSwarm
 from moo.decision import Normalization
+from moo.memetic import FrontSeeder, Polisher, simplex_lattice
 from moo.mlgcso import MLGCSO
 from moo.objectives import OBJECTIVES, evaluate
 from moo.optimize import seed_vectors
 from moo.problems import make_problem
-from moo.rundir import Run, write_run
+from moo.rundir import Run, atomic_write_bytes, write_run
 
 ALGORITHMS = {"mlgcso": MLGCSO, "cso": CSO}
-HISTORY_COLUMNS = ("generation", "n_evals", "elapsed_s", "best_scalar")
+ENCODINGS = ("aggregate", "vehicle")
+HISTORY_COLUMNS = ("generation", "n_evals", "elapsed_s", "best_scalar", "local_moves")
 DEFAULT_EVALS = 20_000
 FEASIBLE_CV = 1e-9  # import-limit excess (kW) that still counts as met
 INITIAL = "uncoordinated and ordered baselines, the rest uniform random"
+INITIAL_LS = (
+    "uncoordinated and ordered baselines, local-search points (front seeder's anchors and "
+    "lattice, then the mode's weights; best first), the rest uniform random"
+)
+CHECKPOINT = "checkpoint.pkl"
+CHECKPOINT_FORMAT = "v2g-pareto-swarm-checkpoint/1"
 
 
 @dataclass(frozen=True)
@@ -66,11 +94,12 @@ class SwarmBudget:
         if self.evals is None and self.time_limit_s is None:
             object.__setattr__(self, "evals", DEFAULT_EVALS)
 
-    def termination(self):
-        """The pymoo termination criterion."""
+    def termination(self, spent_s: float = 0.0):
+        """The pymoo termination criterion; ``spent_s`` of the time limit already used (by
+        the seeding, which runs before the swarm's clock starts)."""
         if self.evals is not None:
             return MaximumFunctionCallTermination(self.evals)
-        return TimeBasedTermination(self.time_limit_s)
+        return TimeBasedTermination(max(self.time_limit_s - spent_s, 1e-3))
 
     def to_dict(self) -> dict:
         return {"evals": self.evals, "time_limit_s": self.time_limit_s}
@@ -125,20 +154,150 @@ class ScalarProblem(Problem):
             out["G"] = inner["G"]
 
 
-def scalar_problem(reference: Run, weights) -> ScalarProblem:
-    """The weighted sum over the reference run's scenario, aggregate encoding, normalised by
-    the reference front."""
-    problem, _ = make_problem(reference.scenario, "aggregate")
-    return ScalarProblem(problem, weights, reference_normalization(reference))
+class ScalarRepair(Repair):
+    """The inner problem's repair, applied to a `ScalarProblem`'s decision vectors."""
+
+    def __init__(self, repair: Repair):
+        super().__init__()
+        self.repair = repair
+
+    def _do(self, problem, X, **kwargs):
+        return self.repair._do(problem.problem, X, **kwargs)
+
+
+def reference_encoding(reference: Run) -> str:
+    """The encoding the reference front searched (meta.json parameters.encoding); runs that
+    name none (e.g. exact fronts) give ``aggregate``, which works for any fleet size."""
+    encoding = (reference.meta.get("parameters") or {}).get("encoding")
+    return encoding if encoding in ENCODINGS else "aggregate"
+
+
+def scalar_problem(
+    reference: Run, weights, encoding: str | None = None
+) -> tuple[ScalarProblem, ScalarRepair]:
+    """The weighted sum over the reference run's scenario, normalised by the reference
+    front, in ``encoding`` (default: the reference's), and the encoding's repair."""
+    encoding = reference_encoding(reference) if encoding is None else encoding
+    if encoding not in ENCODINGS:
+        raise InputError(f"unknown encoding {encoding!r}: use one of {', '.join(ENCODINGS)}")
+    problem, repair = make_problem(reference.scenario, encoding)
+    scalar = ScalarProblem(problem, weights, reference_normalization(reference))
+    return scalar, ScalarRepair(repair)
+
+
+@dataclass(frozen=True)
+class LocalSearch:
+    """The local-search part of a swarm run (`moo.memetic`), as `moo.optimize.Memetic` for
+    the front; moves scale with the plugged vehicle-slots (``nnz``, plus T for a BESS).
+
+    Before the swarm: the front seeder's anchors and its simplex lattice of ``divisions``
+    (the same seeding NSGA-II/III get), then ``mode_rounds`` improvements for the mode's
+    own weights, ``seed_moves_per_var * nnz`` moves (at most ``seed_moves_max``) per weight
+    vector; with a wall-time budget the lattice stops after ``seed_share`` of it. Each
+    generation: the best particle is polished with ``generation_moves_per_var * nnz``
+    moves (0: no per-generation polish). ``enabled=False`` is the plain swarm of the papers
+    (baselines plus random particles).
+    """
+
+    enabled: bool = True
+    divisions: int = 6
+    mode_rounds: int = 4
+    seed_share: float = 0.5
+    seed_moves_per_var: float = 500.0
+    seed_moves_max: int = 5_000_000
+    generation_moves_per_var: float = 50.0
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _nnz(problem) -> int:
+    return int(problem.kdata.slot_ptr[-1]) + problem.n_bess
+
+
+class Polish:
+    """Local search of decision vectors for the scalar's coefficients (the swarm's memetic
+    step): decode, polish the schedules, encode; counts the moves it tries."""
+
+    def __init__(self, problem: ScalarProblem, scenario: Scenario, moves: int):
+        self.problem = problem
+        self.polisher = Polisher(scenario)
+        self.coef = scalar_coefficients(problem)
+        self.moves = moves  # per vector
+        self.n_moves = 0
+
+    def __call__(self, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        inner = self.problem.problem
+        ev, bess, _ = inner.schedules(X)
+        P = self.polisher.polish(self.polisher.units(ev, bess), self.coef, self.moves, rng)
+        self.n_moves += self.moves * len(X)
+        return inner.profile_to_x(*self.polisher.split(P))
+
+
+def scalar_coefficients(problem: ScalarProblem) -> np.ndarray:  # [3]
+    """``w_k / (nadir_k - ideal_k)``: the scalar on raw objectives, up to a constant (a
+    column that does not vary drops out)."""
+    norm = problem.normalization
+    span = norm.nadir - norm.ideal
+    return np.where(span > 0, problem.weights / np.where(span > 0, span, 1.0), 0.0)
+
+
+def local_search_seeds(
+    problem: ScalarProblem,
+    scenario: Scenario,
+    settings: LocalSearch,
+    rng: np.random.Generator,
+    deadline: float = np.inf,
+) -> tuple[np.ndarray, int]:
+    """Decision vectors of the front seeder's points for the scalar, best first, and the
+    number of local-search moves tried (no evaluations: the swarm evaluates them)."""
+    inner = problem.problem
+    polisher = Polisher(scenario)
+
+    def true_objectives(P):
+        return inner.kdata.evaluate(*polisher.split(P))[:, :3]
+
+    seeder = FrontSeeder(polisher, true_objectives)
+    moves = min(max(int(settings.seed_moves_per_var * _nnz(inner)), 1), settings.seed_moves_max)
+    seeder.anchors(moves, rng)
+    n_moves = 3 * 2 * moves
+    lattice = simplex_lattice(settings.divisions)
+    lattice = lattice[np.count_nonzero(lattice, axis=1) > 1]
+    for k in range(0, len(lattice), 2):  # pairs, as the front's seeding
+        if time.perf_counter() > deadline:
+            break
+        seeder.improve(lattice[k : k + 2], moves, rng)
+        n_moves += moves * len(lattice[k : k + 2])
+    # The mode's coefficients in the seeder's own normalisation (improve() divides by it).
+    target = scalar_coefficients(problem) * (seeder.nadir - seeder.ideal)
+    if target.sum() > 0:
+        for _ in range(settings.mode_rounds):
+            seeder.improve(target / target.sum(), moves, rng)
+            n_moves += moves
+    order = np.argsort(problem.scalar(seeder.F), kind="stable")
+    return inner.profile_to_x(*polisher.split(seeder.P[order])), n_moves
 
 
 def make_swarm(
-    name: str, pop_size: int, phi: float, initial_x: np.ndarray | None, seed: int | None
+    name: str,
+    pop_size: int,
+    phi: float,
+    initial_x: np.ndarray | None,
+    seed: int | None,
+    repair: Repair | None = None,
+    local_search: Callable | None = None,
 ) -> CompetitiveSwarm:
     """An MLGCSO or CSO instance by name."""
     if name not in ALGORITHMS:
         raise InputError(f"unknown algorithm {name!r}: use one of {', '.join(ALGORITHMS)}")
-    return ALGORITHMS[name](pop_size=pop_size, phi=phi, initial_x=initial_x, seed=seed)
+    return ALGORITHMS[name](
+        pop_size=pop_size,
+        phi=phi,
+        initial_x=initial_x,
+        seed=seed,
+        repair=repair,
+        local_search=local_search,
+    )
 
 
 @dataclass
@@ -154,8 +313,9 @@ class SwarmResult:
     scalar: float
     feasible: bool  # meets the import limit (always true without one)
     history: pd.DataFrame
-    n_evals: int
-    wall_time_s: float
+    n_evals: int  # full evaluations through the problem (what the budget counts)
+    local_moves: int  # local-search moves tried (not evaluations)
+    wall_time_s: float  # seeding included
     interrupted: bool
 
 
@@ -168,11 +328,46 @@ def minimize_scalar(
     phi: float = DEFAULT_PHI,
     budget: SwarmBudget = SwarmBudget(),
     seed: int = 1,
+    repair: Repair | None = None,
+    local_search: LocalSearch = LocalSearch(),
     on_generation: Callable[[dict], None] | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int = 0,
+    checkpoint_meta: dict | None = None,
 ) -> SwarmResult:
-    """Run MLGCSO or CSO on the scalar problem from the baselines plus a random swarm."""
-    swarm = make_swarm(algorithm, pop_size, phi, seed_vectors(problem.problem, scenario), seed)
-    return run_swarm(problem, swarm, budget, on_generation)
+    """Run MLGCSO or CSO on the scalar problem from the baselines, the local-search points
+    (if ``local_search.enabled``) and a random rest of the swarm.
+
+    ``repair``: the encoding's (from `scalar_problem`). The wall-time budget counts from the
+    start, seeding included. Checkpoints as in `run_swarm`.
+    """
+    t0 = time.perf_counter()
+    initial = seed_vectors(problem.problem, scenario)
+    seed_moves, polish = 0, None
+    if local_search.enabled:
+        deadline = np.inf
+        if budget.time_limit_s is not None:
+            deadline = t0 + local_search.seed_share * budget.time_limit_s
+        # Its own stream, so that the swarm's draws do not depend on the seeding's.
+        rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+        extra, seed_moves = local_search_seeds(problem, scenario, local_search, rng, deadline)
+        initial = np.vstack([initial, extra[: max(pop_size // 2 - len(initial), 0)]])
+        if local_search.generation_moves_per_var > 0:
+            moves = max(int(local_search.generation_moves_per_var * _nnz(problem.problem)), 1)
+            polish = Polish(problem, scenario, moves)
+    swarm = make_swarm(algorithm, pop_size, phi, initial[:pop_size], seed, repair, polish)
+    return run_swarm(
+        problem,
+        swarm,
+        budget,
+        on_generation,
+        local_search=local_search,
+        seed_moves=seed_moves,
+        seed_s=time.perf_counter() - t0,
+        checkpoint=checkpoint,
+        checkpoint_every=checkpoint_every,
+        checkpoint_meta=checkpoint_meta,
+    )
 
 
 def run_swarm(
@@ -180,11 +375,48 @@ def run_swarm(
     algorithm: CompetitiveSwarm,
     budget: SwarmBudget,
     on_generation: Callable[[dict], None] | None = None,
+    *,
+    local_search: LocalSearch = LocalSearch(enabled=False),
+    seed_moves: int = 0,
+    seed_s: float = 0.0,
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int = 0,
+    checkpoint_meta: dict | None = None,
+    resume: dict | None = None,
 ) -> SwarmResult:
-    """Minimise the scalar problem ask-and-tell until the budget's pymoo termination stops it."""
-    algorithm.setup(problem, termination=budget.termination(), verbose=False)
-    rows = []
-    t0 = time.perf_counter()
+    """Minimise the scalar problem ask-and-tell until the budget's pymoo termination stops it.
+
+    ``local_search``, ``seed_moves`` and ``seed_s`` describe the seeding that made the
+    algorithm's initial swarm (recorded, and ``seed_s`` counts against a time limit). With
+    ``checkpoint`` and ``checkpoint_every`` N the whole state is written there atomically
+    after every N generations, with ``checkpoint_meta`` (what the caller needs to resume);
+    ``resume`` (a payload from `load_checkpoint`) continues such a run, giving the same
+    result as an uninterrupted run with the same seed and an evaluation budget.
+    """
+    if resume is not None:
+        state = resume["state"]
+        problem, algorithm, budget = state["problem"], state["algorithm"], state["budget"]
+        t0 = time.perf_counter() - state["elapsed_s"]
+        # pymoo's time termination counts from start_time: shift it past the pause.
+        algorithm.start_time = time.time() - (state["elapsed_s"] - state["seed_s"])
+    else:
+        t0 = time.perf_counter() - seed_s
+        algorithm.setup(problem, termination=budget.termination(seed_s), verbose=False)
+        state = dict(
+            problem=problem,
+            algorithm=algorithm,
+            budget=budget,
+            local_search=local_search,
+            seed_moves=seed_moves,
+            seed_s=seed_s,
+            rows=[],
+            elapsed_s=seed_s,
+        )
+    rows, polish = state["rows"], algorithm.local_search
+
+    def moves() -> int:
+        return state["seed_moves"] + (polish.n_moves if polish is not None else 0)
+
     interrupted = False
     try:
         while algorithm.has_next():
@@ -196,8 +428,12 @@ def run_swarm(
                 n_evals=algorithm.evaluator.n_eval,
                 elapsed_s=time.perf_counter() - t0,
                 best_scalar=float(algorithm.opt[0].F[0]),
+                local_moves=moves(),
             )
             rows.append(row)
+            if checkpoint is not None and checkpoint_every and len(rows) % checkpoint_every == 0:
+                state["elapsed_s"] = time.perf_counter() - t0
+                save_checkpoint(checkpoint, state, checkpoint_meta)
             if on_generation is not None:
                 on_generation(row)
     except KeyboardInterrupt:
@@ -205,12 +441,21 @@ def run_swarm(
             raise
         interrupted = True
     best = algorithm.opt[0]
+    ls = state["local_search"]
     parameters = {
         "encoding": problem.problem.encoding,
         "pop_size": algorithm.pop_size,
         "phi": algorithm.phi,
-        "budget": budget.to_dict(),
-        "initial": INITIAL,
+        "budget": state["budget"].to_dict(),
+        "initial": INITIAL_LS if ls.enabled else INITIAL,
+        "local_search": {
+            **ls.to_dict(),
+            "coefficients": scalar_coefficients(problem).tolist() if ls.enabled else None,
+            "seed_moves": state["seed_moves"],
+            "seed_time_s": state["seed_s"],
+            "moves": moves(),
+            "counting": "moves are not evaluations; n_evals counts full evaluations only",
+        },
     }
     return SwarmResult(
         algorithm=type(algorithm).__name__.lower(),
@@ -223,9 +468,34 @@ def run_swarm(
         feasible=bool(best.CV[0] <= FEASIBLE_CV),
         history=pd.DataFrame(rows, columns=list(HISTORY_COLUMNS)),
         n_evals=algorithm.evaluator.n_eval,
+        local_moves=moves(),
         wall_time_s=time.perf_counter() - t0,
         interrupted=interrupted,
     )
+
+
+def save_checkpoint(path: str | os.PathLike, state: dict, run: dict | None) -> None:
+    """Write the swarm state atomically (cloudpickle, as the front's checkpoint)."""
+    import cloudpickle
+
+    payload = {"format": CHECKPOINT_FORMAT, "run": run, "state": state}
+    atomic_write_bytes(Path(path), cloudpickle.dumps(payload))
+
+
+def load_checkpoint(path: str | os.PathLike) -> dict:
+    """A checkpoint written by `run_swarm`: ``{"run": run arguments, "state": ...}``."""
+    import pickle
+
+    try:
+        with open(path, "rb") as fh:
+            payload = pickle.load(fh)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no checkpoint to resume from") from None
+    except (pickle.UnpicklingError, EOFError, AttributeError, ModuleNotFoundError) as exc:
+        raise InputError(f"{path}: not a readable checkpoint ({exc})") from None
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise InputError(f"{path}: not a v2g-pareto swarm checkpoint")
+    return payload
 
 
 def write_swarm(
@@ -269,6 +539,7 @@ def write_swarm(
             },
             "scalar": float(problem.scalar(objectives)[0]),
             "reference_run": str(Path(reference_run).resolve()),
+            "local_moves": res.local_moves,
             "interrupted": res.interrupted,
         },
     )

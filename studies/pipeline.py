@@ -9,8 +9,9 @@ Stages, each a run directory under ``OUT``:
    share of the budget left for it (fewer weight vectors if that is what fits);
 4. AHP selection of ``economy`` and ``response`` on the front (shipped judgements);
 5. ``mlgcso-economy``, ``mlgcso-response``, ``cso-economy``, ``cso-response`` — the
-   weighted-sum route on the same scalar (weights of the mode, normalisation of the front),
-   equal wall-time shares, so MLGCSO and CSO are compared on equal footing;
+   weighted-sum route on the same scalar (weights of the mode, normalisation and encoding
+   of the front, local-search seeding as the front's: `moo.scalar`), equal wall-time
+   shares, so MLGCSO and CSO are compared on equal footing;
 6. ``figures/`` and ``report.md``: scenario summary, the seed-004-style KPI table, front
    quality, and the seed's headline claims (`studies.claims`) with our numbers.
 
@@ -187,9 +188,9 @@ def _swarm(front: Path, judgements, algo: str, mode: str, time_s: float, seed: i
     from moo.scalar import SwarmBudget, minimize_scalar, mode_weights, scalar_problem, write_swarm
 
     ref = read_run(front)
-    problem = scalar_problem(ref, mode_weights(judgements, mode))
+    problem, repair = scalar_problem(ref, mode_weights(judgements, mode))  # front's encoding
     res = minimize_scalar(problem, ref.scenario, algo, budget=SwarmBudget(
-        time_limit_s=max(time_s, 1.0)), seed=seed)
+        time_limit_s=max(time_s, 1.0)), seed=seed, repair=repair)
     path = write_swarm(out, ref.scenario, res, mode=mode, reference_run=front,
                        judgements_source=judgements.source)
     return path, float(read_run(path).meta["scalar"])

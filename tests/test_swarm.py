@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from pymoo.core.problem import Problem
+from pymoo.core.repair import Repair
 from pymoo.optimize import minimize
 
 from cli import cli
@@ -17,7 +18,15 @@ from moo.cso import CSO, learn
 from moo.mlgcso import MLGCSO, UNIT_SIZES, partition
 from moo.optimize import Budget, run_front, seed_vectors, write_front
 from moo.rundir import read_run
-from moo.scalar import SwarmBudget, minimize_scalar, scalar_problem
+from moo.scalar import (
+    LocalSearch,
+    SwarmBudget,
+    local_search_seeds,
+    minimize_scalar,
+    reference_encoding,
+    scalar_coefficients,
+    scalar_problem,
+)
 
 from .conftest import to_toml
 
@@ -177,6 +186,76 @@ def test_initial_swarm_holds_the_given_vectors_and_zero_velocity():
     assert ((pop.get("X") >= 0) & (pop.get("X") <= 1)).all()
 
 
+class CapFirst(Repair):
+    """Projects onto x[0] <= 0.3 (a stand-in for an encoding's repair)."""
+
+    def _do(self, problem, X, **kwargs):
+        X = X.copy()
+        X[:, 0] = np.minimum(X[:, 0], 0.3)
+        return X
+
+
+@pytest.mark.parametrize("cls", [MLGCSO, CSO])
+def test_repaired_positions_are_what_the_swarm_keeps(cls):
+    problem = ShiftedSphere(6)  # its optimum has x[0] = 0.15, inside the repaired set
+    algorithm = cls(pop_size=12, seed=2, repair=CapFirst())
+    algorithm.setup(problem, termination=("n_eval", 10**9))
+    for _ in range(20):
+        pop = generation(algorithm, problem)
+        assert (pop.get("X")[:, 0] <= 0.3).all()  # evaluated repaired
+        assert (algorithm.pop.get("X")[:, 0] <= 0.3).all()  # and stored repaired
+    f = ((algorithm.pop.get("X") - problem.centre) ** 2).sum(axis=1)
+    np.testing.assert_allclose(algorithm.pop.get("F")[:, 0], f)  # F belongs to the stored X
+
+
+class Towards:
+    """A local search that moves a point ``share`` of the way to ``target``."""
+
+    def __init__(self, target, share):
+        self.target, self.share, self.calls = target, share, 0
+
+    def __call__(self, X, rng):
+        self.calls += 1
+        return X + self.share * (self.target - X)
+
+
+@pytest.mark.parametrize("cls", [MLGCSO, CSO])
+def test_local_search_polishes_the_best_and_costs_one_evaluation(cls):
+    problem = ShiftedSphere(6)
+    ls = Towards(problem.centre, 0.5)
+    algorithm = cls(pop_size=12, seed=4, local_search=ls)
+    algorithm.setup(problem, termination=("n_eval", 10**9))
+    generation(algorithm, problem)
+    for k in range(1, 6):
+        f0 = algorithm.pop.get("F")[:, 0]
+        best = int(np.argmin(f0))
+        x_best = algorithm.pop.get("X")[best].copy()
+        n0 = algorithm.evaluator.n_eval
+        generation(algorithm, problem)
+        learners = sum(len(u) - 1 for u in algorithm.units)
+        assert algorithm.evaluator.n_eval == n0 + learners + 1
+        assert ls.calls == k
+        # The best particle passes the swarm step and is then replaced by its polished copy.
+        np.testing.assert_allclose(
+            algorithm.pop.get("X")[best], x_best + 0.5 * (problem.centre - x_best)
+        )
+        assert algorithm.pop.get("F")[best, 0] == pytest.approx(f0[best] / 4)
+
+
+def test_a_worse_polished_copy_is_not_taken():
+    problem = ShiftedSphere(6)
+    away = Towards(np.zeros(6), 0.9)  # towards a corner: worse than the swarm's best
+    algorithm = MLGCSO(pop_size=12, seed=4, local_search=away)
+    algorithm.setup(problem, termination=("n_eval", 10**9))
+    generation(algorithm, problem)
+    best_f = algorithm.opt[0].F[0]
+    best = int(np.argmin(algorithm.pop.get("F")[:, 0]))
+    x_best = algorithm.pop.get("X")[best].copy()
+    generation(algorithm, problem)
+    np.testing.assert_array_equal(algorithm.pop.get("X")[best], x_best)
+    assert algorithm.opt[0].F[0] <= best_f
+
+
 # --- whole runs --------------------------------------------------------------------------
 
 
@@ -316,8 +395,10 @@ def test_cli_mlgcso_writes_one_feasible_solution(front_run, tmp_path, algorithm,
     assert report.ok, report.violations
     meta = run.meta
     assert meta["algorithm"] == algorithm and meta["n_evals"] >= 300
-    assert meta["parameters"]["encoding"] == "aggregate"
+    assert meta["parameters"]["encoding"] == "aggregate"  # the reference front's
     assert meta["parameters"]["pop_size"] == 12 and meta["parameters"]["phi"] == 0.05
+    ls = meta["parameters"]["local_search"]
+    assert ls["enabled"] and ls["seed_moves"] > 0 and ls["moves"] == meta["local_moves"]
     norm = meta["normalization"]
     assert norm["objectives"] == ["cost", "variance", "peak_valley"]
     ref = read_run(front_run).objectives
@@ -331,9 +412,48 @@ def test_cli_mlgcso_writes_one_feasible_solution(front_run, tmp_path, algorithm,
     assert meta["scalar"] == pytest.approx(recomputed, abs=1e-12)
     assert meta["reference_run"] == str(front_run.resolve())
     history = pd.read_csv(out / "history.csv")
-    assert {"n_evals", "best_scalar"} <= set(history.columns)
+    assert {"n_evals", "best_scalar", "local_moves"} <= set(history.columns)
     assert history["n_evals"].iloc[-1] == meta["n_evals"]
     assert history["best_scalar"].iloc[-1] == pytest.approx(meta["scalar"], abs=1e-9)
+    assert history["local_moves"].iloc[-1] == meta["local_moves"]
+    assert (np.diff(history["local_moves"]) > 0).all()  # a polish every generation
+
+
+@pytest.mark.parametrize("algorithm", ["mlgcso", "cso"])
+def test_cli_mlgcso_vehicle_encoding_and_plain_swarm(front_run, tmp_path, algorithm):
+    runner = CliRunner()
+    common = [
+        "mlgcso",
+        "--reference",
+        str(front_run),
+        "--mode",
+        "response",
+        "--algorithm",
+        algorithm,
+        "--pop",
+        "12",
+        "--evals",
+        "300",
+        "--seed",
+        "3",
+    ]
+    metas = {}
+    for flag in ("--local-search", "--no-local-search"):
+        out = tmp_path / flag
+        result = runner.invoke(cli, [*common, "--encoding", "vehicle", flag, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        run = read_run(out)
+        sched = run.schedules
+        report = feasibility.check(run.scenario, sched["ev_power"], sched.get("bess_power"))
+        assert report.ok, report.violations
+        metas[flag] = run.meta
+        assert run.meta["parameters"]["encoding"] == "vehicle"
+        assert run.meta["parameters"]["local_search"]["enabled"] == (flag == "--local-search")
+    assert metas["--no-local-search"]["local_moves"] == 0
+    assert metas["--local-search"]["local_moves"] > 0
+    # The same evaluation budget: the local search only adds moves, not evaluations.
+    assert abs(metas["--local-search"]["n_evals"] - metas["--no-local-search"]["n_evals"]) < 12
+    assert metas["--local-search"]["scalar"] <= metas["--no-local-search"]["scalar"]
 
 
 def test_cli_mlgcso_user_errors(front_run, tmp_path):
@@ -353,7 +473,7 @@ def test_cli_mlgcso_user_errors(front_run, tmp_path):
 def test_scalar_problem_and_run_swarm(front_run):
     ref = read_run(front_run)
     weights = np.array([0.5, 0.3, 0.2])
-    problem = scalar_problem(ref, weights)
+    problem, _ = scalar_problem(ref, weights)
     x = np.random.default_rng(0).uniform(size=(4, problem.n_var))
     f = problem.problem.evaluate(x, return_values_of=["F"])  # [4, 3]
     lo, hi = ref.objectives.min(axis=0), ref.objectives.max(axis=0)
@@ -362,10 +482,17 @@ def test_scalar_problem_and_run_swarm(front_run):
     np.testing.assert_allclose(problem.evaluate(x, return_values_of=["F"])[:, 0], expected)
 
     res = minimize_scalar(
-        problem, ref.scenario, "cso", pop_size=10, budget=SwarmBudget(evals=400), seed=4
+        problem,
+        ref.scenario,
+        "cso",
+        pop_size=10,
+        budget=SwarmBudget(evals=400),
+        seed=4,
+        local_search=LocalSearch(enabled=False),
     )
     h = res.history
-    assert list(h.columns) == ["generation", "n_evals", "elapsed_s", "best_scalar"]
+    assert list(h.columns) == ["generation", "n_evals", "elapsed_s", "best_scalar", "local_moves"]
+    assert res.local_moves == 0 and (h["local_moves"] == 0).all()
     assert h["n_evals"].iloc[0] == 10 and h["n_evals"].iloc[-1] == res.n_evals
     assert 400 <= res.n_evals < 400 + 5  # CSO: 5 learners per generation
     assert (np.diff(h["best_scalar"]) <= 0).all()  # the best particle never gets worse
@@ -380,3 +507,55 @@ def test_budget_both_limits_is_an_input_error():
     with pytest.raises(InputError, match="not both"):
         SwarmBudget(evals=10, time_limit_s=1.0)
     assert SwarmBudget().evals == 20_000
+
+
+def test_scalar_coefficients_give_the_scalar_up_to_a_constant(front_run):
+    ref = read_run(front_run)
+    problem, _ = scalar_problem(ref, np.array([0.6, 0.3, 0.1]))
+    coef = scalar_coefficients(problem)
+    F = np.random.default_rng(1).uniform(0.5, 2.0, size=(6, 3)) * ref.objectives.max(axis=0)
+    offset = problem.scalar(F) - F @ coef
+    np.testing.assert_allclose(offset, offset[0], atol=1e-9)
+
+
+def test_reference_encoding_default():
+    class Ref:
+        def __init__(self, meta):
+            self.meta = meta
+
+    assert reference_encoding(Ref({"parameters": {"encoding": "vehicle"}})) == "vehicle"
+    assert reference_encoding(Ref({"parameters": {"encoding": "aggregate"}})) == "aggregate"
+    assert reference_encoding(Ref({"parameters": {"points": 66}})) == "aggregate"  # exact run
+
+
+@pytest.mark.parametrize("encoding", ["aggregate", "vehicle"])
+def test_local_search_seeds_are_feasible_and_beat_the_baselines(front_run, encoding):
+    ref = read_run(front_run)
+    problem, repair = scalar_problem(ref, np.array([0.4, 0.4, 0.2]), encoding)
+    X, moves = local_search_seeds(problem, ref.scenario, LocalSearch(), np.random.default_rng(0))
+    assert moves > 0 and len(X) >= 4  # three anchors and the mode's point at least
+    f = problem.evaluate(X, return_values_of=["F"])[:, 0]
+    assert (np.diff(f) >= -1e-9).all()  # best first
+    baselines = problem.evaluate(
+        seed_vectors(problem.problem, ref.scenario), return_values_of=["F"]
+    )
+    assert f[0] < baselines.min()
+    ev, bess, _ = problem.problem.schedules(X)
+    report = feasibility.check(ref.scenario, ev, bess)
+    assert report.ok, report.violations
+    # The seeded swarm's first generation holds such points: it starts below the baselines.
+    res = minimize_scalar(
+        problem,
+        ref.scenario,
+        "mlgcso",
+        pop_size=12,
+        budget=SwarmBudget(evals=100),
+        seed=2,
+        repair=repair,
+    )
+    assert res.history["best_scalar"].iloc[0] < baselines.min()
+
+
+def test_cli_mlgcso_needs_reference_mode_and_out(tmp_path):
+    result = CliRunner().invoke(cli, ["mlgcso", "--mode", "economy", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "--resume" in result.output

@@ -1,0 +1,103 @@
+"""Checkpoint and resume of a swarm run: a killed run, resumed, ends as an uninterrupted one."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+from models.scenario import load_scenario
+from moo.optimize import Budget, run_front, write_front
+from moo.rundir import is_complete
+from moo.scalar import CHECKPOINT, load_checkpoint
+
+# Enough generations that the kill lands mid-run (a checkpoint every 5 of ~300).
+ARGS = ["--mode", "response", "--pop", "12", "--evals", "2500", "--seed", "7"]
+
+
+@pytest.fixture
+def reference(tmp_path, site_toml):
+    """A small vehicle-encoding front of the 5-car test site."""
+    sc = load_scenario(str(site_toml))
+    budget = Budget(generations=3)
+    res = run_front(sc, "nsga2", encoding="vehicle", pop_size=12, budget=budget, seed=1)
+    return write_front(
+        tmp_path / "front",
+        sc,
+        res,
+        algorithm="nsga2",
+        encoding="vehicle",
+        pop_size=12,
+        clusters=1,
+        budget=budget,
+        seed=1,
+    )
+
+
+@pytest.mark.parametrize("algorithm", ["mlgcso", "cso"])
+def test_killed_swarm_resumes_to_the_uninterrupted_result(tmp_path, reference, algorithm):
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    args = ["mlgcso", "--reference", str(reference), "--algorithm", algorithm, *ARGS]
+    result = CliRunner().invoke(cli, [*args, "--out", str(whole)])
+    assert result.exit_code == 0, result.output
+
+    cmd = [
+        sys.executable,
+        "-c",
+        "from cli import main; main()",
+        *args,
+        "--checkpoint-every",
+        "5",
+        "--out",
+        str(killed),
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "NUMBA_NUM_THREADS": "1"},
+    )
+    deadline = time.monotonic() + 120
+    while not (killed / CHECKPOINT).exists():
+        assert proc.poll() is None, "the run ended before its first checkpoint"
+        assert time.monotonic() < deadline, "no checkpoint within 120 s"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not is_complete(killed)  # killed before meta.json: not a finished run
+    done = len(load_checkpoint(killed / CHECKPOINT)["state"]["rows"])
+    total = len(pd.read_csv(whole / "history.csv"))
+    assert done % 5 == 0 and 5 <= done < total  # the resume has generations left to run
+
+    result = CliRunner().invoke(cli, ["mlgcso", "--resume", str(killed)])
+    assert result.exit_code == 0, result.output
+    assert is_complete(killed) and not (killed / CHECKPOINT).exists()
+    front = [pd.read_csv(p / "front.csv") for p in (killed, whole)]
+    pd.testing.assert_frame_equal(*front, rtol=1e-12)
+    cols = ["generation", "n_evals", "best_scalar", "local_moves"]
+    history = [pd.read_csv(p / "history.csv")[cols] for p in (killed, whole)]
+    pd.testing.assert_frame_equal(*history, rtol=1e-12)
+    metas = [json.loads((p / "meta.json").read_text()) for p in (killed, whole)]
+    for key in ("scalar", "n_evals", "local_moves", "weights", "normalization", "reference_run"):
+        assert metas[0][key] == metas[1][key], key
+
+
+def test_swarm_resume_without_checkpoint_is_a_one_line_error(tmp_path):
+    result = CliRunner().invoke(cli, ["mlgcso", "--resume", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no checkpoint to resume from" in result.output
+    assert "Traceback" not in result.output and result.output.count("\n") == 1
+
+
+def test_a_front_checkpoint_is_not_a_swarm_checkpoint(tmp_path):
+    from moo.optimize import save_checkpoint
+
+    save_checkpoint(tmp_path / CHECKPOINT, {}, {})
+    result = CliRunner().invoke(cli, ["mlgcso", "--resume", str(tmp_path)])
+    assert result.exit_code == 2 and "not a v2g-pareto swarm checkpoint" in result.output
