@@ -253,10 +253,16 @@ def make_budget(generations, evals, time_limit):
               help="Population size.")
 @budget_options
 @click.option("--seed", type=int, default=1, show_default=True, help="Optimiser seed.")
-@click.option("--max-solutions", type=click.IntRange(min=1), default=500, show_default=True,
+@click.option("--max-solutions", type=click.IntRange(min=1), default=None,
               help="Write at most this many archive members (those adding the most "
-                   "hypervolume; the extremes are always kept).")
+                   "hypervolume; the extremes are always kept). Default 500, fewer for very "
+                   "large fleets (at most 5e8 vehicle-slot values: 52 for 100,000 x 96).")
 @scale_option
+@click.option("--local-search", type=click.Choice(["auto", "on", "off"]), default="auto",
+              show_default=True,
+              help="The feasibility-preserving local search (seeds and per-generation polish); "
+                   "auto: on up to 200,000 plugged vehicle-slots (about 4,000 vehicles x 96 "
+                   "slots), off above.")
 @click.option("--checkpoint-every", type=click.IntRange(min=1), default=None, metavar="N",
               help="Write the optimiser state to OUT/checkpoint.pkl every N generations.")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
@@ -265,7 +271,8 @@ def make_budget(generations, evals, time_limit):
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Run directory.")
 @user_errors
 def front(scenario_name, fleet_seed, algorithm, encoding, clusters, pop_size, generations, evals,
-          time_limit, seed, max_solutions, scale, checkpoint_every, resume_dir, out):
+          time_limit, seed, max_solutions, scale, local_search, checkpoint_every, resume_dir,
+          out):
     """Find the cost / variance / peak-to-valley Pareto front with NSGA-II or NSGA-III.
 
     The front written is the non-dominated set of every schedule evaluated in the run; every
@@ -282,7 +289,15 @@ def front(scenario_name, fleet_seed, algorithm, encoding, clusters, pop_size, ge
       v2g-pareto front --resume runs/i
     """
     from models.scenario import load_scenario
-    from moo.optimize import CHECKPOINT, Budget, load_checkpoint, run_front, write_front
+    from moo.optimize import (
+        CHECKPOINT,
+        Budget,
+        Memetic,
+        default_max_solutions,
+        load_checkpoint,
+        run_front,
+        write_front,
+    )
 
     payload = None
     if resume_dir is not None:
@@ -297,15 +312,20 @@ def front(scenario_name, fleet_seed, algorithm, encoding, clusters, pop_size, ge
         args = dict(scenario=scenario_name, fleet_seed=fleet_seed, scale=scale,
                     algorithm=algorithm, encoding=encoding, clusters=clusters,
                     pop_size=pop_size, budget=budget.to_dict(), seed=seed,
-                    max_solutions=max_solutions, checkpoint_every=checkpoint_every)
+                    max_solutions=max_solutions, checkpoint_every=checkpoint_every,
+                    local_search=local_search)
     sc = load_scenario(args["scenario"], args["fleet_seed"], args["scale"])
+    if args["max_solutions"] is None:
+        args["max_solutions"] = default_max_solutions(sc)
+    ls = args.get("local_search", "auto")
+    memetic = Memetic(enabled=ls != "off", max_vars=None if ls == "on" else Memetic.max_vars)
     every = args["checkpoint_every"]
     progress = _Progress()
     try:
         res = run_front(sc, args["algorithm"], encoding=args["encoding"],
                         pop_size=args["pop_size"], budget=budget, seed=args["seed"],
                         clusters=args["clusters"], max_solutions=args["max_solutions"],
-                        on_generation=progress, resume=payload,
+                        on_generation=progress, resume=payload, memetic=memetic,
                         checkpoint=Path(out) / CHECKPOINT if every else None,
                         checkpoint_every=every or 0, checkpoint_meta=args)
     finally:
@@ -619,14 +639,19 @@ def bench_eval_cmd(scenarios, pop_size, repeat, as_json):
 
 
 @cli.command("mlgcso")
-@click.option("--reference", "reference_dir", type=click.Path(), required=True,
+@click.option("--reference", "reference_dir", type=click.Path(), default=None,
               metavar="FRONT_RUN", help="Front run: its scenario and its normalisation are used.")
-@click.option("--mode", required=True, metavar="economy|response|NAME",
+@click.option("--mode", default=None, metavar="economy|response|NAME",
               help="Operating mode whose AHP weights make the scalar.")
 @click.option("--judgements", "judgements_path", type=click.Path(dir_okay=False), default=None,
               help="Judgements TOML file (default: the shipped studies/judgements.toml).")
 @click.option("--algorithm", type=click.Choice(["mlgcso", "cso"]), default="mlgcso",
               show_default=True, help="Seed 001's MLGCSO or plain CSO (Cheng & Jin 2015).")
+@click.option("--encoding", type=click.Choice(["aggregate", "vehicle"]), default=None,
+              help="Decision space (default: the reference front's, from its meta.json).")
+@click.option("--local-search/--no-local-search", default=True, show_default=True,
+              help="Seed the swarm with the front's local-search points and polish its best "
+                   "particle each generation (off: the papers' plain swarm).")
 @click.option("--pop", "pop_size", type=click.IntRange(min=4), default=100, show_default=True,
               help="Swarm size (seed 001 does not give one).")
 @click.option("--phi", type=click.FloatRange(min=0), default=0.05, show_default=True,
@@ -636,51 +661,92 @@ def bench_eval_cmd(scenarios, pop_size, repeat, as_json):
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
               metavar="SECONDS", help="Stop after this wall time instead.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Swarm seed.")
-@click.option("--out", type=click.Path(file_okay=False), required=True, help="Run directory.")
+@click.option("--checkpoint-every", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Write the swarm state to OUT/checkpoint.pkl every N generations.")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
+              metavar="RUN_DIR", help="Continue the checkpointed run in RUN_DIR (all other "
+              "options come from the checkpoint).")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Run directory.")
 @user_errors
-def mlgcso_cmd(reference_dir, mode, judgements_path, algorithm, pop_size, phi, evals, time_limit,
-               seed, out):
+def mlgcso_cmd(reference_dir, mode, judgements_path, algorithm, encoding, local_search, pop_size,
+               phi, evals, time_limit, seed, checkpoint_every, resume_dir, out):
     """Weighted-sum route: minimise one mode's AHP-weighted scalar with MLGCSO or CSO.
 
     The scalar is sum_k w_k (F_k - ideal_k) / (nadir_k - ideal_k) over cost, variance and
     peak-to-valley, with the mode's weights and the reference front's ideal and nadir
     (column min / max), so it is the same score `select` gives the front's points. The
-    scenario is the reference run's. The swarm starts from the uncoordinated and ordered
-    baselines plus random schedules (aggregate encoding). Writes the best schedule as a run
-    directory; meta.json records the weights, the normalisation and the scalar.
+    scenario and (by default) the encoding are the reference run's. The swarm starts from
+    the uncoordinated and ordered baselines, the local-search points the front optimiser is
+    seeded with (plus that search for the mode's weights) and random schedules; the local
+    search also polishes the best particle each generation. --evals counts full
+    evaluations; local-search moves are counted apart (history.csv, meta.json). Writes the
+    best schedule as a run directory; meta.json records the weights, the normalisation and
+    the scalar. A run with --checkpoint-every that was killed continues with --resume and
+    ends as an uninterrupted run would (same seed, --evals budget).
 
     \b
     Example:
-      v2g-pareto front --scenario building --time-limit 30 --out runs/b
-      v2g-pareto mlgcso --reference runs/b --mode economy --out runs/b-mlgcso-eco
-      v2g-pareto mlgcso --reference runs/b --mode response --algorithm cso --evals 50000 \\
-          --seed 3 --out runs/b-cso-resp
+      v2g-pareto front --scenario building --encoding vehicle --time-limit 60 --out runs/b
+      v2g-pareto mlgcso --reference runs/b --mode economy --evals 50000 --out runs/b-eco
+      v2g-pareto mlgcso --reference runs/b --mode response --algorithm cso --no-local-search \\
+          --seed 3 --checkpoint-every 100 --out runs/b-cso-resp
+      v2g-pareto mlgcso --resume runs/b-cso-resp
     """
     from moo.ahp import load_default_judgements, load_judgements
     from moo.decision import select as select_point
     from moo.rundir import read_run
-    from moo.scalar import SwarmBudget, minimize_scalar, mode_weights, scalar_problem, write_swarm
-
-    judgements = (
-        load_default_judgements() if judgements_path is None else load_judgements(judgements_path)
+    from moo.scalar import (
+        CHECKPOINT,
+        LocalSearch,
+        SwarmBudget,
+        load_checkpoint,
+        minimize_scalar,
+        mode_weights,
+        run_swarm,
+        scalar_problem,
+        write_swarm,
     )
-    budget = SwarmBudget(evals, time_limit)
-    ref = read_run(reference_dir)
-    weights = mode_weights(judgements, mode)
-    problem = scalar_problem(ref, weights)
-    res = minimize_scalar(problem, ref.scenario, algorithm, pop_size=pop_size, phi=phi,
-                          budget=budget, seed=seed)
+
+    if resume_dir is not None:
+        payload = load_checkpoint(Path(resume_dir) / CHECKPOINT)
+        args = payload["run"]
+        out = resume_dir
+        ref = read_run(args["reference"])
+        every = args["checkpoint_every"]
+        res = run_swarm(None, None, None, resume=payload,
+                        checkpoint=Path(out) / CHECKPOINT if every else None,
+                        checkpoint_every=every or 0, checkpoint_meta=args)
+    else:
+        if reference_dir is None or mode is None or out is None:
+            raise InputErrorExit("give --reference, --mode and --out (or --resume RUN_DIR)")
+        judgements = (load_default_judgements() if judgements_path is None
+                      else load_judgements(judgements_path))
+        budget = SwarmBudget(evals, time_limit)
+        ref = read_run(reference_dir)
+        problem, repair = scalar_problem(ref, mode_weights(judgements, mode), encoding)
+        args = dict(reference=str(Path(reference_dir).resolve()), mode=mode,
+                    judgements=judgements.source, algorithm=algorithm,
+                    checkpoint_every=checkpoint_every)
+        res = minimize_scalar(problem, ref.scenario, algorithm, pop_size=pop_size, phi=phi,
+                              budget=budget, seed=seed, repair=repair,
+                              local_search=LocalSearch(enabled=local_search),
+                              checkpoint=Path(out) / CHECKPOINT if checkpoint_every else None,
+                              checkpoint_every=checkpoint_every or 0, checkpoint_meta=args)
     if res.interrupted:
         click.echo("interrupted: writing the best schedule found so far", err=True)
-    path = write_swarm(out, ref.scenario, res, mode=mode, reference_run=reference_dir,
-                       judgements_source=judgements.source)
+    mode, weights = args["mode"], res.problem.weights
+    path = write_swarm(out, ref.scenario, res, mode=mode, reference_run=args["reference"],
+                       judgements_source=args["judgements"])
+    (Path(out) / CHECKPOINT).unlink(missing_ok=True)  # the run is complete
     written = read_run(path)
     chosen = select_point(ref.objectives, weights)
     names = ("cost", "variance", "peak_valley")
+    p = res.parameters
     click.echo(f"weights ({mode}): "
                + ", ".join(f"{n} {w:.3f}" for n, w in zip(names, weights, strict=True)))
-    click.echo(f"{algorithm}: {res.n_evals:,} evaluations in {res.wall_time_s:.1f} s "
-               f"(pop {pop_size}, phi {phi:g}, seed {seed}); best scalar "
+    click.echo(f"{res.algorithm}: {res.n_evals:,} evaluations and {res.local_moves:,} "
+               f"local-search moves in {res.wall_time_s:.1f} s ({p['encoding']} encoding, "
+               f"pop {p['pop_size']}, phi {p['phi']:g}, seed {res.seed}); best scalar "
                f"{written.meta['scalar']:.5f}")
     click.echo(f"reference front ({len(ref.front)} solutions, {ref.meta['n_evals']:,} "
                f"evaluations): AHP point solution {int(ref.front['solution'].iloc[chosen.index])}"
