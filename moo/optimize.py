@@ -305,18 +305,21 @@ def run_front(
     )
 
 
-def save_checkpoint(path: str | os.PathLike, state: dict, run: dict | None) -> None:
-    """Write the optimiser state atomically (cloudpickle: pymoo's operators hold closures)."""
+def save_checkpoint(
+    path: str | os.PathLike, state: dict, run: dict | None, fmt: str = CHECKPOINT_FORMAT
+) -> None:
+    """Write an optimiser state atomically (cloudpickle: pymoo's operators hold closures);
+    ``fmt`` tags what wrote it (front here, `moo.scalar` for swarms)."""
     import cloudpickle
 
     from moo.rundir import atomic_write_bytes
 
-    payload = {"format": CHECKPOINT_FORMAT, "run": run, "state": state}
+    payload = {"format": fmt, "run": run, "state": state}
     atomic_write_bytes(Path(path), cloudpickle.dumps(payload))
 
 
-def load_checkpoint(path: str | os.PathLike) -> dict:
-    """A checkpoint written by `run_front`: ``{"run": run arguments, "state": ...}``."""
+def load_checkpoint(path: str | os.PathLike, fmt: str = CHECKPOINT_FORMAT) -> dict:
+    """A checkpoint written with format tag ``fmt``: ``{"run": run arguments, "state": ...}``."""
     import pickle
 
     from models.errors import InputError
@@ -328,8 +331,9 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
         raise InputError(f"{path}: no checkpoint to resume from") from None
     except (pickle.UnpicklingError, EOFError, AttributeError, ModuleNotFoundError) as exc:
         raise InputError(f"{path}: not a readable checkpoint ({exc})") from None
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise InputError(f"{path}: not a v2g-pareto front checkpoint")
+    if not isinstance(payload, dict) or payload.get("format") != fmt:
+        kind = fmt.removeprefix("v2g-pareto-").split("/")[0].replace("-", " ")
+        raise InputError(f"{path}: not a v2g-pareto {kind}")
     return payload
 
 

@@ -53,6 +53,7 @@ from pymoo.termination.max_time import TimeBasedTermination
 
 from models.errors import InputError
 from models.scenario import Scenario
+from moo import optimize
 from moo.ahp import Judgements
 from moo.cso import CSO, DEFAULT_PHI, CompetitiveSwarm
 from moo.decision import Normalization
@@ -61,7 +62,7 @@ from moo.mlgcso import MLGCSO
 from moo.objectives import OBJECTIVES, evaluate
 from moo.optimize import seed_vectors
 from moo.problems import make_problem
-from moo.rundir import Run, atomic_write_bytes, write_run
+from moo.rundir import Run, write_run
 
 ALGORITHMS = {"mlgcso": MLGCSO, "cso": CSO}
 ENCODINGS = ("aggregate", "vehicle")
@@ -493,27 +494,13 @@ def run_swarm(
 
 
 def save_checkpoint(path: str | os.PathLike, state: dict, run: dict | None) -> None:
-    """Write the swarm state atomically (cloudpickle, as the front's checkpoint)."""
-    import cloudpickle
-
-    payload = {"format": CHECKPOINT_FORMAT, "run": run, "state": state}
-    atomic_write_bytes(Path(path), cloudpickle.dumps(payload))
+    """Write the swarm state atomically (`moo.optimize.save_checkpoint`, swarm format)."""
+    optimize.save_checkpoint(path, state, run, CHECKPOINT_FORMAT)
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict:
     """A checkpoint written by `run_swarm`: ``{"run": run arguments, "state": ...}``."""
-    import pickle
-
-    try:
-        with open(path, "rb") as fh:
-            payload = pickle.load(fh)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no checkpoint to resume from") from None
-    except (pickle.UnpicklingError, EOFError, AttributeError, ModuleNotFoundError) as exc:
-        raise InputError(f"{path}: not a readable checkpoint ({exc})") from None
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise InputError(f"{path}: not a v2g-pareto swarm checkpoint")
-    return payload
+    return optimize.load_checkpoint(path, CHECKPOINT_FORMAT)
 
 
 def write_swarm(
