@@ -1,10 +1,5 @@
 """Checkpoint and resume of a front run: a killed run, resumed, matches an uninterrupted one."""
 
-import os
-import signal
-import subprocess
-import sys
-import time
 
 import pandas as pd
 import pytest
@@ -13,6 +8,7 @@ from click.testing import CliRunner
 from cli import cli
 from moo.optimize import CHECKPOINT
 from moo.rundir import is_complete
+from tests.killing import kill_after_first_checkpoint
 
 ARGS = ["--algorithm", "nsga3", "--pop", "16", "--generations", "400", "--seed", "7"]
 
@@ -27,32 +23,8 @@ def test_killed_run_resumes_to_the_uninterrupted_front(tmp_path, site_toml):
     result = CliRunner().invoke(cli, ["front", "--scenario", str(site), *ARGS, "--out", str(whole)])
     assert result.exit_code == 0, result.output
 
-    cmd = [
-        sys.executable,
-        "-c",
-        "from cli import main; main()",
-        "front",
-        "--scenario",
-        str(site),
-        *ARGS,
-        "--checkpoint-every",
-        "5",
-        "--out",
-        str(killed),
-    ]
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "NUMBA_NUM_THREADS": "1"},
-    )
-    deadline = time.monotonic() + 120
-    while not (killed / CHECKPOINT).exists():
-        assert proc.poll() is None, "the run ended before its first checkpoint"
-        assert time.monotonic() < deadline, "no checkpoint within 120 s"
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    args = ["front", "--scenario", str(site), *ARGS, "--checkpoint-every", "5"]
+    kill_after_first_checkpoint([*args, "--out", str(killed)], killed / CHECKPOINT)
     assert not is_complete(killed)  # killed before meta.json: not a finished run
 
     result = CliRunner().invoke(cli, ["front", "--resume", str(killed)])

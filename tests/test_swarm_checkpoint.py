@@ -1,11 +1,6 @@
 """Checkpoint and resume of a swarm run: a killed run, resumed, ends as an uninterrupted one."""
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 
 import pandas as pd
 import pytest
@@ -16,6 +11,7 @@ from models.scenario import load_scenario
 from moo.optimize import Budget, run_front, write_front
 from moo.rundir import is_complete
 from moo.scalar import CHECKPOINT, load_checkpoint
+from tests.killing import kill_after_first_checkpoint
 
 # Enough generations that the kill lands mid-run (a checkpoint every 5 of ~300).
 ARGS = ["--mode", "response", "--pop", "12", "--evals", "2500", "--seed", "7"]
@@ -47,29 +43,9 @@ def test_killed_swarm_resumes_to_the_uninterrupted_result(tmp_path, reference, a
     result = CliRunner().invoke(cli, [*args, "--out", str(whole)])
     assert result.exit_code == 0, result.output
 
-    cmd = [
-        sys.executable,
-        "-c",
-        "from cli import main; main()",
-        *args,
-        "--checkpoint-every",
-        "5",
-        "--out",
-        str(killed),
-    ]
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "NUMBA_NUM_THREADS": "1"},
+    kill_after_first_checkpoint(
+        [*args, "--checkpoint-every", "5", "--out", str(killed)], killed / CHECKPOINT
     )
-    deadline = time.monotonic() + 120
-    while not (killed / CHECKPOINT).exists():
-        assert proc.poll() is None, "the run ended before its first checkpoint"
-        assert time.monotonic() < deadline, "no checkpoint within 120 s"
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
     assert not is_complete(killed)  # killed before meta.json: not a finished run
     done = len(load_checkpoint(killed / CHECKPOINT)["state"]["rows"])
     total = len(pd.read_csv(whole / "history.csv"))
