@@ -151,55 +151,6 @@ def _bess_bounds(e, t, t_count, dt, b):
 
 
 @njit(cache=True, fastmath=False)
-def _allocate(request, lo, hi, room, p_out):
-    """Split one aggregate request among m vehicles given in priority order.
-
-    ``room`` [m] is each vehicle's charging power to its effective target in this slot
-    (negative: the discharge power that would bring it down to the target). Must-charge
-    vehicles (lo > 0) get lo. Extra charging goes first to vehicles below their target, most
-    urgent first, then above it, least urgent first (the latest to leave can still use the
-    surplus for V2G). A discharge need is served first from energy above the targets, most
-    urgent first (a surplus is lost at departure), then from below the targets, least urgent
-    first (most time to recharge). So no vehicle discharges while another charges unless a
-    must-charge bound forces it. The request must lie in [sum lo, sum hi].
-    Returns the realised total.
-    """
-    m = lo.shape[0]
-    base = 0.0
-    for k in range(m):
-        base += max(lo[k], 0.0)
-    if request >= base:
-        extra = request - base
-        for k in range(m):
-            p_out[k] = max(lo[k], 0.0)
-            add = min(extra, max(min(room[k], hi[k]) - p_out[k], 0.0))
-            p_out[k] += add
-            extra -= add
-        for k in range(m - 1, -1, -1):
-            add = min(extra, hi[k] - p_out[k])
-            p_out[k] += add
-            extra -= add
-    else:
-        deficit = base - request
-        for k in range(m):
-            if lo[k] >= 0.0:
-                p_out[k] = lo[k]
-            else:
-                take = min(deficit, min(-room[k], -lo[k])) if room[k] < 0.0 else 0.0
-                p_out[k] = -take
-                deficit -= take
-        for k in range(m - 1, -1, -1):
-            if lo[k] < 0.0:
-                take = min(deficit, p_out[k] - lo[k])
-                p_out[k] -= take
-                deficit -= take
-    total = 0.0
-    for k in range(m):
-        total += p_out[k]
-    return total
-
-
-@njit(cache=True, fastmath=False)
 def _give_way(over, values, floors):
     """Lower ``values`` toward ``floors``, last entry first, until ``over`` kW are given up.
 
@@ -214,19 +165,6 @@ def _give_way(over, values, floors):
         values[k] -= give
         over -= give
     return over
-
-
-@njit(cache=True, fastmath=False)
-def _cluster_sums(lo, hi, a, z):
-    """Bounds of a cluster's aggregate power: (must, lowest, highest) over lo/hi[a:z]."""
-    must = 0.0
-    lowest = 0.0
-    highest = 0.0
-    for k in range(a, z):
-        must += max(lo[k], 0.0)
-        lowest += lo[k]
-        highest += hi[k]
-    return must, lowest, highest
 
 
 BLOCK = 32  # individuals dispatched together: one vehicle's data serves all of them
@@ -248,7 +186,7 @@ def _vehicle(vrow, j, t, dt):
 def _lane(e, floor, e_hi, e_tgt, pc, pd, inv_cdt, d_dt):
     """`slot_bounds` plus the allocation quantities of one vehicle-slot, branch-free:
     (lo, hi, must, cap1, sur) — ``must`` the must-charge power, ``cap1`` the extra charging
-    up to the target, ``sur`` the discharge available above the target (as `_allocate`)."""
+    up to the target, ``sur`` the discharge available above the target."""
     x = e - floor
     l_dis = -_mn(pd, x * d_dt)
     l_chg = _mn(pc, -x * inv_cdt)
@@ -302,12 +240,16 @@ def _dispatch_block(
     Per slot: every plugged vehicle's bounds (`slot_bounds`); each cluster's request and the
     BESS request clipped into their bounds; where the net load would exceed ``limit``, the
     BESS and then the clusters (last first) give way down to their lower bounds; then the
-    cluster's power is allocated as `_allocate` does, in one more pass over the vehicles.
+    cluster's power is split among its vehicles by the rule of `moo.dispatch`'s readable
+    twin (must-charge vehicles get their minimum; extra charging goes first to vehicles below
+    their target, most urgent first, then above it, least urgent first; a discharge need is
+    served first from energy above the targets, most urgent first, then from below them,
+    least urgent first), in one more pass over the vehicles.
     The sums of the first pass say whether a greedy fill ends in its forward phase (most
     urgent first: each vehicle takes what is still to place, up to its share) or spills into
     the backward phase (least urgent first: a vehicle gets what the spill leaves after the
     spare of every vehicle behind it, ``clip(L - spare behind, 0, own spare)``, the spare
-    behind being the total minus a running prefix). Equal to `_allocate` up to rounding.
+    behind being the total minus a running prefix). Equal to the twin up to rounding.
 
     Memory layout (what makes 100k-vehicle fleets fast): vehicles are numbered by rank in
     the priority order, so a slot's plugged vehicles (``slot_rank``) are visited in
