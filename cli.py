@@ -169,8 +169,8 @@ def baseline(scenario_name, fleet_seed, method, scale, out):
     import time
 
     from models.scenario import load_scenario
-    from moo.baselines import baseline as compute
-    from moo.rundir import write_run
+    from moo.problems.baselines import baseline as compute
+    from moo.rundir.run import write_run
 
     t0 = time.perf_counter()
     sc = load_scenario(scenario_name, fleet_seed, scale)
@@ -185,7 +185,7 @@ def baseline(scenario_name, fleet_seed, method, scale, out):
         wall_time_s=time.perf_counter() - t0,
         targets=not throttled,
     )
-    from moo.rundir import read_run
+    from moo.rundir.run import read_run
 
     click.echo(_kpi_table(read_run(run).front, sc.currency))
     click.echo(f"wrote {run}")
@@ -227,7 +227,7 @@ def budget_options(func):
 
 
 def make_budget(generations, evals, time_limit):
-    from moo.optimize import Budget
+    from moo.search.nsga import Budget
 
     given = [name for name, v in (("--generations", generations), ("--evals", evals),
                                   ("--time-limit", time_limit)) if v is not None]
@@ -289,7 +289,7 @@ def front(scenario_name, fleet_seed, algorithm, encoding, clusters, pop_size, ge
       v2g-pareto front --resume runs/i
     """
     from models.scenario import load_scenario
-    from moo.optimize import (
+    from moo.search.nsga import (
         CHECKPOINT,
         Budget,
         Memetic,
@@ -376,8 +376,8 @@ def exact(scenario_name, fleet_seed, points, scale, out):
       v2g-pareto exact --scenario qingdao --points 21 --out runs/q-exact
     """
     from models.scenario import load_scenario
-    from moo.exact import exact_front, write_exact
-    from moo.objectives import OBJECTIVES
+    from moo.exact.front import exact_front, write_exact
+    from moo.problems.objectives import OBJECTIVES
 
     sc = load_scenario(scenario_name, fleet_seed, scale)
     res = exact_front(sc, points)
@@ -427,8 +427,8 @@ def compare(run_dirs, reference, as_json):
 
     import pandas as pd
 
-    from moo.indicators import compare_runs
-    from moo.rundir import read_run
+    from moo.exact.indicators import compare_runs
+    from moo.rundir.run import read_run
 
     runs = [read_run(path) for path in run_dirs]
     rows = compare_runs(runs, None if reference is None else read_run(reference))
@@ -494,7 +494,7 @@ def ahp(matrix_text, method, ri_table, threshold, as_json):
     """
     import json
 
-    from moo.ahp import JudgementMatrix
+    from moo.decision.ahp import JudgementMatrix
 
     result = JudgementMatrix.parse(matrix_text).priority(method, ri_table, threshold)
     if as_json:
@@ -523,7 +523,7 @@ def ahp(matrix_text, method, ri_table, threshold, as_json):
     "judgements_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Judgements TOML file (default: the shipped studies/judgements.toml).",
+    help="Judgements TOML file (default: the shipped judgements.toml).",
 )
 @click.option(
     "--method",
@@ -549,8 +549,8 @@ def select(run_dir, mode, judgements_path, method, as_json):
     """
     import json
 
-    from moo.ahp import load_default_judgements, load_judgements
-    from moo.decision import select_mode, write_selection
+    from moo.decision.ahp import load_default_judgements, load_judgements
+    from moo.decision.select import select_mode, write_selection
 
     judgements = (
         load_default_judgements() if judgements_path is None else load_judgements(judgements_path)
@@ -616,7 +616,7 @@ def bench_eval_cmd(scenarios, pop_size, repeat, as_json):
     import pandas as pd
 
     from models.scenario import load_scenario
-    from moo.bench import bench_eval, memory_bandwidth_gbs
+    from studies.bench_eval import bench_eval, memory_bandwidth_gbs
 
     bw = memory_bandwidth_gbs()
     rows = [bench_eval(load_scenario(name), pop_size, repeat, bandwidth_gbs=bw)
@@ -644,7 +644,7 @@ def bench_eval_cmd(scenarios, pop_size, repeat, as_json):
 @click.option("--mode", default=None, metavar="economy|response|NAME",
               help="Operating mode whose AHP weights make the scalar.")
 @click.option("--judgements", "judgements_path", type=click.Path(dir_okay=False), default=None,
-              help="Judgements TOML file (default: the shipped studies/judgements.toml).")
+              help="Judgements TOML file (default: the shipped judgements.toml).")
 @click.option("--algorithm", type=click.Choice(["mlgcso", "cso"]), default="mlgcso",
               show_default=True, help="Seed 001's MLGCSO or plain CSO (Cheng & Jin 2015).")
 @click.option("--encoding", type=click.Choice(["aggregate", "vehicle"]), default=None,
@@ -692,10 +692,10 @@ def mlgcso_cmd(reference_dir, mode, judgements_path, algorithm, encoding, local_
           --seed 3 --checkpoint-every 100 --out runs/b-cso-resp
       v2g-pareto mlgcso --resume runs/b-cso-resp
     """
-    from moo.ahp import load_default_judgements, load_judgements
-    from moo.decision import select as select_point
-    from moo.rundir import read_run
-    from moo.scalar import (
+    from moo.decision.ahp import load_default_judgements, load_judgements
+    from moo.decision.select import select as select_point
+    from moo.rundir.run import read_run
+    from moo.search.weighted import (
         CHECKPOINT,
         LocalSearch,
         SwarmBudget,
@@ -902,7 +902,7 @@ def sweep(config_path, scenarios, algorithms, seeds, fleet_seeds, time_limit, ev
           --fleet-seeds 3 --evals 20000 --out sweeps/s1
       v2g-pareto sweep --config studies/sweep_small.toml --scheduler tcp://10.0.0.5:8786 --out s2
     """
-    from moo.sweep import load_config, make_config, run_sweep
+    from studies.sweep import load_config, make_config, run_sweep
 
     values = dict(scenarios=scenarios, algorithms=algorithms,
                   seeds=None if seeds is None else list(range(1, seeds + 1)),

@@ -23,7 +23,7 @@ Time: the horizon starts at ``start_hour`` local clock time on ``date`` and last
 each slot's value is the average of one-minute samples (at the minute mid-points) over the
 slot, so the slot energy is right even on coarse grids.
 
-pvlib is an optional extra: ``pip install 'v2g-pareto[pv]'``.
+pvlib is a core dependency, imported on first use (it adds about a second to start-up).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from models.schema import Table
 from models.sessions import read_date, read_timezone
 
 STC_IRRADIANCE_W_M2 = 1000.0
-MISSING_EXTRA = "grid.pv.model: 'pvlib' needs the optional extra: pip install 'v2g-pareto[pv]'"
+MISSING_PVLIB = "grid.pv.model: 'pvlib' cannot be imported: reinstall v2g-pareto (pvlib is a dependency)"
 
 
 def pvlib_clear_sky(tbl: Table, time: TimeGrid) -> np.ndarray:  # [T] kW
@@ -60,7 +60,7 @@ def pvlib_clear_sky(tbl: Table, time: TimeGrid) -> np.ndarray:  # [T] kW
     try:
         import pvlib
     except ImportError:
-        raise ScenarioError(MISSING_EXTRA) from None
+        raise ScenarioError(MISSING_PVLIB) from None
 
     minutes_per_slot = max(1, round(time.dt_h * 60))
     sub_h = time.dt_h / minutes_per_slot

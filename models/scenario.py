@@ -3,7 +3,7 @@
 A scenario file describes one day of a site; `load_scenario` validates every key (the
 error names the key path and the rule; unknown keys are errors) and samples the fleet with
 ``numpy.random.default_rng(fleet_seed)``. The layout, with every key, is documented in
-``studies/building.toml``; the rules are:
+``models/presets/building.toml``; the rules are:
 
 - ``[time]``: ``slots_per_day`` (T), ``start_hour`` (clock hour the horizon starts at).
 - ``[grid.base_load]``: ``kw = [...]`` with optional ``hours = [...]`` (clock hours of the
@@ -11,8 +11,8 @@ error names the key path and the rule; unknown keys are errors) and samples the 
   ``hour_column`` / ``kw_column``; optional ``scale``. Linearly interpolated (periodic) at
   slot mid-points (SPEC §2).
 - ``[grid.pv]``: ``model = "none" | "profile" | "clear_sky" | "pvlib"``. ``clear_sky`` is a
-  half-sine between ``sunrise_h`` and ``sunset_h`` peaking at ``peak_kw``; ``pvlib`` needs the
-  optional extra (see `models.pv`).
+  half-sine between ``sunrise_h`` and ``sunset_h`` peaking at ``peak_kw``; ``pvlib`` is pvlib's
+  clear-sky model for a fixed-tilt array (see `models.pv`).
 - ``[[grid.prices]]``: ToU periods ``{name, hours = [[start, end], ...], buy, sell}`` that
   cover the day exactly once (a period may wrap midnight, e.g. ``[22, 6]``). Each slot's price
   is the time-average of the step function over the slot. ``sell > buy`` is rejected.
@@ -132,17 +132,15 @@ class Scenario:
         )
 
 
-# --- presets ---------------------------------------------------------------------------
-
-
-def _studies_dir() -> Path:
-    return Path(str(resources.files("studies")))
+def _presets_dir() -> Path:
+    """The shipped preset scenarios, package data of `models`."""
+    return Path(str(resources.files("models.presets")))
 
 
 def list_presets() -> dict[str, str]:
-    """Preset name → one-line description, for every ``studies/*.toml`` with a fleet."""
+    """Preset name → one-line description, for every ``models/presets/*.toml`` with a fleet."""
     out = {}
-    for path in sorted(_studies_dir().glob("*.toml")):
+    for path in sorted(_presets_dir().glob("*.toml")):
         with path.open("rb") as fh:
             data = tomllib.load(fh)
         if "fleet" in data:
@@ -157,7 +155,7 @@ def resolve_scenario_path(name_or_path: str) -> Path:
         if not path.is_file():
             raise ScenarioError(f"{name_or_path}: no such scenario file")
         return path
-    preset = _studies_dir() / f"{name_or_path}.toml"
+    preset = _presets_dir() / f"{name_or_path}.toml"
     if not preset.is_file():
         names = ", ".join(list_presets())
         raise ScenarioError(f"unknown scenario {name_or_path!r}: use a preset ({names}) or a path")

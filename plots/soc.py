@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from models.scenario import Scenario
-from moo.feasibility import energy_trajectory
+from moo.problems.feasibility import energy_trajectory
 from plots.style import GRID, TALL, WIDE, look, new_figure, styled
 from plots.timeaxis import clock_axis, slot_edges_h
 

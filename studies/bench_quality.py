@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from models.scenario import Scenario, load_scenario
-from moo.exact import exact_front
-from moo.indicators import epsilon_additive, hv_ratio, igd_plus
-from moo.optimize import Budget, Memetic, run_front
+from moo.exact.front import exact_front
+from moo.exact.indicators import epsilon_additive, hv_ratio, igd_plus
+from moo.search.nsga import Budget, Memetic, run_front
 
 DEFAULT_BUDGETS = {"building": (15.0, 30.0, 60.0), "iov": (60.0, 180.0)}
 

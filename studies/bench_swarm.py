@@ -42,12 +42,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from models.scenario import load_scenario
-from moo.ahp import load_default_judgements
-from moo.decision import select
-from moo.exact import solve_weighted
-from moo.optimize import Budget, run_front, write_front
-from moo.rundir import is_complete, read_run
-from moo.scalar import LocalSearch, SwarmBudget, minimize_scalar, mode_weights, scalar_problem
+from moo.decision.ahp import load_default_judgements
+from moo.decision.select import select
+from moo.exact.front import solve_weighted
+from moo.search.nsga import Budget, run_front, write_front
+from moo.rundir.run import is_complete, read_run
+from moo.search.weighted import LocalSearch, SwarmBudget, minimize_scalar, mode_weights, scalar_problem
 from studies.pipeline import front_encoding
 
 MODES = ("economy", "response")

@@ -10,7 +10,7 @@ Stages, each a run directory under ``OUT``:
 4. AHP selection of ``economy`` and ``response`` on the front (shipped judgements);
 5. ``mlgcso-economy``, ``mlgcso-response``, ``cso-economy``, ``cso-response`` — the
    weighted-sum route on the same scalar (weights of the mode, normalisation and encoding
-   of the front, local-search seeding as the front's: `moo.scalar`), equal wall-time
+   of the front, local-search seeding as the front's: `moo.search.weighted`), equal wall-time
    shares, so MLGCSO and CSO are compared on equal footing;
 6. ``figures/`` and ``report.md``: scenario summary, the seed-004-style KPI table, front
    quality, and the seed's headline claims (`studies.claims`) with our numbers.
@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from models.scenario import Scenario, load_scenario
-from moo.rundir import atomic_write_text, read_run, write_run
+from moo.rundir.run import atomic_write_text, read_run, write_run
 
 DEFAULT_BUDGET_S = {"building": 240.0, "caltech": 180.0, "qingdao": 300.0, "iov": 600.0,
                     "crisscross": 600.0}
@@ -86,10 +86,10 @@ def run_study(
     progress: Callable[[str], None] = lambda msg: None,
 ) -> StudyResult:
     """Run every stage of the study of one preset (or scenario file) into ``out``."""
-    from moo.ahp import load_default_judgements
-    from moo.baselines import baseline
-    from moo.decision import select_mode, write_selection
-    from moo.optimize import Budget, run_front, write_front
+    from moo.decision.ahp import load_default_judgements
+    from moo.problems.baselines import baseline
+    from moo.decision.select import select_mode, write_selection
+    from moo.search.nsga import Budget, run_front, write_front
 
     scenario = load_scenario(name_or_path)
     preset = Path(scenario.source).stem
@@ -170,7 +170,7 @@ def front_encoding(scenario: Scenario) -> str:
 
 def _exact(scenario: Scenario, path: Path, share_s: float, progress) -> Path | None:
     """The exact front when a timed QP says it fits ``share_s``; else None."""
-    from moo.exact import DEFAULT_POINTS, ExactModel, exact_front, write_exact
+    from moo.exact.front import DEFAULT_POINTS, ExactModel, exact_front, write_exact
 
     t0 = time.perf_counter()
     ExactModel(scenario).solve([1.0, 0.0, 0.0])  # one cost QP, model build included: a probe
@@ -185,7 +185,7 @@ def _exact(scenario: Scenario, path: Path, share_s: float, progress) -> Path | N
 
 
 def _swarm(front: Path, judgements, algo: str, mode: str, time_s: float, seed: int, out: Path):
-    from moo.scalar import SwarmBudget, minimize_scalar, mode_weights, scalar_problem, write_swarm
+    from moo.search.weighted import SwarmBudget, minimize_scalar, mode_weights, scalar_problem, write_swarm
 
     ref = read_run(front)
     problem, repair = scalar_problem(ref, mode_weights(judgements, mode))  # front's encoding
@@ -211,7 +211,7 @@ def _kpi_table(runs: dict, picks: dict) -> pd.DataFrame:
 def _hv_ratio(runs: dict) -> float | None:
     if runs.get("exact") is None:
         return None
-    from moo.indicators import hv_ratio
+    from moo.exact.indicators import hv_ratio
 
     return float(hv_ratio(read_run(runs["front"]).objectives,
                           read_run(runs["exact"]).objectives))
@@ -230,9 +230,9 @@ def _figures(runs: dict, out: Path) -> list[Path]:
 
 def _weighted_optima(front: Path, judgements) -> dict[str, float]:
     """Exact optimum of each mode's weighted sum in the front's normalisation (SPEC §7)."""
-    from moo.decision import Normalization
-    from moo.exact import solve_weighted
-    from moo.scalar import mode_weights
+    from moo.decision.select import Normalization
+    from moo.exact.front import solve_weighted
+    from moo.search.weighted import mode_weights
 
     run = read_run(front)
     norm = Normalization.of_front(run.objectives)

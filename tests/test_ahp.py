@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from cli import cli
 from models.errors import InputError
-from moo.ahp import (
+from moo.decision.ahp import (
     RANDOM_INDEX,
     JudgementMatrix,
     Judgements,
@@ -344,9 +344,9 @@ def test_shipped_judgements_reproduce_seed_004():
     assert economy.discarded[0].priority.cr > 0.10
 
 
-def test_default_judgements_path_is_the_studies_file():
+def test_default_judgements_path_is_the_decision_package_file():
     path = default_judgements_path()
-    assert path.name == "judgements.toml" and path.parent.name == "studies"
+    assert path.name == "judgements.toml" and path.parent.name == "decision"
     assert path.is_file()
 
 

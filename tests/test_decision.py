@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from cli import cli
 from models.errors import InputError
-from moo.ahp import load_default_judgements, load_judgements
-from moo.decision import (
+from moo.decision.ahp import load_default_judgements, load_judgements
+from moo.decision.select import (
     KPI_COLUMNS,
     OBJECTIVES,
     Normalization,
@@ -324,7 +324,7 @@ def test_cli_select_help_has_an_example():
 def test_select_on_a_real_front_for_shipped_and_user_modes(tmp_path):
     """`select` on a front written by `run_front`: both shipped modes and a user-defined one."""
     from models.scenario import load_scenario
-    from moo.optimize import Budget, run_front, write_front
+    from moo.search.nsga import Budget, run_front, write_front
 
     scenario = load_scenario("building")
     res = run_front(scenario, "nsga2", pop_size=20, budget=Budget(generations=5), seed=3)

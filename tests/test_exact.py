@@ -1,4 +1,4 @@
-"""Exact reference front (moo.exact) against independent formulations of the SPEC model.
+"""Exact reference front (moo.exact.front) against independent formulations of the SPEC model.
 
 The independent formulations write every vehicle's energy as a cumulative sum of its powers
 (no state variables) and exclude simultaneous charge and discharge exactly: a MILP with one
@@ -21,10 +21,10 @@ from models.errors import InputError
 from models.fleet import Fleet
 from models.grid import Bess, Grid, TimeGrid
 from models.scenario import Scenario
-from moo import feasibility
-from moo.baselines import ordered, uncoordinated
-from moo.exact import ExactModel, divisions_for, exact_front, solve_weighted, weight_grid
-from moo.objectives import OBJECTIVES, evaluate
+from moo.problems import feasibility
+from moo.problems.baselines import ordered, uncoordinated
+from moo.exact.front import ExactModel, divisions_for, exact_front, solve_weighted, weight_grid
+from moo.problems.objectives import OBJECTIVES, evaluate
 
 
 def tiny(seed: int, *, n=2, t=4, bess=True, v2g=True, limit=None, stay=None) -> Scenario:

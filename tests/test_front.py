@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from models.scenario import load_scenario
-from moo import feasibility, rundir
-from moo.objectives import OBJECTIVES, evaluate
-from moo.optimize import Budget, Memetic, run_front, write_front
+from moo.problems import feasibility
+from moo.rundir import run as rundir
+from moo.problems.objectives import OBJECTIVES, evaluate
+from moo.search.nsga import Budget, Memetic, run_front, write_front
 
 SMALL = Memetic(
     divisions=2, seed_moves_per_var=20.0, per_generation=2, generation_moves_per_var=5.0

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from cli import cli
 from models.errors import InputError
 from models.scenario import load_scenario
-from moo import indicators as ind
-from moo.baselines import ordered, uncoordinated
-from moo.rundir import read_run, write_run
+from moo.exact import indicators as ind
+from moo.problems.baselines import ordered, uncoordinated
+from moo.rundir.run import read_run, write_run
 
 UNIT = ([0.0, 0.0], [1.0, 1.0])
 STAIRS = np.array([[0.0, 1.0], [0.5, 0.5], [1.0, 0.0]])
@@ -206,7 +206,7 @@ def test_exact_command_writes_a_reference_run(runs):
 
 
 def test_exact_default_points_matches_the_module():
-    from moo.exact import DEFAULT_POINTS
+    from moo.exact.front import DEFAULT_POINTS
 
     option = next(p for p in cli.commands["exact"].params if p.name == "points")
     assert option.default == DEFAULT_POINTS

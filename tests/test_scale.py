@@ -10,10 +10,12 @@ import pytest
 
 from models.errors import InfeasibleScheduleError
 from models.scenario import load_scenario
-from moo import kernels, optimize, rundir
-from moo.objectives import OBJECTIVES, evaluate
-from moo.optimize import Budget, Memetic, default_max_solutions, representatives, run_front
-from moo.problems import AggregateProblem, AggregateRepair
+from moo.kernels import population as kernels
+from moo.search import nsga as optimize
+from moo.rundir import run as rundir
+from moo.problems.objectives import OBJECTIVES, evaluate
+from moo.search.nsga import Budget, Memetic, default_max_solutions, representatives, run_front
+from moo.problems.encodings import AggregateProblem, AggregateRepair
 from plots.report import write_figures
 from tests.test_kernels import random_scenario
 
@@ -112,8 +114,8 @@ def test_representatives_name_the_anchors_and_the_ahp_picks():
     keep = representatives(F, 9)
     assert len(keep) == 9 and len(set(keep)) == 9
     assert set(np.argmin(F, axis=0)) <= set(keep)
-    from moo.ahp import load_default_judgements
-    from moo.decision import select
+    from moo.decision.ahp import load_default_judgements
+    from moo.decision.select import select
 
     j = load_default_judgements()
     for mode in ("economy", "response"):
@@ -158,8 +160,8 @@ def test_front_meta_records_the_local_search_choice(tmp_path):
 
 
 def test_local_search_store_is_thinned_keeping_the_extremes(building):
-    from moo.memetic import FrontSeeder, Polisher, simplex_lattice
-    from moo.problems import VehicleProblem
+    from moo.search.local import FrontSeeder, Polisher, simplex_lattice
+    from moo.problems.encodings import VehicleProblem
 
     polisher = Polisher(building)
     d = VehicleProblem(building).kdata
@@ -183,7 +185,7 @@ def test_local_search_store_is_thinned_keeping_the_extremes(building):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_water_fill_places_the_energy_under_one_level(seed):
-    from moo.baselines import water_fill
+    from moo.problems.baselines import water_fill
 
     rng = np.random.default_rng(seed)
     level = rng.uniform(0, 100, size=24)

@@ -16,9 +16,10 @@ from models.errors import InfeasibleScheduleError, ScenarioError
 from models.fleet import Fleet, stay_slots
 from models.grid import Grid, TimeGrid
 from models.scenario import Scenario, build_scenario, list_presets, load_scenario
-from moo import feasibility, rundir
-from moo.baselines import baseline
-from moo.objectives import evaluate
+from moo.problems import feasibility
+from moo.rundir import run as rundir
+from moo.problems.baselines import baseline
+from moo.problems.objectives import evaluate
 from tests.conftest import PRESETS
 
 # --- a hand-computed two-vehicle day ------------------------------------------------------
@@ -292,9 +293,9 @@ def test_pvlib_horizontal_array_at_summer_solstice(minimal):
     assert pv.sum() == pytest.approx(sc.summary()["pv_kwh"])
 
 
-def test_pvlib_missing_gives_the_install_hint(minimal, monkeypatch):
+def test_pvlib_not_importable_gives_the_reinstall_hint(minimal, monkeypatch):
     monkeypatch.setitem(sys.modules, "pvlib", None)  # import pvlib -> ImportError
-    with pytest.raises(ScenarioError, match=r"pip install 'v2g-pareto\[pv\]'"):
+    with pytest.raises(ScenarioError, match=r"reinstall v2g-pareto"):
         build_scenario(pvlib_scenario(minimal))
 
 

@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from moo.rundir import is_complete
+from moo.rundir.run import is_complete
 from studies.claims import CLAIMS, claims_table
 
 
@@ -110,7 +110,7 @@ def test_swarm_and_at_most_claims():
 
 @pytest.mark.parametrize("preset", sorted(CLAIMS))
 def test_every_claim_reads_existing_columns(preset):
-    from moo.objectives import FRONT_COLUMNS
+    from moo.problems.objectives import FRONT_COLUMNS
 
     for claim in CLAIMS[preset]:
         assert claim.kind in ("cut", "value", "swarm")

@@ -1,4 +1,4 @@
-"""MLGCSO and CSO (moo.mlgcso, moo.cso), the weighted-sum problem (moo.scalar), `mlgcso` CLI."""
+"""MLGCSO and CSO (moo.search.mlgcso, moo.search.cso), the weighted-sum problem (moo.search.weighted), `mlgcso` CLI."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from pymoo.optimize import minimize
 from cli import cli
 from models.errors import InputError
 from models.scenario import load_scenario
-from moo import feasibility
-from moo.cso import CSO, learn
-from moo.mlgcso import MLGCSO, UNIT_SIZES, partition
-from moo.optimize import Budget, run_front, seed_vectors, write_front
-from moo.rundir import read_run
-from moo.scalar import (
+from moo.problems import feasibility
+from moo.search.cso import CSO, learn
+from moo.search.mlgcso import MLGCSO, UNIT_SIZES, partition
+from moo.search.nsga import Budget, run_front, seed_vectors, write_front
+from moo.rundir.run import read_run
+from moo.search.weighted import (
     LocalSearch,
     SwarmBudget,
     local_search_seeds,

@@ -8,9 +8,9 @@ from click.testing import CliRunner
 
 from cli import cli
 from models.scenario import load_scenario
-from moo.optimize import Budget, run_front, write_front
-from moo.rundir import is_complete
-from moo.scalar import CHECKPOINT, load_checkpoint
+from moo.search.nsga import Budget, run_front, write_front
+from moo.rundir.run import is_complete
+from moo.search.weighted import CHECKPOINT, load_checkpoint
 from tests.killing import kill_after_first_checkpoint
 
 # Enough generations that the kill lands mid-run (a checkpoint every 5 of ~300).
@@ -72,7 +72,7 @@ def test_swarm_resume_without_checkpoint_is_a_one_line_error(tmp_path):
 
 
 def test_a_front_checkpoint_is_not_a_swarm_checkpoint(tmp_path):
-    from moo.optimize import save_checkpoint
+    from moo.search.nsga import save_checkpoint
 
     save_checkpoint(tmp_path / CHECKPOINT, {}, {})
     result = CliRunner().invoke(cli, ["mlgcso", "--resume", str(tmp_path)])

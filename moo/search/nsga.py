@@ -35,11 +35,11 @@ from pymoo.operators.mutation.pm import PM
 from pymoo.util.ref_dirs import get_reference_directions
 
 from models.scenario import Scenario
-from moo import kernels
-from moo.archive import Archive
-from moo.baselines import ordered, uncoordinated
-from moo.memetic import FrontSeeder, Polisher, simplex_lattice
-from moo.problems import make_problem
+from moo.kernels import population as kernels
+from moo.search.archive import Archive
+from moo.problems.baselines import ordered, uncoordinated
+from moo.search.local import FrontSeeder, Polisher, simplex_lattice
+from moo.problems.encodings import make_problem
 
 ALGORITHMS = ("nsga2", "nsga3")
 HISTORY_COLUMNS = ("generation", "n_evals", "elapsed_s", "hypervolume", "n_nondominated")
@@ -137,7 +137,7 @@ def seed_vectors(problem, scenario: Scenario) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Memetic:
-    """The local-search part of a run (`moo.memetic`); moves scale with the plugged
+    """The local-search part of a run (`moo.search.local`); moves scale with the plugged
     vehicle-slots (``nnz``, plus T for a BESS).
 
     Before the first generation: anchors and a simplex lattice of ``divisions`` over the
@@ -309,10 +309,10 @@ def save_checkpoint(
     path: str | os.PathLike, state: dict, run: dict | None, fmt: str = CHECKPOINT_FORMAT
 ) -> None:
     """Write an optimiser state atomically (cloudpickle: pymoo's operators hold closures);
-    ``fmt`` tags what wrote it (front here, `moo.scalar` for swarms)."""
+    ``fmt`` tags what wrote it (front here, `moo.search.weighted` for swarms)."""
     import cloudpickle
 
-    from moo.rundir import atomic_write_bytes
+    from moo.rundir.run import atomic_write_bytes
 
     payload = {"format": fmt, "run": run, "state": state}
     atomic_write_bytes(Path(path), cloudpickle.dumps(payload))
@@ -407,8 +407,8 @@ def representatives(F: np.ndarray, n_max: int) -> np.ndarray:
     the minimum of each objective, the Economy and Response picks of the shipped AHP
     judgements (`moo.decision.select`), then evenly spaced solutions in cost order up to
     ``n_max`` in all."""
-    from moo.ahp import load_default_judgements
-    from moo.decision import select
+    from moo.decision.ahp import load_default_judgements
+    from moo.decision.select import select
 
     if len(F) == 0:
         return np.zeros(0, dtype=np.int64)
@@ -445,10 +445,10 @@ def write_front(
 
     Schedules are dispatched, checked and written a chunk at a time (`ScheduleSource`); for
     large fleets the per-vehicle arrays are stored only for `representatives` (the rule in
-    `moo.rundir`).
+    `moo.rundir.run`).
     """
-    from moo.objectives import evaluate
-    from moo.rundir import EV_STORE_VALUES, ScheduleSource, write_run
+    from moo.problems.objectives import evaluate
+    from moo.rundir.run import EV_STORE_VALUES, ScheduleSource, write_run
 
     X = res.X
 

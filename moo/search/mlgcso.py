@@ -41,9 +41,9 @@ Readings of seed 001 that had to be chosen (its text and pseudocode leave them o
   vehicle-slot (the vehicle encoding, the seed's) for small fleets and the aggregate
   encoding for large ones. Seed 001 does not say how infeasible positions are handled; we
   apply the encoding's repair to each learner's new position and keep the repaired position
-  (its velocity as computed), as NSGA-II/III keep repaired offspring (`moo.cso`).
+  (its velocity as computed), as NSGA-II/III keep repaired offspring (`moo.search.cso`).
 - Seeding and local search are not in Algorithm 1: seed 001 starts from random particles.
-  The weighted-sum route (`moo.scalar`) can add baseline and local-search particles to the
+  The weighted-sum route (`moo.search.weighted`) can add baseline and local-search particles to the
   initial swarm and a polish of the best particle each generation; with those off
   (``--no-local-search`` keeps the baselines only) the swarm is Algorithm 1 as read here.
 - Measured (building, vehicle encoding, 50,000 evaluations, 10 seeds; README,
@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from moo.cso import CompetitiveSwarm
+from moo.search.cso import CompetitiveSwarm
 
 UNIT_SIZES = (4, 3, 2)  # Level-1, Level-2, Level-3
 

@@ -633,15 +633,8 @@ def load_judgements(path: str | Path) -> Judgements:
 
 
 def default_judgements_path() -> Path:
-    """The shipped ``studies/judgements.toml`` (package data, or the source tree)."""
-    try:
-        resource = importlib.resources.files("studies").joinpath("judgements.toml")
-        if resource.is_file():
-            return Path(str(resource))
-    except ModuleNotFoundError:
-        pass
-    # Running from a checkout where `studies` is not importable: use the tree layout.
-    return Path(__file__).resolve().parent.parent / "studies" / "judgements.toml"
+    """The shipped ``judgements.toml``, package data of `moo.decision`."""
+    return Path(str(importlib.resources.files("moo.decision").joinpath("judgements.toml")))
 
 
 def load_default_judgements() -> Judgements:

@@ -18,14 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.scenario import Scenario
-from moo.kernels import SOC_TOL, slot_bounds
+from moo.kernels.population import SOC_TOL, slot_bounds
 
 
 @dataclass(frozen=True, eq=False)
 class KernelData:
     """Everything the kernels need about one scenario, as contiguous arrays."""
 
-    veh: tuple  # moo.kernels order: e0, e_lo, e_hi, e_tgt, pc, pd, eta_c, eta_d, cap, ...
+    veh: tuple  # moo.kernels.population order: e0, e_lo, e_hi, e_tgt, pc, pd, eta_c, eta_d, cap, ...
     bess: np.ndarray  # [7] (e0, e_lo, e_hi, pc, pd, eta_c, eta_d); zeros without a BESS
     has_bess: bool
     cluster: np.ndarray  # [N] cluster of each vehicle
@@ -47,7 +47,7 @@ class KernelData:
 
     def evaluate(self, ev_power: np.ndarray, bess_power: np.ndarray | None) -> np.ndarray:
         """Report vectors [S, N_OUT] of schedules ev_power [S, N, T] (numba kernel)."""
-        from moo import kernels
+        from moo.kernels import population as kernels
 
         ev_power = np.ascontiguousarray(ev_power, dtype=np.float64)
         s, _, t = ev_power.shape

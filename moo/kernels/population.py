@@ -2,7 +2,7 @@
 
 Plain functions over contiguous float64/int64 arrays, no Python objects inside. Each has a
 plain-numpy twin the tests compare against (`moo.objectives.evaluate` for
-`evaluate_population`; `moo.dispatch` for the dispatcher and the repair).
+`evaluate_population`; `moo.kernels.data` for the dispatcher and the repair).
 
 Vehicle data is passed as one struct-of-arrays tuple built by `vehicle_arrays`:
 ``(e0, e_lo, e_hi, e_tgt, pc, pd, eta_c, eta_d, cap, soc_req, arr, dep)`` — energies in kWh,
@@ -240,7 +240,7 @@ def _dispatch_block(
     Per slot: every plugged vehicle's bounds (`slot_bounds`); each cluster's request and the
     BESS request clipped into their bounds; where the net load would exceed ``limit``, the
     BESS and then the clusters (last first) give way down to their lower bounds; then the
-    cluster's power is split among its vehicles by the rule of `moo.dispatch`'s readable
+    cluster's power is split among its vehicles by the rule of `moo.kernels.data`'s readable
     twin (must-charge vehicles get their minimum; extra charging goes first to vehicles below
     their target, most urgent first, then above it, least urgent first; a discharge need is
     served first from energy above the targets, most urgent first, then from below them,

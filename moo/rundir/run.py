@@ -43,8 +43,8 @@ import pandas as pd
 
 from models.errors import InfeasibleScheduleError, InputError
 from models.scenario import Scenario
-from moo import feasibility
-from moo.objectives import evaluate, net_load
+from moo.problems import feasibility
+from moo.problems.objectives import evaluate, net_load
 
 FORMAT = "v2g-pareto-run/1"
 EV_STORE_VALUES = 50_000_000  # per-vehicle floats stored for every solution up to this size

@@ -65,9 +65,9 @@ from scipy import sparse
 
 from models.errors import InputError
 from models.scenario import Scenario
-from moo import feasibility
-from moo.objectives import OBJECTIVES, evaluate
-from moo.rundir import write_run
+from moo.problems import feasibility
+from moo.problems.objectives import OBJECTIVES, evaluate
+from moo.rundir.run import write_run
 
 DEFAULT_POINTS = 66  # 10 lattice divisions
 TOL = 1e-9  # Clarabel's gap and feasibility tolerances

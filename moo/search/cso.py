@@ -1,6 +1,6 @@
 """Competitive swarm optimisation (Cheng & Jin 2015) as a pymoo single-objective algorithm.
 
-`CompetitiveSwarm` is the machinery CSO and MLGCSO (`moo.mlgcso`) share; a subclass only says
+`CompetitiveSwarm` is the machinery CSO and MLGCSO (`moo.search.mlgcso`) share; a subclass only says
 how the ranked swarm is split into competition units each generation (`_units`).
 
 - The swarm lives in the problem's decision space (for the scheduling problems the unit box

@@ -22,8 +22,8 @@ from pymoo.core.problem import Problem
 from pymoo.core.repair import Repair
 
 from models.scenario import Scenario
-from moo import kernels
-from moo.dispatch import KernelData, cluster_power_bounds, kernel_data
+from moo.kernels import population as kernels
+from moo.kernels.data import KernelData, cluster_power_bounds, kernel_data
 
 
 class SchedulingProblem(Problem):

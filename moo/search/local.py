@@ -13,7 +13,7 @@ feasible. Moves are accepted when they lower the weighted objective
 
 Per vehicle these exchanges are the cycles of a storage flow problem, so a schedule no move
 improves is optimal for each vehicle given the others (block coordinate descent on a convex
-objective). It is a heuristic for the fleet as a whole — the yardstick, `moo.exact`, is not
+objective). It is a heuristic for the fleet as a whole — the yardstick, `moo.exact.front`, is not
 used. Half of the moves are targeted: from the unit's highest-net slot to its lowest (what
 flattening needs); the others pick random slot pairs (what the tariff needs).
 
@@ -28,8 +28,8 @@ import numpy as np
 from numba import njit, prange
 
 from models.scenario import Scenario
-from moo.archive import hv_thinned
-from moo.baselines import ordered
+from moo.search.archive import hv_thinned
+from moo.problems.baselines import ordered
 
 STEP_FULL = 0.3  # share of moves that shift as much energy as feasible (LP-like optima)
 STEP_DECADES = 4.0  # other moves shift emax * 10**(-U * STEP_DECADES), U uniform

@@ -7,7 +7,7 @@ reference front run (ideal = column minimum, nadir = column maximum of its front
 gives the AHP-selected point of that front, so the swarm's result and the front's choice
 are judged on one scale. Values below 0 mean better than the front's ideal in that mix.
 
-`ScalarProblem` wraps a scheduling problem of either encoding (`moo.problems`; by default
+`ScalarProblem` wraps a scheduling problem of either encoding (`moo.problems.encodings`; by default
 the reference front's, so both routes search the same space): same unit-box decision
 vectors, same import-limit constraint, one objective. The encoding's repair goes to the
 swarm (`moo.cso.CompetitiveSwarm`), which keeps the repaired positions, as NSGA keeps its
@@ -18,7 +18,7 @@ the whole state is written atomically every N generations (`resume_swarm` contin
 `write_swarm` writes the best solution as a run directory (SPEC §9) with the weights, the
 normalisation and the scalar in meta.json.
 
-Seeding, shared with the front optimiser (`moo.optimize`): the initial swarm holds the
+Seeding, shared with the front optimiser (`moo.search.nsga`): the initial swarm holds the
 decision vectors of the uncoordinated and ordered baselines (SPEC §6), then, with the local
 search on (`LocalSearch`, default), the points of the same feasibility-preserving local
 search NSGA-II/III are seeded with (`moo.memetic.FrontSeeder`: its three anchors and its
@@ -26,7 +26,7 @@ simplex lattice of weights) plus that search run for the mode's own weights, bes
 the rest is uniformly random. Each generation the local search also polishes the best
 particle (a memetic swarm). The local search minimises ``sum_k coef_k F_k`` on the raw
 objectives; with ``coef_k = w_k / (nadir_k - ideal_k)`` it is the scalar up to a constant.
-Neither the reference front's solutions nor the exact solver (`moo.exact`, the yardstick)
+Neither the reference front's solutions nor the exact solver (`moo.exact.front`, the yardstick)
 seed anything.
 
 Counting: ``n_evals`` (what ``--evals`` budgets) counts full evaluations of decision
@@ -53,16 +53,16 @@ from pymoo.termination.max_time import TimeBasedTermination
 
 from models.errors import InputError
 from models.scenario import Scenario
-from moo import optimize
-from moo.ahp import Judgements
-from moo.cso import CSO, DEFAULT_PHI, CompetitiveSwarm
-from moo.decision import Normalization
-from moo.memetic import FrontSeeder, Polisher, simplex_lattice
-from moo.mlgcso import MLGCSO
-from moo.objectives import OBJECTIVES, evaluate
-from moo.optimize import seed_vectors
-from moo.problems import make_problem
-from moo.rundir import Run, write_run
+from moo.search import nsga as optimize
+from moo.decision.ahp import Judgements
+from moo.search.cso import CSO, DEFAULT_PHI, CompetitiveSwarm
+from moo.decision.select import Normalization
+from moo.search.local import FrontSeeder, Polisher, simplex_lattice
+from moo.search.mlgcso import MLGCSO
+from moo.problems.objectives import OBJECTIVES, evaluate
+from moo.search.nsga import seed_vectors
+from moo.problems.encodings import make_problem
+from moo.rundir.run import Run, write_run
 
 ALGORITHMS = {"mlgcso": MLGCSO, "cso": CSO}
 ENCODINGS = ("aggregate", "vehicle")
@@ -188,7 +188,7 @@ def scalar_problem(
 
 @dataclass(frozen=True)
 class LocalSearch:
-    """The local-search part of a swarm run (`moo.memetic`), as `moo.optimize.Memetic` for
+    """The local-search part of a swarm run (`moo.search.local`), as `moo.optimize.Memetic` for
     the front; moves scale with the plugged vehicle-slots (``nnz``, plus T for a BESS).
 
     Before the swarm: the front seeder's anchors and its simplex lattice of ``divisions``

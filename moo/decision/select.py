@@ -31,9 +31,9 @@ import numpy as np
 import pandas as pd
 
 from models.errors import InputError
-from moo.ahp import GroupPriority, Judgements
-from moo.objectives import KPI_COLUMNS, OBJECTIVES
-from moo.rundir import atomic_write_text
+from moo.decision.ahp import GroupPriority, Judgements
+from moo.problems.objectives import KPI_COLUMNS, OBJECTIVES
+from moo.rundir.run import atomic_write_text
 
 SCALARISATIONS = ("weighted-sum", "tchebycheff")
 

@@ -163,8 +163,8 @@ def make_config(**values) -> SweepConfig:
 def run_reference(spec: dict) -> str:
     """Compute the exact front of one scenario/fleet seed unless it is already complete."""
     from models.scenario import load_scenario
-    from moo.exact import exact_front, write_exact
-    from moo.rundir import is_complete
+    from moo.exact.front import exact_front, write_exact
+    from moo.rundir.run import is_complete
 
     if not is_complete(spec["run"]):
         scenario = load_scenario(spec["scenario"], spec["fleet_seed"], spec["scale"])
@@ -175,8 +175,8 @@ def run_reference(spec: dict) -> str:
 def run_one(spec: dict, reference: str | None = None) -> dict:
     """Run (or, when its directory is complete, re-read) one front; return its row."""
     from models.scenario import load_scenario
-    from moo.optimize import Budget, default_max_solutions, run_front, write_front
-    from moo.rundir import is_complete
+    from moo.search.nsga import Budget, default_max_solutions, run_front, write_front
+    from moo.rundir.run import is_complete
 
     skipped = is_complete(spec["run"])
     if not skipped:
@@ -207,11 +207,11 @@ def run_one(spec: dict, reference: str | None = None) -> dict:
 
 def run_row(spec: dict, reference: str | None) -> dict:
     """The tidy row of one complete run directory."""
-    from moo.ahp import load_default_judgements
-    from moo.decision import select
-    from moo.indicators import hv_ratio, hypervolume, reference_normalization
-    from moo.objectives import OBJECTIVES
-    from moo.rundir import read_run
+    from moo.decision.ahp import load_default_judgements
+    from moo.decision.select import select
+    from moo.exact.indicators import hv_ratio, hypervolume, reference_normalization
+    from moo.problems.objectives import OBJECTIVES
+    from moo.rundir.run import read_run
 
     run = read_run(spec["run"])
     F = run.objectives
@@ -277,7 +277,7 @@ def run_sweep(
     from distributed import Client, LocalCluster, as_completed
 
     from models.scenario import load_scenario
-    from moo.rundir import atomic_write_bytes, atomic_write_text
+    from moo.rundir.run import atomic_write_bytes, atomic_write_text
 
     for scenario in config.scenarios:  # a bad file is the user's error, before any worker runs
         load_scenario(scenario)
