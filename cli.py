@@ -160,7 +160,7 @@ def scenario_show(name_or_path, fleet_seed):
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Run directory.")
 @user_errors
 def baseline(scenario_name, fleet_seed, method, scale, out):
-    """Compute a reference schedule (SPEC §6) and write it as a run directory.
+    """Compute a reference schedule (docs/model.md §6) and write it as a run directory.
 
     \b
     Example:
@@ -362,7 +362,7 @@ def front(scenario_name, fleet_seed, algorithm, encoding, clusters, pop_size, ge
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Run directory.")
 @user_errors
 def exact(scenario_name, fleet_seed, points, scale, out):
-    """Exact reference front: weighted-sum QPs of the SPEC model solved with Clarabel.
+    """Exact reference front: weighted-sum QPs of the model (docs/model.md) solved with Clarabel.
 
     Lexicographic anchors give the ideal and nadir; a simplex lattice of weights on the
     anchor-normalised objectives fills in the front. Slots where the convex relaxation would
@@ -412,7 +412,7 @@ def exact(scenario_name, fleet_seed, points, scale, out):
 def compare(run_dirs, reference, as_json):
     """Front-quality indicators of runs of one scenario, one row per run.
 
-    Objectives are normalised by the reference front's ideal/nadir (SPEC §10) and the
+    Objectives are normalised by the reference front's ideal/nadir (docs/model.md §10) and the
     hypervolume uses the reference point 1.1 in every coordinate. Without --reference, HV is
     computed in the first run's recorded normalisation (meta "normalization", written by
     `exact`) or, if it has none, in the ideal/nadir of all the given runs together; HV ratio,

@@ -10,4 +10,4 @@ class ScenarioError(InputError):
 
 
 class InfeasibleScheduleError(RuntimeError):
-    """A schedule violates SPEC §4; raised by the checker before anything is written."""
+    """A schedule violates docs/model.md §4; raised by the checker before anything is written."""

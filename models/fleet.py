@@ -1,4 +1,4 @@
-"""The vehicle fleet as per-vehicle arrays (SPEC §3), and clock times mapped to slots."""
+"""The vehicle fleet as per-vehicle arrays (docs/model.md §3), and clock times mapped to slots."""
 
 from __future__ import annotations
 
@@ -85,12 +85,12 @@ class Fleet:
 
     @property
     def soc_lower(self) -> np.ndarray:  # [N]
-        """Lower SOC bound during the stay: ``min(soc_min, soc_init)`` (SPEC §4)."""
+        """Lower SOC bound during the stay: ``min(soc_min, soc_init)`` (docs/model.md §4)."""
         return np.minimum(self.soc_min, self.soc_init)
 
     @property
     def soc_upper(self) -> np.ndarray:  # [N]
-        """Upper SOC bound during the stay: ``max(soc_max, soc_init)`` (SPEC §4)."""
+        """Upper SOC bound during the stay: ``max(soc_max, soc_init)`` (docs/model.md §4)."""
         return np.maximum(self.soc_max, self.soc_init)
 
     def effective_target(self, dt_h: float) -> np.ndarray:  # [N] SOC
@@ -135,7 +135,7 @@ class Fleet:
 def stay_slots(
     arrival_h: np.ndarray, departure_h: np.ndarray, start_hour: float, slots_per_day: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Map clock arrival/departure hours to slots ``a < d`` of the horizon (SPEC §3).
+    """Map clock arrival/departure hours to slots ``a < d`` of the horizon (docs/model.md §3).
 
     Times are measured from ``start_hour`` modulo 24 h and rounded to the nearest slot
     boundary. A departure at or before the arrival (an overnight stay in a day that starts

@@ -39,7 +39,7 @@ class TimeGrid:
 
 
 def interpolate_periodic(hours: np.ndarray, values: np.ndarray, at_h: np.ndarray) -> np.ndarray:
-    """Linear interpolation of a daily profile, periodic over 24 h (SPEC §2)."""
+    """Linear interpolation of a daily profile, periodic over 24 h (docs/model.md §2)."""
     return np.interp(
         np.mod(at_h, 24.0), np.asarray(hours, float), np.asarray(values, float), period=24.0
     )
@@ -92,7 +92,7 @@ class Grid:
         if bad.size:
             t = bad[0]
             raise ScenarioError(
-                f"grid.prices: sell price must be <= buy price (SPEC §3), got sell "
+                f"grid.prices: sell price must be <= buy price (docs/model.md §3), got sell "
                 f"{self.price_sell[t]} > buy {self.price_buy[t]} at slot {t}"
             )
         if self.import_limit_kw is not None and self.import_limit_kw <= 0:

@@ -39,7 +39,7 @@ from models.schema import Table
 from models.sessions import read_date, read_timezone
 
 STC_IRRADIANCE_W_M2 = 1000.0
-MISSING_PVLIB = "grid.pv.model: 'pvlib' cannot be imported: reinstall v2g-pareto (pvlib is a dependency)"
+MISSING_PVLIB = "grid.pv.model: 'pvlib' cannot be imported: reinstall v2g-pareto"
 
 
 def pvlib_clear_sky(tbl: Table, time: TimeGrid) -> np.ndarray:  # [T] kW

@@ -9,7 +9,7 @@ error names the key path and the rule; unknown keys are errors) and samples the 
 - ``[grid.base_load]``: ``kw = [...]`` with optional ``hours = [...]`` (clock hours of the
   values; default the mid-points of equal intervals) or ``csv = "file.csv"`` with
   ``hour_column`` / ``kw_column``; optional ``scale``. Linearly interpolated (periodic) at
-  slot mid-points (SPEC §2).
+  slot mid-points (docs/model.md §2).
 - ``[grid.pv]``: ``model = "none" | "profile" | "clear_sky" | "pvlib"``. ``clear_sky`` is a
   half-sine between ``sunrise_h`` and ``sunset_h`` peaking at ``peak_kw``; ``pvlib`` is pvlib's
   clear-sky model for a fixed-tilt array (see `models.pv`).
@@ -343,7 +343,7 @@ def _prices(periods: list[Table], time: TimeGrid) -> tuple[np.ndarray, np.ndarra
         buy = tbl.number("buy", ge=0)
         sell = tbl.number("sell", 0.0, ge=0)
         if sell > buy:
-            raise tbl.error("sell", f"must be <= buy ({buy}) (SPEC §3)", sell)
+            raise tbl.error("sell", f"must be <= buy ({buy}) (docs/model.md §3)", sell)
         spans = tbl.raw("hours")
         if not isinstance(spans, list) or not spans:
             raise tbl.error("hours", "must be a list of [start, end] clock hours", spans)

@@ -29,7 +29,8 @@ is the 24 h starting at ``start_hour`` on ``date``; the group holds the sessions
 *arrive* inside it (a session plugged in since the day before belongs to that day's
 schedule). Without ``date`` the horizon is the one holding the earliest arrival and every
 session must arrive inside it. A stay running past the horizon end gets ``d = T`` (the
-target then applies at the horizon end, SPEC §3); slots come from `models.fleet.stay_slots`.
+target then applies at the horizon end, docs/model.md §3); slots come from
+`models.fleet.stay_slots`.
 
 Energy and SOC. The energy column is the grid-side energy the driver asked for (what the
 charger meters). Its battery side, ``eta_charge * energy``, is what the stay must add, so

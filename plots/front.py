@@ -2,7 +2,7 @@
 
 A front is a `moo.rundir.Run`, a DataFrame with the objective columns, or an array [S, 3]
 (cost, variance, peak_valley). Optionally drawn with it: a reference front (e.g. the exact
-one, SPEC §10) and `OperatingPoint`s (baselines, AHP choices), each marked and labelled.
+one, docs/model.md §10) and `OperatingPoint`s (baselines, AHP choices), each marked and labelled.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ import numba
 import numpy as np
 
 from models.scenario import Scenario
-from moo.problems.objectives import evaluate
 from moo.problems.encodings import make_problem
+from moo.problems.objectives import evaluate
 
 
 def cpu_name() -> str:

@@ -1,6 +1,6 @@
 """Front quality vs wall time: NSGA-II / NSGA-III, both encodings, against the exact front.
 
-For each preset the exact reference front (`moo.exact.exact_front`, SPEC §10) is computed
+For each preset the exact reference front (`moo.exact.exact_front`, docs/model.md §10) is computed
 once and cached as ``.npy`` under ``--cache-dir`` (keyed by preset, point count and a hash
 of the scenario's arrays). Then every (algorithm, encoding, wall-time budget, seed) runs
 `moo.optimize.run_front` and the HV ratio of its front is taken in the exact front's

@@ -5,7 +5,7 @@ For each preset (default ``building`` and ``qingdao``):
 1. a reference front: NSGA-II in the encoding the study uses for the preset
    (`studies.pipeline.front_encoding`: vehicle for small fleets), memetic seeding on, a fixed
    wall-time budget, written with `moo.optimize.write_front` (reused when ``OUT`` already
-   holds a complete one); its column min / max is the normalisation (SPEC §7);
+   holds a complete one); its column min / max is the normalisation (docs/model.md §7);
 2. for each mode (economy, response) with the shipped AHP weights:
    - the exact weighted-sum optimum under that normalisation (`moo.exact.solve_weighted`),
      and that optimum written as a decision vector of the encoding and evaluated (what the
@@ -45,9 +45,15 @@ from models.scenario import load_scenario
 from moo.decision.ahp import load_default_judgements
 from moo.decision.select import select
 from moo.exact.front import solve_weighted
-from moo.search.nsga import Budget, run_front, write_front
 from moo.rundir.run import is_complete, read_run
-from moo.search.weighted import LocalSearch, SwarmBudget, minimize_scalar, mode_weights, scalar_problem
+from moo.search.nsga import Budget, run_front, write_front
+from moo.search.weighted import (
+    LocalSearch,
+    SwarmBudget,
+    minimize_scalar,
+    mode_weights,
+    scalar_problem,
+)
 from studies.pipeline import front_encoding
 
 MODES = ("economy", "response")

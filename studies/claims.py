@@ -1,6 +1,6 @@
-"""The seeds' headline claims (SPEC §11) as checks on a study's KPI table.
+"""The seeds' headline claims (docs/model.md §11) as checks on a study's KPI table.
 
-Each claim names the seed, what the seed reports, which of our schedules and which SPEC §5
+Each claim names the seed, what the seed reports, which of our schedules and which docs/model.md §5
 column we compare, and the rule for "met": same direction and at least the same size of
 effect. The KPI table has one row per schedule (``uncoordinated``, ``ordered``,
 ``economy``, ``response``, ``mlgcso-economy``, ...). Where the study computed the exact
@@ -104,7 +104,7 @@ CLAIMS: dict[str, list[Claim]] = {
               "swarm", "response", "", 0.0, "> 0", unit=""),
     ],
     # Seed 003 compares against other published methods, not uncoordinated charging, and
-    # SPEC §11 sets no bar for it: we hold our Economy point to its cost ratio (12,000 vs
+    # docs/model.md §11 sets no bar for it: we hold our Economy point to its cost ratio (12,000 vs
     # 14,000 CNY) and our Response point to its peak-power ratio (5.2 vs 7.2 MW), both
     # against uncoordinated charging.
     "crisscross": [

@@ -2,7 +2,7 @@
 
 Stages, each a run directory under ``OUT``:
 
-1. ``baseline-uncoordinated``, ``baseline-ordered`` (SPEC §6);
+1. ``baseline-uncoordinated``, ``baseline-ordered`` (docs/model.md §6);
 2. ``front`` — NSGA-III for a share of the budget (vehicle encoding for small fleets,
    aggregate from 5,000 plugged vehicle-slots on: `front_encoding`);
 3. ``exact`` — the exact reference front, when one timed QP says the lattice fits the
@@ -87,8 +87,8 @@ def run_study(
 ) -> StudyResult:
     """Run every stage of the study of one preset (or scenario file) into ``out``."""
     from moo.decision.ahp import load_default_judgements
-    from moo.problems.baselines import baseline
     from moo.decision.select import select_mode, write_selection
+    from moo.problems.baselines import baseline
     from moo.search.nsga import Budget, run_front, write_front
 
     scenario = load_scenario(name_or_path)
@@ -185,7 +185,13 @@ def _exact(scenario: Scenario, path: Path, share_s: float, progress) -> Path | N
 
 
 def _swarm(front: Path, judgements, algo: str, mode: str, time_s: float, seed: int, out: Path):
-    from moo.search.weighted import SwarmBudget, minimize_scalar, mode_weights, scalar_problem, write_swarm
+    from moo.search.weighted import (
+        SwarmBudget,
+        minimize_scalar,
+        mode_weights,
+        scalar_problem,
+        write_swarm,
+    )
 
     ref = read_run(front)
     problem, repair = scalar_problem(ref, mode_weights(judgements, mode))  # front's encoding
@@ -197,7 +203,7 @@ def _swarm(front: Path, judgements, algo: str, mode: str, time_s: float, seed: i
 
 
 def _kpi_table(runs: dict, picks: dict) -> pd.DataFrame:
-    """One row per schedule (KPI_ROWS), the SPEC §5 columns."""
+    """One row per schedule (KPI_ROWS), the docs/model.md §5 columns."""
     rows = {}
     front = read_run(runs["front"]).front
     for name in KPI_ROWS:
@@ -229,7 +235,7 @@ def _figures(runs: dict, out: Path) -> list[Path]:
 
 
 def _weighted_optima(front: Path, judgements) -> dict[str, float]:
-    """Exact optimum of each mode's weighted sum in the front's normalisation (SPEC §7)."""
+    """Exact optimum of each mode's weighted sum in the front's normalisation (docs/model.md §7)."""
     from moo.decision.select import Normalization
     from moo.exact.front import solve_weighted
     from moo.search.weighted import mode_weights
@@ -273,7 +279,7 @@ def _report(scenario, preset, budget_s, seed, runs, kpis, claims, hv, scalars, o
     else:
         ex = read_run(runs["exact"])
         lines.append(f"HV ratio of the NSGA-III front against the exact front "
-                     f"({len(ex.front)} points): **{hv:.4f}** (SPEC §10 normalisation).")
+                     f"({len(ex.front)} points): **{hv:.4f}** (docs/model.md §10 normalisation).")
     lines += ["", "Weighted-sum scalars of each mode, in the front's normalisation (lower is "
               "better; `ahp-*`: the AHP pick from the front):", ""]
     for k, v in scalars.items():

@@ -175,8 +175,8 @@ def run_reference(spec: dict) -> str:
 def run_one(spec: dict, reference: str | None = None) -> dict:
     """Run (or, when its directory is complete, re-read) one front; return its row."""
     from models.scenario import load_scenario
-    from moo.search.nsga import Budget, default_max_solutions, run_front, write_front
     from moo.rundir.run import is_complete
+    from moo.search.nsga import Budget, default_max_solutions, run_front, write_front
 
     skipped = is_complete(spec["run"])
     if not skipped:

@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from moo.search.nsga import CHECKPOINT
 from moo.rundir.run import is_complete
+from moo.search.nsga import CHECKPOINT
 from tests.killing import kill_after_first_checkpoint
 
 ARGS = ["--algorithm", "nsga3", "--pop", "16", "--generations", "400", "--seed", "7"]

@@ -374,7 +374,7 @@ def test_scenario_show_building_numbers():
     assert "vehicles      50 (50 V2G capable)" in out
     assert "T = 96 slots, dt = 0.25 h" in out
     assert "unreachable   0 vehicles" in out
-    # Energy needed, recomputed from the SPEC §4 effective target written out here.
+    # Energy needed, recomputed from the docs/model.md §4 effective target written out here.
     f = load_scenario("building").fleet
     stay_h = (f.departure_slot - f.arrival_slot) * 0.25
     reach = f.soc_init + f.eta_charge * f.p_charge_max_kw * stay_h / f.capacity_kwh

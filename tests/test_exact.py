@@ -1,4 +1,4 @@
-"""Exact reference front (moo.exact.front) against independent formulations of the SPEC model.
+"""Exact reference front (moo.exact.front) against independent formulations of the model.
 
 The independent formulations write every vehicle's energy as a cumulative sum of its powers
 (no state variables) and exclude simultaneous charge and discharge exactly: a MILP with one
@@ -21,9 +21,9 @@ from models.errors import InputError
 from models.fleet import Fleet
 from models.grid import Bess, Grid, TimeGrid
 from models.scenario import Scenario
+from moo.exact.front import ExactModel, divisions_for, exact_front, solve_weighted, weight_grid
 from moo.problems import feasibility
 from moo.problems.baselines import ordered, uncoordinated
-from moo.exact.front import ExactModel, divisions_for, exact_front, solve_weighted, weight_grid
 from moo.problems.objectives import OBJECTIVES, evaluate
 
 
@@ -106,7 +106,7 @@ def units(sc: Scenario):
 
 
 def milp_optimum(sc: Scenario, w_cost: float, w_pv: float) -> float:
-    """min w_cost*F1 + w_pv*F3 of the SPEC model as a MILP (binary direction per slot)."""
+    """min w_cost*F1 + w_pv*F3 of the model as a MILP (binary direction per slot)."""
     params, slots = units(sc)
     g, dt, t_n = sc.grid, sc.dt_h, sc.slots
     j_n = len(slots)
@@ -266,7 +266,7 @@ def test_variance_without_bidirectional_overlap(bess, v2g):
 
 @pytest.mark.parametrize("seed", range(8))
 def test_value_between_relaxation_bound_and_true_optimum(seed):
-    # The SPEC model is not convex (one battery cannot charge and discharge in one slot):
+    # The model (docs/model.md) is not convex (one battery cannot charge and discharge in one slot):
     # the schedule found is feasible, so never better than the MILP's global optimum, and the
     # relaxed bound never above it.
     sc = tiny(100 + seed, n=3, t=5)

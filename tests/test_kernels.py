@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from models.scenario import build_scenario
-from moo.problems import feasibility
 from moo.kernels import population as kernels
 from moo.kernels.data import dispatch_reference
-from moo.search.local import Polisher
-from moo.problems.objectives import FRONT_COLUMNS, OBJECTIVES, evaluate
+from moo.problems import feasibility
 from moo.problems.encodings import AggregateProblem, VehicleProblem
+from moo.problems.objectives import FRONT_COLUMNS, OBJECTIVES, evaluate
+from moo.search.local import Polisher
 
 FRONT = list(FRONT_COLUMNS[1:])  # the kernel report vector follows front.csv
 

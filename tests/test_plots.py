@@ -16,8 +16,8 @@ from cli import cli
 from models.errors import InputError
 from models.scenario import build_scenario
 from moo.decision.ahp import load_default_judgements
-from moo.problems.baselines import ordered, uncoordinated
 from moo.decision.select import select_mode, write_selection
+from moo.problems.baselines import ordered, uncoordinated
 from moo.rundir.run import read_run, write_run
 from plots.convergence import convergence
 from plots.front import front_3d, front_projections

@@ -11,11 +11,11 @@ import pytest
 from models.errors import InfeasibleScheduleError
 from models.scenario import load_scenario
 from moo.kernels import population as kernels
-from moo.search import nsga as optimize
-from moo.rundir import run as rundir
-from moo.problems.objectives import OBJECTIVES, evaluate
-from moo.search.nsga import Budget, Memetic, default_max_solutions, representatives, run_front
 from moo.problems.encodings import AggregateProblem, AggregateRepair
+from moo.problems.objectives import OBJECTIVES, evaluate
+from moo.rundir import run as rundir
+from moo.search import nsga as optimize
+from moo.search.nsga import Budget, Memetic, default_max_solutions, representatives, run_front
 from plots.report import write_figures
 from tests.test_kernels import random_scenario
 
@@ -160,8 +160,8 @@ def test_front_meta_records_the_local_search_choice(tmp_path):
 
 
 def test_local_search_store_is_thinned_keeping_the_extremes(building):
-    from moo.search.local import FrontSeeder, Polisher, simplex_lattice
     from moo.problems.encodings import VehicleProblem
+    from moo.search.local import FrontSeeder, Polisher, simplex_lattice
 
     polisher = Polisher(building)
     d = VehicleProblem(building).kdata

@@ -17,9 +17,9 @@ from models.fleet import Fleet, stay_slots
 from models.grid import Grid, TimeGrid
 from models.scenario import Scenario, build_scenario, list_presets, load_scenario
 from moo.problems import feasibility
-from moo.rundir import run as rundir
 from moo.problems.baselines import baseline
 from moo.problems.objectives import evaluate
+from moo.rundir import run as rundir
 from tests.conftest import PRESETS
 
 # --- a hand-computed two-vehicle day ------------------------------------------------------

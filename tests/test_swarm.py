@@ -1,4 +1,4 @@
-"""MLGCSO and CSO (moo.search.mlgcso, moo.search.cso), the weighted-sum problem (moo.search.weighted), `mlgcso` CLI."""
+"""MLGCSO and CSO (moo.search.mlgcso, .cso), the weighted-sum problem (moo.search.weighted), CLI."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from cli import cli
 from models.errors import InputError
 from models.scenario import load_scenario
 from moo.problems import feasibility
+from moo.rundir.run import read_run
 from moo.search.cso import CSO, learn
 from moo.search.mlgcso import MLGCSO, UNIT_SIZES, partition
 from moo.search.nsga import Budget, run_front, seed_vectors, write_front
-from moo.rundir.run import read_run
 from moo.search.weighted import (
     LocalSearch,
     SwarmBudget,

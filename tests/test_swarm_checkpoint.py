@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from cli import cli
 from models.scenario import load_scenario
-from moo.search.nsga import Budget, run_front, write_front
 from moo.rundir.run import is_complete
+from moo.search.nsga import Budget, run_front, write_front
 from moo.search.weighted import CHECKPOINT, load_checkpoint
 from tests.killing import kill_after_first_checkpoint
 

@@ -47,7 +47,7 @@ DEFAULT_RI_TABLE = "saaty1980"
 # 1-9 scale. RI(1) = RI(2) = 0, so n <= 2 never needs a table.
 RANDOM_INDEX: dict[str, dict[int, float]] = {
     # Saaty, T.L. (1980) The Analytic Hierarchy Process. McGraw-Hill, New York;
-    # the table SPEC §7 fixes.
+    # the table docs/model.md §7 fixes.
     "saaty1980": {3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41, 9: 1.45, 10: 1.49},
     # Alonso, J.A. & Lamata, M.T. (2006) Consistency in the analytic hierarchy process: a new
     # approach. Int. J. Uncertainty, Fuzziness and Knowledge-Based Systems 14(4):445-459,

@@ -1,10 +1,10 @@
-"""Pick one operating point from a Pareto front with AHP weights (SPEC §7).
+"""Pick one operating point from a Pareto front with AHP weights (docs/model.md §7).
 
 The front's objectives are min-max normalised over the front itself (ideal = column minimum,
 nadir = column maximum; a column that does not vary normalises to 0), and the solution that
 minimises a weighted scalarisation of the normalised objectives is chosen:
 
-- ``"weighted-sum"`` (default, SPEC §7): ``score = sum_k w_k * F~_k``;
+- ``"weighted-sum"`` (default, docs/model.md §7): ``score = sum_k w_k * F~_k``;
 - ``"tchebycheff"``: the weighted Tchebycheff distance to the ideal, ``max_k w_k * F~_k``,
   which can also reach points in non-convex parts of a front.
 
@@ -12,7 +12,7 @@ Weights are scaled to sum 1. Ties are broken deterministically: scores within 1e
 best (they live on the normalised [0, 1] scale) count as equal; among those the lowest
 weighted sum wins, then the lowest row index. So duplicate points always give the first row.
 
-A run directory (SPEC §9) provides ``front.csv`` (one row per solution: ``solution``, the
+A run directory (docs/model.md §9) provides ``front.csv`` (one row per solution: ``solution``, the
 objective columns, the KPI columns) and ``meta.json``; ``meta["baselines"]["uncoordinated"]``,
 where present, holds the same KPIs for the uncoordinated baseline, printed beside the choice.
 """

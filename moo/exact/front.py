@@ -1,4 +1,4 @@
-"""Exact reference front: the SPEC model as conic QPs solved with Clarabel (SPEC §10).
+"""Exact reference front: the model as conic QPs solved with Clarabel (docs/model.md §10).
 
 Formulation, built once per scenario with scipy.sparse; each solve changes only the data
 (q, the diagonal of P, and the slopes below), never the sparsity. EVs and the BESS are
@@ -18,7 +18,7 @@ storage units; for every plugged slot ``k`` of a unit (the BESS is plugged all d
   imp, exp, M and m are boxed by the largest |net| any schedule reaches, so the feasible set
   is bounded whatever the weights.
 
-The SPEC model is not convex: with efficiencies below 1 a battery's energy is a concave
+The model (docs/model.md) is not convex: with efficiencies below 1 a battery's energy is a concave
 function of its power, so its upper SOC bound is a non-convex constraint. The convex
 relaxation (``α = ηc``, ``β = 1/ηd``: ``h = e``) lets one battery charge and discharge in the
 same slot and so burn energy. That costs money, so cost-driven optima never do it and the
@@ -26,9 +26,9 @@ relaxation is then exact (the schedule is provably optimal), but variance or pea
 optima may use a full battery as a load that way, which one power per slot cannot do. Then
 convex-concave rounds follow: the upper bounds are put on the tangent of each slot's energy
 at the current power (``α = β = ηc`` where it charges or idles, ``1/ηd`` where it
-discharges), a convex restriction of the SPEC model that contains the current schedule, so
+discharges), a convex restriction of the model that contains the current schedule, so
 each round is feasible and no worse; they stop when no slot changes direction. The result
-is a local optimum of the SPEC model; the relaxed optimum stays a lower bound and the gap
+is a local optimum of the model (docs/model.md); the relaxed optimum stays a lower bound and the gap
 is reported (``relaxation_gap``, for the front ``max_relaxation_gap`` in normalised units).
 Against a MILP, the building preset's peak-to-valley anchor is the global optimum (229.2207
 kW; relaxation bound 220.84); tiny random cases sometimes stop a few per cent above it.
@@ -117,7 +117,7 @@ class _Rows:
 
 @dataclass
 class Solution:
-    """One solved weight vector: the schedule, its SPEC objectives and solver diagnostics."""
+    """One solved weight vector: the schedule, its model objectives and solver diagnostics."""
 
     ev_power: np.ndarray  # [N, T] kW
     bess_power: np.ndarray | None  # [T] kW
@@ -232,7 +232,7 @@ class _Problem:
 
 
 class ExactModel:
-    """The SPEC model of one scenario as a Clarabel QP, built once and re-solved per weight."""
+    """The model of one scenario as a Clarabel QP, built once and re-solved per weight."""
 
     def __init__(self, scenario: Scenario):
         _check_import_limit(scenario)

@@ -1,4 +1,4 @@
-"""Front-quality indicators in the normalisation of SPEC §10.
+"""Front-quality indicators in the normalisation of docs/model.md §10.
 
 Objectives are min-max normalised with the reference front's ideal and nadir (its column
 minimum and maximum), ``F̃ = (F - ideal) / (nadir - ideal)``; a coordinate with a zero range

@@ -25,7 +25,7 @@ from moo.kernels.population import SOC_TOL, slot_bounds
 class KernelData:
     """Everything the kernels need about one scenario, as contiguous arrays."""
 
-    veh: tuple  # moo.kernels.population order: e0, e_lo, e_hi, e_tgt, pc, pd, eta_c, eta_d, cap, ...
+    veh: tuple  # population kernel order: e0, e_lo, e_hi, e_tgt, pc, pd, eta_c, eta_d, cap, ...
     bess: np.ndarray  # [7] (e0, e_lo, e_hi, pc, pd, eta_c, eta_d); zeros without a BESS
     has_bess: bool
     cluster: np.ndarray  # [N] cluster of each vehicle

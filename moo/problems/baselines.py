@@ -1,4 +1,4 @@
-"""The two reference schedules of SPEC §6: uncoordinated and ordered charging.
+"""The two reference schedules of docs/model.md §6: uncoordinated and ordered charging.
 
 Both leave the BESS idle (it is part of the coordinated system being compared against).
 

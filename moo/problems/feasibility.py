@@ -1,8 +1,8 @@
-"""Independent feasibility checker for SPEC §4, called by every writer before it writes.
+"""Independent feasibility checker for docs/model.md §4, called by every writer before it writes.
 
 It shares no code with the optimisers or the dispatcher: it recomputes every energy
 trajectory from the powers and checks power limits, plug-in windows, SOC bounds during the
-stay, departure targets (effective, SPEC §4), the BESS (bounds and cyclic end state) and the
+stay, departure targets (effective, model §4), the BESS (bounds and cyclic end state) and the
 import limit. Tolerances: 1e-6 of capacity for energy, 1e-6 kW for power.
 """
 

@@ -1,4 +1,4 @@
-"""Objectives F1–F3 and the SPEC §5 report columns: the plain-numpy reference.
+"""Objectives F1–F3 and the docs/model.md §5 report columns: the plain-numpy reference.
 
 This is the readable definition every faster evaluation (the numba kernels) is tested
 against. All objectives are minimised:
@@ -33,7 +33,7 @@ KPI_COLUMNS = (
 FRONT_COLUMNS = ("solution", *OBJECTIVES, *KPI_COLUMNS)
 
 # A departure SOC within this fraction of capacity below the target still counts as met
-# (the SPEC §4 energy tolerance).
+# (the docs/model.md §4 energy tolerance).
 SOC_TOL = 1e-6
 
 

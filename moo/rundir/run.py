@@ -1,10 +1,10 @@
-"""Run directory format v1 (SPEC §9): atomic writer and reader.
+"""Run directory format v1 (docs/model.md §9): atomic writer and reader.
 
 Layout::
 
     RUN/meta.json            written last; lists every other file with its SHA-256
     RUN/scenario/fleet.csv   RUN/scenario/grid.csv
-    RUN/front.csv            solution, cost, variance, peak_valley, + SPEC §5 report columns
+    RUN/front.csv            solution, cost, variance, peak_valley, + report columns (model §5)
     RUN/schedules.npz        ev_power [R, N, T], ev_solutions [R], bess_power [S, T] (if BESS),
                              net_load [S, T]
     RUN/history.csv          (optimisers)
@@ -134,7 +134,7 @@ def write_run(
     ``ev_power`` is [S, N, T] (S solutions) or a `ScheduleSource`, ``bess_power`` [S, T] or
     None. ``ev_keep``: solutions whose per-vehicle arrays are stored (default: all, and
     only honoured above `EV_STORE_VALUES`). ``import_limit`` and ``targets`` relax the
-    checker for throttled baselines only (SPEC §4).
+    checker for throttled baselines only (docs/model.md §4).
     """
     source = (
         ev_power

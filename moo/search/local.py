@@ -28,8 +28,8 @@ import numpy as np
 from numba import njit, prange
 
 from models.scenario import Scenario
-from moo.search.archive import hv_thinned
 from moo.problems.baselines import ordered
+from moo.search.archive import hv_thinned
 
 STEP_FULL = 0.3  # share of moves that shift as much energy as feasible (LP-like optima)
 STEP_DECADES = 4.0  # other moves shift emax * 10**(-U * STEP_DECADES), U uniform

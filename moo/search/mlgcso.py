@@ -13,17 +13,17 @@ Readings of seed 001 that had to be chosen (its text and pseudocode leave them o
   particle, ``V <- R1∘V + R2∘(X_w1 - X) + R3∘(X_w2 - X) + ... + phi*R∘(Xbar - X)``, each with
   its own uniform draw; "particle-4 learns from particle-3\\2\\1" is that single update, not
   three successive moves.
-- Who learns from whom: every particle learns from every better particle of its unit (SPEC
+- Who learns from whom: every particle learns from every better particle of its unit (docs/model.md
   §8), in all three levels. Algorithm 1's Level-2 loop reads "particle-3 learns from
   particle-2, particle-2 learns from particle-1"; we read it like its Level-1 loop (particle-3
   learns from 2 and 1), which is what the text's "competition and learning in each basic
-  unit" and the SPEC say.
+  unit" and docs/model.md §8 say.
 - Positions a learner sees: those at the start of the generation (the pseudocode updates
   particle-4 before 3 before 2, so a learner never sees a better particle's new position).
 - The mean term: ``Xbar`` is the mean position of the whole swarm at the start of the
   generation (the text: "the average position of the swarm particles"), not the level's or
   unit's mean; as in Cheng & Jin's CSO it carries a uniform draw R (eq. 12 prints
-  ``phi*(Xbar - X)`` without one; SPEC §8 and CSO have it).
+  ``phi*(Xbar - X)`` without one; docs/model.md §8 and CSO have it).
 - Thirds when NP is not a multiple of 3: ``numpy.array_split`` sizes, the larger levels first
   (NP = 100 gives 34 / 33 / 33), so the best levels get the spare particles.
 - Remainders when a level is not a multiple of its unit size: the particles left over after

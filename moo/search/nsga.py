@@ -36,10 +36,10 @@ from pymoo.util.ref_dirs import get_reference_directions
 
 from models.scenario import Scenario
 from moo.kernels import population as kernels
-from moo.search.archive import Archive
 from moo.problems.baselines import ordered, uncoordinated
-from moo.search.local import FrontSeeder, Polisher, simplex_lattice
 from moo.problems.encodings import make_problem
+from moo.search.archive import Archive
+from moo.search.local import FrontSeeder, Polisher, simplex_lattice
 
 ALGORITHMS = ("nsga2", "nsga3")
 HISTORY_COLUMNS = ("generation", "n_evals", "elapsed_s", "hypervolume", "n_nondominated")

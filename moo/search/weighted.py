@@ -1,8 +1,8 @@
-"""The weighted-sum route (SPEC §8): one scalar objective, minimised by a competitive swarm.
+"""The weighted-sum route (docs/model.md §8): one scalar objective, minimised by a swarm.
 
 The scalar is ``sum_k w_k * F~_k`` over (cost, variance, peak_valley), with ``w`` the AHP
 weights of an operating mode and ``F~ = (F - ideal) / (nadir - ideal)`` normalised by a
-reference front run (ideal = column minimum, nadir = column maximum of its front.csv, SPEC
+reference front run (ideal = column minimum, nadir = column maximum of its front.csv, docs/model.md
 §7; a column that does not vary drops out). It is exactly the score `moo.decision.select`
 gives the AHP-selected point of that front, so the swarm's result and the front's choice
 are judged on one scale. Values below 0 mean better than the front's ideal in that mix.
@@ -15,11 +15,11 @@ repaired offspring. `run_swarm` drives a pymoo algorithm (`moo.mlgcso.MLGCSO`,
 `moo.cso.CSO`) ask-and-tell under a pymoo termination, recording the best scalar after each
 generation; Ctrl-C ends it cleanly with the best found so far, and with a checkpoint path
 the whole state is written atomically every N generations (`resume_swarm` continues it).
-`write_swarm` writes the best solution as a run directory (SPEC §9) with the weights, the
+`write_swarm` writes the best solution as a run directory (docs/model.md §9) with the weights, the
 normalisation and the scalar in meta.json.
 
 Seeding, shared with the front optimiser (`moo.search.nsga`): the initial swarm holds the
-decision vectors of the uncoordinated and ordered baselines (SPEC §6), then, with the local
+decision vectors of the uncoordinated and ordered baselines (docs/model.md §6), then, with the local
 search on (`LocalSearch`, default), the points of the same feasibility-preserving local
 search NSGA-II/III are seeded with (`moo.memetic.FrontSeeder`: its three anchors and its
 simplex lattice of weights) plus that search run for the mode's own weights, best first;
@@ -53,16 +53,16 @@ from pymoo.termination.max_time import TimeBasedTermination
 
 from models.errors import InputError
 from models.scenario import Scenario
-from moo.search import nsga as optimize
 from moo.decision.ahp import Judgements
-from moo.search.cso import CSO, DEFAULT_PHI, CompetitiveSwarm
 from moo.decision.select import Normalization
+from moo.problems.encodings import make_problem
+from moo.problems.objectives import OBJECTIVES, evaluate
+from moo.rundir.run import Run, write_run
+from moo.search import nsga as optimize
+from moo.search.cso import CSO, DEFAULT_PHI, CompetitiveSwarm
 from moo.search.local import FrontSeeder, Polisher, simplex_lattice
 from moo.search.mlgcso import MLGCSO
-from moo.problems.objectives import OBJECTIVES, evaluate
 from moo.search.nsga import seed_vectors
-from moo.problems.encodings import make_problem
-from moo.rundir.run import Run, write_run
 
 ALGORITHMS = {"mlgcso": MLGCSO, "cso": CSO}
 ENCODINGS = ("aggregate", "vehicle")
