@@ -236,9 +236,9 @@ def _figures(runs: dict, out: Path) -> list[Path]:
 
 def _weighted_optima(front: Path, judgements) -> dict[str, float]:
     """Exact optimum of each mode's weighted sum in the front's normalisation (docs/model.md §7)."""
-    from moo.decision.select import Normalization
     from moo.exact.front import solve_weighted
     from moo.search.weighted import mode_weights
+    from moo.util.normalization import Normalization
 
     run = read_run(front)
     norm = Normalization.of_front(run.objectives)

@@ -15,12 +15,12 @@ from moo.decision.ahp import load_default_judgements, load_judgements
 from moo.decision.select import (
     KPI_COLUMNS,
     OBJECTIVES,
-    Normalization,
     read_run,
     select,
     select_mode,
     write_selection,
 )
+from moo.util.normalization import Normalization
 
 SELECTION_KEYS = {
     "mode",

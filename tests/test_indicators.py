@@ -15,6 +15,7 @@ from models.scenario import load_scenario
 from moo.exact import indicators as ind
 from moo.problems.baselines import ordered, uncoordinated
 from moo.rundir.run import read_run, write_run
+from moo.util.normalization import Normalization
 
 UNIT = ([0.0, 0.0], [1.0, 1.0])
 STAIRS = np.array([[0.0, 1.0], [0.5, 0.5], [1.0, 0.0]])
@@ -22,7 +23,7 @@ STAIRS = np.array([[0.0, 1.0], [0.5, 0.5], [1.0, 0.0]])
 
 def test_normalize_maps_ideal_to_zero_and_nadir_to_one():
     f = np.array([[10.0, 5.0, 3.0], [20.0, 5.0, 7.0]])
-    z = ind.normalize(f, [10.0, 5.0, 3.0], [30.0, 5.0, 7.0])
+    z = Normalization([10.0, 5.0, 3.0], [30.0, 5.0, 7.0]).apply(f)
     # The second objective has a zero range: 0 for every point.
     np.testing.assert_allclose(z, [[0.0, 0.0, 0.0], [0.5, 0.0, 1.0]])
 

@@ -34,49 +34,13 @@ from models.errors import InputError
 from moo.decision.ahp import GroupPriority, Judgements
 from moo.problems.objectives import KPI_COLUMNS, OBJECTIVES
 from moo.rundir.run import atomic_write_text
+from moo.util.normalization import Normalization, objective_matrix
 
 SCALARISATIONS = ("weighted-sum", "tchebycheff")
 
 # Scores are compared on the normalised scale, where 1e-12 is far below any real difference
 # but above the rounding noise of summing three products.
 _TIE_TOL = 1e-12
-
-
-@dataclass(frozen=True, eq=False)
-class Normalization:
-    """Min-max normalisation of objectives: ``(F - ideal) / (nadir - ideal)``."""
-
-    ideal: np.ndarray  # [K]
-    nadir: np.ndarray  # [K]
-
-    def __post_init__(self) -> None:
-        ideal = np.array(self.ideal, dtype=float)
-        nadir = np.array(self.nadir, dtype=float)
-        if ideal.ndim != 1 or ideal.shape != nadir.shape or ideal.size == 0:
-            raise InputError(
-                f"ideal and nadir must be equal-length vectors, got {ideal.shape}, {nadir.shape}"
-            )
-        if not (np.isfinite(ideal).all() and np.isfinite(nadir).all()):
-            raise InputError("ideal and nadir must be finite")
-        if (nadir < ideal).any():
-            k = int(np.flatnonzero(nadir < ideal)[0])
-            raise InputError(f"nadir[{k}] = {nadir[k]:g} is below ideal[{k}] = {ideal[k]:g}")
-        ideal.setflags(write=False)
-        nadir.setflags(write=False)
-        object.__setattr__(self, "ideal", ideal)
-        object.__setattr__(self, "nadir", nadir)
-
-    @classmethod
-    def of_front(cls, objectives: np.ndarray) -> Normalization:
-        """Ideal and nadir of a front [S, K]: the column minima and maxima."""
-        f = _objective_matrix(objectives)
-        return cls(f.min(axis=0), f.max(axis=0))
-
-    def apply(self, objectives: np.ndarray) -> np.ndarray:  # [S, K] or [K]
-        """Normalised objectives; a column with nadir == ideal maps to 0."""
-        span = self.nadir - self.ideal
-        safe = np.where(span > 0, span, 1.0)
-        return np.where(span > 0, (np.asarray(objectives, dtype=float) - self.ideal) / safe, 0.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,19 +54,6 @@ class Selection:
     method: str
     weights: np.ndarray  # [K], sums to 1
     normalization: Normalization
-
-
-def _objective_matrix(objectives: Any) -> np.ndarray:  # [S, K]
-    try:
-        f = np.asarray(objectives, dtype=float)
-    except (TypeError, ValueError):
-        raise InputError("objectives must be numbers") from None
-    if f.ndim != 2 or f.shape[0] < 1 or f.shape[1] < 1:
-        raise InputError(f"objectives must be a matrix [S, K] with S, K >= 1, got {f.shape}")
-    if not np.isfinite(f).all():
-        s, k = np.argwhere(~np.isfinite(f))[0]
-        raise InputError(f"objective {k} of solution {s} is not finite: {f[s, k]}")
-    return f
 
 
 def _weight_vector(weights: Sequence[float], k: int) -> np.ndarray:  # [K]
@@ -120,7 +71,7 @@ def select(
     """Choose the solution of a front [S, K] minimising the weighted scalarisation."""
     if method not in SCALARISATIONS:
         raise InputError(f"unknown selection method {method!r}: use {', '.join(SCALARISATIONS)}")
-    f = _objective_matrix(objectives)
+    f = objective_matrix(objectives)
     w = _weight_vector(weights, f.shape[1])
     norm = Normalization.of_front(f)
     f_norm = norm.apply(f)  # [S, K]

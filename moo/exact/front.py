@@ -68,6 +68,7 @@ from models.scenario import Scenario
 from moo.problems import feasibility
 from moo.problems.objectives import OBJECTIVES, evaluate
 from moo.rundir.run import write_run
+from moo.util.normalization import Normalization
 
 DEFAULT_POINTS = 66  # 10 lattice divisions
 TOL = 1e-9  # Clarabel's gap and feasibility tolerances
@@ -202,9 +203,12 @@ class _Storage:
 class _Problem:
     """One Clarabel solver over fixed sparsity: objective and linearisation are updated."""
 
-    def __init__(self, model: ExactModel, a: sparse.csc_matrix, b: np.ndarray, cones: list):
+    def __init__(
+        self, model: ExactModel, a: sparse.csc_matrix, b: np.ndarray, cones: list, extra_q=()
+    ):
         self.model, self.a, self.b = model, a, b
         self.cones = cones
+        self.extra_q = np.asarray(extra_q, float)  # objective on columns after the model's
         # Positions in a.data of the linearised-energy coefficients on c and u.
         self.pos_alpha = _data_positions(a, model.h_rows, model.c)
         self.pos_beta = _data_positions(a, model.h_rows[model.st.bidir], model.u)
@@ -212,7 +216,7 @@ class _Problem:
         self.sigma = 1.0
 
     def set_objective(self, coef: np.ndarray) -> None:
-        p, q, self.sigma = self.model.objective(coef)
+        p, q, self.sigma = self.model.objective(coef, self.extra_q)
         if self.solver is None:
             self.solver = clarabel.DefaultSolver(p, q, self.a, self.b, self.cones, _settings())
         else:
@@ -234,12 +238,14 @@ class _Problem:
 class ExactModel:
     """The model of one scenario as a Clarabel QP, built once and re-solved per weight."""
 
-    def __init__(self, scenario: Scenario):
+    def __init__(self, scenario: Scenario, storage: _Storage | None = None):
+        """``storage``: other storage units than the scenario's EVs and BESS (the lower-bound
+        front of `moo.exact.bound` passes vehicle groups); the grid is the scenario's."""
         _check_import_limit(scenario)
         t0 = time.perf_counter()
         self.scenario = scenario
         g, dt, t_n = scenario.grid, scenario.dt_h, scenario.slots
-        st = self.st = _Storage.of(scenario)
+        st = self.st = _Storage.of(scenario) if storage is None else storage
         k_n, kv = len(st.unit), st.bidir
 
         off = 0
@@ -331,18 +337,21 @@ class ExactModel:
     def _cones(self) -> list:
         return [clarabel.ZeroConeT(self.n_zero), clarabel.NonnegativeConeT(self.n_nonneg)]
 
-    def objective(self, coef: np.ndarray) -> tuple[sparse.csc_matrix, np.ndarray, float]:
-        """(P, q, sigma) for ``sigma * sum_k coef_k F_k``; P upper-triangular, zeros kept.
+    def objective(
+        self, coef: np.ndarray, extra_q=()
+    ) -> tuple[sparse.csc_matrix, np.ndarray, float]:
+        """(P, q, sigma) for ``sigma * (sum_k coef_k F_k + extra_q . z)``; P upper-triangular,
+        zeros kept; ``z`` are extra columns appended after the model's (an epigraph variable).
 
         ``sigma`` brings the largest entry of P and q to 1: with tiny entries Clarabel's
         residuals stall and it stops far from the optimum or runs out of iterations.
         """
-        q = coef[0] * self.q_cost + coef[2] * self.q_pv
+        q = np.concatenate([coef[0] * self.q_cost + coef[2] * self.q_pv, np.asarray(extra_q)])
         top = max(float(np.abs(q).max()), coef[1] * self._p_diag)
         sigma = 1.0 / top if top > 0 else 1.0
         p = sparse.coo_matrix(
             (np.full(len(self.y), sigma * coef[1] * self._p_diag), (self.y, self.y)),
-            shape=(self.n_vars, self.n_vars),
+            shape=(len(q), len(q)),
         ).tocsc()
         return p, sigma * q, sigma
 
@@ -355,27 +364,44 @@ class ExactModel:
         (the second lexicographic stage) gets its own. Raises `InputError` when the scenario
         has no feasible schedule.
         """
-        coef = np.asarray(coef, float)
+        if cap is not None:
+            return self.solve_extended(coef, self._cap_rows(*cap))
+        if self._base is None:
+            self._base = _Problem(self, self.A.copy(), self.b, self._cones())
+        return self._solve_problem(self._base, np.asarray(coef, float), None, base=True)
+
+    def solve_extended(self, coef, rows, extra_q=(), score=None) -> Solution:
+        """Minimise ``sum_k coef[k] F_k + extra_q . z`` with constraint rows appended.
+
+        ``rows = (A [R, n_vars + len(extra_q)], b [R], cones)`` in Clarabel's ``A x + s = b``
+        form, over the model's columns followed by extra columns ``z`` (an epigraph variable).
+        ``score(objectives)`` is the scalarised value the convex-concave rounds compare
+        schedules by (default ``coef . F``); it must equal the QP objective at the optimum up
+        to a constant. An infeasible problem is a `Solution` with ``feasible`` False.
+        """
+        a_extra, b_extra, cones_extra = rows
+        a = sparse.hstack(
+            [self.A, sparse.csc_matrix((self.A.shape[0], a_extra.shape[1] - self.n_vars))]
+        )
+        a = sparse.vstack([a, a_extra]).tocsc()
+        b = np.concatenate([self.b, b_extra])
+        prob = _Problem(self, a, b, self._cones() + cones_extra, extra_q)
+        return self._solve_problem(prob, np.asarray(coef, float), score, base=False)
+
+    def _solve_problem(self, prob: _Problem, coef: np.ndarray, score, *, base: bool) -> Solution:
+        """Relaxed solve, then convex-concave rounds if a battery charged and discharged."""
         t0 = time.perf_counter()
-        if cap is None:
-            if self._base is None:
-                self._base = _Problem(self, self.A.copy(), self.b, self._cones())
-            prob = self._base
-        else:
-            a_extra, b_extra, cones_extra = self._cap_rows(*cap)
-            a = sparse.vstack([self.A, a_extra]).tocsc()
-            prob = _Problem(self, a, np.concatenate([self.b, b_extra]), self._cones() + cones_extra)
         st = self.st
         prob.set_slopes(st.eta_c, 1.0 / st.eta_d[st.bidir])
         prob.set_objective(coef)
         sol = prob.solve()
-        if cap is None and sol.status == clarabel.SolverStatus.PrimalInfeasible:
+        if base and sol.status == clarabel.SolverStatus.PrimalInfeasible:
             raise InputError(_infeasibility_cause(self.scenario))
         if not _solved(sol.status):
             return self._failed(f"Clarabel status {sol.status}", time.perf_counter() - t0)
         relaxed = float(sol.obj_val) / prob.sigma
         x = np.asarray(sol.x)
-        best = self._candidate(x, coef)  # exact and provably optimal, unless simultaneous
+        best = self._candidate(x, coef, score)  # exact and provably optimal, unless simultaneous
         if self._simultaneous(x):
             # Concave-convex rounds: the upper energy bounds on the tangent of each slot's
             # energy at the current power, a convex restriction containing the current point.
@@ -387,7 +413,7 @@ class ExactModel:
                 if not _solved(sol.status):
                     break
                 x = np.asarray(sol.x)
-                cand = self._candidate(x, coef)
+                cand = self._candidate(x, coef, score)
                 if cand.feasible and (best is None or cand.value < best.value):
                     best = cand
                 p = self._power(x)
@@ -440,7 +466,7 @@ class ExactModel:
         c, u = x[self.c[self.st.bidir]], x[self.u]
         return bool(np.any((c > SIMULTANEOUS_KW) & (u > SIMULTANEOUS_KW)))
 
-    def _candidate(self, x: np.ndarray, coef: np.ndarray) -> Solution:
+    def _candidate(self, x: np.ndarray, coef: np.ndarray, score=None) -> Solution:
         """The schedule ``p = c - u`` of a solution, clipped to the power limits, checked."""
         st, f = self.st, self.scenario.fleet
         p = np.clip(self._power(x), -st.p_discharge_kw, st.p_charge_kw)
@@ -450,9 +476,8 @@ class ExactModel:
         bess = None if self.scenario.bess is None else p[~ev_slot]  # [T]
         report = feasibility.check(self.scenario, ev[None], None if bess is None else bess[None])
         objectives = _objectives(self.scenario, ev, bess)
-        return Solution(
-            ev, bess, objectives, report.ok, float(coef @ objectives), 0.0, 0.0, report.violations
-        )
+        value = float(coef @ objectives if score is None else score(objectives))
+        return Solution(ev, bess, objectives, report.ok, value, 0.0, 0.0, report.violations)
 
     def _failed(self, why: str, elapsed: float) -> Solution:
         n, t_n = self.scenario.fleet.n, self.scenario.slots
@@ -658,12 +683,11 @@ def _objectives(scenario: Scenario, ev: np.ndarray, bess: np.ndarray | None) -> 
 
 def _coefficients(weights, ideal, nadir) -> np.ndarray:  # [3]
     weights = np.asarray(weights, float)
-    span = np.asarray(nadir, float) - np.asarray(ideal, float)
-    if weights.shape != (3,) or span.shape != (3,):
+    if weights.shape != (3,) or np.shape(ideal) != (3,) or np.shape(nadir) != (3,):
         raise InputError("weights, ideal and nadir must have 3 entries (cost, variance, p-v)")
     if np.any(weights < 0) or not np.isfinite(weights).all():
         raise InputError(f"weights must be finite and >= 0, got {weights.tolist()}")
-    return np.where(span > 0, weights / np.where(span > 0, span, 1.0), 0.0)
+    return Normalization(ideal, nadir).coefficients(weights)
 
 
 def _nondominated_unique(f: np.ndarray) -> np.ndarray:

@@ -26,8 +26,7 @@ import moocore
 import numpy as np
 
 from models.errors import InputError
-
-HV_REFERENCE = 1.1
+from moo.util.normalization import Normalization
 
 
 def _as_front(f) -> np.ndarray:  # [S, M]
@@ -43,22 +42,9 @@ def reference_normalization(f_ref) -> tuple[np.ndarray, np.ndarray]:
     return f_ref.min(axis=0), f_ref.max(axis=0)
 
 
-def normalize(f, ideal, nadir) -> np.ndarray:  # [S, M]
-    """``(F - ideal) / (nadir - ideal)``; a coordinate with a zero range becomes 0."""
-    f = _as_front(f)
-    ideal, nadir = np.asarray(ideal, float), np.asarray(nadir, float)
-    span = nadir - ideal
-    ok = span > 0
-    return np.where(ok, (f - ideal) / np.where(ok, span, 1.0), 0.0)
-
-
 def hypervolume(f, ideal, nadir) -> float:
     """Hypervolume of a front normalised by (ideal, nadir), reference point 1.1 everywhere."""
-    z = normalize(f, ideal, nadir)
-    z = z[np.all(z < HV_REFERENCE, axis=1)]
-    if len(z) == 0:
-        return 0.0
-    return float(moocore.hypervolume(z, ref=np.full(z.shape[1], HV_REFERENCE)))
+    return Normalization(ideal, nadir).hypervolume(_as_front(f))
 
 
 def hv_ratio(f, f_ref) -> float:
@@ -71,26 +57,26 @@ def hv_ratio(f, f_ref) -> float:
 def igd_plus(f, f_ref) -> float:
     """IGD+ of a front against a reference front, in the reference's normalisation."""
     ideal, nadir = reference_normalization(f_ref)
-    z = normalize(f, ideal, nadir)
+    z = Normalization(ideal, nadir).apply(_as_front(f))
     if len(z) == 0:
         return float("nan")
-    return float(moocore.igd_plus(z, ref=normalize(f_ref, ideal, nadir)))
+    return float(moocore.igd_plus(z, ref=Normalization(ideal, nadir).apply(_as_front(f_ref))))
 
 
 def epsilon_additive(f, f_ref) -> float:
     """Additive epsilon of a front against a reference front, in the reference's normalisation."""
     ideal, nadir = reference_normalization(f_ref)
-    z = normalize(f, ideal, nadir)
+    z = Normalization(ideal, nadir).apply(_as_front(f))
     if len(z) == 0:
         return float("nan")
-    return float(moocore.epsilon_additive(z, ref=normalize(f_ref, ideal, nadir)))
+    return float(moocore.epsilon_additive(z, ref=Normalization(ideal, nadir).apply(_as_front(f_ref))))
 
 
 def spacing(f, ideal=None, nadir=None) -> float:
     """Schott's spacing (normalised by (ideal, nadir) when given); NaN for fewer than 2 points."""
     f = _as_front(f)
     if ideal is not None:
-        f = normalize(f, ideal, nadir)
+        f = Normalization(ideal, nadir).apply(_as_front(f))
     if len(f) < 2:
         return float("nan")
     dist = np.abs(f[:, None, :] - f[None, :, :]).sum(axis=2)  # [S, S] L1

@@ -10,6 +10,8 @@ from __future__ import annotations
 import moocore
 import numpy as np
 
+from moo.util.normalization import HV_REFERENCE, Normalization
+
 
 class Archive:
     """Non-dominated decision vectors ``X`` [A, n_var], objectives ``F`` [A, 3], reports."""
@@ -46,9 +48,8 @@ def hv_thinned(F: np.ndarray, max_size: int, ideal: np.ndarray, nadir: np.ndarra
     idx = np.arange(len(F))
     if len(idx) <= max_size:
         return idx
-    scale = np.where(nadir > ideal, nadir - ideal, 1.0)
-    Fn = (F - ideal) / scale
-    ref = np.full(3, 1.1) + np.maximum(Fn.max(axis=0) - 1.0, 0.0)
+    Fn = Normalization(ideal, nadir).apply(F)
+    ref = HV_REFERENCE + np.maximum(Fn.max(axis=0) - 1.0, 0.0)
     extremes = set(np.argmin(F, axis=0).tolist())
     while len(idx) > max_size:
         contrib = moocore.hv_contributions(Fn[idx], ref=ref)

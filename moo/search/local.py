@@ -30,6 +30,7 @@ from numba import njit, prange
 from models.scenario import Scenario
 from moo.problems.baselines import ordered
 from moo.search.archive import hv_thinned
+from moo.util.normalization import Normalization
 
 STEP_FULL = 0.3  # share of moves that shift as much energy as feasible (LP-like optima)
 STEP_DECADES = 4.0  # other moves shift emax * 10**(-U * STEP_DECADES), U uniform
@@ -435,14 +436,6 @@ def simplex_lattice(divisions: int) -> np.ndarray:  # [W, 3]
     return np.vstack([w[vertex], w[~vertex]])
 
 
-def scalarized(
-    F: np.ndarray, weights: np.ndarray, ideal: np.ndarray, nadir: np.ndarray
-) -> np.ndarray:  # [W, S]
-    """``sum_k w_k (F_k - ideal_k) / (nadir_k - ideal_k)`` of every point for every weight."""
-    span = np.where(nadir > ideal, nadir - ideal, 1.0)
-    return np.atleast_2d(weights) @ ((F - ideal) / span).T
-
-
 class FrontSeeder:
     """Weighted-sum local search over a lattice of weights: heuristic front points.
 
@@ -488,7 +481,8 @@ class FrontSeeder:
     def improve(self, weights: np.ndarray, moves: int, rng: np.random.Generator):
         """Polish the best known point of each weight vector [W, 3]; returns (P, F) new."""
         weights = np.maximum(np.atleast_2d(weights), self.WEIGHT_FLOOR)
-        best = np.argmin(scalarized(self.F, weights, self.ideal, self.nadir), axis=1)
-        span = self.nadir - self.ideal
-        P = self.polisher.polish(self.P[best], weights / span, moves, rng)
+        norm = Normalization(self.ideal, self.nadir)
+        best = np.argmin(norm.scalarized(self.F, weights), axis=1)
+        coefs = np.array([norm.coefficients(w) for w in weights])
+        P = self.polisher.polish(self.P[best], coefs, moves, rng)
         return P, self._add(P)

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import moocore
 import numpy as np
 import pandas as pd
 from pymoo.algorithms.moo.nsga2 import NSGA2
@@ -40,6 +39,7 @@ from moo.problems.baselines import ordered, uncoordinated
 from moo.problems.encodings import make_problem
 from moo.search.archive import Archive
 from moo.search.local import FrontSeeder, Polisher, simplex_lattice
+from moo.util.normalization import Normalization
 
 ALGORITHMS = ("nsga2", "nsga3")
 HISTORY_COLUMNS = ("generation", "n_evals", "elapsed_s", "hypervolume", "n_nondominated")
@@ -109,7 +109,7 @@ def history_normalization(baseline_F: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def archive_hypervolume(F: np.ndarray, ideal: np.ndarray, nadir: np.ndarray) -> float:
     if len(F) == 0:
         return 0.0
-    return float(moocore.hypervolume((F - ideal) / (nadir - ideal), ref=np.full(3, 1.1)))
+    return Normalization(ideal, nadir).hypervolume(F)
 
 
 def make_algorithm(name: str, pop_size: int, initial: np.ndarray, repair, seed: int | None):

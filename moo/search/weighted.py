@@ -54,7 +54,6 @@ from pymoo.termination.max_time import TimeBasedTermination
 from models.errors import InputError
 from models.scenario import Scenario
 from moo.decision.ahp import Judgements
-from moo.decision.select import Normalization
 from moo.problems.encodings import make_problem
 from moo.problems.objectives import OBJECTIVES, evaluate
 from moo.rundir.run import Run, write_run
@@ -63,6 +62,7 @@ from moo.search.cso import CSO, DEFAULT_PHI, CompetitiveSwarm
 from moo.search.local import FrontSeeder, Polisher, simplex_lattice
 from moo.search.mlgcso import MLGCSO
 from moo.search.nsga import seed_vectors
+from moo.util.normalization import Normalization
 
 ALGORITHMS = {"mlgcso": MLGCSO, "cso": CSO}
 ENCODINGS = ("aggregate", "vehicle")
@@ -240,9 +240,7 @@ class Polish:
 def scalar_coefficients(problem: ScalarProblem) -> np.ndarray:  # [3]
     """``w_k / (nadir_k - ideal_k)``: the scalar on raw objectives, up to a constant (a
     column that does not vary drops out)."""
-    norm = problem.normalization
-    span = norm.nadir - norm.ideal
-    return np.where(span > 0, problem.weights / np.where(span > 0, span, 1.0), 0.0)
+    return problem.normalization.coefficients(problem.weights)
 
 
 def local_search_seeds(
