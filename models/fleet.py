@@ -23,6 +23,7 @@ FLEET_COLUMNS = (
     "soc_min",
     "soc_max",
 )
+ID_COLUMNS = ("session_id", "station_id")  # optional, written only when a group had them
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,9 +45,20 @@ class Fleet:
     soc_min: np.ndarray
     soc_max: np.ndarray
     slots_per_day: int
+    # Where a vehicle came from a sessions CSV: that row's session and station id ("" when
+    # the CSV has none, or for vehicles of sampled groups); None when no group had them.
+    session_id: np.ndarray | None = None  # [N] str
+    station_id: np.ndarray | None = None  # [N] str
 
     def __post_init__(self):
         n = len(self.arrival_slot)
+        for name in ID_COLUMNS:
+            if getattr(self, name) is not None:
+                ids = np.asarray([str(v) for v in getattr(self, name)], dtype=object)
+                if ids.shape != (n,):
+                    raise ScenarioError(f"fleet.{name}: shape {ids.shape}, expected ({n},)")
+                ids.setflags(write=False)
+                object.__setattr__(self, name, ids)
         for name in FLEET_COLUMNS[1:]:
             dtype = np.int64 if name.endswith("_slot") else np.float64
             arr = np.ascontiguousarray(getattr(self, name), dtype=dtype)
@@ -112,23 +124,37 @@ class Fleet:
     def to_frame(self) -> pd.DataFrame:
         data = {"vehicle_id": np.arange(self.n)}
         data.update({name: getattr(self, name) for name in FLEET_COLUMNS[1:]})
-        return pd.DataFrame(data, columns=list(FLEET_COLUMNS))
+        ids = [name for name in ID_COLUMNS if getattr(self, name) is not None]
+        data.update({name: getattr(self, name) for name in ids})
+        return pd.DataFrame(data, columns=[*FLEET_COLUMNS, *ids])
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, slots_per_day: int) -> Fleet:
         missing = [c for c in FLEET_COLUMNS[1:] if c not in frame.columns]
         if missing:
             raise ScenarioError(f"fleet.csv: missing columns {', '.join(missing)}")
+        # An empty id cell reads back as NaN: it was "".
+        ids = {c: frame[c].fillna("").astype(str).to_numpy() for c in ID_COLUMNS if c in frame}
         return cls(
-            **{c: frame[c].to_numpy() for c in FLEET_COLUMNS[1:]}, slots_per_day=slots_per_day
+            **{c: frame[c].to_numpy() for c in FLEET_COLUMNS[1:]},
+            slots_per_day=slots_per_day,
+            **ids,
         )
 
     @classmethod
     def concat(cls, fleets: list[Fleet]) -> Fleet:
         t = fleets[0].slots_per_day
+        blank = [np.full(f.n, "", dtype=object) for f in fleets]
+        ids = {
+            c: np.concatenate([b if getattr(f, c) is None else getattr(f, c) for f, b in zip(
+                fleets, blank, strict=True)])
+            for c in ID_COLUMNS
+            if any(getattr(f, c) is not None for f in fleets)
+        }
         return cls(
             **{c: np.concatenate([getattr(f, c) for f in fleets]) for c in FLEET_COLUMNS[1:]},
             slots_per_day=t,
+            **ids,
         )
 
 

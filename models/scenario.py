@@ -18,6 +18,10 @@ error names the key path and the rule; unknown keys are errors) and samples the 
   is the time-average of the step function over the slot. ``sell > buy`` is rejected.
 - ``[bess]`` (optional), ``[[fleet.groups]]`` (one or more; see `models.sampling` for the
   distributions, `models.sessions` for groups built from a sessions CSV).
+
+A scenario whose fleet comes from a sessions CSV is dated: ``Scenario.date`` and
+``Scenario.timezone`` are that horizon's start day and zone (groups on different days are an
+error); an undated scenario (sampled fleets) is a typical day with ``date = None``.
 """
 
 from __future__ import annotations
@@ -52,6 +56,10 @@ class Scenario:
     description: str = ""
     source: str = ""
     notes: dict = field(default_factory=dict)
+    # The calendar day the horizon starts on (ISO "YYYY-MM-DD", local) and its IANA time
+    # zone, when the data are dated (a sessions CSV); None for a typical, undated day.
+    date: str | None = None
+    timezone: str | None = None
 
     @property
     def dt_h(self) -> float:
@@ -110,6 +118,8 @@ class Scenario:
             "fleet_seed": self.fleet_seed,
             "n_vehicles": self.fleet.n,
             "notes": self.notes,
+            "date": self.date,
+            "timezone": self.timezone,
         }
 
     @classmethod
@@ -129,6 +139,8 @@ class Scenario:
             description=meta.get("description", ""),
             source=meta.get("source", ""),
             notes=meta.get("notes", {}),
+            date=meta.get("date"),
+            timezone=meta.get("timezone"),
         )
 
 
@@ -229,9 +241,11 @@ def build_scenario(
     ft = root.table("fleet")
     groups = ft.tables("groups")
     ft.done()
-    fleets, extra_kw, notes = [], np.zeros(time.slots_per_day), {}
+    fleets, extra_kw, notes, days = [], np.zeros(time.slots_per_day), {}, {}
     for group in groups:
-        fleet, dispatchable = _group(group, time, rng, base_dir, scale)
+        fleet, dispatchable, day = _group(group, time, rng, base_dir, scale)
+        if day is not None:
+            days.setdefault(day, group.key_path("sessions"))
         if dispatchable:
             fleets.append(fleet)
         else:
@@ -240,6 +254,13 @@ def build_scenario(
             extra_kw += charge_on_arrival(fleet, time.dt_h).sum(axis=0)
     if not fleets:
         raise ScenarioError("fleet.groups: at least one group must be dispatchable")
+    if len(days) > 1:
+        (first, where), (other, there) = list(days.items())[:2]
+        raise ScenarioError(
+            f"{there}: day {other[0]} ({other[1]}) differs from {where}: {first[0]} ({first[1]}); "
+            "one scenario is one day"
+        )
+    date, timezone = next(iter(days), (None, None))
     if extra_kw.any():
         notes["non_dispatchable_ev_kwh"] = float(extra_kw.sum() * time.dt_h)
     root.done()
@@ -260,6 +281,8 @@ def build_scenario(
         description.strip(),
         source,
         notes,
+        date,
+        timezone,
     )
 
 
@@ -399,14 +422,15 @@ def _bess(tbl: Table | None, scale: int = 1) -> Bess | None:
 
 
 def _group(tbl: Table, time: TimeGrid, rng: np.random.Generator, base_dir: Path, scale: int = 1):
-    """Sample one fleet group; returns (fleet, dispatchable)."""
+    """Sample one fleet group; returns (fleet, dispatchable, (date, timezone) or None)."""
     tbl.string("name", "")
     dispatchable = tbl.boolean("dispatchable", True)
     if tbl.has("sessions"):
         from models.sessions import sessions_group
 
-        fleet = sessions_group(tbl, time, rng, base_dir)
-        return (Fleet.concat([fleet] * scale) if scale > 1 else fleet), dispatchable
+        fleet, sessions = sessions_group(tbl, time, rng, base_dir)
+        day = (sessions.date.isoformat(), sessions.timezone)
+        return (Fleet.concat([fleet] * scale) if scale > 1 else fleet), dispatchable, day
 
     n = tbl.number("count", integer=True, ge=1) * scale
     spec = GroupSpec.parse(tbl)
@@ -417,4 +441,4 @@ def _group(tbl: Table, time: TimeGrid, rng: np.random.Generator, base_dir: Path,
     a, d = stay_slots(arrival_h, departure_h, time.start_hour, time.slots_per_day)
     fleet = spec.fleet(rng, a, d, capacity, p_charge, p_discharge, soc_init, time.slots_per_day)
     tbl.done()
-    return fleet, dispatchable
+    return fleet, dispatchable, None

@@ -20,7 +20,11 @@ time, a departure time and an energy. A group with a ``sessions`` table is read 
 The ``sessions`` table: ``csv`` (path relative to the scenario file, required),
 ``arrival_column`` (default ``"arrival"``), ``departure_column`` (``"departure"``),
 ``energy_column`` (``"requested_energy (kWh)"``, the ACN-Data name), ``date`` (optional,
-``"YYYY-MM-DD"`` or a TOML date) and ``timezone`` (optional IANA name).
+``"YYYY-MM-DD"`` or a TOML date), ``timezone`` (optional IANA name), and ``session_column`` /
+``station_column`` (defaults ``"session_id"`` / ``"station_id"``, the ACN-Data names): when
+the CSV has them, each vehicle carries its session and station id into the run's
+``scenario/fleet.csv`` and on to the charger schedules (``v2g-pareto export``); a default
+column the CSV lacks is simply not carried, a named one it lacks is an error.
 
 Time. Timestamps are read as local wall-clock time: with ``timezone`` given, timestamps that
 carry a UTC offset are converted to it and naive ones are taken as already local; without
@@ -46,8 +50,10 @@ capacity, charger rating or V2G capability: those are the group's stated assumpt
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import zoneinfo
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +69,8 @@ DEFAULT_COLUMNS = {
     "departure_column": "departure",
     "energy_column": "requested_energy (kWh)",
 }
+# Optional id columns: carried when present (see the module docstring).
+ID_COLUMNS = {"session_column": "session_id", "station_column": "station_id"}
 # Keys of a distribution group that a sessions group takes from its CSV instead.
 _FROM_CSV = {
     "count": "one vehicle per session row",
@@ -99,27 +107,43 @@ def read_timezone(tbl: Table, key: str, default=None) -> str | None:
     return name
 
 
-def sessions_group(tbl: Table, time: TimeGrid, rng: np.random.Generator, base_dir: Path) -> Fleet:
+@dataclass(frozen=True)
+class Sessions:
+    """The sessions of one horizon: stays as clock hours (clipped to it), energies, ids."""
+
+    arrival_h: np.ndarray  # [n] clock hours from the horizon's start day
+    departure_h: np.ndarray  # [n]
+    energy_kwh: np.ndarray  # [n] grid side
+    ids: dict[str, np.ndarray]  # "session_id" / "station_id" -> [n] str, those the CSV has
+    date: dt.date  # the horizon's start day (local)
+    timezone: str | None  # IANA name, when the table gives one
+
+
+def sessions_group(
+    tbl: Table, time: TimeGrid, rng: np.random.Generator, base_dir: Path
+) -> tuple[Fleet, Sessions]:
     """Build the fleet of one ``[[fleet.groups]]`` table that has a ``sessions`` key."""
     for key, why in _FROM_CSV.items():
         if tbl.has(key):
             raise tbl.error(key, f"not allowed with sessions ({why})")
     spec = GroupSpec.parse(tbl)
-    arrival_h, departure_h, energy_kwh = read_sessions(tbl.table("sessions"), time, base_dir)
+    sessions = read_sessions(tbl.table("sessions"), time, base_dir)
     tbl.done()
 
+    energy_kwh = sessions.energy_kwh
     capacity, p_charge, p_discharge = spec.ratings(rng, len(energy_kwh))
     soc_init = np.maximum(spec.soc_min, spec.soc_target - spec.eta_charge * energy_kwh / capacity)
-    a, d = stay_slots(arrival_h, departure_h, time.start_hour, time.slots_per_day)
-    return spec.fleet(rng, a, d, capacity, p_charge, p_discharge, soc_init, time.slots_per_day)
+    a, d = stay_slots(sessions.arrival_h, sessions.departure_h, time.start_hour, time.slots_per_day)
+    fleet = spec.fleet(rng, a, d, capacity, p_charge, p_discharge, soc_init, time.slots_per_day)
+    return dataclasses.replace(fleet, **sessions.ids), sessions
 
 
-def read_sessions(
-    tbl: Table, time: TimeGrid, base_dir: Path
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The sessions of the horizon as clock hours (stays clipped to it) and energies [n]."""
+def read_sessions(tbl: Table, time: TimeGrid, base_dir: Path) -> Sessions:
+    """The sessions of the horizon (see `Sessions`)."""
     csv_name = tbl.string("csv")
     columns = {key: tbl.string(key, default) for key, default in DEFAULT_COLUMNS.items()}
+    id_columns = {key: tbl.string(key, default) for key, default in ID_COLUMNS.items()}
+    named_ids = {key for key in ID_COLUMNS if tbl.has(key)}
     date = read_date(tbl, "date")
     tz = read_timezone(tbl, "timezone")
     tbl.done()
@@ -135,6 +159,10 @@ def read_sessions(
         if col not in frame.columns:
             have = ", ".join(repr(c) for c in frame.columns)
             raise tbl.error(key, f"no column {col!r} in {csv_name} (columns: {have})")
+    for key in named_ids:
+        if id_columns[key] not in frame.columns:
+            have = ", ".join(repr(c) for c in frame.columns)
+            raise tbl.error(key, f"no column {id_columns[key]!r} in {csv_name} (columns: {have})")
     if frame.empty:
         raise tbl.error("csv", f"{csv_name} has no sessions")
 
@@ -178,7 +206,15 @@ def read_sessions(
     # horizon start, which stay_slots reads as "runs past the end" (d = T).
     arrival_h = time.start_hour + np.asarray(arrival_off, float)
     departure_h = time.start_hour + np.asarray(departure_off, float)
-    return arrival_h, departure_h, energy[np.asarray(keep)]
+    keep = np.asarray(keep)
+    ids = {
+        ID_COLUMNS[key]: frame[col].fillna("").astype(str).to_numpy()[keep]
+        for key, col in id_columns.items()
+        if col in frame.columns
+    }
+    return Sessions(
+        arrival_h, departure_h, energy[keep], ids, (start - offset).date(), tz
+    )
 
 
 def _local_times(tbl: Table, key: str, values: pd.Series, tz: str | None) -> pd.DatetimeIndex:
