@@ -21,10 +21,11 @@ from models.errors import InputError
 from models.fleet import Fleet
 from models.grid import Bess, Grid, TimeGrid
 from models.scenario import Scenario
-from moo.exact.front import ExactModel, divisions_for, exact_front, solve_weighted, weight_grid
+from moo.exact.front import ExactModel, divisions_for, exact_front, solve_weighted
 from moo.problems import feasibility
 from moo.problems.baselines import ordered, uncoordinated
 from moo.problems.objectives import OBJECTIVES, evaluate
+from moo.util.lattice import simplex_lattice
 
 
 def tiny(seed: int, *, n=2, t=4, bess=True, v2g=True, limit=None, stay=None) -> Scenario:
@@ -290,7 +291,7 @@ def test_schedule_objectives_are_the_spec_objectives():
 
 def test_lattice_sizes():
     assert divisions_for(66) == 10 and divisions_for(65) == 9 and divisions_for(3) == 1
-    grid = weight_grid(4)
+    grid = simplex_lattice(4)
     assert grid.shape == (15, 3)
     np.testing.assert_allclose(grid.sum(axis=1), 1.0)
     assert len({tuple(w) for w in grid}) == 15

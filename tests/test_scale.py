@@ -161,7 +161,8 @@ def test_front_meta_records_the_local_search_choice(tmp_path):
 
 def test_local_search_store_is_thinned_keeping_the_extremes(building):
     from moo.problems.encodings import VehicleProblem
-    from moo.search.local import FrontSeeder, Polisher, simplex_lattice
+    from moo.search.local import FrontSeeder, Polisher
+    from moo.util.lattice import simplex_lattice
 
     polisher = Polisher(building)
     d = VehicleProblem(building).kdata
@@ -173,7 +174,7 @@ def test_local_search_store_is_thinned_keeping_the_extremes(building):
     seeder = FrontSeeder(polisher, objectives, max_points=4)
     seeder.anchors(2000, rng)
     all_F = [seeder.F]
-    for w in simplex_lattice(3)[3:]:
+    for w in simplex_lattice(3, vertices_first=True)[3:]:
         _, F = seeder.improve(w[None], 2000, rng)
         all_F.append(F)
         assert len(seeder.P) <= 4

@@ -68,6 +68,7 @@ from models.scenario import Scenario
 from moo.problems import feasibility
 from moo.problems.objectives import OBJECTIVES, evaluate
 from moo.rundir.run import write_run
+from moo.util.lattice import simplex_lattice
 from moo.util.normalization import Normalization
 
 DEFAULT_POINTS = 66  # 10 lattice divisions
@@ -547,13 +548,6 @@ def divisions_for(points: int) -> int:
     return h
 
 
-def weight_grid(divisions: int) -> np.ndarray:  # [W, 3]
-    """Simplex lattice ``(i, j, k) / H`` with ``i + j + k = H``."""
-    h = divisions
-    rows = [(i, j, h - i - j) for i in range(h + 1) for j in range(h + 1 - i)]
-    return np.asarray(rows, float) / h
-
-
 def exact_front(scenario: Scenario, points: int = DEFAULT_POINTS) -> ExactFront:
     """Lexicographic anchors plus a simplex lattice of weighted-sum QPs: the reference front.
 
@@ -586,7 +580,7 @@ def exact_front(scenario: Scenario, points: int = DEFAULT_POINTS) -> ExactFront:
     sols = stage1 + anchors
 
     dropped, gaps = [], []
-    for w in weight_grid(h):
+    for w in simplex_lattice(h):
         if np.count_nonzero(w) == 1:
             continue  # a vertex: its anchor is in already
         w = np.maximum(w, WEIGHT_FLOOR)

@@ -56,27 +56,27 @@ def hv_ratio(f, f_ref) -> float:
 
 def igd_plus(f, f_ref) -> float:
     """IGD+ of a front against a reference front, in the reference's normalisation."""
-    ideal, nadir = reference_normalization(f_ref)
-    z = Normalization(ideal, nadir).apply(_as_front(f))
+    norm = Normalization(*reference_normalization(f_ref))
+    z = norm.apply(_as_front(f))
     if len(z) == 0:
         return float("nan")
-    return float(moocore.igd_plus(z, ref=Normalization(ideal, nadir).apply(_as_front(f_ref))))
+    return float(moocore.igd_plus(z, ref=norm.apply(_as_front(f_ref))))
 
 
 def epsilon_additive(f, f_ref) -> float:
     """Additive epsilon of a front against a reference front, in the reference's normalisation."""
-    ideal, nadir = reference_normalization(f_ref)
-    z = Normalization(ideal, nadir).apply(_as_front(f))
+    norm = Normalization(*reference_normalization(f_ref))
+    z = norm.apply(_as_front(f))
     if len(z) == 0:
         return float("nan")
-    return float(moocore.epsilon_additive(z, ref=Normalization(ideal, nadir).apply(_as_front(f_ref))))
+    return float(moocore.epsilon_additive(z, ref=norm.apply(_as_front(f_ref))))
 
 
 def spacing(f, ideal=None, nadir=None) -> float:
     """Schott's spacing (normalised by (ideal, nadir) when given); NaN for fewer than 2 points."""
     f = _as_front(f)
     if ideal is not None:
-        f = Normalization(ideal, nadir).apply(_as_front(f))
+        f = Normalization(ideal, nadir).apply(f)
     if len(f) < 2:
         return float("nan")
     dist = np.abs(f[:, None, :] - f[None, :, :]).sum(axis=2)  # [S, S] L1

@@ -427,15 +427,6 @@ class Polisher:
         return self.units(ordered(self.scenario)[None], None)
 
 
-def simplex_lattice(divisions: int) -> np.ndarray:  # [W, 3]
-    """Weight vectors ``(i, j, k) / H`` with ``i + j + k = H``, vertices first."""
-    h = divisions
-    rows = [(i, j, h - i - j) for i in range(h + 1) for j in range(h + 1 - i)]
-    w = np.asarray(rows, float) / h
-    vertex = np.count_nonzero(w, axis=1) == 1
-    return np.vstack([w[vertex], w[~vertex]])
-
-
 class FrontSeeder:
     """Weighted-sum local search over a lattice of weights: heuristic front points.
 

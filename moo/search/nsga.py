@@ -31,14 +31,14 @@ from pymoo.algorithms.moo.nsga3 import NSGA3
 from pymoo.core.population import Population
 from pymoo.operators.crossover.sbx import SBX
 from pymoo.operators.mutation.pm import PM
-from pymoo.util.ref_dirs import get_reference_directions
 
 from models.scenario import Scenario
 from moo.kernels import population as kernels
 from moo.problems.baselines import ordered, uncoordinated
 from moo.problems.encodings import make_problem
 from moo.search.archive import Archive
-from moo.search.local import FrontSeeder, Polisher, simplex_lattice
+from moo.search.local import FrontSeeder, Polisher
+from moo.util.lattice import das_dennis, simplex_lattice
 from moo.util.normalization import Normalization
 
 ALGORITHMS = ("nsga2", "nsga3")
@@ -96,7 +96,7 @@ def reference_directions(pop_size: int) -> np.ndarray:
     p = 1
     while (p + 2) * (p + 3) // 2 <= pop_size:
         p += 1
-    return get_reference_directions("das-dennis", 3, n_partitions=p)
+    return das_dennis(p)
 
 
 def history_normalization(baseline_F: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -357,7 +357,7 @@ def _memetic_seeds(problem, scenario, memetic: Memetic, rng, archive: Archive, d
     seeder = FrontSeeder(polisher, true_objectives, max_points)
     moves = min(_moves(problem, memetic.seed_moves_per_var), memetic.seed_moves_max)
     seeder.anchors(moves, rng)
-    lattice = simplex_lattice(memetic.divisions)
+    lattice = simplex_lattice(memetic.divisions, vertices_first=True)
     lattice = lattice[np.count_nonzero(lattice, axis=1) > 1]
     for k in range(0, len(lattice), 2):  # pairs: one per core
         if time.perf_counter() > deadline:

@@ -59,9 +59,10 @@ from moo.problems.objectives import OBJECTIVES, evaluate
 from moo.rundir.run import Run, write_run
 from moo.search import nsga as optimize
 from moo.search.cso import CSO, DEFAULT_PHI, CompetitiveSwarm
-from moo.search.local import FrontSeeder, Polisher, simplex_lattice
+from moo.search.local import FrontSeeder, Polisher
 from moo.search.mlgcso import MLGCSO
 from moo.search.nsga import seed_vectors
+from moo.util.lattice import simplex_lattice
 from moo.util.normalization import Normalization
 
 ALGORITHMS = {"mlgcso": MLGCSO, "cso": CSO}
@@ -279,7 +280,7 @@ def _one_seeder(problem, scenario, settings, rng, deadline):
     moves = min(max(int(settings.seed_moves_per_var * _nnz(inner)), 1), settings.seed_moves_max)
     seeder.anchors(moves, rng)
     n_moves = 3 * 2 * moves
-    lattice = simplex_lattice(settings.divisions)
+    lattice = simplex_lattice(settings.divisions, vertices_first=True)
     lattice = lattice[np.count_nonzero(lattice, axis=1) > 1]
     for k in range(0, len(lattice), 2):  # pairs, as the front's seeding
         if time.perf_counter() > deadline:

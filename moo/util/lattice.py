@@ -1,0 +1,30 @@
+"""Weight vectors on the simplex: the one lattice every weighted method iterates over.
+
+All weight sets are pymoo's Das-Dennis lattice ``(i, j, k) / H`` with ``i + j + k = H``;
+callers differ only in the order they visit it. NSGA-III takes pymoo's order; the exact
+front visits it row by row (``i`` then ``j`` ascending), so a front is built in the same
+order on every machine; the local-search seeders visit the three vertices (one objective
+alone) first, because they fix the normalisation the other weights are scaled by.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pymoo.util.ref_dirs import get_reference_directions
+
+
+def das_dennis(divisions: int) -> np.ndarray:  # [W, 3]
+    """The lattice in pymoo's order (NSGA-III reference directions)."""
+    return get_reference_directions("das-dennis", 3, n_partitions=divisions)
+
+
+def simplex_lattice(divisions: int, *, vertices_first: bool = False) -> np.ndarray:  # [W, 3]
+    """The lattice row by row (first weight, then second, ascending); with
+    ``vertices_first`` the three single-objective vertices lead, the rest keep that order."""
+    w = das_dennis(divisions)
+    w = np.round(w * divisions) / divisions  # exact multiples of 1/H, whatever pymoo's rounding
+    w = w[np.lexsort((w[:, 1], w[:, 0]))]
+    if vertices_first:
+        vertex = np.count_nonzero(w, axis=1) == 1
+        w = np.vstack([w[vertex], w[~vertex]])
+    return w
