@@ -58,6 +58,15 @@ def scenario_option(func):
     )(func)
 
 
+def date_option(func):
+    """``--date YYYY-MM-DD``: the day of a dated scenario (series, sessions, pvlib PV)."""
+    return click.option(
+        "--date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+        callback=lambda ctx, param, value: None if value is None else value.date().isoformat(),
+        help="Run this day of the scenario's dated data (overrides its [time] date and the "
+             "date of its sessions and pvlib PV).")(func)
+
+
 def scale_option(func):
     return click.option("--scale", type=click.IntRange(min=1), default=1, show_default=True,
                         metavar="K", help="K copies of the site: fleet, base load, PV, BESS and "
@@ -111,8 +120,9 @@ def scenario():
 @scenario.command("show")
 @click.argument("name_or_path", metavar="NAME|PATH")
 @click.option("--fleet-seed", type=int, default=None, help="Override the file's fleet_seed.")
+@date_option
 @user_errors
-def scenario_show(name_or_path, fleet_seed):
+def scenario_show(name_or_path, fleet_seed, date):
     """Summarise a scenario: fleet size, time grid, energy needed, load, PV and prices.
 
     \b
@@ -122,7 +132,7 @@ def scenario_show(name_or_path, fleet_seed):
     """
     from models.scenario import load_scenario
 
-    s = load_scenario(name_or_path, fleet_seed).summary()
+    s = load_scenario(name_or_path, fleet_seed, date=date).summary()
     cur = s["currency"]
     lo, mean, hi = s["base_load_kw"]
     lines = [
@@ -157,9 +167,10 @@ def scenario_show(name_or_path, fleet_seed):
     help="uncoordinated: full power on arrival; ordered: charge-only valley filling.",
 )
 @scale_option
+@date_option
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Run directory.")
 @user_errors
-def baseline(scenario_name, fleet_seed, method, scale, out):
+def baseline(scenario_name, fleet_seed, method, scale, date, out):
     """Compute a reference schedule (docs/model.md §6) and write it as a run directory.
 
     \b
@@ -173,7 +184,7 @@ def baseline(scenario_name, fleet_seed, method, scale, out):
     from moo.rundir.run import write_run
 
     t0 = time.perf_counter()
-    sc = load_scenario(scenario_name, fleet_seed, scale)
+    sc = load_scenario(scenario_name, fleet_seed, scale, date)
     power = compute(sc, method)
     throttled = sc.grid.import_limit_kw is not None
     run = write_run(
@@ -258,6 +269,7 @@ def make_budget(generations, evals, time_limit):
                    "hypervolume; the extremes are always kept). Default 500, fewer for very "
                    "large fleets (at most 5e8 vehicle-slot values: 52 for 100,000 x 96).")
 @scale_option
+@date_option
 @click.option("--local-search", type=click.Choice(["auto", "on", "off"]), default="auto",
               show_default=True,
               help="The feasibility-preserving local search (seeds and per-generation polish); "
@@ -271,8 +283,8 @@ def make_budget(generations, evals, time_limit):
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Run directory.")
 @user_errors
 def front(scenario_name, fleet_seed, algorithm, encoding, clusters, pop_size, generations, evals,
-          time_limit, seed, max_solutions, scale, local_search, checkpoint_every, resume_dir,
-          out):
+          time_limit, seed, max_solutions, scale, date, local_search, checkpoint_every,
+          resume_dir, out):
     """Find the cost / variance / peak-to-valley Pareto front with NSGA-II or NSGA-III.
 
     The front written is the non-dominated set of every schedule evaluated in the run; every
@@ -309,12 +321,12 @@ def front(scenario_name, fleet_seed, algorithm, encoding, clusters, pop_size, ge
         if scenario_name is None or out is None:
             raise InputErrorExit("give --scenario and --out (or --resume RUN_DIR)")
         budget = make_budget(generations, evals, time_limit)
-        args = dict(scenario=scenario_name, fleet_seed=fleet_seed, scale=scale,
+        args = dict(scenario=scenario_name, fleet_seed=fleet_seed, scale=scale, date=date,
                     algorithm=algorithm, encoding=encoding, clusters=clusters,
                     pop_size=pop_size, budget=budget.to_dict(), seed=seed,
                     max_solutions=max_solutions, checkpoint_every=checkpoint_every,
                     local_search=local_search)
-    sc = load_scenario(args["scenario"], args["fleet_seed"], args["scale"])
+    sc = load_scenario(args["scenario"], args["fleet_seed"], args["scale"], args.get("date"))
     if args["max_solutions"] is None:
         args["max_solutions"] = default_max_solutions(sc)
     ls = args.get("local_search", "auto")
@@ -359,9 +371,10 @@ def front(scenario_name, fleet_seed, algorithm, encoding, clusters, pop_size, ge
     "divisions (66: H = 10).",
 )
 @scale_option
+@date_option
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Run directory.")
 @user_errors
-def exact(scenario_name, fleet_seed, points, scale, out):
+def exact(scenario_name, fleet_seed, points, scale, date, out):
     """Exact reference front: weighted-sum QPs of the model (docs/model.md) solved with Clarabel.
 
     Lexicographic anchors give the ideal and nadir; a simplex lattice of weights on the
@@ -379,7 +392,7 @@ def exact(scenario_name, fleet_seed, points, scale, out):
     from moo.exact.front import exact_front, write_exact
     from moo.problems.objectives import OBJECTIVES
 
-    sc = load_scenario(scenario_name, fleet_seed, scale)
+    sc = load_scenario(scenario_name, fleet_seed, scale, date)
     res = exact_front(sc, points)
     path = write_exact(out, sc, res)
     click.echo(
@@ -514,9 +527,9 @@ def ahp(matrix_text, method, ri_table, threshold, as_json):
 @click.argument("run_dir", type=click.Path(), metavar="RUN_DIR")
 @click.option(
     "--mode",
-    required=True,
+    default=None,
     metavar="economy|response|NAME",
-    help="An operating mode of the judgements file.",
+    help="AHP pick: an operating mode of the judgements file.",
 )
 @click.option(
     "--judgements",
@@ -530,39 +543,132 @@ def ahp(matrix_text, method, ri_table, threshold, as_json):
     default="weighted-sum",
     show_default=True,
     metavar="weighted-sum|tchebycheff",
-    help="Scalarisation of the min-max normalised objectives.",
+    help="Scalarisation of the min-max normalised objectives (with --mode).",
+)
+@click.option(
+    "--reference-point",
+    "aspiration",
+    default=None,
+    metavar="NAME=VALUE,...",
+    help="Pick the point closest to aspiration levels (augmented ASF), physical units.",
+)
+@click.option(
+    "--where",
+    multiple=True,
+    metavar="NAME<=VALUE",
+    help="Constraint query bound (<= or >=, physical units); repeatable.",
+)
+@click.option(
+    "--minimise",
+    default=None,
+    metavar="NAME",
+    help="Objective a constraint query minimises (default cost).",
+)
+@click.option("--knees", is_flag=True, help="List the trade-off knees (flagged, not picked).")
+@click.option(
+    "--exact",
+    is_flag=True,
+    help="Also solve the reference point or constraint query as one QP on the run's scenario.",
+)
+@click.option(
+    "--reference",
+    "reference_dir",
+    type=click.Path(),
+    default=None,
+    metavar="EXACT_RUN",
+    help="Exact run of the same scenario: trade-off rates from its supporting hyperplane.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the selection as one JSON object.")
 @user_errors
-def select(run_dir, mode, judgements_path, method, as_json):
-    """Pick the operating point of a mode from a front run with AHP weights.
+def select(
+    run_dir,
+    mode,
+    judgements_path,
+    method,
+    aspiration,
+    where,
+    minimise,
+    knees,
+    exact,
+    reference_dir,
+    as_json,
+):
+    """Pick an operating point from a front run: AHP, reference point, constraints, knees.
 
-    Weights come from the mode's experts (inconsistent ones are discarded); the front's
-    objectives are min-max normalised over the front and the solution with the lowest
-    weighted score is chosen. Writes RUN_DIR/selection-<mode>.json.
+    With --mode, weights come from the mode's experts (inconsistent ones are discarded), the
+    solution with the lowest weighted score of the min-max normalised objectives is chosen
+    and RUN_DIR/selection-<mode>.json is written, with trade-off rates and the weight
+    sensitivity. A constraint query nothing satisfies exits 1 and names the nearest point.
+    Definitions: docs/decision.md.
 
     \b
     Example:
       v2g-pareto select runs/b --mode economy
       v2g-pareto select runs/b --mode response --method tchebycheff --json
-      v2g-pareto select runs/b --mode night --judgements my_judgements.toml
+      v2g-pareto select runs/b --reference-point "cost=1250,peak_valley=300" --exact
+      v2g-pareto select runs/b --where "peak_valley<=300" --minimise cost
+      v2g-pareto select runs/b --knees --reference runs/exact
     """
     import json
 
+    from moo.decision import decide
     from moo.decision.ahp import load_default_judgements, load_judgements
-    from moo.decision.select import select_mode, write_selection
+    from moo.decision.select import write_selection
 
-    judgements = (
-        load_default_judgements() if judgements_path is None else load_judgements(judgements_path)
-    )
-    chosen = select_mode(run_dir, judgements, mode, method)
-    path = write_selection(run_dir, chosen)
+    chosen_kinds = [
+        name
+        for name, given in (
+            ("--mode", mode is not None),
+            ("--reference-point", aspiration is not None),
+            ("--where/--minimise", bool(where) or minimise is not None),
+            ("--knees", knees),
+        )
+        if given
+    ]
+    if len(chosen_kinds) != 1:
+        raise InputErrorExit(
+            "select: give exactly one of --mode, --reference-point, --where/--minimise, --knees"
+            + (f" (got {', '.join(chosen_kinds)})" if chosen_kinds else "")
+        )
+    if exact and chosen_kinds[0] in ("--mode", "--knees"):
+        raise InputErrorExit("select: --exact goes with --reference-point or --where/--minimise")
+    if aspiration is not None:
+        result = decide.decide_reference(
+            run_dir, aspiration, exact=exact, reference_dir=reference_dir
+        )
+    elif knees:
+        result = decide.decide_knees(run_dir, reference_dir=reference_dir)
+    elif mode is None:
+        result = decide.decide_constraint(
+            run_dir, where, minimise or "cost", exact=exact, reference_dir=reference_dir
+        )
+    else:
+        judgements = (
+            load_default_judgements()
+            if judgements_path is None
+            else load_judgements(judgements_path)
+        )
+        chosen, result = decide.decide_ahp(
+            run_dir, judgements, mode, method, reference_dir=reference_dir
+        )
+        path = write_selection(
+            run_dir, chosen, {"tradeoffs": result.tradeoffs, "sensitivity": result.sensitivity}
+        )
     if as_json:
-        click.echo(json.dumps(chosen.to_dict()))
-        return
+        click.echo(json.dumps(result.to_dict()))
+    elif mode is not None:
+        _print_ahp(chosen, judgements, result, path)
+    else:
+        click.echo(result.text())
+    if not result.feasible:
+        sys.exit(1)
+
+
+def _print_ahp(chosen, judgements, result, path) -> None:
+    """The readable AHP selection: experts, weights, choice beside the baseline, rates."""
     group = chosen.group
     click.echo(
-        f"mode {mode}: {judgements.source} (weights {judgements.method}, "
+        f"mode {chosen.mode}: {judgements.source} (weights {judgements.method}, "
         f"RI {judgements.ri_table}, consistent iff CR <= {judgements.threshold:g}, "
         f"aggregation {judgements.aggregation})"
     )
@@ -580,6 +686,43 @@ def select(run_dir, mode, judgements_path, method, as_json):
     if "change_pct" in table:
         table["change_pct"] = table["change_pct"].round(1)
     click.echo(table.to_string(float_format=lambda v: f"{v:,.6g}", na_rep="-"))
+    click.echo(result.text())
+    click.echo(f"wrote {path}")
+
+
+# --- operation (issue 15) ---
+
+
+@cli.command("export")
+@click.argument("run_dir", type=click.Path(), metavar="RUN_DIR")
+@click.option("--solution", type=int, default=None, metavar="K",
+              help="The front.csv `solution` id to export.")
+@click.option("--selection", default=None, metavar="MODE",
+              help="Export the solution of RUN_DIR/selection-MODE.json (`v2g-pareto select`).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "ocpp21", "ocpp201"]),
+              required=True, help="Tables (csv, parquet) or one OCPP SetChargingProfileRequest "
+              "per vehicle (ocpp21 with V2G set-points; ocpp201 charge-only).")
+@click.option("--date", default=None, metavar="YYYY-MM-DD",
+              help="The day of an undated run (sampled fleets); a dated run keeps its own.")
+@click.option("--timezone", default=None, metavar="IANA",
+              help="Time zone of an undated run (default UTC).")
+@click.option("--out", type=click.Path(file_okay=False), required=True,
+              help="Export directory (written atomically).")
+@click.option("--overwrite", is_flag=True, help="Replace a previous export in --out.")
+@user_errors
+def export_cmd(run_dir, solution, selection, fmt, date, timezone, out, overwrite):
+    """Write one solution of a run for operation (formats: docs/export.md).
+
+    \b
+    Example:
+      v2g-pareto export runs/caltech --solution 0 --format ocpp21 --out ops/caltech
+      v2g-pareto export runs/b --selection economy --format csv --date 2026-06-01 \\
+          --timezone Europe/Copenhagen --out ops/b
+    """
+    from moo.rundir.export import export
+
+    path = export(run_dir, out, fmt, solution=solution, selection=selection, date=date,
+                  timezone=timezone, overwrite=overwrite)
     click.echo(f"wrote {path}")
 
 
@@ -701,7 +844,6 @@ def mlgcso_cmd(reference_dir, mode, judgements_path, algorithm, encoding, local_
         SwarmBudget,
         load_checkpoint,
         minimize_scalar,
-        mode_weights,
         run_swarm,
         scalar_problem,
         write_swarm,
@@ -723,7 +865,7 @@ def mlgcso_cmd(reference_dir, mode, judgements_path, algorithm, encoding, local_
                       else load_judgements(judgements_path))
         budget = SwarmBudget(evals, time_limit)
         ref = read_run(reference_dir)
-        problem, repair = scalar_problem(ref, mode_weights(judgements, mode), encoding)
+        problem, repair = scalar_problem(ref, judgements.objective_weights(mode), encoding)
         args = dict(reference=str(Path(reference_dir).resolve()), mode=mode,
                     judgements=judgements.source, algorithm=algorithm,
                     checkpoint_every=checkpoint_every)
@@ -821,14 +963,43 @@ def plot(run_dir, reference_dir, baseline_dirs, fmt, out_dir):
 
 
 @cli.command()
+@click.argument("run_dir", type=click.Path(), metavar="RUN_DIR")
+@click.option("--reference", "reference_dir", type=click.Path(), default=None,
+              metavar="RUN_DIR", help="A reference front to mark (e.g. the exact one).")
+@click.option("--baseline", "baseline_dirs", type=click.Path(), multiple=True,
+              metavar="RUN_DIR", help="A baseline run (uncoordinated or ordered); repeatable.")
+@click.option("--out", type=click.Path(), default=None, metavar="FILE.html",
+              help="The page to write (default RUN_DIR/explore.html).")
+@user_errors
+def explore(run_dir, reference_dir, baseline_dirs, out):
+    """Write an interactive explorer of a front run: one HTML file that opens offline.
+
+    Linked views: the 3-D front, its pairwise projections, parallel coordinates whose
+    brushing filters every view and a table of the brushed solutions (CSV download); a
+    click on a solution shows its KPIs, net load, trade-off rates and fleet power/SOC. AHP
+    picks (selection-*.json), knees, baselines and the reference front are marked.
+
+    \b
+    Example:
+      v2g-pareto explore runs/b --reference runs/b-exact --baseline runs/b-unc --out b.html
+    """
+    from plots.explorer import write_explorer
+
+    path = write_explorer(run_dir, reference_dir=reference_dir, baseline_dirs=baseline_dirs,
+                          out=out)
+    click.echo(f"wrote {path}")
+
+
+@cli.command()
 @click.argument("name_or_path", metavar="NAME|PATH")
 @click.option("--budget", "budget_s", type=click.FloatRange(min=10), default=None,
               metavar="SECONDS", help="Wall-time bound of the whole study (default per preset: "
               "building 240, caltech 180, qingdao 300, iov and crisscross 600).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Optimiser seed.")
+@date_option
 @click.option("--out", type=click.Path(file_okay=False), required=True)
 @user_errors
-def study(name_or_path, budget_s, seed, out):
+def study(name_or_path, budget_s, seed, date, out):
     """The whole pipeline for a preset: baselines, front, exact reference, AHP, swarms, report.
 
     Writes one run directory per stage, every figure, and OUT/report.md with the KPI table in
@@ -838,10 +1009,11 @@ def study(name_or_path, budget_s, seed, out):
     Example:
       v2g-pareto study building --out studies/results/building
       v2g-pareto study iov --budget 900 --out runs/iov-study
+      v2g-pareto study eva --date 2024-12-12 --out runs/eva-dec12
     """
     from studies.pipeline import run_study
 
-    res = run_study(name_or_path, out, budget_s=budget_s, seed=seed,
+    res = run_study(name_or_path, out, budget_s=budget_s, seed=seed, date=date,
                     progress=lambda msg: click.echo(msg, err=True))
     if len(res.claims):
         click.echo(res.claims[["seed", "claim", "seed value", "ours", "met"]].to_string(
@@ -867,13 +1039,16 @@ def _csv_list(kind):
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Sweep TOML (keys: scenarios, algorithms, seeds, fleet_seeds, time_limits_s, "
-                   "evals, encoding, pop_size, scale, exact_points, max_solutions).")
+                   "evals, encoding, pop_size, scale, exact_points, max_solutions, dates).")
 @click.option("--scenarios", callback=_csv_list(str), help="Comma-separated presets or files.")
 @click.option("--algorithms", callback=_csv_list(str), help="Comma-separated: nsga2,nsga3.")
 @click.option("--seeds", type=click.IntRange(min=1), default=None,
               help="Optimiser seeds 1..N.")
 @click.option("--fleet-seeds", type=click.IntRange(min=1), default=None,
               help="Fleet seeds 1..N (default: each scenario file's own seed).")
+@click.option("--dates", default=None, metavar="FROM..TO[,DAY...]",
+              help="Days of the scenarios' dated data, one run each: ranges FROM..TO "
+                   "(inclusive) and single days YYYY-MM-DD, comma-separated.")
 @click.option("--time-limit", callback=_csv_list(float), metavar="S[,S...]",
               help="Wall-time budget(s) per run, seconds.")
 @click.option("--evals", callback=_csv_list(int), metavar="E[,E...]",
@@ -889,26 +1064,29 @@ def _csv_list(kind):
               help="Use an existing Dask cluster, e.g. tcp://10.0.0.5:8786.")
 @click.option("--out", type=click.Path(file_okay=False), required=True)
 @user_errors
-def sweep(config_path, scenarios, algorithms, seeds, fleet_seeds, time_limit, evals, pop_size,
-          encoding, scale, exact_points, workers, scheduler, out):
+def sweep(config_path, scenarios, algorithms, seeds, fleet_seeds, dates, time_limit, evals,
+          pop_size, encoding, scale, exact_points, workers, scheduler, out):
     """Run a grid of fronts as Dask tasks; collect one row per run (Parquet and CSV).
 
-    The grid is scenarios x algorithms x optimiser seeds x fleet seeds x budgets. Started
-    again on the same --out, a sweep skips every run whose directory is complete.
+    The grid is scenarios x days x algorithms x optimiser seeds x fleet seeds x budgets.
+    With --dates, every row also carries the day's uncoordinated and ordered baseline costs.
+    Started again on the same --out, a sweep skips every run whose directory is complete.
 
     \b
     Example:
       v2g-pareto sweep --scenarios building,iov --algorithms nsga2,nsga3 --seeds 5 \\
           --fleet-seeds 3 --evals 20000 --out sweeps/s1
       v2g-pareto sweep --config studies/sweep_small.toml --scheduler tcp://10.0.0.5:8786 --out s2
+      v2g-pareto sweep --scenarios eva --dates 2024-01-01..2024-12-30 --evals 3000 --out s3
     """
-    from studies.sweep import load_config, make_config, run_sweep
+    from studies.sweep import load_config, make_config, parse_dates, run_sweep
 
     values = dict(scenarios=scenarios, algorithms=algorithms,
                   seeds=None if seeds is None else list(range(1, seeds + 1)),
                   fleet_seeds=None if fleet_seeds is None else list(range(1, fleet_seeds + 1)),
                   time_limits_s=time_limit, evals=evals, pop_size=pop_size, encoding=encoding,
-                  scale=None if scale == 1 else scale, exact_points=exact_points)
+                  scale=None if scale == 1 else scale, exact_points=exact_points,
+                  dates=None if dates is None else parse_dates(dates))
     if config_path:
         config = load_config(config_path, **values)
     else:
@@ -918,7 +1096,8 @@ def sweep(config_path, scenarios, algorithms, seeds, fleet_seeds, time_limit, ev
 
     def show(row):
         state = "skipped (complete)" if row["skipped"] else f"{row['wall_time_s']:.1f} s"
-        click.echo(f"  {row['scenario']} {row['algorithm']} {row['budget_label']} "
+        day = f" {row['date']}" if row.get("date") else ""
+        click.echo(f"  {row['scenario']}{day} {row['algorithm']} {row['budget_label']} "
                    f"fleet {row['fleet_seed']} seed {row['seed']}: HV {row['hv']:.4f}  {state}",
                    err=True)
 

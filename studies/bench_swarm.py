@@ -51,7 +51,6 @@ from moo.search.weighted import (
     LocalSearch,
     SwarmBudget,
     minimize_scalar,
-    mode_weights,
     scalar_problem,
 )
 from studies.pipeline import front_encoding
@@ -111,7 +110,7 @@ def reference_front(preset: str, out: Path, time_limit_s: float) -> Path:
 def swarm_run(ref_dir: Path, mode: str, algorithm: str, variant: str, seed: int, args) -> dict:
     """One swarm run on the reference's scalar problem, in the reference's encoding."""
     ref = read_run(ref_dir)
-    problem, repair = scalar_problem(ref, mode_weights(load_default_judgements(), mode))
+    problem, repair = scalar_problem(ref, load_default_judgements().objective_weights(mode))
     res = minimize_scalar(
         problem,
         ref.scenario,
@@ -147,7 +146,7 @@ def at_budget(history: np.ndarray, budget: float) -> float:
 def mode_references(ref_dir: Path, mode: str) -> dict:
     """Exact optimum (and as the encoding represents it) and the AHP point."""
     ref = read_run(ref_dir)
-    weights = mode_weights(load_default_judgements(), mode)
+    weights = load_default_judgements().objective_weights(mode)
     problem, _ = scalar_problem(ref, weights)
     norm = problem.normalization
     t0 = time.perf_counter()

@@ -34,7 +34,7 @@ from models.scenario import Scenario, load_scenario
 from moo.rundir.run import atomic_write_text, read_run, write_run
 
 DEFAULT_BUDGET_S = {"building": 240.0, "caltech": 180.0, "qingdao": 300.0, "iov": 600.0,
-                    "crisscross": 600.0}
+                    "crisscross": 600.0, "eva": 300.0}
 VEHICLE_SLOTS_MAX = 5_000
 MODES = ("economy", "response")
 SWARMS = ("mlgcso", "cso")
@@ -83,15 +83,17 @@ def run_study(
     *,
     budget_s: float | None = None,
     seed: int = 1,
+    date: str | None = None,
     progress: Callable[[str], None] = lambda msg: None,
 ) -> StudyResult:
-    """Run every stage of the study of one preset (or scenario file) into ``out``."""
+    """Run every stage of the study of one preset (or scenario file) into ``out``; ``date``
+    runs that day of a dated scenario (`models.scenario.load_scenario`)."""
     from moo.decision.ahp import load_default_judgements
     from moo.decision.select import select_mode, write_selection
     from moo.problems.baselines import baseline
     from moo.search.nsga import Budget, run_front, write_front
 
-    scenario = load_scenario(name_or_path)
+    scenario = load_scenario(name_or_path, date=date)
     preset = Path(scenario.source).stem
     budget_s = budget_s or DEFAULT_BUDGET_S.get(preset, 300.0)
     out = Path(out)
@@ -154,7 +156,7 @@ def run_study(
     hv = _hv_ratio(runs)
     clock.timings["total"] = time.perf_counter() - clock.t0
     scalars.update({f"ahp-{mode}": v for mode, v in scalars_ahp.items()})
-    report = _report(scenario, preset, budget_s, seed, runs, kpis, claims, hv, scalars,
+    report = _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, hv, scalars,
                      optima, clock.timings, figures, out)
     atomic_write_text(out / "report.md", report)
     progress(f"[{clock.timings['total']:6.1f} s] wrote {out / 'report.md'}")
@@ -188,13 +190,12 @@ def _swarm(front: Path, judgements, algo: str, mode: str, time_s: float, seed: i
     from moo.search.weighted import (
         SwarmBudget,
         minimize_scalar,
-        mode_weights,
         scalar_problem,
         write_swarm,
     )
 
     ref = read_run(front)
-    problem, repair = scalar_problem(ref, mode_weights(judgements, mode))  # front's encoding
+    problem, repair = scalar_problem(ref, judgements.objective_weights(mode))  # front's encoding
     res = minimize_scalar(problem, ref.scenario, algo, budget=SwarmBudget(
         time_limit_s=max(time_s, 1.0)), seed=seed, repair=repair)
     path = write_swarm(out, ref.scenario, res, mode=mode, reference_run=front,
@@ -237,27 +238,27 @@ def _figures(runs: dict, out: Path) -> list[Path]:
 def _weighted_optima(front: Path, judgements) -> dict[str, float]:
     """Exact optimum of each mode's weighted sum in the front's normalisation (docs/model.md §7)."""
     from moo.exact.front import solve_weighted
-    from moo.search.weighted import mode_weights
     from moo.util.normalization import Normalization
 
     run = read_run(front)
     norm = Normalization.of_front(run.objectives)
     optima = {}
     for mode in MODES:
-        w = mode_weights(judgements, mode)
+        w = judgements.objective_weights(mode)
         _, _, obj = solve_weighted(run.scenario, w, norm.ideal, norm.nadir)
         optima[mode] = float(norm.apply(obj[None])[0] @ w)
     return optima
 
 
-def _report(scenario, preset, budget_s, seed, runs, kpis, claims, hv, scalars, optima, timings,
-            figures, out: Path) -> str:
+def _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, hv, scalars, optima,
+            timings, figures, out: Path) -> str:
     s = scenario.summary()
     cur = scenario.currency
     bess = "none" if s["bess"] is None else f"{s['bess']['capacity_kwh']:g} kWh"
     lines = [f"# Study: {preset}", "",
              f"{s['description']}", "",
-             f"Command: `v2g-pareto study {preset} --budget {budget_s:g} --seed {seed}`; "
+             f"Command: `v2g-pareto study {preset} --budget {budget_s:g} --seed {seed}"
+             f"{f' --date {date}' if date else ''}`; "
              f"total wall time {timings['total']:.0f} s.", "",
              "## Scenario", "",
              f"- {s['vehicles']} vehicles ({s['v2g_vehicles']} V2G capable), "

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from models.errors import InputError
+from moo.problems.objectives import OBJECTIVES
 
 METHODS = ("eigen", "geometric")
 AGGREGATIONS = ("aip", "aij")
@@ -451,6 +452,17 @@ class Judgements:
         """The mode's group weights over `objectives`, with each expert's verdict."""
         experts = [(e.name, e.matrix) for e in self.mode(mode).experts]
         return aggregate(experts, self.method, self.ri_table, self.threshold, self.aggregation)
+
+    def objective_weights(self, mode: str, objectives: Sequence[str] = OBJECTIVES) -> np.ndarray:
+        """The mode's group weights in the order of ``objectives`` (by name, whatever order the
+        judgements file lists them in); the judgements must compare exactly those objectives."""
+        if sorted(self.objectives) != sorted(objectives):
+            raise InputError(
+                f"judgements ({self.source or 'given'}) compare {list(self.objectives)};"
+                f" this needs exactly {list(objectives)}"
+            )
+        w = dict(zip(self.objectives, self.weights(mode).weights, strict=True))
+        return np.array([w[name] for name in objectives])
 
 
 # --- judgements file (TOML) ---

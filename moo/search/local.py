@@ -23,6 +23,8 @@ are deterministic per seed whatever the thread count.
 
 from __future__ import annotations
 
+import time
+
 import moocore
 import numpy as np
 from numba import njit, prange
@@ -30,6 +32,7 @@ from numba import njit, prange
 from models.scenario import Scenario
 from moo.problems.baselines import ordered
 from moo.search.archive import hv_thinned
+from moo.util.lattice import simplex_lattice
 from moo.util.normalization import Normalization
 
 STEP_FULL = 0.3  # share of moves that shift as much energy as feasible (LP-like optima)
@@ -477,3 +480,49 @@ class FrontSeeder:
         coefs = np.array([norm.coefficients(w) for w in weights])
         P = self.polisher.polish(self.P[best], coefs, moves, rng)
         return P, self._add(P)
+
+
+def local_moves(problem, per_var: float, cap: int | None = None) -> int:
+    """Moves for a pass of the local search over one of the encodings' problems: ``per_var``
+    per plugged vehicle-slot and BESS slot, at least 1, at most ``cap``."""
+    nnz = int(problem.kdata.slot_ptr[-1]) + problem.n_bess
+    moves = max(int(per_var * nnz), 1)
+    return moves if cap is None else min(moves, cap)
+
+
+def seed_lattice(
+    problem,
+    scenario: Scenario,
+    divisions: int,
+    moves: int,
+    rng: np.random.Generator,
+    deadline: float = np.inf,
+    store_values: int | None = None,
+) -> tuple[FrontSeeder, int]:
+    """The weighted-sum local search over the lattice: anchors, then every interior weight
+    of `simplex_lattice` in pairs (one per core) until ``deadline`` (perf_counter seconds).
+
+    ``problem`` is one of the encodings' problems; its kernel data evaluates the polished
+    schedules; ``store_values`` bounds the seeder's store of schedules (floats; at least 16
+    points are kept). Returns the seeder (its ``P``, ``F`` are the non-dominated points found) and
+    the number of local-search moves tried.
+    """
+    polisher = Polisher(scenario)
+
+    def true_objectives(P):
+        return problem.kdata.evaluate(*polisher.split(P))[:, :3]
+
+    max_points = None
+    if store_values is not None:
+        max_points = max(16, store_values // (polisher.n_units * scenario.slots))
+    seeder = FrontSeeder(polisher, true_objectives, max_points)
+    seeder.anchors(moves, rng)
+    n_moves = 3 * 2 * moves
+    lattice = simplex_lattice(divisions, vertices_first=True)
+    lattice = lattice[np.count_nonzero(lattice, axis=1) > 1]
+    for k in range(0, len(lattice), 2):
+        if time.perf_counter() > deadline:
+            break
+        seeder.improve(lattice[k : k + 2], moves, rng)
+        n_moves += moves * len(lattice[k : k + 2])
+    return seeder, n_moves

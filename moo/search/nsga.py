@@ -37,8 +37,8 @@ from moo.kernels import population as kernels
 from moo.problems.baselines import ordered, uncoordinated
 from moo.problems.encodings import make_problem
 from moo.search.archive import Archive
-from moo.search.local import FrontSeeder, Polisher
-from moo.util.lattice import das_dennis, simplex_lattice
+from moo.search.local import FrontSeeder, local_moves, seed_lattice
+from moo.util.lattice import das_dennis
 from moo.util.normalization import Normalization
 
 ALGORITHMS = ("nsga2", "nsga3")
@@ -337,33 +337,16 @@ def load_checkpoint(path: str | os.PathLike, fmt: str = CHECKPOINT_FORMAT) -> di
     return payload
 
 
-def _moves(problem, per_var: float) -> int:
-    nnz = int(problem.kdata.slot_ptr[-1]) + problem.n_bess
-    return max(int(per_var * nnz), 1)
-
-
 def _memetic_seeds(problem, scenario, memetic: Memetic, rng, archive: Archive, deadline: float):
     """Weighted-sum local-search points, evaluated through the problem into the archive.
 
     Returns the seeder, their decision vectors and the number of evaluations.
     """
-    polisher = Polisher(scenario)
-    d = problem.kdata
-
-    def true_objectives(P):
-        return d.evaluate(*polisher.split(P))[:, :3]
-
-    max_points = max(16, memetic.store_values // (polisher.n_units * scenario.slots))
-    seeder = FrontSeeder(polisher, true_objectives, max_points)
-    moves = min(_moves(problem, memetic.seed_moves_per_var), memetic.seed_moves_max)
-    seeder.anchors(moves, rng)
-    lattice = simplex_lattice(memetic.divisions, vertices_first=True)
-    lattice = lattice[np.count_nonzero(lattice, axis=1) > 1]
-    for k in range(0, len(lattice), 2):  # pairs: one per core
-        if time.perf_counter() > deadline:
-            break
-        seeder.improve(lattice[k : k + 2], moves, rng)
-    X = problem.profile_to_x(*polisher.split(seeder.P))
+    moves = local_moves(problem, memetic.seed_moves_per_var, memetic.seed_moves_max)
+    seeder, _ = seed_lattice(
+        problem, scenario, memetic.divisions, moves, rng, deadline, memetic.store_values
+    )
+    X = problem.profile_to_x(*seeder.polisher.split(seeder.P))
     out = problem.evaluate(
         X, return_values_of=["F", "report", "G"] if problem.n_ieq_constr else ["F", "report"]
     )
@@ -377,7 +360,7 @@ def _inject(pop, problem, seeder: FrontSeeder, memetic: Memetic, rng) -> Populat
     """Replace the last offspring by polished archive points for random weight vectors."""
     k = min(memetic.per_generation, len(pop))
     weights = rng.dirichlet(np.ones(3), size=k)
-    moves = min(_moves(problem, memetic.generation_moves_per_var), memetic.generation_moves_max)
+    moves = local_moves(problem, memetic.generation_moves_per_var, memetic.generation_moves_max)
     P, _ = seeder.improve(weights, moves, rng)
     X = pop.get("X").copy()
     X[len(X) - k :] = problem.profile_to_x(*seeder.polisher.split(P))
@@ -415,8 +398,7 @@ def representatives(F: np.ndarray, n_max: int) -> np.ndarray:
     chosen = list(np.argmin(F, axis=0))
     judgements = load_default_judgements()
     for mode in ("economy", "response"):
-        w = dict(zip(judgements.objectives, judgements.weights(mode).weights, strict=True))
-        chosen.append(select(F, [w["cost"], w["variance"], w["peak_valley"]]).index)
+        chosen.append(select(F, judgements.objective_weights(mode)).index)
     by_cost = np.argsort(F[:, 0], kind="stable")
     chosen = set(int(i) for i in chosen)
     for m in range(2, len(F) + 1):  # finer and finer even spacing until n_max are named

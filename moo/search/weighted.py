@@ -53,16 +53,14 @@ from pymoo.termination.max_time import TimeBasedTermination
 
 from models.errors import InputError
 from models.scenario import Scenario
-from moo.decision.ahp import Judgements
 from moo.problems.encodings import make_problem
 from moo.problems.objectives import OBJECTIVES, evaluate
 from moo.rundir.run import Run, write_run
 from moo.search import nsga as optimize
 from moo.search.cso import CSO, DEFAULT_PHI, CompetitiveSwarm
-from moo.search.local import FrontSeeder, Polisher
+from moo.search.local import Polisher, local_moves, seed_lattice
 from moo.search.mlgcso import MLGCSO
 from moo.search.nsga import seed_vectors
-from moo.util.lattice import simplex_lattice
 from moo.util.normalization import Normalization
 
 ALGORITHMS = {"mlgcso": MLGCSO, "cso": CSO}
@@ -105,17 +103,6 @@ class SwarmBudget:
 
     def to_dict(self) -> dict:
         return {"evals": self.evals, "time_limit_s": self.time_limit_s}
-
-
-def mode_weights(judgements: Judgements, mode: str) -> np.ndarray:  # [3]
-    """The AHP weights of a mode, in the order cost, variance, peak_valley."""
-    if sorted(judgements.objectives) != sorted(OBJECTIVES):
-        raise InputError(
-            f"judgements ({judgements.source or 'given'}) compare {list(judgements.objectives)};"
-            f" the weighted sum needs exactly {list(OBJECTIVES)}"
-        )
-    w = dict(zip(judgements.objectives, judgements.weights(mode).weights, strict=True))
-    return np.array([w[name] for name in OBJECTIVES])
 
 
 def reference_normalization(reference: Run) -> Normalization:
@@ -215,10 +202,6 @@ class LocalSearch:
         return dict(self.__dict__)
 
 
-def _nnz(problem) -> int:
-    return int(problem.kdata.slot_ptr[-1]) + problem.n_bess
-
-
 class Polish:
     """Local search of decision vectors for the scalar's coefficients (the swarm's memetic
     step): decode, polish the schedules, encode; counts the moves it tries."""
@@ -271,29 +254,15 @@ def local_search_seeds(
 
 def _one_seeder(problem, scenario, settings, rng, deadline):
     inner = problem.problem
-    polisher = Polisher(scenario)
-
-    def true_objectives(P):
-        return inner.kdata.evaluate(*polisher.split(P))[:, :3]
-
-    seeder = FrontSeeder(polisher, true_objectives)
-    moves = min(max(int(settings.seed_moves_per_var * _nnz(inner)), 1), settings.seed_moves_max)
-    seeder.anchors(moves, rng)
-    n_moves = 3 * 2 * moves
-    lattice = simplex_lattice(settings.divisions, vertices_first=True)
-    lattice = lattice[np.count_nonzero(lattice, axis=1) > 1]
-    for k in range(0, len(lattice), 2):  # pairs, as the front's seeding
-        if time.perf_counter() > deadline:
-            break
-        seeder.improve(lattice[k : k + 2], moves, rng)
-        n_moves += moves * len(lattice[k : k + 2])
+    moves = local_moves(inner, settings.seed_moves_per_var, settings.seed_moves_max)
+    seeder, n_moves = seed_lattice(inner, scenario, settings.divisions, moves, rng, deadline)
     # The mode's coefficients in the seeder's own normalisation (improve() divides by it).
     target = scalar_coefficients(problem) * (seeder.nadir - seeder.ideal)
     if target.sum() > 0:
         for _ in range(settings.mode_rounds):
             seeder.improve(target / target.sum(), moves, rng)
             n_moves += moves
-    return inner.profile_to_x(*polisher.split(seeder.P)), problem.scalar(seeder.F), n_moves
+    return inner.profile_to_x(*seeder.polisher.split(seeder.P)), problem.scalar(seeder.F), n_moves
 
 
 def make_swarm(
@@ -371,7 +340,7 @@ def minimize_scalar(
         extra, seed_moves = local_search_seeds(problem, scenario, local_search, rng, deadline)
         initial = np.vstack([initial, extra[: max(pop_size // 2 - len(initial), 0)]])
         if local_search.generation_moves_per_var > 0:
-            moves = max(int(local_search.generation_moves_per_var * _nnz(problem.problem)), 1)
+            moves = local_moves(problem.problem, local_search.generation_moves_per_var)
             polish = Polish(problem, scenario, moves)
     swarm = make_swarm(algorithm, pop_size, phi, initial[:pop_size], seed, repair, polish)
     return run_swarm(
