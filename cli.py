@@ -411,6 +411,47 @@ def exact(scenario_name, fleet_seed, points, scale, date, out):
 
 
 @cli.command()
+@scenario_option
+@click.option("--points", type=click.IntRange(min=3), default=66, show_default=True, metavar="K",
+              help="Weight vectors, as for `exact`: the largest simplex lattice with at most K.")
+@click.option("--groups", type=click.IntRange(min=1), default=24, show_default=True,
+              metavar="G", help="Vehicle groups of the relaxation (arrival/departure pairs, "
+              "binned to at most G): more is tighter and slower.")
+@scale_option
+@date_option
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Run directory.")
+@user_errors
+def bound(scenario_name, fleet_seed, points, groups, scale, date, out):
+    """Lower-bound front: certificates no schedule can beat, at any fleet size.
+
+    Vehicles are aggregated into groups (summed power limits and reachable-energy
+    envelopes, efficiencies relaxed; docs/model.md §10.8) and every weight of the exact
+    front's lattice is one small QP. Each weight's optimum is a lower bound on the true
+    weighted optimum. The run holds no schedules (meta kind "bound"); give it to
+    `compare --bound` for certified HV ratios and gaps.
+
+    \b
+    Example:
+      v2g-pareto bound --scenario iov --scale 100 --out runs/iov100-bound
+      v2g-pareto compare runs/iov100-front --bound runs/iov100-bound
+    """
+    from models.scenario import load_scenario
+    from moo.exact.bound import bound_front, write_bound
+
+    sc = load_scenario(scenario_name, fleet_seed, scale, date)
+    res = bound_front(sc, points, groups)
+    path = write_bound(out, sc, res)
+    click.echo(
+        f"{len(res.bound)} weight vectors (H = {res.divisions}), {res.n_groups} groups, "
+        f"{res.n_qp} QPs ({res.n_variables} variables) in "
+        f"{res.build_time_s + res.solve_time_s:.1f} s; outer hypervolume {res.outer_hv:.6g}"
+    )
+    for name, value in res.column_bounds.items():
+        click.echo(f"{name} {value:,.6g}")
+    click.echo(f"wrote {path}")
+
+
+@cli.command()
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(), metavar="RUN_DIR...")
 @click.option(
     "--reference",
@@ -420,9 +461,12 @@ def exact(scenario_name, fleet_seed, points, scale, date, out):
     help="Reference front (e.g. from `v2g-pareto exact`): normalises everything and gives the "
     "HV ratio, IGD+ and additive epsilon.",
 )
+@click.option("--bound", "bound_dir", type=click.Path(), default=None, metavar="BOUND_RUN",
+              help="A run of `v2g-pareto bound`: adds the certified HV-ratio lower bound and "
+              "the worst per-weight certified gap, in its normalisation.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per run.")
 @user_errors
-def compare(run_dirs, reference, as_json):
+def compare(run_dirs, reference, bound_dir, as_json):
     """Front-quality indicators of runs of one scenario, one row per run.
 
     Objectives are normalised by the reference front's ideal/nadir (docs/model.md §10) and the
@@ -435,16 +479,21 @@ def compare(run_dirs, reference, as_json):
     Example:
       v2g-pareto compare runs/b-nsga2 runs/b-nsga3 --reference runs/b-exact
       v2g-pareto compare runs/b-nsga2 runs/b-nsga3 --json
+      v2g-pareto compare runs/iov100-front --bound runs/iov100-bound
     """
     import json
 
     import pandas as pd
 
     from moo.exact.indicators import compare_runs
-    from moo.rundir.run import read_run
+    from moo.rundir import read_run
 
     runs = [read_run(path) for path in run_dirs]
-    rows = compare_runs(runs, None if reference is None else read_run(reference))
+    rows = compare_runs(
+        runs,
+        None if reference is None else read_run(reference),
+        None if bound_dir is None else read_run(bound_dir),
+    )
     if as_json:
         click.echo(json.dumps(rows))
         return

@@ -26,6 +26,7 @@ import moocore
 import numpy as np
 
 from models.errors import InputError
+from moo.exact.bound import Certificate, require_schedules
 from moo.util.normalization import Normalization
 
 
@@ -122,28 +123,35 @@ def _describe(run, key: tuple) -> str:
     return f"{run.path}: scenario {key[0]!r} (fleet_seed {key[1]}, {key[2]} vehicles)"
 
 
-def compare_runs(runs: list, reference=None) -> list[dict]:
+def compare_runs(runs: list, reference=None, bound=None) -> list[dict]:
     """One row of indicators per run (`moo.rundir.Run`), in one normalisation.
 
     With a ``reference`` run the normalisation is its front's ideal/nadir and ``hv_ratio``,
-    ``igd_plus`` and ``epsilon`` are filled in; without one, HV uses the first run's
-    ``meta["normalization"]`` if it has one, else the ideal/nadir of all the runs together,
-    and the three are None. Runs of different scenarios (name, fleet_seed, vehicles) are an
-    `InputError`.
+    ``igd_plus`` and ``epsilon`` are filled in; without one, HV uses the bound run's
+    normalisation if one is given, else the first run's ``meta["normalization"]`` if it has
+    one, else the ideal/nadir of all the runs together, and the three are None. With a
+    ``bound`` run (`moo.exact.bound`) each row also gets ``certified_hv_ratio`` and
+    ``certified_gap`` (`Certificate.certify`). Runs of different scenarios (name,
+    fleet_seed, vehicles) are an `InputError`, and so is a bound run among the fronts.
     """
     if not runs:
         raise InputError("compare: give at least one run directory")
+    for run in [*runs, *([] if reference is None else [reference])]:
+        require_schedules(run, "compared as a front (give it as --bound)")
     first = reference if reference is not None else runs[0]
     key = _scenario_key(first.meta)
-    for run in runs:
+    for run in [*runs, *([] if bound is None else [bound])]:
         if _scenario_key(run.meta) != key:
             raise InputError(
                 f"{_describe(run, _scenario_key(run.meta))} differs from {_describe(first, key)}:"
                 " fronts of different scenarios cannot be compared"
             )
     f_ref = None if reference is None else reference.objectives
+    certificate = None if bound is None else Certificate.of(bound)
     ideal = nadir = None
-    if f_ref is None:
+    if f_ref is None and certificate is not None:
+        ideal, nadir = certificate.normalization.ideal, certificate.normalization.nadir
+    elif f_ref is None:
         norm = runs[0].meta.get("normalization")
         if norm:
             ideal, nadir = np.asarray(norm["ideal"], float), np.asarray(norm["nadir"], float)
@@ -168,6 +176,10 @@ def compare_runs(runs: list, reference=None) -> list[dict]:
                 "epsilon": _finite_or_none(q["epsilon"]),
             }
         )
+        if certificate is not None:
+            cert = certificate.certify(run.objectives)
+            rows[-1]["certified_hv_ratio"] = _finite_or_none(cert["certified_hv_ratio"])
+            rows[-1]["certified_gap"] = _finite_or_none(cert["certified_gap"])
     return rows
 
 

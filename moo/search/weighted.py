@@ -53,9 +53,10 @@ from pymoo.termination.max_time import TimeBasedTermination
 
 from models.errors import InputError
 from models.scenario import Scenario
+from moo.exact.bound import require_schedules
 from moo.problems.encodings import make_problem
 from moo.problems.objectives import OBJECTIVES, evaluate
-from moo.rundir.run import Run, write_run
+from moo.rundir import Run, write_run
 from moo.search import nsga as optimize
 from moo.search.cso import CSO, DEFAULT_PHI, CompetitiveSwarm
 from moo.search.local import Polisher, local_moves, seed_lattice
@@ -165,7 +166,9 @@ def scalar_problem(
     reference: Run, weights, encoding: str | None = None
 ) -> tuple[ScalarProblem, ScalarRepair]:
     """The weighted sum over the reference run's scenario, normalised by the reference
-    front, in ``encoding`` (default: the reference's), and the encoding's repair."""
+    front, in ``encoding`` (default: the reference's), and the encoding's repair. A bound
+    run (no schedules, points no schedule reaches) is an `InputError`."""
+    require_schedules(reference, "the reference of a weighted-sum search")
     encoding = reference_encoding(reference) if encoding is None else encoding
     if encoding not in ENCODINGS:
         raise InputError(f"unknown encoding {encoding!r}: use one of {', '.join(ENCODINGS)}")

@@ -1,0 +1,603 @@
+"""Lower-bound front: an aggregate-flexibility relaxation solved per weight (docs/model.md §10.8).
+
+The vehicles are partitioned into groups (by arrival/departure slot pair; pairs are binned
+when there are more than ``groups`` of them). Each group becomes one storage unit of the
+exact module's QP (`moo.exact.front.ExactModel` with its own `_Storage`) over the slots
+from its first arrival to its last departure:
+
+- per-slot power bounds: the sums of its plugged members' ``Pc`` and ``Pd`` [kW];
+- energy bounds after each slot: the sums of its members' *reachable-energy envelopes*
+  [kWh] — per vehicle the highest energy full-power charging from arrival reaches (capped
+  by its upper SOC bound) and the lowest energy it may hold (its lower SOC bound, full-power
+  discharge from arrival, and the energy from which full-power charging still meets its
+  effective target); before arrival a vehicle holds its initial energy, after departure
+  its energy is somewhere within its departure envelope;
+- efficiencies relaxed: the lower-bound recursion uses the group's largest ``ηc`` and
+  ``ηd`` (the most energy any member's powers can store), the upper-bound one its smallest
+  (the least), and charge and discharge may coexist (the convex hull, as in the exact
+  module's relaxation).
+
+The BESS is one unit with the exact module's relaxation; the import limit and the objective
+definitions (cost with import/export split, the variance's diagonal quadratic, the
+peak-to-valley epigraph) are the exact module's. Every schedule of the model maps to a
+point of this QP with the same objectives, so each weighted optimum here is a lower bound
+on the true one (the argument is in docs/model.md §10.8).
+
+The bound front: minimise each objective alone (the ideal: certified lower bounds), then
+the exact module's lexicographic second stage (the nadir: only a scale), then every weight
+of the exact module's simplex lattice. Each weight ``w`` yields a certificate ``b_w``: every
+schedule has ``sum_k w_k F̃_k >= b_w`` in the bound's normalisation. The region those
+half-spaces and the box ``[0, 1.1]^3`` enclose contains everything the true front dominates
+in that box, so its volume (`outer_hypervolume`) bounds the true front's hypervolume from
+above; ``HV(run) / outer volume`` is a certified lower bound on the run's HV ratio.
+
+A bound run directory (``meta["kind"] == "bound"``) holds the relaxed points and their
+certificates in front.csv and no schedules; it is never a reference or seed for an
+optimiser (`require_schedules`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import clarabel
+import numpy as np
+import pandas as pd
+from scipy import optimize, sparse
+from scipy.spatial import ConvexHull, HalfspaceIntersection
+
+from models.errors import InputError
+from models.scenario import Scenario
+from moo.exact.front import (
+    DEFAULT_POINTS,
+    LEX_TOL,
+    TOL,
+    WEIGHT_FLOOR,
+    ExactModel,
+    _Problem,
+    _settings,
+    _solved,
+    _Storage,
+    divisions_for,
+)
+from moo.problems.objectives import OBJECTIVES, SOC_TOL
+from moo.rundir import FORMAT, Run, atomic_write_bytes, atomic_write_text
+from moo.rundir import tool_version
+from moo.util.lattice import simplex_lattice
+from moo.util.normalization import HV_REFERENCE, Normalization
+
+KIND = "bound"
+DEFAULT_GROUPS = 24  # 100,000 iov vehicles: about 0.4 s per QP; more groups barely tighten it
+WEIGHT_COLUMNS = tuple(f"w_{name}" for name in OBJECTIVES)
+PCT_TOL = 1e-4  # bisection width of the peak-to-valley share bound (fraction of the peak)
+CHUNK_VEHICLES = 20_000  # envelopes are built this many vehicles at a time ([n, T] floats)
+
+
+# --- the relaxation ----------------------------------------------------------------------
+
+
+def vehicle_groups(scenario: Scenario, groups: int) -> np.ndarray:  # [N] group of each vehicle
+    """Group index of each vehicle: its (arrival, departure) slot pair, binned coarser (bins
+    of ``w`` slots for the smallest ``w``) until at most ``groups`` groups remain."""
+    if groups < 1:
+        raise InputError(f"groups must be >= 1, got {groups}")
+    f, t_n = scenario.fleet, scenario.slots
+    for width in range(1, t_n + 1):
+        key = (f.arrival_slot // width) * (t_n + 1) + (f.departure_slot - 1) // width
+        uniq, index = np.unique(key, return_inverse=True)
+        if len(uniq) <= groups:
+            return index.astype(np.int64)
+    return np.zeros(f.n, np.int64)  # one slot-wide bin holds every vehicle: T >= 1 groups
+
+
+def envelopes(scenario: Scenario, start: int = 0, stop: int | None = None):
+    """Reachable-energy envelopes of vehicles ``start:stop`` after every slot [kWh].
+
+    Returns ``(e_lo [n, T], e_hi [n, T])``: in every feasible schedule each vehicle's
+    energy after slot t lies in ``[e_lo, e_hi]`` (docs/model.md §10.8). Outside the stay
+    they are the initial energy (before) and the departure envelope (after).
+    """
+    f, dt, t_n = scenario.fleet, scenario.dt_h, scenario.slots
+    sl = slice(start, stop)
+    a, d = f.arrival_slot[sl, None], f.departure_slot[sl, None]
+    cap = f.capacity_kwh[sl, None]
+    e0 = f.soc_init[sl, None] * cap
+    lower = f.soc_lower[sl, None] * cap
+    target = np.maximum(f.soc_lower, scenario.effective_target())[sl, None] * cap
+    gain = dt * f.eta_charge[sl, None] * f.p_charge_max_kw[sl, None]  # kWh per slot charging
+    loss = dt * f.p_discharge_max_kw[sl, None] / f.eta_discharge[sl, None]
+    done = np.clip(np.arange(t_n)[None, :] - a + 1, 0, d - a)  # slots of the stay so far
+    e_hi = np.minimum(f.soc_upper[sl, None] * cap, e0 + gain * done)
+    e_lo = np.maximum(np.maximum(lower, e0 - loss * done), target - gain * (d - a - done))
+    e_lo = np.where(done == 0, e0, e_lo)
+    # e_hi >= e_lo holds exactly (the effective target is reachable); rounding may not.
+    return e_lo, np.maximum(e_hi, e_lo)
+
+
+def group_storage(scenario: Scenario, group: np.ndarray) -> tuple[_Storage, np.ndarray, np.ndarray]:
+    """The groups (and the BESS, last) as storage units of the exact module's QP.
+
+    Returns ``(storage, alpha [K], beta [Kv])``: the slopes of the upper-bound recursion
+    (the groups' smallest efficiencies; the BESS's own).
+    """
+    f, t_n = scenario.fleet, scenario.slots
+    g_n = int(group.max()) + 1 if f.n else 0
+    sums = {k: np.zeros((g_n, t_n)) for k in ("pc", "pd", "lo", "hi")}  # [G, T]
+    for start in range(0, f.n, CHUNK_VEHICLES):
+        stop = min(f.n, start + CHUNK_VEHICLES)
+        gi = group[start:stop]
+        onehot = sparse.csr_matrix(
+            (np.ones(len(gi)), (gi, np.arange(len(gi)))), shape=(g_n, len(gi))
+        )
+        t = np.arange(t_n)
+        plugged = (t >= f.arrival_slot[start:stop, None]) & (t < f.departure_slot[start:stop, None])
+        e_lo, e_hi = envelopes(scenario, start, stop)
+        sums["pc"] += onehot @ (plugged * f.p_charge_max_kw[start:stop, None])
+        sums["pd"] += onehot @ (plugged * f.p_discharge_max_kw[start:stop, None])
+        sums["lo"] += onehot @ e_lo
+        sums["hi"] += onehot @ e_hi
+    first = np.full(g_n, t_n)
+    np.minimum.at(first, group, f.arrival_slot)
+    last = np.zeros(g_n, np.int64)
+    np.maximum.at(last, group, f.departure_slot - 1)
+    e0 = np.bincount(group, f.soc_init * f.capacity_kwh, minlength=g_n)
+
+    eta = {}
+    for name, values in (("eta_c", f.eta_charge), ("eta_d", f.eta_discharge)):
+        hi, lo = np.full(g_n, -np.inf), np.full(g_n, np.inf)
+        np.maximum.at(hi, group, values)
+        np.minimum.at(lo, group, values)
+        eta[name] = (hi, lo)
+
+    length = last - first + 1
+    unit = np.repeat(np.arange(g_n), length)
+    slot = np.arange(len(unit)) - np.repeat(np.cumsum(length) - length - first, length)
+    cols = {
+        "pc": sums["pc"][unit, slot],
+        "pd": sums["pd"][unit, slot],
+        "eta_c": eta["eta_c"][0][unit],
+        "eta_d": eta["eta_d"][0][unit],
+        "alpha": eta["eta_c"][1][unit],
+        "beta": 1.0 / eta["eta_d"][1][unit],
+        "e0": e0[unit],
+        "lo": sums["lo"][unit, slot],
+        "hi": sums["hi"][unit, slot],
+    }
+    is_first, is_last = slot == first[unit], slot == last[unit]
+    is_ev = np.ones(len(unit), bool)
+    b = scenario.bess
+    if b is not None:
+        end = np.arange(t_n) == t_n - 1
+        bess = {
+            "pc": np.full(t_n, b.p_charge_max_kw),
+            "pd": np.full(t_n, b.p_discharge_max_kw),
+            "eta_c": np.full(t_n, b.eta_charge),
+            "eta_d": np.full(t_n, b.eta_discharge),
+            "alpha": np.full(t_n, b.eta_charge),
+            "beta": np.full(t_n, 1.0 / b.eta_discharge),
+            "e0": np.full(t_n, b.soc_init * b.capacity_kwh),
+            "lo": np.where(end, max(b.soc_min, b.soc_init), b.soc_min) * b.capacity_kwh,
+            "hi": np.full(t_n, b.soc_max * b.capacity_kwh),
+        }
+        cols = {k: np.append(v, bess[k]) for k, v in cols.items()}
+        unit = np.append(unit, np.full(t_n, g_n))
+        slot = np.append(slot, np.arange(t_n))
+        is_first = np.append(is_first, np.arange(t_n) == 0)
+        is_last = np.append(is_last, end)
+        is_ev = np.append(is_ev, np.zeros(t_n, bool))
+    bidir = np.flatnonzero(cols["pd"] > 0)
+    storage = _Storage(
+        unit=unit,
+        slot=slot,
+        first=is_first,
+        last=is_last,
+        bidir=bidir,
+        p_charge_kw=cols["pc"],
+        p_discharge_kw=cols["pd"],
+        eta_c=cols["eta_c"],
+        eta_d=cols["eta_d"],
+        e0_kwh=cols["e0"],
+        lo_kwh=cols["lo"],
+        hi_kwh=cols["hi"],
+        is_ev=is_ev,
+    )
+    return storage, cols["alpha"], cols["beta"][bidir]
+
+
+class BoundModel:
+    """The relaxation of one scenario as a QP, built once and re-solved per weight."""
+
+    def __init__(self, scenario: Scenario, groups: int = DEFAULT_GROUPS):
+        t0 = time.perf_counter()
+        self.scenario = scenario
+        self.group = vehicle_groups(scenario, groups)  # [N]
+        storage, self.alpha, self.beta = group_storage(scenario, self.group)
+        self.model = ExactModel(scenario, storage)
+        self._base = self._problem(None)
+        self._lp: clarabel.DefaultSolver | None = None
+        self.n_solves = 0
+        self.build_time_s = time.perf_counter() - t0
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.group.max()) + 1 if len(self.group) else 0
+
+    def _problem(self, extra) -> _Problem:
+        """A solver over the model's rows (plus ``extra = (A, b, cones)`` rows)."""
+        m = self.model
+        if extra is None:
+            a, b, cones = m.A.copy(), m.b, m._cones()
+        else:
+            a = sparse.vstack([m.A, extra[0]]).tocsc()
+            b, cones = np.concatenate([m.b, extra[1]]), m._cones() + extra[2]
+        prob = _Problem(m, a, b, cones)
+        prob.set_slopes(self.alpha, self.beta)
+        return prob
+
+    def minimise(self, coef, cap: tuple[int, float] | None = None) -> tuple[float, np.ndarray]:
+        """``(lower bound on min sum_k coef_k F_k, objectives [3] of the relaxed optimum)``;
+        ``cap = (k, bound)`` adds ``F_k <= bound``. The bound is the smaller of Clarabel's
+        primal and dual objective values."""
+        prob = self._base if cap is None else self._problem(self.model._cap_rows(*cap))
+        prob.set_objective(np.asarray(coef, float))
+        sol = self._solve(prob.solver, prob is self._base)
+        value = min(float(sol.obj_val), float(sol.obj_val_dual)) / prob.sigma
+        return value, self.objectives(np.asarray(sol.x))
+
+    def minimise_linear(self, q: np.ndarray) -> float:
+        """Lower bound on ``min q . x`` over the relaxation (peak and peak-share bounds)."""
+        if self._lp is None:
+            n = self.model.n_vars
+            self._lp = clarabel.DefaultSolver(
+                sparse.csc_matrix((n, n)), q, self._base.a, self.model.b, self.model._cones(),
+                _settings(),
+            )
+        else:
+            self._lp.update(q=q)
+        sol = self._solve(self._lp, True)
+        return min(float(sol.obj_val), float(sol.obj_val_dual))
+
+    def _solve(self, solver: clarabel.DefaultSolver, base: bool):
+        self.n_solves += 1
+        sol = solver.solve()
+        if base and sol.status == clarabel.SolverStatus.PrimalInfeasible:
+            limit = self.scenario.grid.import_limit_kw
+            raise InputError(
+                f"import_limit_kw {limit:g} is too low: even the aggregate relaxation, which "
+                "every schedule satisfies, has no feasible point"
+            )
+        if not _solved(sol.status):
+            raise RuntimeError(f"bound: Clarabel status {sol.status}")
+        return sol
+
+    def objectives(self, x: np.ndarray) -> np.ndarray:  # [3] cost, variance, peak_valley
+        """Objectives of a relaxed point from its net load, as `moo.problems.objectives`."""
+        m, sc = self.model, self.scenario
+        net = x[m.net]  # [T] kW
+        g = sc.grid
+        cost = sc.dt_h * (np.maximum(net, 0) @ g.price_buy - np.maximum(-net, 0) @ g.price_sell)
+        cost += m.q_cost[m.u] @ x[m.u]  # degradation of the groups' discharge
+        return np.array([cost, net.var(), net.max() - net.min()])
+
+    def lowest_peak_kw(self) -> float:
+        """Lower bound on the peak net load of every schedule."""
+        q = np.zeros(self.model.n_vars)
+        q[self.model.peak] = 1.0
+        return self.minimise_linear(q)
+
+    def lowest_peak_share(self) -> float:
+        """Lower bound on ``(peak - valley) / peak`` of every schedule with a positive peak:
+        the largest ``r`` (bisection to `PCT_TOL`) with ``min (1 - r) M - m >= 0``."""
+        m = self.model
+
+        def holds(r: float) -> bool:
+            q = np.zeros(m.n_vars)
+            q[m.peak], q[m.valley] = 1.0 - r, -1.0
+            return self.minimise_linear(q) >= 0.0
+
+        lo, hi = 0.0, 1.0
+        while holds(hi) and hi < 1024:  # a valley below zero puts the share above 1
+            lo, hi = hi, 2 * hi
+        while hi - lo > PCT_TOL:
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if holds(mid) else (lo, mid)
+        return lo
+
+
+def highest_satisfaction(scenario: Scenario) -> float:
+    """Upper bound on the share of vehicles meeting their requested target (§5): those whose
+    highest reachable departure energy reaches it."""
+    f = scenario.fleet
+    if f.n == 0:
+        return 1.0
+    met = 0
+    for start in range(0, f.n, CHUNK_VEHICLES):
+        stop = min(f.n, start + CHUNK_VEHICLES)
+        _, e_hi = envelopes(scenario, start, stop)
+        soc = e_hi[:, -1] / f.capacity_kwh[start:stop]
+        met += int(np.count_nonzero(soc >= f.soc_target[start:stop] - SOC_TOL))
+    return met / f.n
+
+
+# --- the front ---------------------------------------------------------------------------
+
+
+@dataclass
+class BoundFront:
+    """The lower-bound front of a scenario: relaxed optima, their certificates, diagnostics."""
+
+    objectives: np.ndarray  # [W, 3] relaxed optimum of each lattice weight (raw units)
+    weights: np.ndarray  # [W, 3] the weights solved (edges floored), normalised objectives
+    bound: np.ndarray  # [W] every schedule has sum_k w_k F̃_k >= bound (normalised units)
+    anchors: np.ndarray  # [3, 3] lexicographic anchors of the relaxation (raw units)
+    ideal: np.ndarray  # [3] certified lower bounds on each objective
+    nadir: np.ndarray  # [3] largest anchor value: the scale of the normalisation
+    column_bounds: dict  # bounds on report columns (min_* lower, max_* upper bounds)
+    outer_hv: float  # volume the certificates leave in [0, 1.1]^3: HV of the true front <=
+    points: int
+    divisions: int
+    groups: int  # groups asked for
+    n_groups: int  # groups used
+    n_qp: int
+    build_time_s: float
+    solve_time_s: float
+    n_variables: int
+    n_constraints: int
+
+    @property
+    def normalization(self) -> Normalization:
+        return Normalization(self.ideal, self.nadir)
+
+    def table(self) -> pd.DataFrame:
+        """front.csv of the bound run: one row per lattice weight."""
+        frame = pd.DataFrame(self.objectives, columns=list(OBJECTIVES))
+        frame.insert(0, "solution", np.arange(len(frame)))
+        for k, name in enumerate(WEIGHT_COLUMNS):
+            frame[name] = self.weights[:, k]
+        frame["bound"] = self.bound
+        return frame
+
+    def meta(self) -> dict:
+        return {
+            "normalization": {"ideal": self.ideal.tolist(), "nadir": self.nadir.tolist()},
+            "bound": {
+                "outer_hv": self.outer_hv,
+                "hv_reference": HV_REFERENCE,
+                "anchors": self.anchors.tolist(),
+                "column_bounds": self.column_bounds,
+                "n_groups": self.n_groups,
+                "n_qp": self.n_qp,
+                "n_variables": self.n_variables,
+                "n_constraints": self.n_constraints,
+                "build_time_s": self.build_time_s,
+                "solve_time_s": self.solve_time_s,
+            },
+        }
+
+    def parameters(self) -> dict:
+        return {
+            "points": self.points,
+            "divisions": self.divisions,
+            "groups": self.groups,
+            "weight_floor": WEIGHT_FLOOR,
+            "lexicographic_tol": LEX_TOL,
+            "solver": f"clarabel {clarabel.__version__}",
+            "tol_gap": TOL,
+            "tol_feas": TOL,
+        }
+
+
+def bound_front(
+    scenario: Scenario, points: int = DEFAULT_POINTS, groups: int = DEFAULT_GROUPS
+) -> BoundFront:
+    """Anchors and the simplex lattice of the exact module, solved on the relaxation."""
+    h = divisions_for(points)
+    model = BoundModel(scenario, groups)
+    t0 = time.perf_counter()
+    stage1 = [model.minimise(np.eye(3)[k]) for k in range(3)]
+    best = np.array([value for value, _ in stage1])  # certified minima
+    payoff = np.array([f for _, f in stage1])  # [anchor, objective]
+    spread = payoff.max(axis=0) - best
+    magnitude = np.maximum(np.abs(best), 1.0)
+    spread = np.where(spread > 1e-12 * magnitude, spread, magnitude)  # a flat objective
+    anchors = []
+    for k in range(3):
+        coef = np.where(np.arange(3) == k, 0.0, 1.0 / spread)
+        try:
+            anchors.append(model.minimise(coef, cap=(k, payoff[k, k] + LEX_TOL * spread[k]))[1])
+        except RuntimeError:  # the capped QP can fail numerically; the first stage stands
+            anchors.append(payoff[k])
+    anchors = np.array(anchors)  # [3, 3]
+    ideal = np.minimum(best, payoff.min(axis=0))
+    nadir = np.maximum(anchors.max(axis=0), ideal)
+    norm = Normalization(ideal, nadir)
+
+    weights, values, points_f = [], [], []
+    for w in simplex_lattice(h):
+        vertex = np.count_nonzero(w) == 1
+        if vertex:
+            k = int(np.argmax(w))
+            value, f = stage1[k]
+            coef = np.eye(3)[k] * norm.coefficients(w)[k]
+            value *= coef[k]
+        else:
+            w = np.maximum(w, WEIGHT_FLOOR)
+            w = w / w.sum()
+            coef = norm.coefficients(w)
+            value, f = model.minimise(coef)
+        weights.append(w)
+        values.append(value - coef @ ideal)
+        points_f.append(f)
+    weights_a, values_a = np.array(weights), np.array(values)
+    column_bounds = {
+        "min_cost": float(best[0]),
+        "min_variance": float(best[1]),
+        "min_std_kw": float(np.sqrt(max(best[1], 0.0))),
+        "min_peak_valley": float(best[2]),
+        "min_peak_kw": model.lowest_peak_kw(),
+        "min_peak_valley_pct": 100.0 * model.lowest_peak_share(),
+        "max_satisfaction": highest_satisfaction(scenario),
+    }
+    return BoundFront(
+        objectives=np.array(points_f),
+        weights=weights_a,
+        bound=values_a,
+        anchors=anchors,
+        ideal=ideal,
+        nadir=nadir,
+        column_bounds=column_bounds,
+        outer_hv=outer_hypervolume(weights_a, values_a),
+        points=points,
+        divisions=h,
+        groups=groups,
+        n_groups=model.n_groups,
+        n_qp=model.n_solves,
+        build_time_s=model.build_time_s,
+        solve_time_s=time.perf_counter() - t0,
+        n_variables=model.model.shape[0],
+        n_constraints=model.model.shape[1],
+    )
+
+
+def outer_hypervolume(weights: np.ndarray, bound: np.ndarray) -> float:
+    """Volume of ``{y in [0, HV_REFERENCE]^K : weights @ y >= bound}``: an upper bound on the
+    hypervolume of every front the certificates hold for (same normalisation, reference)."""
+    weights = np.asarray(weights, float)
+    k = weights.shape[1]
+    eye = np.eye(k)
+    # Half-spaces as rows [a, c] meaning a . y + c <= 0.
+    hs = np.vstack([
+        np.hstack([-weights, np.asarray(bound, float)[:, None]]),
+        np.hstack([eye, np.full((k, 1), -HV_REFERENCE)]),
+        np.hstack([-eye, np.zeros((k, 1))]),
+    ])
+    # Chebyshev centre: an interior point (and whether the region has any volume).
+    norms = np.linalg.norm(hs[:, :-1], axis=1)
+    res = optimize.linprog(
+        np.append(np.zeros(k), -1.0),
+        A_ub=np.hstack([hs[:, :-1], norms[:, None]]),
+        b_ub=-hs[:, -1],
+        bounds=[(None, None)] * k + [(0.0, None)],
+    )
+    if not res.success or res.x[-1] < 1e-9:
+        return 0.0
+    inter = HalfspaceIntersection(hs, res.x[:-1])
+    return float(ConvexHull(inter.intersections).volume)
+
+
+# --- the run directory -------------------------------------------------------------------
+
+
+def write_bound(out_dir, scenario: Scenario, front: BoundFront) -> Path:
+    """Write a bound run: front.csv holds the relaxed optima and their certificates, there
+    are no schedules. Atomic writes and meta.json (written last, with the SHA-256 of every
+    file) follow `moo.rundir.write_run`; ``meta["kind"] = "bound"`` marks it."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a directory")
+    out.mkdir(parents=True, exist_ok=True)
+    # An older run in the same place stops being complete before any file changes.
+    (out / "meta.json").unlink(missing_ok=True)
+    files = {
+        "scenario/fleet.csv": _csv_bytes(scenario.fleet.to_frame()),
+        "scenario/grid.csv": _csv_bytes(scenario.grid.to_frame()),
+        "front.csv": _csv_bytes(front.table()),
+    }
+    for name, data in files.items():
+        atomic_write_bytes(out / name, data)
+    meta = {
+        "format": FORMAT,
+        "kind": KIND,
+        "tool": "v2g-pareto",
+        "version": tool_version(),
+        "command": ["v2g-pareto", *sys.argv[1:]],
+        "scenario": scenario.to_meta(),
+        "dt_hours": scenario.dt_h,
+        "degradation_cost_per_kwh": scenario.degradation_cost_per_kwh,
+        "bess": None if scenario.bess is None else scenario.bess.to_dict(),
+        "import_limit_kw": scenario.grid.import_limit_kw,
+        "currency": scenario.currency,
+        "fleet_seed": scenario.fleet_seed,
+        "algorithm": KIND,
+        "parameters": front.parameters(),
+        "seed": None,
+        "n_evals": front.n_qp,
+        "wall_time_s": front.build_time_s + front.solve_time_s,
+        "n_solutions": len(front.bound),
+        "ev_power_stored": [],
+        **front.meta(),
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+    }
+    atomic_write_text(out / "meta.json", json.dumps(meta, indent=2))
+    return out
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False, float_format="%.17g").encode()
+
+
+def is_bound(run: Run) -> bool:
+    """True for a run directory written by `write_bound`."""
+    return run.meta.get("kind") == KIND
+
+
+def require_schedules(run: Run, role: str) -> None:
+    """A one-line `InputError` when a bound run is given where schedules are needed."""
+    if is_bound(run):
+        raise InputError(
+            f"{run.path}: a bound run (kind=bound) holds no schedules and cannot be {role}"
+        )
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """The certificates of a bound run, in its normalisation."""
+
+    path: str
+    normalization: Normalization
+    weights: np.ndarray  # [W, 3]
+    bound: np.ndarray  # [W] every schedule has weights[w] . F̃ >= bound[w]
+    outer_hv: float  # upper bound on the true front's hypervolume
+
+    @classmethod
+    def of(cls, run: Run) -> Certificate:
+        if not is_bound(run):
+            raise InputError(f"{run.path}: not a bound run (write one with `v2g-pareto bound`)")
+        norm = run.meta["normalization"]
+        weights = run.front[list(WEIGHT_COLUMNS)].to_numpy()
+        bound = run.front["bound"].to_numpy()
+        return cls(
+            str(run.path),
+            Normalization(norm["ideal"], norm["nadir"]),
+            weights,
+            bound,
+            outer_hypervolume(weights, bound),
+        )
+
+    def certify(self, objectives) -> dict:
+        """Certified quality of a set of schedules' objectives [S, 3] (raw units).
+
+        ``hv``: their hypervolume in the bound's normalisation; ``certified_hv_ratio`` =
+        hv / `outer_hv` <= their true HV ratio against the (unknown) true front;
+        ``certified_gap``: the largest over lattice weights of (best weighted normalised
+        score among them minus the certificate) >= their true gap for that weight.
+        """
+        f = np.atleast_2d(np.asarray(objectives, float))
+        hv = self.normalization.hypervolume(f) if len(f) else 0.0
+        if len(f):
+            gaps = self.normalization.scalarized(f, self.weights).min(axis=1) - self.bound  # [W]
+            worst = int(np.argmax(gaps))
+            gap, weights = float(gaps[worst]), self.weights[worst].tolist()
+        else:
+            gap, weights = float("nan"), None
+        return {
+            "hv": hv,
+            "certified_hv_ratio": hv / self.outer_hv if self.outer_hv > 0 else float("nan"),
+            "certified_gap": gap,
+            "worst_gap_weights": weights,
+        }
