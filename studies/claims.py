@@ -5,7 +5,10 @@ column we compare, and the rule for "met": same direction and at least the same 
 effect. The KPI table has one row per schedule (``uncoordinated``, ``ordered``,
 ``economy``, ``response``, ``mlgcso-economy``, ...). Where the study computed the exact
 front, each claim also gets the best value *any* schedule on that front reaches, so a claim
-the model cannot meet at all is told apart from one our optimiser missed.
+the model cannot meet at all is told apart from one our optimiser missed. Where the exact front
+is out of reach (large fleets), a lower-bound run (`moo.exact.bound`) says the same from the
+other side: `bound_claims` tells a claim a schedule reaches from one the bound proves out of
+reach and from one in between, with the width of that gap.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from moo.exact.bound import is_bound
+from moo.rundir import Run
 
 
 @dataclass(frozen=True)
@@ -136,3 +142,80 @@ def claims_table(preset: str, kpis: pd.DataFrame, scalars: dict,
 
 def _fmt(value: float, unit: str) -> str:
     return "n/a" if not np.isfinite(value) else f"{value:.1f}{unit}" if unit else f"{value:.4f}"
+
+
+# Report column -> (bound run's column bound, True if the bound is a minimum).
+BOUND_COLUMNS = {
+    "cost": ("min_cost", True),
+    "variance": ("min_variance", True),
+    "std_kw": ("min_std_kw", True),
+    "peak_valley": ("min_peak_valley", True),
+    "peak_kw": ("min_peak_kw", True),
+    "peak_valley_pct": ("min_peak_valley_pct", True),
+    "satisfaction": ("max_satisfaction", False),
+}
+BASELINE_ROWS = ("uncoordinated", "ordered")
+BOUND_COLUMNS_OUT = ["seed", "claim", "we measure", "seed value", "ours", "best possible",
+                     "verdict"]
+
+
+def bound_claims(preset: str, kpis: pd.DataFrame, scalars: dict, bound: Run,
+                 front: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per claim of the preset's seed: reached, out of reach, or open, against a bound run.
+
+    ``kpis``/``scalars`` as for `claims_table`; ``bound`` a bound run of the same scenario;
+    ``front`` (optional) our front's front.csv, whose best schedule for the claim also counts.
+    *best possible* is the claim's value with the row's column at the bound's limit (the
+    lowest cost, peak, ... any schedule can have; the highest satisfaction). Verdicts:
+    ``reached`` (a schedule of ours meets it), ``out of reach`` (no schedule can: the best
+    possible value fails it), ``open, gap X`` (between ours and the best possible, X apart in
+    the claim's unit), ``not reached (fixed baseline)`` for claims on a baseline schedule,
+    and ``n/a`` where the bound says nothing (swarm comparisons, unbounded columns).
+    """
+    if not is_bound(bound):
+        raise ValueError(f"{bound.path}: not a bound run")
+    limits = bound.meta["bound"]["column_bounds"]
+    rows = []
+    for claim in CLAIMS.get(preset, []):
+        ours = claim.measure(kpis, scalars)
+        if front is not None and claim.kind != "swarm":
+            on_front = claim.best_on(front, kpis)
+            ours = _better(claim, ours, on_front)
+        best = _best_possible(claim, kpis, limits)
+        if claim.met(ours):
+            verdict = "reached"
+        elif claim.kind != "swarm" and claim.row in BASELINE_ROWS:
+            verdict = "not reached (fixed baseline)"
+        elif not np.isfinite(best):
+            verdict = "n/a"
+        elif not claim.met(best):
+            verdict = "out of reach"
+        else:
+            width = abs(best - ours) if np.isfinite(ours) else float("nan")
+            verdict = f"open, gap {_fmt(width, claim.unit)}"
+        rows.append({
+            "seed": claim.seed, "claim": claim.text, "we measure": claim.describe(),
+            "seed value": claim.seed_value, "ours": _fmt(ours, claim.unit),
+            "best possible": _fmt(best, claim.unit), "verdict": verdict,
+        })
+    return pd.DataFrame(rows, columns=BOUND_COLUMNS_OUT)
+
+
+def _best_possible(claim: Claim, kpis: pd.DataFrame, limits: dict) -> float:
+    """The claim's value with its row's column at the bound's limit (NaN: no such bound)."""
+    if claim.kind == "swarm" or claim.col not in BOUND_COLUMNS or claim.row not in kpis.index:
+        return float("nan")
+    key, is_min = BOUND_COLUMNS[claim.col]
+    lower_is_better = claim.kind == "cut" or claim.at_most
+    if is_min != lower_is_better:
+        return float("nan")  # a minimum says nothing about how high a column can go
+    table = kpis.copy()
+    table.loc[claim.row, claim.col] = limits[key]
+    return claim.measure(table, {})
+
+
+def _better(claim: Claim, a: float, b: float) -> float:
+    values = [v for v in (a, b) if np.isfinite(v)]
+    if not values:
+        return float("nan")
+    return min(values) if claim.at_most else max(values)

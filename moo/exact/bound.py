@@ -1,4 +1,4 @@
-"""Lower-bound front: an aggregate-flexibility relaxation solved per weight (docs/model.md §10.8).
+"""Lower-bound front: an aggregate-flexibility relaxation solved per weight (docs/model.md §10.1).
 
 The vehicles are partitioned into groups (by arrival/departure slot pair; pairs are binned
 when there are more than ``groups`` of them). Each group becomes one storage unit of the
@@ -21,7 +21,7 @@ The BESS is one unit with the exact module's relaxation; the import limit and th
 definitions (cost with import/export split, the variance's diagonal quadratic, the
 peak-to-valley epigraph) are the exact module's. Every schedule of the model maps to a
 point of this QP with the same objectives, so each weighted optimum here is a lower bound
-on the true one (the argument is in docs/model.md §10.8).
+on the true one (the argument is in docs/model.md §10.1).
 
 The bound front: minimise each objective alone (the ideal: certified lower bounds), then
 the exact module's lexicographic second stage (the nadir: only a scale), then every weight
@@ -66,15 +66,13 @@ from moo.exact.front import (
     divisions_for,
 )
 from moo.problems.objectives import OBJECTIVES, SOC_TOL
-from moo.rundir import FORMAT, Run, atomic_write_bytes, atomic_write_text
-from moo.rundir import tool_version
+from moo.rundir import FORMAT, Run, atomic_write_bytes, atomic_write_text, tool_version
 from moo.util.lattice import simplex_lattice
 from moo.util.normalization import HV_REFERENCE, Normalization
 
 KIND = "bound"
 DEFAULT_GROUPS = 24  # 100,000 iov vehicles: about 0.4 s per QP; more groups barely tighten it
 WEIGHT_COLUMNS = tuple(f"w_{name}" for name in OBJECTIVES)
-PCT_TOL = 1e-4  # bisection width of the peak-to-valley share bound (fraction of the peak)
 CHUNK_VEHICLES = 20_000  # envelopes are built this many vehicles at a time ([n, T] floats)
 
 
@@ -99,7 +97,7 @@ def envelopes(scenario: Scenario, start: int = 0, stop: int | None = None):
     """Reachable-energy envelopes of vehicles ``start:stop`` after every slot [kWh].
 
     Returns ``(e_lo [n, T], e_hi [n, T])``: in every feasible schedule each vehicle's
-    energy after slot t lies in ``[e_lo, e_hi]`` (docs/model.md §10.8). Outside the stay
+    energy after slot t lies in ``[e_lo, e_hi]`` (docs/model.md §10.1). Outside the stay
     they are the initial energy (before) and the departure envelope (after).
     """
     f, dt, t_n = scenario.fleet, scenario.dt_h, scenario.slots
@@ -291,22 +289,32 @@ class BoundModel:
         return self.minimise_linear(q)
 
     def lowest_peak_share(self) -> float:
-        """Lower bound on ``(peak - valley) / peak`` of every schedule with a positive peak:
-        the largest ``r`` (bisection to `PCT_TOL`) with ``min (1 - r) M - m >= 0``."""
+        """Lower bound on ``(peak - valley) / peak`` of every schedule with a positive peak.
+
+        A linear-fractional program, made one LP by Charnes and Cooper's substitution
+        ``z = x / M``, ``s = 1 / M``: ``A z - b s`` in the model's cones, ``s >= 0``,
+        ``z_M = 1``; minimise ``z_M - z_m``. The relaxation is bounded, so ``s > 0`` at every
+        feasible point. NaN when no point of the relaxation has a positive peak.
+        """
         m = self.model
-
-        def holds(r: float) -> bool:
-            q = np.zeros(m.n_vars)
-            q[m.peak], q[m.valley] = 1.0 - r, -1.0
-            return self.minimise_linear(q) >= 0.0
-
-        lo, hi = 0.0, 1.0
-        while holds(hi) and hi < 1024:  # a valley below zero puts the share above 1
-            lo, hi = hi, 2 * hi
-        while hi - lo > PCT_TOL:
-            mid = 0.5 * (lo + hi)
-            lo, hi = (mid, hi) if holds(mid) else (lo, mid)
-        return lo
+        n = m.n_vars
+        a = sparse.vstack([
+            sparse.hstack([self._base.a, sparse.csc_matrix(-m.b[:, None])]),
+            sparse.csc_matrix(([1.0], ([0], [m.peak])), shape=(1, n + 1)),
+            sparse.csc_matrix(([-1.0], ([0], [n])), shape=(1, n + 1)),
+        ]).tocsc()
+        b = np.concatenate([np.zeros(len(m.b)), [1.0, 0.0]])
+        cones = [clarabel.ZeroConeT(m.n_zero), clarabel.NonnegativeConeT(m.n_nonneg),
+                 clarabel.ZeroConeT(1), clarabel.NonnegativeConeT(1)]
+        q = np.zeros(n + 1)
+        q[m.peak], q[m.valley] = 1.0, -1.0
+        solver = clarabel.DefaultSolver(sparse.csc_matrix((n + 1, n + 1)), q, a, b, cones,
+                                        _settings())
+        self.n_solves += 1
+        sol = solver.solve()
+        if not _solved(sol.status):
+            return float("nan")
+        return min(float(sol.obj_val), float(sol.obj_val_dual))
 
 
 def highest_satisfaction(scenario: Scenario) -> float:

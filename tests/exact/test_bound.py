@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -24,6 +25,7 @@ from moo.rundir import read_run
 from moo.search.weighted import scalar_problem
 from moo.util.lattice import simplex_lattice
 from moo.util.normalization import Normalization
+from studies.claims import bound_claims
 
 REL_TOL = 1e-6
 
@@ -50,7 +52,7 @@ def fixed_normalization(model: BoundModel) -> Normalization:
     [
         ("building", simplex_lattice(3)),
         ("qingdao", simplex_lattice(3)),
-        ("iov", np.array([[1 / 3, 1 / 3, 1 / 3], [0.1, 0.1, 0.8]])),
+        ("iov", np.array([[1 / 3, 1 / 3, 1 / 3]])),  # one exact QP on iov: 15-60 s
     ],
 )
 def test_bound_below_exact_weighted_optimum(preset, weights):
@@ -204,3 +206,21 @@ def test_cli_bound_and_compare(tmp_path):
     assert "min_peak_kw" in res.output
     res = runner.invoke(cli, ["compare", str(out)])
     assert res.exit_code == 2 and "bound run" in res.output
+
+
+def test_bound_claims_verdicts(tiny_runs):
+    # Seed 003's two claims against kpis made around the bound: the cost cut can reach at
+    # most 10 % (< 14.3 %: out of reach), the peak cut 50 % with ours at 20 % (open, 30 %).
+    _, bound, _ = tiny_runs
+    limits = bound.meta["bound"]["column_bounds"]
+    unc_cost, unc_peak = limits["min_cost"] / 0.9, limits["min_peak_kw"] / 0.5
+    kpis = pd.DataFrame(
+        {"cost": [unc_cost, unc_cost * 0.95, unc_cost], "peak_kw": [unc_peak, unc_peak,
+                                                                    unc_peak * 0.8]},
+        index=["uncoordinated", "economy", "response"],
+    )
+    table = bound_claims("crisscross", kpis, {}, bound)
+    assert table["verdict"].tolist() == ["out of reach", "open, gap 30.0%"]
+    assert table["best possible"].tolist() == ["10.0%", "50.0%"]
+    kpis.loc["response", "peak_kw"] = unc_peak * 0.7
+    assert bound_claims("crisscross", kpis, {}, bound)["verdict"].iloc[1] == "reached"

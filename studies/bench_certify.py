@@ -1,0 +1,136 @@
+"""Certified quality at fleet scale: the lower-bound front and the default front (issue 16).
+
+For iov x K (K = 1, 10, 100: 1,000 / 10,000 / 100,000 vehicles x 96 slots), each in its own
+child process: ``v2g-pareto bound --scenario iov --scale K`` (wall time and peak resident
+memory from ``os.wait4``), then the default front ``v2g-pareto front --scenario iov --scale K
+--pop 100 --generations 200``; then, in this process, ``compare --bound``'s certified
+HV-ratio lower bound and worst per-weight certified gap of that front.
+
+    python studies/bench_certify.py --scales 1 10 --out runs/certify
+    python studies/bench_certify.py --scales 100 --out runs/certify     # ~10 min more
+    python studies/bench_certify.py --table-only --out runs/certify     # table of all K
+
+Each K writes ``OUT/iov-xK.json``; every call rewrites ``OUT/certify.json`` and
+``OUT/certify.md`` from all of them, so the scales can run in separate calls. An existing
+complete front of the same K is reused with ``--reuse-front``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from moo.exact.indicators import compare_runs  # noqa: E402
+from moo.rundir import is_complete, read_run  # noqa: E402
+from studies.bench_scale import cpu_name  # noqa: E402
+
+
+def child(cmd: list[str], out: Path) -> tuple[float, float]:
+    """Run one CLI command in a child process: (wall time s, peak RSS GB of that child)."""
+    if out.exists():
+        shutil.rmtree(out)
+    with open(out.with_suffix(".log"), "w") as log:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from cli import main; main()", *cmd, "--out", str(out)],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed, see {out.with_suffix('.log')}")
+    return wall, usage.ru_maxrss / 1e6  # kB on Linux
+
+
+def one_scale(args, k: int) -> dict:
+    base = ["--scenario", args.scenario, "--scale", str(k)]
+    bound_dir = args.out / f"{args.scenario}-x{k}-bound"
+    bound_s, bound_gb = child(["bound", *base, "--points", str(args.points)], bound_dir)
+    front_dir = args.out / f"{args.scenario}-x{k}-front"
+    front_s = front_gb = None
+    if not (args.reuse_front and is_complete(front_dir)):
+        front_s, front_gb = child(
+            ["front", *base, "--pop", str(args.pop), "--generations", str(args.generations),
+             "--seed", str(args.seed)],
+            front_dir,
+        )
+    bound, front = read_run(bound_dir), read_run(front_dir)
+    row = compare_runs([front], bound=bound)[0]
+    b = bound.meta["bound"]
+    return {
+        "scenario": args.scenario,
+        "scale": k,
+        "vehicles": bound.meta["scenario"]["n_vehicles"],
+        "bound_s": round(bound_s, 1),
+        "bound_peak_rss_gb": round(bound_gb, 2),
+        "bound_qp": b["n_qp"],
+        "bound_groups": b["n_groups"],
+        "bound_variables": b["n_variables"],
+        "outer_hv": b["outer_hv"],
+        "front_s": None if front_s is None else round(front_s, 1),
+        "front_peak_rss_gb": None if front_gb is None else round(front_gb, 2),
+        "front_points": row["n_points"],
+        "front_hv": row["hv"],
+        "certified_hv_ratio": row["certified_hv_ratio"],
+        "certified_gap": row["certified_gap"],
+        "column_bounds": b["column_bounds"],
+    }
+
+
+def write_table(out: Path, head: str) -> str:
+    rows = [json.loads(p.read_text()) for p in sorted(out.glob("*-x*.json"))]
+    rows.sort(key=lambda r: r["scale"])
+    (out / "certify.json").write_text(json.dumps(rows, indent=2) + "\n")
+    cols = ["vehicles", "bound_s", "bound_peak_rss_gb", "bound_qp", "bound_groups",
+            "front_s", "front_points", "certified_hv_ratio", "certified_gap"]
+
+    def cell(v):
+        return "-" if v is None else f"{v:.4f}" if isinstance(v, float) and v < 10 else str(v)
+
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(cell(r[c]) for c in cols) + " |" for r in rows]
+    md = head + "\n\n" + "\n".join(lines) + "\n"
+    (out / "certify.md").write_text(md)
+    return md
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scenario", default="iov")
+    ap.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
+    ap.add_argument("--points", type=int, default=66)
+    ap.add_argument("--pop", type=int, default=100)
+    ap.add_argument("--generations", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--reuse-front", action="store_true")
+    ap.add_argument("--table-only", action="store_true")
+    ap.add_argument("--out", type=Path, required=True)
+    args = ap.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    if not args.table_only:
+        for k in args.scales:
+            row = one_scale(args, k)
+            (args.out / f"{args.scenario}-x{k}.json").write_text(json.dumps(row, indent=2) + "\n")
+            print(json.dumps(row), flush=True)
+    head = (
+        f"{args.scenario} x K: `bound --points {args.points}` (default groups) and the default "
+        f"front (nsga2, pop {args.pop}, {args.generations} generations, seed {args.seed}); "
+        f"certified HV ratio = HV(front) / outer volume of the bound, certified gap in "
+        f"normalised units; {cpu_name()}, {os.cpu_count()} cores"
+    )
+    print(write_table(args.out, head))
+
+
+if __name__ == "__main__":
+    main()
