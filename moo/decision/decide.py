@@ -137,13 +137,16 @@ def _rates_lines(t: dict[str, Any], currency: str) -> list[str]:
         lines.append(f"  {key.replace('_', ' ')}: {rates}")
         spans = r.get("ranges") or {}
         if spans:
-            lows = "; ".join(
-                "unbounded" if spans[p] is None else f"{spans[p][0]:,.4g}..{spans[p][1]:,.4g}"
-                for p in PAIRS
-            )
+            lows = "; ".join(_span(spans[p]) for p in PAIRS)
             lines.append(f"    range over the supporting weights: {lows}")
         lines.append(f"    ({r['detail']})")
     return lines
+
+
+def _span(low_high: list[float | None]) -> str:
+    low, high = low_high
+    lo = "-" if low is None else format(low, ",.4g")
+    return f"{lo}..{'inf' if high is None else format(high, ',.4g')}"
 
 
 def _exact_dict(sol: Solution, value: float | None, label: str) -> dict[str, Any]:

@@ -31,8 +31,9 @@ Two estimates of the plane:
   hyperplanes. At a smooth part of the front that cone is small and the rate is sharp; at a
   kink (peak-to-valley is a max minus a min, so the front has ridges) it is wide and the
   rate is genuinely a range. ``ranges`` gives each rate's [low, high] over the cone's corners
-  (a linear-fractional function is extreme at corners; None when unbounded), ``rates`` the
-  rate at the corners' mean. No weight vector (a non-convex part): rates None.
+  (a linear-fractional function is extreme at corners; high None when a corner gives the
+  denominator objective no weight: unbounded), ``rates`` the rate at the corners' mean. No
+  weight vector (a non-convex part): rates None.
 
 A rate whose denominator marginal value is 0 (or an objective that does not vary) is None.
 """
@@ -159,7 +160,9 @@ def hyperplane_rates(reference, point, objectives) -> TradeoffRates:
     ranges = {}
     for pair in PAIRS:
         values = [r[pair] for r in at_corners]
-        ranges[pair] = None if None in values else [min(values), max(values)]
+        finite = [v for v in values if v is not None]
+        low = min(finite) if finite else None
+        ranges[pair] = [low, None if None in values or not finite else max(finite)]
     return TradeoffRates(
         "exact hyperplane",
         normal,
