@@ -84,10 +84,8 @@ class Grid:
             object.__setattr__(self, name, arr)
         if np.any(self.pv_kw < 0):
             raise ScenarioError(f"grid.pv: must be >= 0, got {self.pv_kw.min()}")
-        if np.any(self.price_sell < 0):
-            raise ScenarioError(
-                f"grid.prices: sell price must be >= 0, got {self.price_sell.min()}"
-            )
+        # Prices may be negative (market hours with surplus); the cost stays convex in the
+        # net load as long as sell <= buy in every slot (docs/model.md §3).
         bad = np.flatnonzero(self.price_sell > self.price_buy + 1e-12)
         if bad.size:
             t = bad[0]

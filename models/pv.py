@@ -19,7 +19,8 @@ array at the standard-test-condition rating, without temperature or inverter los
 clear-day maximum is ``peak_kw`` times the peak plane-of-array irradiance in kW/m² (about
 0.8–1.0 for a tilted array at mid-latitudes).
 
-Time: the horizon starts at ``start_hour`` local clock time on ``date`` and lasts 24 h;
+Time: the horizon starts at ``start_hour`` local clock time on ``date`` and lasts 24 h of
+elapsed time (`models.series.horizon_bounds`, also on DST days);
 each slot's value is the average of one-minute samples (at the minute mid-points) over the
 slot, so the slot energy is right even on coarse grids.
 
@@ -36,6 +37,7 @@ import pandas as pd
 from models.errors import ScenarioError
 from models.grid import TimeGrid
 from models.schema import Table
+from models.series import horizon_bounds
 from models.sessions import read_date, read_timezone
 
 STC_IRRADIANCE_W_M2 = 1000.0
@@ -65,7 +67,7 @@ def pvlib_clear_sky(tbl: Table, time: TimeGrid) -> np.ndarray:  # [T] kW
     minutes_per_slot = max(1, round(time.dt_h * 60))
     sub_h = time.dt_h / minutes_per_slot
     offsets_h = (np.arange(time.slots_per_day * minutes_per_slot) + 0.5) * sub_h
-    start = pd.Timestamp(date).tz_localize(tz) + pd.Timedelta(hours=time.start_hour)
+    start = horizon_bounds(time, date, tz)[0]  # start_hour local, then elapsed time
     times = start + pd.to_timedelta(offsets_h, unit="h")
 
     with warnings.catch_warnings():

@@ -15,7 +15,13 @@ error names the key path and the rule; unknown keys are errors) and samples the 
   clear-sky model for a fixed-tilt array (see `models.pv`).
 - ``[[grid.prices]]``: ToU periods ``{name, hours = [[start, end], ...], buy, sell}`` that
   cover the day exactly once (a period may wrap midnight, e.g. ``[22, 6]``). Each slot's price
-  is the time-average of the step function over the slot. ``sell > buy`` is rejected.
+  is the time-average of the step function over the slot. ``sell > buy`` is rejected; prices
+  may be negative.
+- Dated data: ``[time] date`` and ``timezone`` name the day (``--date`` overrides the date,
+  also for sessions groups and pvlib PV, which inherit ``[time]``'s day when they name
+  none). ``[grid.base_load] series = {...}``, ``[grid.pv] model = "series"`` and a
+  ``[grid.prices]`` *table* ``series = {...}`` read timestamped CSV series (`models.series`);
+  ``[grid.tariff]`` turns the market price into buy and sell prices (`_market_prices`).
 - ``[bess]`` (optional), ``[[fleet.groups]]`` (one or more; see `models.sampling` for the
   distributions, `models.sessions` for groups built from a sessions CSV).
 
@@ -26,6 +32,9 @@ error); an undated scenario (sampled fleets) is a typical day with ``date = None
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -39,6 +48,8 @@ from models.fleet import Fleet, stay_slots
 from models.grid import Bess, Grid, TimeGrid, interpolate_periodic, step_average
 from models.sampling import GroupSpec, parse_clock, parse_soc
 from models.schema import Table
+from models.series import POWER_UNITS_KW, Day, horizon_bounds, read_series
+from models.sessions import read_date, read_timezone
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,6 +80,13 @@ class Scenario:
     def slots(self) -> int:
         return self.time.slots_per_day
 
+    def slot_bounds(self) -> pd.DatetimeIndex | None:  # [T+1] tz-aware
+        """Start and end instants of every slot (`models.series.horizon_bounds`: 24 h of
+        elapsed time from ``start_hour`` local), or None without a date and time zone."""
+        if self.date is None or self.timezone is None:
+            return None
+        return horizon_bounds(self.time, dt.date.fromisoformat(self.date), self.timezone)
+
     def effective_target(self) -> np.ndarray:  # [N]
         return self.fleet.effective_target(self.dt_h)
 
@@ -84,7 +102,8 @@ class Scenario:
             "vehicles": f.n,
             "slots": self.slots,
             "dt_hours": dt,
-            "horizon": f"{self.time.start_hour:g}:00 + 24 h",
+            "horizon": (f"{self.date + ' ' if self.date else ''}{self.time.start_hour:g}:00"
+                        f"{' ' + self.timezone if self.timezone else ''} + 24 h"),
             "energy_needed_kwh": float(need_kwh.sum()),
             "unreachable_targets": int(f.unreachable(dt).sum()),
             "v2g_vehicles": int((f.p_discharge_max_kw > 0).sum()),
@@ -174,8 +193,13 @@ def resolve_scenario_path(name_or_path: str) -> Path:
     return preset
 
 
-def load_scenario(name_or_path: str, fleet_seed: int | None = None, scale: int = 1) -> Scenario:
-    """Load, validate and sample a scenario; ``fleet_seed`` overrides the file's.
+def load_scenario(
+    name_or_path: str, fleet_seed: int | None = None, scale: int = 1, date=None
+) -> Scenario:
+    """Load, validate and sample a scenario; ``fleet_seed`` and ``date`` override the file's.
+
+    ``date`` (``"YYYY-MM-DD"`` or a `datetime.date`) replaces ``[time] date`` and the date of
+    every sessions group and of pvlib PV, so one file runs any day of its data.
 
     ``scale`` K makes K copies of the site for large-fleet studies: every group's ``count``
     (sessions groups: every session) times K, and base load, PV, BESS ratings and the import
@@ -195,6 +219,7 @@ def load_scenario(name_or_path: str, fleet_seed: int | None = None, scale: int =
         source=str(path),
         fleet_seed=fleet_seed,
         scale=scale,
+        date=date,
     )
 
 
@@ -206,13 +231,17 @@ def build_scenario(
     source: str = "",
     fleet_seed: int | None = None,
     scale: int = 1,
+    date=None,
 ) -> Scenario:
-    """Validate a parsed scenario file and sample its fleet (``scale``: see `load_scenario`)."""
+    """Validate a parsed scenario file and sample its fleet (``scale``, ``date``: see
+    `load_scenario`)."""
     if not isinstance(scale, int) or scale < 1:
         raise ScenarioError(f"scale: must be an integer >= 1, got {scale}")
+    data = _dated(data, date)
     root = Table(data, "")
     name = root.string("name", name)
     description = root.string("description", "")
+    currency_given = root.has("currency")
     currency = root.string("currency", "USD")
     seed = root.number("fleet_seed", 0, ge=0, integer=True)
     if fleet_seed is not None:
@@ -224,15 +253,24 @@ def build_scenario(
         tt.number("slots_per_day", integer=True, ge=1, le=1440),
         float(tt.number("start_hour", 0.0, ge=0, lt=24)),
     )
+    when = Day(time, read_date(tt, "date"), read_timezone(tt, "timezone"))
     tt.done()
 
     gt = root.table("grid")
     import_limit = gt.number("import_limit_kw", None, gt=0)
     if import_limit is not None:
         import_limit *= scale
-    base_kw = _profile(gt.table("base_load"), time, base_dir) * scale
-    pv_kw = _pv(gt.table("pv", {"model": "none"}), time, base_dir) * scale
-    buy, sell = _prices(gt.tables("prices"), time)
+    base_kw = _profile(gt.table("base_load"), when, base_dir) * scale
+    pv_kw = _pv(gt.table("pv", {"model": "none"}), when, base_dir) * scale
+    if isinstance(gt.raw("prices"), dict):
+        buy, sell, currency = _market_prices(
+            gt.table("prices"), gt.table("tariff", {}), when, base_dir, currency, currency_given
+        )
+    else:
+        if gt.has("tariff"):
+            raise gt.error("tariff", "applies to a price series ([grid.prices] series = {...}), "
+                           "not to ToU periods")
+        buy, sell = _prices(gt.tables("prices"), time)
     gt.done()
 
     bess = _bess(root.table("bess", None), scale)
@@ -261,6 +299,11 @@ def build_scenario(
             "one scenario is one day"
         )
     date, timezone = next(iter(days), (None, None))
+    if when.date is not None:
+        if date is not None and date != when.date.isoformat():
+            raise ScenarioError(f"{days[(date, timezone)]}: day {date} differs from "
+                                f"time.date {when.date}; one scenario is one day")
+        date, timezone = when.date.isoformat(), when.timezone or timezone
     if extra_kw.any():
         notes["non_dispatchable_ev_kwh"] = float(extra_kw.sum() * time.dt_h)
     root.done()
@@ -304,9 +347,20 @@ def charge_on_arrival(fleet: Fleet, dt_h: float) -> np.ndarray:  # [N, T] kW
 # --- sections ----------------------------------------------------------------------------
 
 
-def _profile(tbl: Table, time: TimeGrid, base_dir: Path, *, ge: float | None = None) -> np.ndarray:
-    """A daily profile (inline or CSV), interpolated at slot mid-points, times ``scale``."""
+def _profile(tbl: Table, day: Day, base_dir: Path, *, ge: float | None = None) -> np.ndarray:
+    """A daily profile (inline or CSV) interpolated at slot mid-points, or a timestamped
+    series averaged over each slot; times ``scale``."""
+    time = day.time
     scale = tbl.number("scale", 1.0, ge=0)
+    if tbl.has("series"):
+        for key in ("csv", "kw", "hours", "hour_column", "kw_column"):
+            if tbl.has(key):
+                raise tbl.error(key, "not allowed with series (the series gives the values)")
+        kw, _ = read_series(tbl.table("series"), day, base_dir, _power_unit(tbl), "kW")
+        tbl.done()
+        if ge is not None and np.any(kw < ge):
+            raise tbl.error("series", f"values must be >= {ge}, got {kw.min():g} kW in a slot")
+        return kw * scale
     if tbl.has("csv"):
         csv_path = base_dir / tbl.string("csv")
         hour_col = tbl.string("hour_column", "hour")
@@ -337,13 +391,16 @@ def _profile(tbl: Table, time: TimeGrid, base_dir: Path, *, ge: float | None = N
     return interpolate_periodic(hours, values, time.slot_mid_h) * scale
 
 
-def _pv(tbl: Table, time: TimeGrid, base_dir: Path) -> np.ndarray:
-    model = tbl.string("model", choices=("none", "profile", "clear_sky", "pvlib"))
+def _pv(tbl: Table, day: Day, base_dir: Path) -> np.ndarray:
+    time = day.time
+    model = tbl.string("model", choices=("none", "profile", "clear_sky", "pvlib", "series"))
     if model == "none":
         tbl.done()
         return np.zeros(time.slots_per_day)
-    if model == "profile":
-        return _profile(tbl, time, base_dir, ge=0)
+    if model in ("profile", "series"):
+        if (model == "series") != tbl.has("series"):
+            raise tbl.error("series", "is required by model = 'series' and only allowed with it")
+        return _profile(tbl, day, base_dir, ge=0)
     if model == "pvlib":
         from models.pv import pvlib_clear_sky
 
@@ -363,8 +420,8 @@ def _prices(periods: list[Table], time: TimeGrid) -> tuple[np.ndarray, np.ndarra
     buys, sells = [], []
     for k, tbl in enumerate(periods):
         tbl.string("name", f"period{k}")
-        buy = tbl.number("buy", ge=0)
-        sell = tbl.number("sell", 0.0, ge=0)
+        buy = tbl.number("buy")
+        sell = tbl.number("sell", 0.0)
         if sell > buy:
             raise tbl.error("sell", f"must be <= buy ({buy}) (docs/model.md §3)", sell)
         spans = tbl.raw("hours")
@@ -402,6 +459,149 @@ def _prices(periods: list[Table], time: TimeGrid) -> tuple[np.ndarray, np.ndarra
     buy = step_average(bounds, np.asarray(buys)[minutes], time)
     sell = step_average(bounds, np.asarray(sells)[minutes], time)
     return buy, sell
+
+
+def _power_unit(tbl: Table):
+    def factor(unit: str) -> float:
+        if unit not in POWER_UNITS_KW:
+            raise tbl.error("series.unit", f"must be one of {', '.join(POWER_UNITS_KW)}", unit)
+        return POWER_UNITS_KW[unit]
+
+    return factor
+
+
+_PRICE_UNIT = re.compile(r"([A-Za-z]{3})/(kWh|MWh)")
+
+
+def _market_prices(
+    tbl: Table, tariff: Table, day: Day, base_dir: Path, currency: str, currency_given: bool
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Buy and sell prices [T] (currency/kWh) from a market price series and a tariff.
+
+    ``[grid.prices] series = {csv, column, unit = "EUR/MWh" | "EUR/kWh", ...}``; the unit's
+    currency is the scenario's (an explicit top-level ``currency`` must agree with it). The
+    ``[grid.tariff]`` keys, all in currency/kWh except ``vat`` (a fraction), default 0::
+
+        buy  = (price + network_fee + tax) * (1 + vat)
+        sell = price - sell_fee
+
+    ``network_fee`` is a number or ToU periods ``[{hours = [[start, end], ...], fee,
+    months = [1, 2, ...]}]``: for every month the periods that list it (no ``months``: all)
+    cover the local day exactly once. Fees follow the true local clock and month of every
+    minute (DST-aware) and are averaged over each slot like the prices.
+    """
+    unit_currency = []
+
+    def price_unit(unit: str) -> float:
+        match = _PRICE_UNIT.fullmatch(unit or "")
+        if match is None:
+            raise tbl.error("series.unit", "must be '<currency>/kWh' or '<currency>/MWh', "
+                            "e.g. 'EUR/MWh'", unit)
+        if currency_given and match.group(1) != currency:
+            raise tbl.error("series.unit", f"currency must be the scenario's {currency!r}", unit)
+        unit_currency.append(match.group(1))
+        return 1.0 if match.group(2) == "kWh" else 1e-3
+
+    price, _ = read_series(tbl.table("series"), day, base_dir, price_unit, None)
+    tbl.done()
+    fee = _network_fee(tariff, day)
+    tax = tariff.number("tax", 0.0)
+    vat = tariff.number("vat", 0.0, ge=0, lt=1)
+    sell_fee = tariff.number("sell_fee", 0.0)
+    tariff.done()
+    buy = (price + fee + tax) * (1.0 + vat)
+    return buy, price - sell_fee, unit_currency[0]
+
+
+def _network_fee(tariff: Table, day: Day) -> np.ndarray:  # [T] currency/kWh
+    value = tariff.raw("network_fee", 0.0)
+    if not isinstance(value, list):
+        return np.full(day.time.slots_per_day, float(tariff.number("network_fee", 0.0)))
+    if not value or not all(isinstance(v, dict) for v in value):
+        raise tariff.error("network_fee", "must be a number or a list of {hours, fee, months}")
+    periods = [Table(v, f"{tariff.key_path('network_fee')}[{k}]") for k, v in enumerate(value)]
+    fees = np.array([p.number("fee") for p in periods])
+    which = np.full((12, 24 * 60), -1)  # [month, minute of the local day] -> period
+    for k, p in enumerate(periods):
+        months = p.numbers("months", list(range(1, 13)))
+        if not all(isinstance(m, int) and 1 <= m <= 12 for m in months):
+            raise p.error("months", "must be month numbers 1..12", months)
+        minutes = _period_minutes(p)
+        for m in months:
+            clash = (which[m - 1] >= 0) & minutes
+            if clash.any():
+                t = int(np.flatnonzero(clash)[0])
+                raise p.error("hours", f"overlaps {periods[which[m - 1][t]].path} in month {m} "
+                              f"at {t // 60:02d}:{t % 60:02d}")
+            which[m - 1][minutes] = k
+        p.done()
+    missing = np.argwhere(which < 0)
+    if missing.size:
+        m, t = missing[0]
+        raise tariff.error("network_fee", f"periods must cover every day; month {m + 1} at "
+                           f"{t // 60:02d}:{t % 60:02d} is in no period")
+    bounds = day.bounds(tariff.key_path("network_fee"))
+    minutes = day.time.slots_per_day * max(1, round(day.time.dt_h * 60))
+    at = bounds[0] + pd.to_timedelta((np.arange(minutes) + 0.5) * 24 * 60 / minutes, unit="min")
+    local = at.tz_convert(day.timezone)
+    fee_at = fees[which[local.month - 1, local.hour * 60 + local.minute]]
+    return fee_at.reshape(day.time.slots_per_day, -1).mean(axis=1)
+
+
+def _period_minutes(p: Table) -> np.ndarray:  # [1440] bool: minutes of the day in the period
+    spans = p.raw("hours")
+    if not isinstance(spans, list) or not spans:
+        raise p.error("hours", "must be a list of [start, end] clock hours", spans)
+    out = np.zeros(24 * 60, bool)
+    for j, span in enumerate(spans):
+        if (
+            not isinstance(span, list)
+            or len(span) != 2
+            or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in span)
+            or not all(0 <= x <= 24 for x in span)
+            or span[0] == span[1]
+        ):
+            raise p.error(f"hours[{j}]", "must be [start, end] with distinct clock hours in "
+                          "[0, 24]", span)
+        start, end = (round(x * 60) for x in span)
+        idx = np.arange(start, end if end > start else end + 24 * 60) % (24 * 60)
+        if out[idx].any():
+            raise p.error(f"hours[{j}]", "overlaps another span of the period", span)
+        out[idx] = True
+    return out
+
+
+def _dated(data: dict, date) -> dict:
+    """The file's tables with ``date`` (``--date``) applied, and ``[time]``'s day handed down.
+
+    ``date`` replaces ``[time] date`` and the date of every sessions group and of pvlib PV.
+    Without it, a sessions group or pvlib PV that names no date takes ``[time] date`` (and
+    pvlib its ``timezone``). Malformed tables are left for the validation to report.
+    """
+    data = copy.deepcopy(data)
+    time = data.get("time")
+    if not isinstance(time, dict):
+        return data
+    if date is not None:
+        time["date"] = date if isinstance(date, str) else date.isoformat()
+    dated = []
+    grid = data.get("grid")
+    pv = grid.get("pv") if isinstance(grid, dict) else None
+    if isinstance(pv, dict) and pv.get("model") == "pvlib":
+        dated.append(pv)
+        if "timezone" in time:
+            pv.setdefault("timezone", time["timezone"])
+    fleet = data.get("fleet")
+    groups = fleet.get("groups") if isinstance(fleet, dict) else None
+    for group in groups if isinstance(groups, list) else []:
+        if isinstance(group, dict) and isinstance(group.get("sessions"), dict):
+            dated.append(group["sessions"])
+    for table in dated:
+        if date is not None:
+            table["date"] = time["date"]
+        elif "date" in time:
+            table.setdefault("date", time["date"])
+    return data
 
 
 def _bess(tbl: Table | None, scale: int = 1) -> Bess | None:

@@ -1,10 +1,13 @@
 """Monte Carlo sweeps of front runs as tasks on Dask distributed.
 
-A sweep is the grid scenarios × algorithms × optimiser seeds × fleet seeds × budgets. Each
-grid point is one task that writes its own run directory (`run_one`) and returns one tidy
-row: the parameters, the objectives of the Economy and Response picks (AHP weights of the
-shipped judgements), HV (and HV ratio against the exact front when the sweep computes
-references), evaluations and wall time. Tasks run on an embedded `LocalCluster` sized to the
+A sweep is the grid scenarios × days × algorithms × optimiser seeds × fleet seeds × budgets.
+Each grid point is one task that writes its own run directory (`run_one`) and returns one
+tidy row: the parameters, the objectives of the Economy and Response picks (AHP weights of
+the shipped judgements), HV (and HV ratio against the exact front when the sweep computes
+references), evaluations and wall time. Days (``dates``, e.g. a year of a dated scenario:
+``--dates 2024-01-01..2024-12-31``) run each scenario on that day of its data; their rows
+also carry the day's uncoordinated and ordered baseline costs, so the savings of the
+Economy pick can be read per day. Tasks run on an embedded `LocalCluster` sized to the
 machine, or on an existing cluster given by its scheduler address, with no other change.
 
 Restarting an interrupted sweep skips every run whose directory is complete
@@ -16,11 +19,13 @@ Layout of ``OUT``::
     OUT/sweep.toml                 the resolved grid
     OUT/reference/<scenario>/fs<F>/            exact fronts (with --exact-points)
     OUT/runs/<scenario>/fs<F>/<algorithm>-<encoding>/<budget>/seed<S>/   one run each
+    OUT/runs/<scenario>/<YYYY-MM-DD>/fs<F>/...                 the same, one per day
     OUT/results.parquet, OUT/results.csv       one row per run
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import os
 import time
@@ -52,11 +57,12 @@ class SweepConfig:
     scale: int = 1
     exact_points: int | None = None
     max_solutions: int = 200
+    dates: tuple[str | None, ...] = (None,)  # None: the scenario file's own day
 
     def __post_init__(self):
         if not self.time_limits_s and not self.evals:
             object.__setattr__(self, "evals", (10_000,))
-        for name in ("scenarios", "algorithms", "seeds", "fleet_seeds"):
+        for name in ("scenarios", "algorithms", "seeds", "fleet_seeds", "dates"):
             if not getattr(self, name):
                 raise InputError(f"sweep: {name} must not be empty")
         bad = [a for a in self.algorithms if a not in ("nsga2", "nsga3")]
@@ -72,13 +78,14 @@ class SweepConfig:
     def tasks(self, out: Path) -> list[dict]:
         """One task description per grid point, with its run directory."""
         tasks = []
-        for sc, fs, algo, (label, budget), seed in itertools.product(
-            self.scenarios, self.fleet_seeds, self.algorithms, self.budgets(), self.seeds
+        for sc, day, fs, algo, (label, budget), seed in itertools.product(
+            self.scenarios, self.dates, self.fleet_seeds, self.algorithms, self.budgets(),
+            self.seeds
         ):
             run = (
                 out
                 / "runs"
-                / _scenario_dir(sc, self.scale)
+                / _scenario_dir(sc, self.scale, day)
                 / _fleet_dir(fs)
                 / f"{algo}-{self.encoding}"
                 / label
@@ -87,6 +94,7 @@ class SweepConfig:
             tasks.append(
                 dict(
                     scenario=sc,
+                    date=day,
                     fleet_seed=fs,
                     algorithm=algo,
                     budget_label=label,
@@ -107,26 +115,50 @@ class SweepConfig:
         return [
             dict(
                 scenario=sc,
+                date=day,
                 fleet_seed=fs,
                 scale=self.scale,
                 points=self.exact_points,
-                run=str(reference_dir(out, sc, fs, self.scale)),
+                run=str(reference_dir(out, sc, fs, self.scale, day)),
             )
-            for sc, fs in itertools.product(self.scenarios, self.fleet_seeds)
+            for sc, day, fs in itertools.product(self.scenarios, self.dates, self.fleet_seeds)
         ]
 
 
-def _scenario_dir(scenario: str, scale: int) -> str:
+def _scenario_dir(scenario: str, scale: int, date: str | None = None) -> str:
     name = Path(scenario).stem if scenario.endswith(".toml") else scenario
-    return name if scale == 1 else f"{name}-x{scale}"
+    name = name if scale == 1 else f"{name}-x{scale}"
+    return name if date is None else f"{name}/{date}"
 
 
 def _fleet_dir(fleet_seed: int | None) -> str:
     return "fs-file" if fleet_seed is None else f"fs{fleet_seed}"
 
 
-def reference_dir(out: Path, scenario: str, fleet_seed: int | None, scale: int) -> Path:
-    return out / "reference" / _scenario_dir(scenario, scale) / _fleet_dir(fleet_seed)
+def reference_dir(out: Path, scenario: str, fleet_seed: int | None, scale: int,
+                  date: str | None = None) -> Path:
+    return out / "reference" / _scenario_dir(scenario, scale, date) / _fleet_dir(fleet_seed)
+
+
+def parse_dates(text: str) -> list[str]:
+    """Days from ``"2024-01-01..2024-01-31,2024-06-01"``: inclusive ranges and single days."""
+    days: list[str] = []
+    for part in (p.strip() for p in str(text).split(",")):
+        if not part:
+            continue
+        ends = part.split("..")
+        try:
+            first, last = (dt.date.fromisoformat(e.strip()) for e in (ends[0], ends[-1]))
+        except ValueError:
+            raise InputError(f"--dates: {part!r} is not YYYY-MM-DD or FROM..TO") from None
+        if len(ends) > 2 or last < first:
+            raise InputError(f"--dates: {part!r} must be FROM..TO with FROM <= TO")
+        days += [(first + dt.timedelta(days=k)).isoformat() for k in range((last - first).days + 1)]
+    if not days:
+        raise InputError("--dates: no day given")
+    if len(set(days)) != len(days):
+        raise InputError(f"--dates: day {next(d for d in days if days.count(d) > 1)} is repeated")
+    return days
 
 
 def load_config(path: str | os.PathLike, **overrides) -> SweepConfig:
@@ -143,6 +175,8 @@ def load_config(path: str | os.PathLike, **overrides) -> SweepConfig:
     if unknown:
         raise InputError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
     data.update({k: v for k, v in overrides.items() if v is not None})
+    if isinstance(data.get("dates"), str):
+        data["dates"] = parse_dates(data["dates"])
     return make_config(**data)
 
 
@@ -164,10 +198,11 @@ def run_reference(spec: dict) -> str:
     """Compute the exact front of one scenario/fleet seed unless it is already complete."""
     from models.scenario import load_scenario
     from moo.exact.front import exact_front, write_exact
-    from moo.rundir.run import is_complete
+    from moo.rundir import is_complete
 
     if not is_complete(spec["run"]):
-        scenario = load_scenario(spec["scenario"], spec["fleet_seed"], spec["scale"])
+        scenario = load_scenario(spec["scenario"], spec["fleet_seed"], spec["scale"],
+                                 spec.get("date"))
         write_exact(spec["run"], scenario, exact_front(scenario, spec["points"]))
     return spec["run"]
 
@@ -175,12 +210,13 @@ def run_reference(spec: dict) -> str:
 def run_one(spec: dict, reference: str | None = None) -> dict:
     """Run (or, when its directory is complete, re-read) one front; return its row."""
     from models.scenario import load_scenario
-    from moo.rundir.run import is_complete
+    from moo.rundir import is_complete
     from moo.search.nsga import Budget, default_max_solutions, run_front, write_front
 
     skipped = is_complete(spec["run"])
     if not skipped:
-        scenario = load_scenario(spec["scenario"], spec["fleet_seed"], spec["scale"])
+        scenario = load_scenario(spec["scenario"], spec["fleet_seed"], spec["scale"],
+                                 spec.get("date"))
         budget = Budget(**spec["budget"])
         res = run_front(
             scenario,
@@ -210,8 +246,9 @@ def run_row(spec: dict, reference: str | None) -> dict:
     from moo.decision.ahp import load_default_judgements
     from moo.decision.select import select
     from moo.exact.indicators import hv_ratio, hypervolume, reference_normalization
-    from moo.problems.objectives import OBJECTIVES
-    from moo.rundir.run import read_run
+    from moo.problems.baselines import baseline
+    from moo.problems.objectives import OBJECTIVES, evaluate
+    from moo.rundir import read_run
 
     run = read_run(spec["run"])
     F = run.objectives
@@ -219,6 +256,7 @@ def run_row(spec: dict, reference: str | None) -> dict:
         k: spec[k]
         for k in (
             "scenario",
+            "date",
             "fleet_seed",
             "algorithm",
             "encoding",
@@ -241,6 +279,14 @@ def run_row(spec: dict, reference: str | None) -> dict:
         pick = select(F, judgements.weights(mode).weights)
         for name, value in zip(OBJECTIVES, pick.objectives, strict=True):
             row[f"{mode}_{name}"] = float(value)
+    if spec.get("date") is not None:
+        for method in ("uncoordinated", "ordered"):
+            kpis = evaluate(run.scenario, baseline(run.scenario, method)[None]).iloc[0]
+            row[f"{method}_cost"] = float(kpis["cost"])
+            # Positive: the Economy pick costs less than the baseline (share of its cost).
+            row[f"economy_saving_vs_{method}"] = float(
+                (kpis["cost"] - row["economy_cost"]) / abs(kpis["cost"])
+            ) if kpis["cost"] != 0 else np.nan
     if reference is not None:
         F_ref = read_run(reference).objectives
         ideal, nadir = reference_normalization(F_ref)
@@ -277,10 +323,11 @@ def run_sweep(
     from distributed import Client, LocalCluster, as_completed
 
     from models.scenario import load_scenario
-    from moo.rundir.run import atomic_write_bytes, atomic_write_text
+    from moo.rundir import atomic_write_bytes, atomic_write_text
 
-    for scenario in config.scenarios:  # a bad file is the user's error, before any worker runs
-        load_scenario(scenario)
+    # A bad file or a day missing from its data is the user's error, before any worker runs.
+    for scenario, day in itertools.product(config.scenarios, config.dates):
+        load_scenario(scenario, date=day)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "sweep.toml", _config_toml(config))
@@ -305,10 +352,11 @@ def run_sweep(
             client.map(run_reference, config.references(out), pure=False),
             strict=True,
         ):
-            refs[(spec["scenario"], spec["fleet_seed"])] = fut
+            refs[(spec["scenario"], spec["date"], spec["fleet_seed"])] = fut
         futures = [
             client.submit(
-                run_one, spec, refs.get((spec["scenario"], spec["fleet_seed"])), pure=False
+                run_one, spec, refs.get((spec["scenario"], spec["date"], spec["fleet_seed"])),
+                pure=False,
             )
             for spec in config.tasks(out)
         ]
@@ -324,7 +372,8 @@ def run_sweep(
             cluster.close()
     table = (
         pd.DataFrame(rows)
-        .sort_values(["scenario", "fleet_seed", "algorithm", "budget_label", "seed"])
+        .sort_values(["scenario", "date", "fleet_seed", "algorithm", "budget_label", "seed"],
+                     na_position="first")
         .reset_index(drop=True)
     )
     parquet, csv = out / "results.parquet", out / "results.csv"
@@ -350,6 +399,8 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
         "n_evals",
         "wall_time_s",
     ]
+    cols += [c for c in ("economy_saving_vs_uncoordinated", "economy_saving_vs_ordered")
+             if c in table.columns]
     g = table.groupby(["scenario", "algorithm", "budget_label"])[cols]
     med = g.median().add_suffix("_median")
     iqr = (g.quantile(0.75) - g.quantile(0.25)).add_suffix("_iqr")
