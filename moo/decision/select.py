@@ -211,9 +211,12 @@ def select_mode(
     )
 
 
-def write_selection(run_dir: str | Path, chosen: ModeSelection) -> Path:
-    """Write ``RUN/selection-<mode>.json`` atomically (temp file in RUN, then rename)."""
+def write_selection(
+    run_dir: str | Path, chosen: ModeSelection, extra: Mapping[str, Any] | None = None
+) -> Path:
+    """Write ``RUN/selection-<mode>.json`` atomically (temp file in RUN, then rename);
+    ``extra`` keys (``tradeoffs``, ``sensitivity``) are added to the object."""
     run = Path(run_dir)
     target = run / f"selection-{chosen.mode}.json"
-    atomic_write_text(target, json.dumps(chosen.to_dict(), indent=2) + "\n")
+    atomic_write_text(target, json.dumps({**chosen.to_dict(), **(extra or {})}, indent=2) + "\n")
     return target
