@@ -1,8 +1,9 @@
 """Every figure that applies to a run directory, and writing them to files (``v2g-pareto plot``).
 
 A front run (more than one solution) gets the front in 3-D and its projections, parallel
-coordinates, the net-load curves of the baselines and of the AHP-selected points (without
-selections: the minimum-cost and minimum-variance solutions), SOC and power of the Economy
+coordinates, for every AHP selection its weight map (`plots.weightmap`), the net-load curves
+of the baselines and of the AHP-selected points (without selections: the minimum-cost and
+minimum-variance solutions), SOC and power of the Economy
 point (else the first solution) and, with a history, the convergence curve. A baseline or
 other single-solution run gets its net load (beside any baselines given), SOC and power,
 and the convergence curve if it has a history.
@@ -31,12 +32,14 @@ from plots.points import (
     OperatingPoint,
     baseline_points,
     extreme_points,
+    read_selections,
     same_site,
     selected_points,
     solution_point,
 )
 from plots.power import power
 from plots.soc import soc
+from plots.weightmap import weight_map
 
 FORMATS = ("png", "svg", "pdf")
 
@@ -58,6 +61,9 @@ def run_figures(
         yield "front-3d", front_3d(run, points=marks, reference=reference)
         yield "front-projections", front_projections(run, points=marks, reference=reference)
         yield "parallel-coordinates", parallel_coordinates(run, points=marks)
+        for mode, data in read_selections(run).items():
+            if "sensitivity" in data:  # selections written before the weight map have none
+                yield f"weight-map-{mode}", weight_map(data)
         curves = [p for p in marks if p.has_schedule]
         focus = next((p for p in chosen if p.key == "economy"), None)
         focus = focus or solution_point(run, 0, "solution", "First solution")
