@@ -10,7 +10,8 @@ is tested. The formats, every column and every OCPP field are documented in docs
 
 Time. Slot t of a dated run starts at ``start + t * dt`` in elapsed time, where ``start`` is
 the scenario's ``date`` at ``start_hour`` local time in its ``timezone`` (so a DST day's
-horizon still spans 24 elapsed hours). An undated run (sampled fleets) needs ``date`` (and
+horizon still spans 24 elapsed hours): `models.series.horizon_bounds`, the axis the
+scenario's series were averaged on. An undated run (sampled fleets) needs ``date`` (and
 optionally ``timezone``, default UTC) from the caller: every format carries real timestamps.
 
 OCPP. One ``SetChargingProfileRequest`` per vehicle, validated with the ``ocpp`` package's
@@ -21,10 +22,12 @@ clipped to the vehicle's ratings; the rounded schedule is what the checker re-ch
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
 import uuid
+import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +38,7 @@ from ocpp.messages import MessageType, get_validator
 
 from models.errors import InfeasibleScheduleError, InputError
 from models.scenario import Scenario
+from models.series import horizon_bounds
 from moo.problems import feasibility
 from moo.rundir.output import OutputDir
 from moo.rundir.run import Run, read_run, tool_version
@@ -165,11 +169,15 @@ def horizon(scenario: Scenario, date: str | None, timezone: str | None) -> Horiz
         )
     tz = scenario.timezone or timezone or "UTC"
     try:
-        local = pd.Timestamp(day) + pd.Timedelta(hours=scenario.time.start_hour)
-        start = local.tz_localize(tz, ambiguous="raise", nonexistent="raise")
-    except (ValueError, TypeError, KeyError) as exc:
-        raise InputError(f"--date {day} / --timezone {tz}: no such local time ({exc})") from None
-    return Horizon(start, pd.Timedelta(hours=scenario.dt_h), scenario.slots)
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"--timezone {tz}: not an IANA time zone like 'Europe/Berlin'") from None
+    try:
+        day = dt.date.fromisoformat(str(day))
+    except ValueError:
+        raise InputError(f"--date {day}: not a date YYYY-MM-DD") from None
+    bounds = horizon_bounds(scenario.time, day, tz)  # [T+1], the scenario's own time axis
+    return Horizon(bounds[0], pd.Timedelta(hours=scenario.dt_h), scenario.slots)
 
 
 # --- the export -------------------------------------------------------------------------

@@ -279,9 +279,23 @@ def test_dates_and_time_zones(caltech_run, building_run, tmp_path):
     assert last[5:7] == ["2026-03-30T00:45:00+02:00", "2026-03-30T01:00:00+02:00"]
     first = (out / "schedule.csv").read_text().splitlines()[1].split(",")
     assert first[0] == "ev"
-    with pytest.raises(InputError, match="no such local time"):
+    with pytest.raises(InputError, match="not an IANA time zone"):
         export(building_run.path, tmp_path / "c", "csv", solution=0, date="2026-03-29",
                timezone="No/Where")
+    with pytest.raises(InputError, match="not a date"):
+        export(building_run.path, tmp_path / "c", "csv", solution=0, date="2026-02-30")
+
+
+def test_a_start_inside_the_dst_gap_is_refused(site_toml, tmp_path):
+    site_toml.write_text(site_toml.read_text().replace("[time]", "[time]\nstart_hour = 2.5"))
+    sc = load_scenario(str(site_toml))
+    run = write_run(tmp_path / "run", sc, baseline(sc, "ordered")[None], algorithm="ordered")
+    with pytest.raises(InputError, match=r"02:30:00 does not exist in Europe/Copenhagen"):
+        export(run, tmp_path / "x", "csv", solution=0, date="2026-03-29",
+               timezone="Europe/Copenhagen")
+    out = export(run, tmp_path / "y", "csv", solution=0, date="2026-03-30",
+                 timezone="Europe/Copenhagen")
+    assert read_export(out).manifest["horizon_start"] == "2026-03-30T02:30:00+02:00"
 
 
 def test_a_solution_without_stored_vehicles_is_refused(site_toml, tmp_path, monkeypatch):
