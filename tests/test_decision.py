@@ -272,9 +272,15 @@ def test_cli_select_json_matches_the_written_file(tmp_path):
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     printed = json.loads(result.output)
-    assert set(printed) == SELECTION_KEYS
+    stored = json.loads((run / "selection-response.json").read_text())
+    assert set(stored) == SELECTION_KEYS | {"tradeoffs", "sensitivity"}
     assert printed["method"] == "tchebycheff" and printed["mode"] == "response"
-    assert printed == json.loads((run / "selection-response.json").read_text())
+    # stdout's solution is the chosen front.csv row; the file keeps its id (plots read it).
+    assert printed["decision"] == "ahp" and printed["feasible"] is True
+    assert printed["solution"]["solution"] == stored["solution"]
+    assert set(printed["solution"]) == {"solution", *OBJECTIVES, *KPI_COLUMNS}
+    rest = {k: v for k, v in printed.items() if k not in ("decision", "feasible", "solution")}
+    assert rest == {k: v for k, v in stored.items() if k != "solution"}
 
 
 def test_cli_select_user_judgements_file(tmp_path):
@@ -288,7 +294,7 @@ def test_cli_select_user_judgements_file(tmp_path):
     args = ["select", str(run), "--mode", "night", "--judgements", str(spec), "--json"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["solution"] == 1
+    assert json.loads(result.output)["solution"]["solution"] == 1
 
 
 @pytest.mark.parametrize(
@@ -351,6 +357,6 @@ def test_select_on_a_real_front_for_shipped_and_user_modes(tmp_path):
         ideal, nadir = f.min(axis=0), f.max(axis=0)
         w = np.array([chosen["weights"][k] for k in ("cost", "variance", "peak_valley")])
         scores = ((f - ideal) / np.where(nadir > ideal, nadir - ideal, 1.0)) @ w
-        assert scores[chosen["solution"]] == pytest.approx(scores.min(), abs=1e-12)
+        assert scores[chosen["solution"]["solution"]] == pytest.approx(scores.min(), abs=1e-12)
     assert picks["peak-shaver"]["weights"]["peak_valley"] > 0.5
     assert picks["economy"]["objectives"]["cost"] <= picks["peak-shaver"]["objectives"]["cost"]
