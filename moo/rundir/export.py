@@ -342,6 +342,7 @@ def ocpp_files(
                 f"{_who(f, i)} discharges {-ev_w[i, t] / 1000:.4g} kW in slot {t} "
                 f"({hz.slot_start[t].isoformat()}); use --format ocpp21"
             )
+    _one_transaction_per_evse(f)
     files, vehicles = {}, []
     for i in range(f.n):
         session = "" if f.session_id is None else f.session_id[i]
@@ -366,6 +367,21 @@ def ocpp_files(
             "file": name,
         })
     return files, vehicles
+
+
+def _one_transaction_per_evse(fleet) -> None:
+    """Refuse two stays at one station at once: its one EVSE holds one transaction at a
+    time (real sessions never overlap; copies of a site, ``--scale``, do)."""
+    if fleet.station_id is None:
+        return
+    order = np.lexsort((fleet.arrival_slot, fleet.station_id.astype(str)))
+    for i, j in zip(order[:-1], order[1:], strict=True):
+        same = fleet.station_id[i] and fleet.station_id[i] == fleet.station_id[j]
+        if same and fleet.arrival_slot[j] < fleet.departure_slot[i]:
+            raise InputError(
+                f"vehicles {i} and {j} are both at station {fleet.station_id[i]} in slot "
+                f"{fleet.arrival_slot[j]}: one EVSE holds one transaction at a time"
+            )
 
 
 def _who(fleet, i: int) -> str:

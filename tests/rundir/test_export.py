@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import uuid
 from pathlib import Path
 
@@ -309,3 +310,13 @@ def test_a_solution_without_stored_vehicles_is_refused(site_toml, tmp_path, monk
         export(run, tmp_path / "x", "csv", solution=1, date="2026-06-01")
     out = export(run, tmp_path / "y", "csv", solution=2, date="2026-06-01")
     assert_round_trip(read_run(run), 2, read_export(out))
+
+
+def test_two_stays_at_one_station_at_once_are_refused(tmp_path):
+    sc = load_scenario("caltech", scale=2)  # two copies of every session: same stations
+    run = write_run(tmp_path / "run", sc, baseline(sc, "ordered")[None], algorithm="ordered")
+    with pytest.raises(InputError, match=r"both at station CA-\d+ in slot \d+: one EVSE") as err:
+        export(run, tmp_path / "x", "ocpp21", solution=0)
+    i, j = (int(x) for x in re.findall(r"vehicles (\d+) and (\d+)", str(err.value))[0])
+    assert j == i + 50 and sc.fleet.station_id[i] in str(err.value)  # a session and its copy
+    export(run, tmp_path / "y", "csv", solution=0)  # the tables carry both copies
