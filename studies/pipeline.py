@@ -12,8 +12,9 @@ Stages, each a run directory under ``OUT``:
    weighted-sum route on the same scalar (weights of the mode, normalisation and encoding
    of the front, local-search seeding as the front's: `moo.search.weighted`), equal wall-time
    shares, so MLGCSO and CSO are compared on equal footing;
-6. ``figures/`` and ``report.md``: scenario summary, the seed-004-style KPI table, front
-   quality, and the seed's headline claims (`studies.claims`) with our numbers.
+6. ``figures/``, ``explore.html`` (`plots.explorer`, screenshot ``figures/explorer.png``
+   where chromium is installed) and ``report.md``: scenario summary, the seed-004-style KPI
+   table, front quality, and the seed's headline claims (`studies.claims`) with our numbers.
 
 The budget is split by fixed shares of what is left when a stage starts (front 40 %,
 exact up to 50 % of the rest, the four swarm runs share 70 % of what then remains), so a
@@ -89,7 +90,8 @@ def run_study(
     """Run every stage of the study of one preset (or scenario file) into ``out``; ``date``
     runs that day of a dated scenario (`models.scenario.load_scenario`)."""
     from moo.decision.ahp import load_default_judgements
-    from moo.decision.select import select_mode, write_selection
+    from moo.decision.decide import decide_ahp
+    from moo.decision.select import write_selection
     from moo.problems.baselines import baseline
     from moo.search.nsga import Budget, run_front, write_front
 
@@ -125,8 +127,10 @@ def run_study(
     picks = {}
     with clock.stage("AHP selection"):
         for mode in MODES:
-            chosen = select_mode(runs["front"], judgements, mode)
-            write_selection(runs["front"], chosen)
+            chosen, decision = decide_ahp(runs["front"], judgements, mode, "weighted-sum",
+                                          reference_dir=runs.get("exact"))
+            write_selection(runs["front"], chosen, {"tradeoffs": decision.tradeoffs,
+                                                    "sensitivity": decision.sensitivity})
             picks[mode] = chosen.solution
             scalars_ahp[mode] = float(chosen.selection.score)
 
@@ -147,6 +151,10 @@ def run_study(
 
     with clock.stage("figures"):
         figures = _figures(runs, out / "figures")
+
+    with clock.stage("explorer"):
+        explorer = _explorer(runs, out, progress)
+        figures += explorer[1:]
 
     kpis = _kpi_table(runs, picks)
     from studies.claims import claims_table
@@ -228,6 +236,25 @@ def _figures(runs: dict, out: Path) -> list[Path]:
     from plots.convergence import convergence
     from plots.report import save_figure, write_figures
 
+def _explorer(runs: dict, out: Path, progress) -> list[Path]:
+    """OUT/explore.html and, where Debian's chromium is installed, its screenshot
+    OUT/figures/explorer.png (the results commit the screenshot, not the page)."""
+    from plots.explorer import write_explorer
+    from studies.screenshot_explorer import available, screenshot
+
+    page = write_explorer(runs["front"], reference_dir=runs.get("exact"),
+                          baseline_dirs=[runs["uncoordinated"], runs["ordered"]],
+                          out=out / "explore.html")
+    if not available():
+        progress("  no chromium/selenium: explore.html written without a screenshot")
+        return [page]
+    try:
+        return [page, screenshot(page, out / "figures" / "explorer.png")]
+    except (RuntimeError, TimeoutError) as exc:  # the study's results stand without it
+        progress(f"  explorer screenshot failed: {exc}")
+        return [page]
+
+
     paths = write_figures(runs["front"], reference_dir=runs.get("exact"),
                           baseline_dirs=[runs["uncoordinated"], runs["ordered"]], out_dir=out)
     swarms = {f"{a.upper()} {m}": read_run(runs[f"{a}-{m}"]) for a in SWARMS for m in MODES}
@@ -294,7 +321,11 @@ def _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, hv, scal
                   "reaches for that claim (a claim the model cannot meet at all shows there)."]
     else:
         lines.append("This preset comes from no seed paper: no claims to hold it to.")
-    lines += ["", "## Figures", ""]
+    lines += ["", "## Figures", "",
+              "Interactive explorer: [explore.html](explore.html) (one self-contained page: "
+              "linked 3-D front, projections, parallel-coordinates brushing, per-solution "
+              "net load, fleet power/SOC and trade-off rates, AHP weight map; `v2g-pareto "
+              "explore`); `figures/explorer.png` is its screenshot in headless Chromium.", ""]
     lines += [f"![{p.stem}](figures/{p.name})" for p in figures]
     lines += ["", "## Stage times", ""]
     lines += [f"- {k}: {v:.1f} s" for k, v in timings.items()]
