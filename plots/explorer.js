@@ -153,8 +153,9 @@
       marker: { size: 5, color: column("cost", W.rows), ...scale, symbol: "square" } }];
     (W.points || []).forEach((p) => traces.push({ type: "scatterternary", mode: "markers",
       name: p.label, ...tern([p.weights]), customdata: [p.row], hoverinfo: "name+a+b+c",
-      marker: { size: p.kind === "mode" ? 16 : 10, color: p.color || "#000",
-                symbol: p.kind === "mode" ? "star" : "x", line: { color: "#fff", width: 1 } } }));
+      marker: { size: { mode: 18, expert: 9, flip: 12 }[p.kind], color: p.color,
+                symbol: { mode: "star", expert: "circle", flip: "x" }[p.kind],
+                line: { color: p.kind === "flip" ? "#fff" : "#000", width: 1 } } }));
     Plotly.newPlot(gdw, traces, { font: FONT, margin: { l: 40, r: 40, t: 30, b: 30 },
       showlegend: true, legend: { orientation: "h", y: -0.05 },
       ternary: { aaxis: { title: { text: "w cost" } }, baxis: { title: { text: "w variance" } },
@@ -331,13 +332,16 @@
       `<tr><td>${D.labels[c] || c}</td><td class="v" data-col="${c}">${fmt(value(r, c),
         digitsOf(c))}</td><td>${OBJ.includes(c) ? "" : D.units[c] || ""}</td></tr>`).join("");
     let rates = "";
-    const tr = D.tradeoffs ? D.tradeoffs[r] : null;
-    if (tr && tr.length) {
-      rates = "<h3>Trade-off rates</h3><table class=\"kpi\">" + tr.map((t) =>
-        `<tr><td>${t.label}</td><td>${fmt(t.rate, 3)}</td><td>${t.unit}</td></tr>`).join("") +
-        `</table><p class="hint">${D.tradeoff_note || ""}</p>`;
-    } else if (D.tradeoffs) {
-      rates = "<p class=\"hint\">No trade-off rates at this point (no neighbours).</p>";
+    const T = D.tradeoffs;
+    if (T) {
+      const ex = T.exact[r];
+      const span = (rg) => (rg ? `${fmt(rg[0], 3)} … ${rg[1] === null ? "∞" : fmt(rg[1], 3)}`
+        : "–");
+      rates = "<h3>Trade-off rates</h3><table class=\"kpi\" id=\"detail-rates\"><tr><th>" +
+        "rate</th><th>local</th>" + (ex ? "<th>exact</th><th>exact range</th>" : "") +
+        "</tr>" + T.pairs.map((label, i) => `<tr><td>${label}</td><td>${fmt(T.local[r][i],
+        3)}</td>` + (ex ? `<td>${fmt(ex.rates[i], 3)}</td><td>${span(ex.ranges[i])}</td>` :
+        "") + "</tr>").join("") + `</table><p class="hint">${T.note}</p>`;
     }
     return `<h3 id="detail-title">Solution ${value(r, "solution")}${tags}</h3>` +
       `<table class="kpi" id="detail-kpis">${kpi}</table>${rates}`;
@@ -361,6 +365,8 @@
   };
   [gd3, gdp, gdw].forEach((gd) => gd.on && gd.on("plotly_click", onClick));
 
+  document.getElementById("front-note").textContent = (D.knees || []).length ?
+    `${D.knees.length} knee(s) marked with open squares. ${D.knee_note}` : "No knees found.";
   const first = (D.marks || []).length ? D.marks[0].row : column("cost", ALL)
     .indexOf(COST_RANGE[0]);
   select(first);

@@ -31,9 +31,12 @@ from plotly.offline import get_plotlyjs
 
 from models.errors import InputError
 from models.scenario import Scenario
+from moo.decision.decide import tradeoffs_at
+from moo.decision.knees import knees
+from moo.decision.tradeoffs import PAIRS
 from moo.problems.objectives import KPI_COLUMNS
 from moo.rundir import Run, atomic_write_text
-from plots.points import baseline_points, selected_points
+from plots.points import baseline_points, read_selections, selected_points
 from plots.report import open_runs
 from plots.soc import bess_soc, fleet_soc
 from plots.style import LOOKS, OBJECTIVES, look, objective_label, objective_unit
@@ -48,6 +51,11 @@ SYMBOLS_3D = {"o": "circle", "s": "square", "D": "diamond", "*": "diamond", "P":
               "v": "diamond-open", "^": "square-open", "x": "x", "": "circle"}
 KPI_UNITS = {"std_kw": "kW", "peak_kw": "kW", "valley_kw": "kW", "peak_valley_pct": "%",
              "ev_energy_kwh": "kWh", "v2g_energy_kwh": "kWh", "satisfaction": "share"}
+TRADEOFF_LABELS = {
+    "cost_per_kw_peak_valley": "{currency} per kW of peak-to-valley",
+    "cost_per_kw_std": "{currency} per kW of net-load std",
+    "kw_std_per_kw_peak_valley": "kW of std per kW of peak-to-valley",
+}
 KPI_LABELS = {"std_kw": "Net-load std", "peak_kw": "Peak", "valley_kw": "Valley",
               "peak_valley_pct": "Peak-to-valley / peak", "grid_cost": "Grid cost",
               "degradation_cost": "Degradation cost", "ev_energy_kwh": "EV energy",
@@ -100,6 +108,78 @@ def fleet_aggregates(scenario: Scenario, ev_power_kw: np.ndarray,
     return agg
 
 
+def tradeoff_data(run: Run, reference: Run | None, exact_rows: Sequence[int]) -> dict:
+    """Trade-off rates (`moo.decision.tradeoffs`): the local estimate at every row, the
+    exact supporting-hyperplane one at ``exact_rows`` (about 0.05 s per point, so only at
+    the marked points: picks and knees)."""
+    f, ids = run.objectives, run.front["solution"].to_numpy()
+    currency = run.scenario.currency or "currency"
+    local = [[tradeoffs_at(f, r, None, ids)["local"]["rates"][p] for p in PAIRS]
+             for r in range(len(f))]
+    exact = {}
+    if reference is not None:
+        for r in sorted(set(exact_rows)):
+            t = tradeoffs_at(f, r, reference.objectives, ids)["exact_hyperplane"]
+            exact[str(r)] = {"rates": [t["rates"][p] for p in PAIRS],
+                             "ranges": [(t.get("ranges") or {}).get(p) for p in PAIRS]}
+    return {
+        "pairs": [TRADEOFF_LABELS[p].format(currency=currency) for p in PAIRS],
+        "local": local,
+        "exact": exact,
+        "note": "What one unit less of the second objective costs in the first, the third "
+                "held fixed. Local: plane fitted to the nearest front points (normalised "
+                "space, normal ≥ 0). Exact: supporting weights of the nearest exact "
+                "weighted-QP optimum (range over that cone), at marked points only "
+                "(`v2g-pareto select --reference` gives it anywhere).",
+    }
+
+
+def weight_map_data(run: Run) -> dict | None:
+    """The AHP weight map of the run's selection files (`moo.decision.sensitivity`): the
+    lattice weights and the row each picks; every mode's weights, experts and nearest flip."""
+    row_of = {int(s): r for r, s in enumerate(run.front["solution"])}
+    chosen = {m: d for m, d in read_selections(run).items()
+              if isinstance(d.get("sensitivity"), dict) and "weight_map" in d["sensitivity"]}
+    if not chosen:
+        return None
+    first = next(iter(chosen.values()))["sensitivity"]["weight_map"]
+    order = [list(first["objectives"]).index(k) for k in OBJECTIVES]
+    unknown = [s for s in first["solution"] if int(s) not in row_of]
+    if unknown:
+        raise InputError(f"{run.path}: the weight map names solution {unknown[0]}, not in "
+                         "front.csv (the front changed?); run `v2g-pareto select` again")
+
+    def weights(named) -> list[float]:
+        return [round(float(named[k]), 4) for k in OBJECTIVES]
+
+    points = []
+    for mode, data in chosen.items():
+        sens = data["sensitivity"]
+        lk = _look(mode)
+        points.append({"kind": "mode", "label": f"{lk['label']} weights",
+                       "weights": weights(data["weights"]), "row": row_of[int(data["solution"])],
+                       "color": lk["color"]})
+        for e in sens.get("experts", []):
+            points.append({"kind": "expert", "label": f"{mode}: {e['name']}",
+                           "weights": weights(e["weights"]), "row": row_of[int(e["solution"])],
+                           "color": lk["color"]})
+        if sens.get("flip_weights") is not None:
+            points.append({"kind": "flip", "label": f"{mode}: nearest flip "
+                           f"(L1 {float(sens['min_l1_change']):.3f})",
+                           "weights": weights(sens["flip_weights"]),
+                           "row": row_of[int(sens["flip_solution"])], "color": "#000000"})
+    grid = np.round(np.asarray(first["weights"], float)[:, order], 4)  # [G, 3]
+    return {
+        "weights": grid.tolist(),
+        "rows": [row_of[int(s)] for s in first["solution"]],
+        "points": points,
+        "note": f"Each weight vector of a simplex lattice (step {first.get('step', '?')}) "
+                "coloured by the cost of the solution its weighted sum picks; click one to "
+                "see that solution. Star: a mode's AHP weights; circles: its experts; "
+                "cross: the nearest weight change that changes the pick.",
+    }
+
+
 def _clock_ticks(scenario: Scenario) -> dict:
     """Tick positions (h since the horizon start) and clock labels every 3 h."""
     start = scenario.time.start_hour
@@ -147,6 +227,7 @@ def explorer_data(run: Run, reference: Run | None = None,
         algorithm = str(reference.meta.get("algorithm", "reference"))
         ref = {**_look("reference"), "label": f"Reference front ({algorithm})",
                "objectives": reference.objectives.tolist()}
+    knee = knees(run.objectives)
     varying = [c for c in PARCOORDS_EXTRA if c in front.columns
                and float(front[c].max() - front[c].min()) > 1e-9 * max(1.0, abs(front[c].max()))]
     g = scenario.grid
@@ -175,6 +256,10 @@ def explorer_data(run: Run, reference: Run | None = None,
         "marks": marks,
         "baselines": base,
         "reference": ref,
+        "knees": list(knee.rows),
+        "knee_note": f"Knees: {knee.to_dict()['definition']}, epsilon {knee.epsilon:g}.",
+        "tradeoffs": tradeoff_data(run, reference, [m["row"] for m in marks] + list(knee.rows)),
+        "weightmap": weight_map_data(run),
         "looks": {k: _look(k) for k in ("front", "solution", "base_load", "net_base", "pv",
                                         "ev_charge", "ev_discharge", "ev_soc", "bess_soc",
                                         "bess_charge")
@@ -213,7 +298,8 @@ def explorer_html(run: Run, reference: Run | None = None, baselines: Sequence[Ru
   brush the parallel-coordinates axes to filter every view; click a solution for its detail.</p>
 </header>
 <main>
-  <section class="card wide-left"><h2>Front (3-D)</h2><div id="front3d" class="plot tall"></div>
+  <section class="card wide-left"><h2>Front (3-D)</h2><p class="hint" id="front-note"></p>
+    <div id="front3d" class="plot tall"></div>
   </section>
   <section class="card" id="detail"><h2>Solution</h2>
     <p class="hint" id="detail-empty">Click a solution in any view or a row of the table.</p>

@@ -13,6 +13,7 @@ in the column's unit) and a click on a solution (``--select ROW``, a front.csv r
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import sys
@@ -32,6 +33,11 @@ BROWSER_ARGS = (
     "--use-angle=swiftshader",
 )
 READY_S = 120.0  # software WebGL on a loaded 2-core machine takes tens of seconds
+
+
+def available() -> bool:
+    """True when selenium and the system's chromium and chromedriver are installed."""
+    return chromium_paths() is not None and importlib.util.find_spec("selenium") is not None
 
 
 def chromium_paths() -> tuple[str, str] | None:
@@ -91,7 +97,17 @@ def brush(driver, column: str, lo: float, hi: float) -> int:
 
 def screenshot(html: Path, png: Path, *, width: int = 1400, brush_range=None,
                select: int | None = None) -> Path:
-    """Write a PNG of the whole explorer page (atomically)."""
+    """Write a PNG of the whole explorer page (atomically); a browser failure or a console
+    error is a RuntimeError."""
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        return _screenshot(html, png, width, brush_range, select)
+    except WebDriverException as exc:
+        raise RuntimeError(f"{html}: the browser failed: {exc.msg}") from None
+
+
+def _screenshot(html: Path, png: Path, width: int, brush_range, select) -> Path:
     driver = chromium_driver(width, 1200)
     try:
         open_page(driver, html)

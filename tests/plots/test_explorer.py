@@ -22,7 +22,8 @@ from click.testing import CliRunner
 from cli import cli
 from models.scenario import load_scenario
 from moo.decision.ahp import load_default_judgements
-from moo.decision.select import select_mode, write_selection
+from moo.decision.decide import decide_ahp
+from moo.decision.select import write_selection
 from moo.exact.front import exact_front, write_exact
 from moo.problems.baselines import baseline
 from moo.rundir import read_run, write_run
@@ -43,12 +44,15 @@ def _front_run(root, site_path):
                     seed=1, memetic=SMALL)
     front = write_front(root / "front", sc, res, algorithm="nsga2", encoding="vehicle",
                         pop_size=24, clusters=1, budget=Budget(generations=6), seed=1)
-    judgements = load_default_judgements()
-    for mode in ("economy", "response"):
-        write_selection(front, select_mode(front, judgements, mode))
     bases = [write_run(root / f"b-{m}", sc, baseline(sc, m)[None], algorithm=m, n_evals=1)
              for m in ("uncoordinated", "ordered")]
     exact = write_exact(root / "exact", sc, exact_front(sc, 10))
+    judgements = load_default_judgements()
+    for mode in ("economy", "response"):  # as `v2g-pareto select --mode` writes them
+        chosen, decision = decide_ahp(front, judgements, mode, "weighted-sum",
+                                      reference_dir=exact)
+        write_selection(front, chosen, {"tradeoffs": decision.tradeoffs,
+                                        "sensitivity": decision.sensitivity})
     return front, exact, bases
 
 
@@ -101,7 +105,8 @@ def test_page_draws_every_trace_without_console_errors(page, runs):
                 full('projections'), drawn('projections'),
                 document.querySelectorAll('#projections g.trace').length],
                 pc: document.getElementById('parcoords')._fullData[0].dimensions.length,
-                net: n('netload'), rows: document.querySelectorAll('#brushed tbody tr').length,
+                net: n('netload'), wmap: n('weightmap'),
+                rows: document.querySelectorAll('#brushed tbody tr').length,
                 pts: document.querySelectorAll('#projections .trace:first-child path.point')
                      .length};""")
     assert counts["d3"] == [3 + marks, 3 + marks]  # brushed, ghost, selection + marks
@@ -110,9 +115,12 @@ def test_page_draws_every_trace_without_console_errors(page, runs):
     assert counts["proj"] == [3 * (3 + marks)] * 2 + [3 * (2 + marks)] * 2
     assert counts["pc"] == len(data["parcoords"])
     assert counts["net"] == 3 + 2 + 1  # PV, base load, base - PV, two baselines, solution
+    # the lattice, then each mode's weights, its experts and its nearest flip
+    assert data["weightmap"] is not None and counts["wmap"] == 1 + len(data["weightmap"]["points"])
+    assert len(data["weightmap"]["points"]) >= 4
     assert counts["rows"] == len(data["rows"])
     assert counts["pts"] == 3 * len(data["rows"])  # each point in every projection
-    for view in ("front3d", "parcoords", "fleet"):  # WebGL and SVG views actually painted
+    for view in ("front3d", "parcoords", "fleet", "weightmap"):  # WebGL and SVG painted
         png = page.find_element("id", view).screenshot_as_png
         assert _colours(png) > 50, view
 
@@ -149,6 +157,8 @@ def test_click_on_a_point_shows_its_cost(page, runs):
     assert shown == cost
     title = page.find_element("id", "detail-title").text
     assert f"Solution {int(front['solution'].iloc[row])}" in title
+    rates = page.find_elements("css selector", "#detail-rates tr")
+    assert len(rates) == 1 + 3  # header + three objective pairs
     n_traces = page.execute_script("return document.getElementById('netload').data.length")
     last = page.execute_script(
         "const d = document.getElementById('netload').data; return d[d.length - 1].name")
