@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from models.errors import InputError
+from models.errors import InfeasibleScheduleError, InputError, NoSolutionError
 
 
 class InputErrorExit(click.ClickException):
@@ -19,7 +19,8 @@ class InputErrorExit(click.ClickException):
 
 
 def user_errors(func):
-    """Turn the library's InputError (and bad files) into a one-line exit-2 error."""
+    """One line and an exit code instead of a traceback: 2 for bad input (the library's
+    InputError, unreadable or unwritable paths), 1 for a run that found nothing to write."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -27,8 +28,13 @@ def user_errors(func):
             return func(*args, **kwargs)
         except InputError as exc:
             raise InputErrorExit(str(exc)) from None
-        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-            raise InputErrorExit(f"{exc.filename}: {exc.strerror}") from None
+        except (NoSolutionError, InfeasibleScheduleError) as exc:
+            raise click.ClickException(str(exc)) from None
+        except UnicodeDecodeError as exc:
+            raise InputErrorExit(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise InputErrorExit(f"{where}{exc.strerror or exc}") from None
 
     return wrapper
 
@@ -73,24 +79,20 @@ def scale_option(func):
                         "import limit times K (large-fleet studies).")(func)
 
 
-def _kpi_table(front, currency: str) -> str:
-    """The KPI rows a user reads after a run, in fixed units."""
-    import pandas as pd
+def out_options(func):
+    """``--out`` (a run directory) and ``--overwrite``, with the safety rules of the README."""
+    func = click.option("--overwrite", is_flag=True,
+                        help="Replace a run already in --out (atomically: a kill leaves the old "
+                             "or the new run, never a mix).")(func)
+    return click.option("--out", type=click.Path(file_okay=False), required=True,
+                        help="Run directory (must not hold a run unless --overwrite).")(func)
 
-    cols = {
-        "cost": f"cost [{currency}]",
-        "grid_cost": f"grid [{currency}]",
-        "degradation_cost": f"degr. [{currency}]",
-        "std_kw": "std [kW]",
-        "peak_kw": "peak [kW]",
-        "valley_kw": "valley [kW]",
-        "peak_valley": "p-v [kW]",
-        "peak_valley_pct": "p-v [%]",
-        "satisfaction": "satisf.",
-        "v2g_energy_kwh": "V2G [kWh]",
-    }
-    table = pd.DataFrame(front)[list(cols)].rename(columns=cols)
-    return table.to_string(float_format=lambda v: f"{v:,.2f}")
+
+def next_steps(path, *commands: str) -> None:
+    """Print the run directory and the commands a user runs next on it."""
+    click.echo(f"wrote {path}")
+    if commands:
+        click.echo("next: " + "; ".join(c.format(run=path) for c in commands))
 
 
 @cli.command()
@@ -168,64 +170,24 @@ def scenario_show(name_or_path, fleet_seed, date):
 )
 @scale_option
 @date_option
-@click.option("--out", type=click.Path(file_okay=False), required=True, help="Run directory.")
+@out_options
 @user_errors
-def baseline(scenario_name, fleet_seed, method, scale, date, out):
+def baseline(scenario_name, fleet_seed, method, scale, date, out, overwrite):
     """Compute a reference schedule (docs/model.md §6) and write it as a run directory.
 
     \b
     Example:
       v2g-pareto baseline --scenario building --method uncoordinated --out runs/b-unc
     """
-    import time
+    from moo.problems.objectives import kpi_table
+    from moo.rundir import read_run
+    from moo.search.job import baseline_job
 
-    from models.scenario import load_scenario
-    from moo.problems.baselines import baseline as compute
-    from moo.rundir.run import write_run
-
-    t0 = time.perf_counter()
-    sc = load_scenario(scenario_name, fleet_seed, scale, date)
-    power = compute(sc, method)
-    throttled = sc.grid.import_limit_kw is not None
-    run = write_run(
-        out,
-        sc,
-        power[None],
-        algorithm=method,
-        n_evals=1,
-        wall_time_s=time.perf_counter() - t0,
-        targets=not throttled,
-    )
-    from moo.rundir.run import read_run
-
-    click.echo(_kpi_table(read_run(run).front, sc.currency))
-    click.echo(f"wrote {run}")
-
-
-# --- fronts (issue 3) ---
-
-
-class _Progress:
-    """One updating line on a terminal; a plain line every few seconds otherwise."""
-
-    def __init__(self, every_s: float = 5.0):
-        self.tty = sys.stderr.isatty()
-        self.every_s = every_s
-        self.last = -float("inf")
-
-    def __call__(self, row: dict) -> None:
-        text = (f"gen {row['generation']:5d}  evals {row['n_evals']:8d}  "
-                f"front {row['n_nondominated']:5d}  HV {row['hypervolume']:.5f}  "
-                f"{row['elapsed_s']:7.1f} s")
-        if self.tty:
-            click.echo("\r" + text, nl=False, err=True)
-        elif row["elapsed_s"] - self.last >= self.every_s:
-            self.last = row["elapsed_s"]
-            click.echo(text, err=True)
-
-    def close(self) -> None:
-        if self.tty:
-            click.echo("", err=True)
+    path = baseline_job(scenario_name, method, out, fleet_seed=fleet_seed, scale=scale,
+                        date=date, overwrite=overwrite)
+    run = read_run(path)
+    click.echo(kpi_table(run.front, run.scenario.currency))
+    next_steps(path, "v2g-pareto plot {run}")
 
 
 def budget_options(func):
@@ -254,10 +216,11 @@ def make_budget(generations, evals, time_limit):
 @click.option("--fleet-seed", type=int, default=None, help="Override the file's fleet_seed.")
 @click.option("--algorithm", type=click.Choice(["nsga2", "nsga3"]), default="nsga2",
               show_default=True, help="pymoo NSGA-II or NSGA-III (Das-Dennis directions).")
-@click.option("--encoding", type=click.Choice(["aggregate", "vehicle"]), default="aggregate",
+@click.option("--encoding", type=click.Choice(["auto", "aggregate", "vehicle"]), default="auto",
               show_default=True,
               help="aggregate: fleet power per slot + numba dispatcher (any fleet size); "
-                   "vehicle: one variable per plugged vehicle-slot + repair (small fleets).")
+                   "vehicle: one variable per plugged vehicle-slot + repair; auto: vehicle up "
+                   "to 5,000 plugged vehicle-slots, aggregate above (the better front).")
 @click.option("--clusters", type=click.IntRange(min=1), default=1, show_default=True,
               help="aggregate encoding: one power per slot for each of K departure groups.")
 @click.option("--pop", "pop_size", type=click.IntRange(min=4), default=100, show_default=True,
@@ -280,11 +243,13 @@ def make_budget(generations, evals, time_limit):
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
               metavar="RUN_DIR", help="Continue the checkpointed run in RUN_DIR (all other "
               "options come from the checkpoint).")
-@click.option("--out", type=click.Path(file_okay=False), default=None, help="Run directory.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Run directory (must not hold a run unless --overwrite).")
+@click.option("--overwrite", is_flag=True, help="Replace a run already in --out (atomically).")
 @user_errors
 def front(scenario_name, fleet_seed, algorithm, encoding, clusters, pop_size, generations, evals,
           time_limit, seed, max_solutions, scale, date, local_search, checkpoint_every,
-          resume_dir, out):
+          resume_dir, out, overwrite):
     """Find the cost / variance / peak-to-valley Pareto front with NSGA-II or NSGA-III.
 
     The front written is the non-dominated set of every schedule evaluated in the run; every
@@ -300,63 +265,32 @@ def front(scenario_name, fleet_seed, algorithm, encoding, clusters, pop_size, ge
           --checkpoint-every 20 --out runs/i
       v2g-pareto front --resume runs/i
     """
-    from models.scenario import load_scenario
-    from moo.search.nsga import (
-        CHECKPOINT,
-        Budget,
-        Memetic,
-        default_max_solutions,
-        load_checkpoint,
-        run_front,
-        write_front,
-    )
+    from moo.search.job import front_arguments, front_job
+    from moo.search.progress import Progress
 
-    payload = None
-    if resume_dir is not None:
-        payload = load_checkpoint(Path(resume_dir) / CHECKPOINT)
-        args = payload["run"]
-        budget = Budget(**args["budget"])
-        out = resume_dir
-    else:
-        if scenario_name is None or out is None:
-            raise InputErrorExit("give --scenario and --out (or --resume RUN_DIR)")
-        budget = make_budget(generations, evals, time_limit)
-        args = dict(scenario=scenario_name, fleet_seed=fleet_seed, scale=scale, date=date,
-                    algorithm=algorithm, encoding=encoding, clusters=clusters,
-                    pop_size=pop_size, budget=budget.to_dict(), seed=seed,
-                    max_solutions=max_solutions, checkpoint_every=checkpoint_every,
-                    local_search=local_search)
-    sc = load_scenario(args["scenario"], args["fleet_seed"], args["scale"], args.get("date"))
-    if args["max_solutions"] is None:
-        args["max_solutions"] = default_max_solutions(sc)
-    ls = args.get("local_search", "auto")
-    memetic = Memetic(enabled=ls != "off", max_vars=None if ls == "on" else Memetic.max_vars)
-    every = args["checkpoint_every"]
-    progress = _Progress()
+    args = None
+    if resume_dir is None and scenario_name is not None:
+        args = front_arguments(
+            scenario=scenario_name, fleet_seed=fleet_seed, scale=scale, date=date,
+            algorithm=algorithm, encoding=encoding, clusters=clusters, pop_size=pop_size,
+            budget=make_budget(generations, evals, time_limit), seed=seed,
+            max_solutions=max_solutions, checkpoint_every=checkpoint_every,
+            local_search=local_search)
+    progress = Progress("front")
     try:
-        res = run_front(sc, args["algorithm"], encoding=args["encoding"],
-                        pop_size=args["pop_size"], budget=budget, seed=args["seed"],
-                        clusters=args["clusters"], max_solutions=args["max_solutions"],
-                        on_generation=progress, resume=payload, memetic=memetic,
-                        checkpoint=Path(out) / CHECKPOINT if every else None,
-                        checkpoint_every=every or 0, checkpoint_meta=args)
+        job = front_job(args, out, resume=resume_dir, overwrite=overwrite, report=progress.update)
     finally:
         progress.close()
+    res, sc = job.result, job.scenario
     if res.interrupted:
-        click.echo("interrupted: writing the front found so far", err=True)
-    path = write_front(out, sc, res, algorithm=args["algorithm"], encoding=args["encoding"],
-                       pop_size=args["pop_size"], clusters=args["clusters"], budget=budget,
-                       seed=args["seed"])
-    (Path(out) / CHECKPOINT).unlink(missing_ok=True)  # the run is complete
+        click.echo("interrupted: wrote the front found so far", err=True)
     click.echo(f"{len(res.F)} solutions (archive {res.archive_size}), {res.n_evals} evaluations, "
-               f"{res.wall_time_s:.1f} s")
+               f"{res.wall_time_s:.1f} s, {job.args['encoding']} encoding")
     click.echo(f"cost {res.F[:, 0].min():,.2f} .. {res.F[:, 0].max():,.2f} {sc.currency}; "
                f"std {np.sqrt(res.F[:, 1].min()):,.1f} .. {np.sqrt(res.F[:, 1].max()):,.1f} kW; "
                f"peak-valley {res.F[:, 2].min():,.1f} .. {res.F[:, 2].max():,.1f} kW")
-    click.echo(f"wrote {path}")
-
-
-# --- exact reference and indicators (issue 4) ---
+    next_steps(job.path, "v2g-pareto select {run} --mode economy", "v2g-pareto plot {run}",
+               "v2g-pareto explore {run}")
 
 
 @cli.command()
@@ -372,9 +306,9 @@ def front(scenario_name, fleet_seed, algorithm, encoding, clusters, pop_size, ge
 )
 @scale_option
 @date_option
-@click.option("--out", type=click.Path(file_okay=False), required=True, help="Run directory.")
+@out_options
 @user_errors
-def exact(scenario_name, fleet_seed, points, scale, date, out):
+def exact(scenario_name, fleet_seed, points, scale, date, out, overwrite):
     """Exact reference front: weighted-sum QPs of the model (docs/model.md) solved with Clarabel.
 
     Lexicographic anchors give the ideal and nadir; a simplex lattice of weights on the
@@ -388,13 +322,19 @@ def exact(scenario_name, fleet_seed, points, scale, date, out):
       v2g-pareto exact --scenario building --out runs/b-exact
       v2g-pareto exact --scenario qingdao --points 21 --out runs/q-exact
     """
-    from models.scenario import load_scenario
-    from moo.exact.front import exact_front, write_exact
+    from moo.exact.front import exact_job
     from moo.problems.objectives import OBJECTIVES
+    from moo.rundir import read_run
+    from moo.search.progress import Progress
 
-    sc = load_scenario(scenario_name, fleet_seed, scale, date)
-    res = exact_front(sc, points)
-    path = write_exact(out, sc, res)
+    progress = Progress("exact")
+    try:
+        path, res = exact_job(scenario_name, out, points=points, fleet_seed=fleet_seed,
+                              scale=scale, date=date, overwrite=overwrite,
+                              report=progress.update)
+    finally:
+        progress.close()
+    sc = read_run(path).scenario
     click.echo(
         f"{len(res.objectives)} points (anchors and {res.points} weight vectors, H = "
         f"{res.divisions}), {res.n_qp} QPs ({res.n_variables} variables, {res.n_constraints} "
@@ -407,7 +347,7 @@ def exact(scenario_name, fleet_seed, points, scale, date, out):
     click.echo(f"largest gap to the relaxation bound {res.max_relaxation_gap:.3g} (normalised)")
     for why in res.dropped:
         click.echo(f"warning: dropped {why}", err=True)
-    click.echo(f"wrote {path}")
+    next_steps(path, "v2g-pareto compare RUN --reference {run}")
 
 
 @cli.command()
@@ -425,7 +365,7 @@ def bound(scenario_name, fleet_seed, points, groups, scale, date, out):
     """Lower-bound front: certificates no schedule can beat, at any fleet size.
 
     Vehicles are aggregated into groups (summed power limits and reachable-energy
-    envelopes, efficiencies relaxed; docs/model.md §10.8) and every weight of the exact
+    envelopes, efficiencies relaxed; docs/model.md §10.1) and every weight of the exact
     front's lattice is one small QP. Each weight's optimum is a lower bound on the true
     weighted optimum. The run holds no schedules (meta kind "bound"); give it to
     `compare --bound` for certified HV ratios and gaps.
@@ -839,8 +779,9 @@ def bench_eval_cmd(scenarios, pop_size, repeat, as_json):
               help="Judgements TOML file (default: the shipped judgements.toml).")
 @click.option("--algorithm", type=click.Choice(["mlgcso", "cso"]), default="mlgcso",
               show_default=True, help="Seed 001's MLGCSO or plain CSO (Cheng & Jin 2015).")
-@click.option("--encoding", type=click.Choice(["aggregate", "vehicle"]), default=None,
-              help="Decision space (default: the reference front's, from its meta.json).")
+@click.option("--encoding", type=click.Choice(["auto", "aggregate", "vehicle"]), default="auto",
+              show_default=True,
+              help="auto: vehicle up to 5,000 plugged vehicle-slots, aggregate above.")
 @click.option("--local-search/--no-local-search", default=True, show_default=True,
               help="Seed the swarm with the front's local-search points and polish its best "
                    "particle each generation (off: the papers' plain swarm).")
@@ -858,10 +799,12 @@ def bench_eval_cmd(scenarios, pop_size, repeat, as_json):
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
               metavar="RUN_DIR", help="Continue the checkpointed run in RUN_DIR (all other "
               "options come from the checkpoint).")
-@click.option("--out", type=click.Path(file_okay=False), default=None, help="Run directory.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Run directory (must not hold a run unless --overwrite).")
+@click.option("--overwrite", is_flag=True, help="Replace a run already in --out (atomically).")
 @user_errors
 def mlgcso_cmd(reference_dir, mode, judgements_path, algorithm, encoding, local_search, pop_size,
-               phi, evals, time_limit, seed, checkpoint_every, resume_dir, out):
+               phi, evals, time_limit, seed, checkpoint_every, resume_dir, out, overwrite):
     """Weighted-sum route: minimise one mode's AHP-weighted scalar with MLGCSO or CSO.
 
     The scalar is sum_k w_k (F_k - ideal_k) / (nadir_k - ideal_k) over cost, variance and
@@ -884,51 +827,26 @@ def mlgcso_cmd(reference_dir, mode, judgements_path, algorithm, encoding, local_
           --seed 3 --checkpoint-every 100 --out runs/b-cso-resp
       v2g-pareto mlgcso --resume runs/b-cso-resp
     """
-    from moo.decision.ahp import load_default_judgements, load_judgements
     from moo.decision.select import select as select_point
-    from moo.rundir.run import read_run
-    from moo.search.weighted import (
-        CHECKPOINT,
-        LocalSearch,
-        SwarmBudget,
-        load_checkpoint,
-        minimize_scalar,
-        run_swarm,
-        scalar_problem,
-        write_swarm,
-    )
+    from moo.rundir import read_run
+    from moo.search.job import swarm_job
+    from moo.search.progress import Progress
 
-    if resume_dir is not None:
-        payload = load_checkpoint(Path(resume_dir) / CHECKPOINT)
-        args = payload["run"]
-        out = resume_dir
-        ref = read_run(args["reference"])
-        every = args["checkpoint_every"]
-        res = run_swarm(None, None, None, resume=payload,
-                        checkpoint=Path(out) / CHECKPOINT if every else None,
-                        checkpoint_every=every or 0, checkpoint_meta=args)
-    else:
-        if reference_dir is None or mode is None or out is None:
-            raise InputErrorExit("give --reference, --mode and --out (or --resume RUN_DIR)")
-        judgements = (load_default_judgements() if judgements_path is None
-                      else load_judgements(judgements_path))
-        budget = SwarmBudget(evals, time_limit)
-        ref = read_run(reference_dir)
-        problem, repair = scalar_problem(ref, judgements.objective_weights(mode), encoding)
-        args = dict(reference=str(Path(reference_dir).resolve()), mode=mode,
-                    judgements=judgements.source, algorithm=algorithm,
+    args = None
+    if resume_dir is None and None not in (reference_dir, mode):
+        args = dict(reference=reference_dir, mode=mode, judgements=judgements_path,
+                    algorithm=algorithm, encoding=encoding, local_search=local_search,
+                    pop_size=pop_size, phi=phi, evals=evals, time_limit=time_limit, seed=seed,
                     checkpoint_every=checkpoint_every)
-        res = minimize_scalar(problem, ref.scenario, algorithm, pop_size=pop_size, phi=phi,
-                              budget=budget, seed=seed, repair=repair,
-                              local_search=LocalSearch(enabled=local_search),
-                              checkpoint=Path(out) / CHECKPOINT if checkpoint_every else None,
-                              checkpoint_every=checkpoint_every or 0, checkpoint_meta=args)
+    progress = Progress(algorithm)
+    try:
+        job = swarm_job(args, out, resume=resume_dir, overwrite=overwrite, report=progress.update)
+    finally:
+        progress.close()
+    res, ref, args, path = job.result, job.reference, job.args, job.path
     if res.interrupted:
-        click.echo("interrupted: writing the best schedule found so far", err=True)
+        click.echo("interrupted: wrote the best schedule found so far", err=True)
     mode, weights = args["mode"], res.problem.weights
-    path = write_swarm(out, ref.scenario, res, mode=mode, reference_run=args["reference"],
-                       judgements_source=args["judgements"])
-    (Path(out) / CHECKPOINT).unlink(missing_ok=True)  # the run is complete
     written = read_run(path)
     chosen = select_point(ref.objectives, weights)
     names = ("cost", "variance", "peak_valley")

@@ -11,3 +11,8 @@ class ScenarioError(InputError):
 
 class InfeasibleScheduleError(RuntimeError):
     """A schedule violates docs/model.md §4; raised by the checker before anything is written."""
+
+
+class NoSolutionError(RuntimeError):
+    """A run ended without a single feasible schedule (budget too small, interrupted before
+    the first one): nothing is written; the CLI says why in one line with exit code 1."""

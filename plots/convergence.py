@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from models.errors import InputError
-from moo.rundir.run import Run
+from moo.rundir import Run
 from plots.style import CYCLE, GRID, WIDE, new_figure, styled, thousands
 
 METRICS = {

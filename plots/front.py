@@ -17,7 +17,7 @@ from matplotlib.transforms import offset_copy
 from mpl_toolkits.mplot3d import proj3d
 
 from models.errors import InputError
-from moo.rundir.run import Run
+from moo.rundir import Run
 from plots.points import OperatingPoint
 from plots.style import (
     GRID,

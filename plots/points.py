@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.errors import InputError
-from moo.rundir.run import Run
+from moo.rundir import Run
 from plots.style import OBJECTIVES, look
 
 BASELINES = ("uncoordinated", "ordered")

@@ -22,7 +22,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from models.errors import InputError
-from moo.rundir.run import Run, atomic_write_bytes, read_run
+from moo.rundir import Run, atomic_write_bytes, read_run
 from plots.convergence import convergence
 from plots.front import front_3d, front_projections
 from plots.netload import net_load

@@ -63,7 +63,7 @@ def run_front(args, scale: int, out: Path) -> dict:
     log.close()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"scale {scale}: front failed, see {out.with_suffix('.log')}")
-    from moo.rundir.run import read_run  # verifies every file against meta.json
+    from moo.rundir import read_run  # verifies every file against meta.json
 
     run = read_run(out)
     meta = run.meta

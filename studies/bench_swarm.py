@@ -3,7 +3,7 @@
 For each preset (default ``building`` and ``qingdao``):
 
 1. a reference front: NSGA-II in the encoding the study uses for the preset
-   (`studies.pipeline.front_encoding`: vehicle for small fleets), memetic seeding on, a fixed
+   (`moo.problems.encodings.auto_encoding`: vehicle for small fleets), memetic seeding on, a fixed
    wall-time budget, written with `moo.optimize.write_front` (reused when ``OUT`` already
    holds a complete one); its column min / max is the normalisation (docs/model.md §7);
 2. for each mode (economy, response) with the shipped AHP weights:
@@ -45,7 +45,8 @@ from models.scenario import load_scenario
 from moo.decision.ahp import load_default_judgements
 from moo.decision.select import select
 from moo.exact.front import solve_weighted
-from moo.rundir.run import is_complete, read_run
+from moo.problems.encodings import auto_encoding
+from moo.rundir import is_complete, read_run
 from moo.search.nsga import Budget, run_front, write_front
 from moo.search.weighted import (
     LocalSearch,
@@ -53,7 +54,6 @@ from moo.search.weighted import (
     minimize_scalar,
     scalar_problem,
 )
-from studies.pipeline import front_encoding
 
 MODES = ("economy", "response")
 ALGORITHMS = ("mlgcso", "cso")
@@ -91,7 +91,7 @@ def reference_front(preset: str, out: Path, time_limit_s: float) -> Path:
     if is_complete(path):
         return path
     sc = load_scenario(preset)
-    encoding = front_encoding(sc)
+    encoding = auto_encoding(sc)
     budget = Budget(time_limit_s=time_limit_s)
     res = run_front(sc, "nsga2", encoding=encoding, pop_size=100, budget=budget, seed=1)
     return write_front(

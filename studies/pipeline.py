@@ -4,7 +4,7 @@ Stages, each a run directory under ``OUT``:
 
 1. ``baseline-uncoordinated``, ``baseline-ordered`` (docs/model.md §6);
 2. ``front`` — NSGA-III for a share of the budget (vehicle encoding for small fleets,
-   aggregate from 5,000 plugged vehicle-slots on: `front_encoding`);
+   aggregate from 5,000 plugged vehicle-slots on: `moo.problems.encodings.auto_encoding`);
 3. ``exact`` — the exact reference front, when one timed QP says the lattice fits the
    share of the budget left for it (fewer weight vectors if that is what fits);
 4. AHP selection of ``economy`` and ``response`` on the front (shipped judgements);
@@ -32,11 +32,11 @@ import numpy as np
 import pandas as pd
 
 from models.scenario import Scenario, load_scenario
-from moo.rundir.run import atomic_write_text, read_run, write_run
+from moo.problems.encodings import auto_encoding
+from moo.rundir import atomic_write_text, read_run, write_run
 
 DEFAULT_BUDGET_S = {"building": 240.0, "caltech": 180.0, "qingdao": 300.0, "iov": 600.0,
                     "crisscross": 600.0, "eva": 300.0}
-VEHICLE_SLOTS_MAX = 5_000
 MODES = ("economy", "response")
 SWARMS = ("mlgcso", "cso")
 KPI_ROWS = ("uncoordinated", "ordered", "economy", "response", "mlgcso-economy",
@@ -112,7 +112,7 @@ def run_study(
                                      baseline(scenario, method)[None], algorithm=method,
                                      n_evals=1, targets=not throttled)
 
-    encoding = front_encoding(scenario)
+    encoding = auto_encoding(scenario)
     with clock.stage(f"front (NSGA-III, {encoding} encoding)"):
         budget = Budget(time_limit_s=max(0.4 * clock.left(), 1.0))
         res = run_front(scenario, "nsga3", encoding=encoding, pop_size=100, budget=budget,
@@ -169,13 +169,6 @@ def run_study(
     atomic_write_text(out / "report.md", report)
     progress(f"[{clock.timings['total']:6.1f} s] wrote {out / 'report.md'}")
     return StudyResult(out, kpis, claims, hv, clock.timings, figures)
-
-
-def front_encoding(scenario: Scenario) -> str:
-    """``vehicle`` for small fleets (it reaches the exact front closer: README, quality
-    benchmark), ``aggregate`` from VEHICLE_SLOTS_MAX plugged vehicle-slots on."""
-    plugged = int((scenario.fleet.departure_slot - scenario.fleet.arrival_slot).sum())
-    return "vehicle" if plugged <= VEHICLE_SLOTS_MAX else "aggregate"
 
 
 def _exact(scenario: Scenario, path: Path, share_s: float, progress) -> Path | None:
@@ -236,6 +229,13 @@ def _figures(runs: dict, out: Path) -> list[Path]:
     from plots.convergence import convergence
     from plots.report import save_figure, write_figures
 
+    paths = write_figures(runs["front"], reference_dir=runs.get("exact"),
+                          baseline_dirs=[runs["uncoordinated"], runs["ordered"]], out_dir=out)
+    swarms = {f"{a.upper()} {m}": read_run(runs[f"{a}-{m}"]) for a in SWARMS for m in MODES}
+    paths.append(save_figure(convergence(swarms), out / "convergence-swarms.png"))
+    return paths
+
+
 def _explorer(runs: dict, out: Path, progress) -> list[Path]:
     """OUT/explore.html and, where Debian's chromium is installed, its screenshot
     OUT/figures/explorer.png (the results commit the screenshot, not the page)."""
@@ -253,13 +253,6 @@ def _explorer(runs: dict, out: Path, progress) -> list[Path]:
     except (RuntimeError, TimeoutError) as exc:  # the study's results stand without it
         progress(f"  explorer screenshot failed: {exc}")
         return [page]
-
-
-    paths = write_figures(runs["front"], reference_dir=runs.get("exact"),
-                          baseline_dirs=[runs["uncoordinated"], runs["ordered"]], out_dir=out)
-    swarms = {f"{a.upper()} {m}": read_run(runs[f"{a}-{m}"]) for a in SWARMS for m in MODES}
-    paths.append(save_figure(convergence(swarms), out / "convergence-swarms.png"))
-    return paths
 
 
 def _weighted_optima(front: Path, judgements) -> dict[str, float]:

@@ -7,7 +7,12 @@ import json
 import math
 import re
 
+import numpy as np
 import pytest
+
+from models.scenario import build_scenario, load_scenario
+from moo.rundir import csv_bytes, publish_run, run_meta, scenario_files
+from moo.rundir.run import npz_bytes
 
 PRESETS = ("building", "qingdao", "iov", "crisscross", "caltech")
 
@@ -57,6 +62,12 @@ def _toml_key(key: str) -> str:
 def to_toml(data: dict) -> str:
     """A scenario dict as TOML text (every table written inline, one root key per line)."""
     return "".join(f"{_toml_key(k)} = {_toml_value(v)}\n" for k, v in data.items())
+
+
+@pytest.fixture(scope="session")
+def presets() -> dict:
+    """Every shipped preset, loaded once per test session."""
+    return {name: load_scenario(name) for name in PRESETS}
 
 
 @pytest.fixture
@@ -118,3 +129,27 @@ def site_toml(tmp_path):
     path = tmp_path / "site.toml"
     path.write_text(SITE_TOML)
     return path
+
+
+def write_front_run(path, front, meta_extra: dict | None = None):
+    """A run directory that passes the strict reader around a hand-made ``front`` table
+    (objectives chosen by the test, not computed): the scenario is MINIMAL's, the
+    schedules zeros of the right shapes. For decision methods with known answers."""
+    scenario = build_scenario(copy.deepcopy(MINIMAL))
+    s, n, t = len(front), scenario.fleet.n, scenario.slots
+    arrays = {
+        "ev_power": np.zeros((s, n, t)),
+        "ev_solutions": np.arange(s),
+        "net_load": np.zeros((s, t)),
+    }
+    files = {
+        **scenario_files(scenario),
+        "front.csv": csv_bytes(front),
+        "schedules.npz": npz_bytes(arrays),
+    }
+    meta = run_meta(
+        scenario, algorithm="nsga2", parameters={}, seed=1, n_evals=s, wall_time_s=0.0,
+        n_solutions=s,
+    )
+    meta["ev_power_stored"] = "all"
+    return publish_run(path, files, {**meta, **(meta_extra or {})})

@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from moo.rundir.run import is_complete
-from moo.search.nsga import CHECKPOINT
+from moo.rundir import is_complete
+from moo.rundir.checkpoint import CHECKPOINT
 from tests.killing import kill_after_first_checkpoint
 
 ARGS = ["--algorithm", "nsga3", "--pop", "16", "--generations", "400", "--seed", "7"]
@@ -46,3 +46,15 @@ def test_resume_without_checkpoint_is_a_one_line_error(tmp_path):
 def test_front_needs_scenario_and_out(args):
     result = CliRunner().invoke(cli, ["front", *args])
     assert result.exit_code == 2 and "--resume" in result.output
+
+
+def test_resume_refuses_a_scenario_that_changed(tmp_path, site_toml):
+    """The checkpoint records the resolved scenario's SHA-256; an edited file is refused
+    before any generation runs, and the checkpoint stays for a resume with the old file."""
+    killed = tmp_path / "killed"
+    args = ["front", "--scenario", str(site_toml), *ARGS, "--checkpoint-every", "5"]
+    kill_after_first_checkpoint([*args, "--out", str(killed)], killed / CHECKPOINT)
+    site_toml.write_text(site_toml.read_text().replace("count = 5", "count = 6"))
+    result = CliRunner().invoke(cli, ["front", "--resume", str(killed)])
+    assert result.exit_code == 2 and "changed since this checkpoint" in result.output
+    assert "Traceback" not in result.output and (killed / CHECKPOINT).exists()

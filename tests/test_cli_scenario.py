@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from cli import cli
 from models.scenario import load_scenario
-from moo.rundir import run as rundir
+import moo.rundir as rundir
 from tests.conftest import PRESETS
 
 SESSIONS_CSV = "arrival,departure,kwh\n2019-10-29 08:00,2019-10-29 17:00,10\n"

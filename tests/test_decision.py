@@ -13,14 +13,13 @@ from cli import cli
 from models.errors import InputError
 from moo.decision.ahp import load_default_judgements, load_judgements
 from moo.decision.select import (
-    KPI_COLUMNS,
-    OBJECTIVES,
-    read_run,
     select,
     select_mode,
     write_selection,
 )
+from moo.problems.objectives import KPI_COLUMNS, OBJECTIVES
 from moo.util.normalization import Normalization
+from tests.conftest import write_front_run
 
 SELECTION_KEYS = {
     "mode",
@@ -159,14 +158,10 @@ UNCOORDINATED = {
 
 
 def _run(tmp_path, baselines=True):
-    run = tmp_path / "run"
-    run.mkdir()
-    FRONT.to_csv(run / "front.csv", index=False)
-    meta = {"algorithm": "nsga2", "dt_hours": 0.25}
+    meta = {}
     if baselines:
         meta["baselines"] = {"uncoordinated": UNCOORDINATED, "ordered": UNCOORDINATED}
-    (run / "meta.json").write_text(json.dumps(meta))
-    return run
+    return write_front_run(tmp_path / "run", FRONT, meta)
 
 
 def test_front_fixture_has_the_spec_columns():
@@ -221,24 +216,22 @@ def test_write_selection_is_atomic_and_matches_to_dict(tmp_path):
     assert sorted(p.name for p in run.iterdir()) == [
         "front.csv",
         "meta.json",
+        "scenario",
+        "schedules.npz",
         "selection-response.json",
     ]
 
 
-def test_read_run_errors(tmp_path):
-    with pytest.raises(InputError, match="not a run directory"):
-        read_run(tmp_path / "nowhere")
+def test_select_refuses_runs_the_strict_reader_rejects(tmp_path):
+    """select reads through moo.rundir.read_run: a hand-edited front is refused, and no
+    selection file is written into it."""
     run = _run(tmp_path)
-    (run / "meta.json").write_text("{not json")
-    with pytest.raises(InputError, match=r"meta\.json: not valid JSON"):
-        read_run(run)
-    (run / "meta.json").write_text("{}")
-    FRONT.drop(columns=["variance"]).to_csv(run / "front.csv", index=False)
-    with pytest.raises(InputError, match=r"front\.csv: missing columns variance"):
-        read_run(run)
-    (run / "front.csv").unlink()
-    with pytest.raises(InputError, match=r"front\.csv: missing"):
-        read_run(run)
+    (run / "front.csv").write_text((run / "front.csv").read_text().replace("1", "2"))
+    with pytest.raises(InputError, match=r"front\.csv: does not match its SHA-256"):
+        select_mode(run, load_default_judgements(), "economy")
+    result = CliRunner().invoke(cli, ["select", str(run), "--mode", "economy"])
+    assert result.exit_code == 2 and "SHA-256" in result.output
+    assert not list(run.glob("selection-*"))
 
 
 def test_objective_missing_from_the_front_is_an_error(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from models.scenario import load_scenario
 from moo.problems import feasibility
 from moo.problems.objectives import OBJECTIVES, evaluate
-from moo.rundir import run as rundir
+import moo.rundir as rundir
 from moo.search.nsga import Budget, Memetic, run_front, write_front
 
 SMALL = Memetic(

@@ -14,7 +14,7 @@ from models.errors import InputError
 from models.scenario import load_scenario
 from moo.exact import indicators as ind
 from moo.problems.baselines import ordered, uncoordinated
-from moo.rundir.run import read_run, write_run
+from moo.rundir import read_run, write_run
 from moo.util.normalization import Normalization
 
 UNIT = ([0.0, 0.0], [1.0, 1.0])

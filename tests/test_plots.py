@@ -18,7 +18,7 @@ from models.scenario import build_scenario
 from moo.decision.ahp import load_default_judgements
 from moo.decision.select import select_mode, write_selection
 from moo.problems.baselines import ordered, uncoordinated
-from moo.rundir.run import read_run, write_run
+from moo.rundir import read_run, write_run
 from plots.convergence import convergence
 from plots.front import front_3d, front_projections
 from plots.netload import net_load

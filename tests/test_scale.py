@@ -13,7 +13,7 @@ from models.scenario import load_scenario
 from moo.kernels import population as kernels
 from moo.problems.encodings import AggregateProblem, AggregateRepair
 from moo.problems.objectives import OBJECTIVES, evaluate
-from moo.rundir import run as rundir
+import moo.rundir as rundir
 from moo.search import nsga as optimize
 from moo.search.nsga import Budget, Memetic, default_max_solutions, representatives, run_front
 from plots.report import write_figures

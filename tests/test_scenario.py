@@ -12,14 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import moo.rundir as rundir
 from models.errors import InfeasibleScheduleError, ScenarioError
 from models.fleet import Fleet, stay_slots
 from models.grid import Grid, TimeGrid
-from models.scenario import Scenario, build_scenario, list_presets, load_scenario
+from models.scenario import Scenario, build_scenario, list_presets
 from moo.problems import feasibility
 from moo.problems.baselines import baseline
 from moo.problems.objectives import evaluate
-from moo.rundir import run as rundir
 from tests.conftest import PRESETS
 
 # --- a hand-computed two-vehicle day ------------------------------------------------------
@@ -172,11 +172,6 @@ def test_stay_slots_on_a_coarse_grid():
 
 
 # --- presets ------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def presets() -> dict[str, Scenario]:
-    return {name: load_scenario(name) for name in PRESETS}
 
 
 def test_list_presets_has_the_five_studies():
@@ -441,29 +436,6 @@ def test_run_objectives_recompute_from_the_files_alone(building_run):
         for name, value in expected.items():
             assert row[name] == pytest.approx(value, rel=1e-9, abs=1e-9), name
     assert front["cost"].iloc[1] < front["cost"].iloc[0]  # ordered is cheaper here
-
-
-def test_interrupted_write_never_looks_whole(tmp_path, presets, monkeypatch):
-    sc = presets["building"]
-    power = baseline(sc, "ordered")[None]
-    out = rundir.write_run(tmp_path / "run", sc, power, algorithm="first")
-    assert rundir.is_complete(out)
-    real_replace = os.replace
-
-    def crash_on_npz(src, dst):
-        if str(dst).endswith("schedules.npz"):
-            raise OSError("disk full")
-        real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", crash_on_npz)
-    with pytest.raises(OSError, match="disk full"):
-        rundir.write_run(out, sc, power, algorithm="second")
-    # The older complete run stopped being complete before any file changed.
-    assert not (out / "meta.json").exists()
-    assert not rundir.is_complete(out)
-    assert not list(out.glob(".*.tmp"))  # the temporary file was removed
-    with pytest.raises(Exception, match="not a run directory"):
-        rundir.read_run(out)
 
 
 def test_crash_while_writing_data_leaves_no_file(tmp_path, monkeypatch):

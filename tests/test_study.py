@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from moo.rundir.run import is_complete
+from moo.rundir import is_complete
 from studies.claims import CLAIMS, claims_table
 
 

@@ -14,7 +14,8 @@ from cli import cli
 from models.errors import InputError
 from models.scenario import load_scenario
 from moo.problems import feasibility
-from moo.rundir.run import read_run
+from moo.problems.encodings import VEHICLE_SLOTS_MAX, VehicleProblem, auto_encoding
+from moo.rundir import read_run
 from moo.search.cso import CSO, learn
 from moo.search.mlgcso import MLGCSO, UNIT_SIZES, partition
 from moo.search.nsga import Budget, run_front, seed_vectors, write_front
@@ -23,7 +24,6 @@ from moo.search.weighted import (
     SwarmBudget,
     local_search_seeds,
     minimize_scalar,
-    reference_encoding,
     scalar_coefficients,
     scalar_problem,
 )
@@ -518,14 +518,14 @@ def test_scalar_coefficients_give_the_scalar_up_to_a_constant(front_run):
     np.testing.assert_allclose(offset, offset[0], atol=1e-9)
 
 
-def test_reference_encoding_default():
-    class Ref:
-        def __init__(self, meta):
-            self.meta = meta
-
-    assert reference_encoding(Ref({"parameters": {"encoding": "vehicle"}})) == "vehicle"
-    assert reference_encoding(Ref({"parameters": {"encoding": "aggregate"}})) == "aggregate"
-    assert reference_encoding(Ref({"parameters": {"points": 66}})) == "aggregate"  # exact run
+def test_default_encoding_is_chosen_by_fleet_size(front_run):
+    """``auto`` (the default) takes the vehicle encoding for a small fleet, whatever the
+    reference front used; a fleet above the threshold gets the aggregate one."""
+    ref = read_run(front_run)
+    problem, _ = scalar_problem(ref, np.array([0.4, 0.4, 0.2]))
+    plugged = int((ref.scenario.fleet.departure_slot - ref.scenario.fleet.arrival_slot).sum())
+    assert plugged <= VEHICLE_SLOTS_MAX and isinstance(problem.problem, VehicleProblem)
+    assert auto_encoding(load_scenario("iov")) == "aggregate"
 
 
 @pytest.mark.parametrize("encoding", ["aggregate", "vehicle"])

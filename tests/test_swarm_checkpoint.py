@@ -8,9 +8,9 @@ from click.testing import CliRunner
 
 from cli import cli
 from models.scenario import load_scenario
-from moo.rundir.run import is_complete
+from moo.rundir import is_complete
+from moo.rundir.checkpoint import CHECKPOINT, FRONT, SWARM, load_checkpoint, save_checkpoint
 from moo.search.nsga import Budget, run_front, write_front
-from moo.search.weighted import CHECKPOINT, load_checkpoint
 from tests.killing import kill_after_first_checkpoint
 
 # Enough generations that the kill lands mid-run (a checkpoint every 5 of ~300).
@@ -47,7 +47,7 @@ def test_killed_swarm_resumes_to_the_uninterrupted_result(tmp_path, reference, a
         [*args, "--checkpoint-every", "5", "--out", str(killed)], killed / CHECKPOINT
     )
     assert not is_complete(killed)  # killed before meta.json: not a finished run
-    done = len(load_checkpoint(killed / CHECKPOINT)["state"]["rows"])
+    done = len(load_checkpoint(killed / CHECKPOINT, SWARM)["state"]["rows"])
     total = len(pd.read_csv(whole / "history.csv"))
     assert done % 5 == 0 and 5 <= done < total  # the resume has generations left to run
 
@@ -72,8 +72,6 @@ def test_swarm_resume_without_checkpoint_is_a_one_line_error(tmp_path):
 
 
 def test_a_front_checkpoint_is_not_a_swarm_checkpoint(tmp_path):
-    from moo.search.nsga import save_checkpoint
-
-    save_checkpoint(tmp_path / CHECKPOINT, {}, {})
+    save_checkpoint(tmp_path / CHECKPOINT, {}, {}, FRONT)
     result = CliRunner().invoke(cli, ["mlgcso", "--resume", str(tmp_path)])
     assert result.exit_code == 2 and "not a v2g-pareto swarm checkpoint" in result.output

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from moo.rundir.run import is_complete
+from moo.rundir import is_complete
 from studies.sweep import load_config, make_config, run_sweep
 
 

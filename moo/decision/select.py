@@ -32,8 +32,8 @@ import pandas as pd
 
 from models.errors import InputError
 from moo.decision.ahp import GroupPriority, Judgements
-from moo.problems.objectives import KPI_COLUMNS, OBJECTIVES
-from moo.rundir.run import atomic_write_text
+from moo.problems.objectives import KPI_COLUMNS
+from moo.rundir import atomic_write_text, read_run
 from moo.util.normalization import Normalization, objective_matrix
 
 SCALARISATIONS = ("weighted-sum", "tchebycheff")
@@ -90,35 +90,6 @@ def select(
         weights=w,
         normalization=norm,
     )
-
-
-def read_run(run_dir: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """``front.csv`` and ``meta.json`` of a run directory, checked for the columns we need."""
-    run = Path(run_dir)
-    if not run.is_dir():
-        raise InputError(f"{run}: not a run directory")
-    front_path, meta_path = run / "front.csv", run / "meta.json"
-    for path in (front_path, meta_path):
-        if not path.is_file():
-            raise InputError(f"{path}: missing (is {run} a front run?)")
-    try:
-        front = pd.read_csv(front_path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"{front_path}: not a readable CSV ({exc})") from None
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{meta_path}: not valid JSON ({exc})") from None
-    if not isinstance(meta, dict):
-        raise InputError(f"{meta_path}: must hold a JSON object")
-    missing = [c for c in ("solution", *OBJECTIVES) if c not in front.columns]
-    if missing:
-        raise InputError(f"{front_path}: missing columns {', '.join(missing)}")
-    if front.empty:
-        raise InputError(f"{front_path}: has no solutions")
-    if not pd.api.types.is_integer_dtype(front["solution"]):
-        raise InputError(f"{front_path}: column solution must hold integer ids")
-    return front, meta
 
 
 @dataclass(frozen=True)
@@ -185,7 +156,8 @@ def select_mode(
 ) -> ModeSelection:
     """Weights of `mode` from `judgements`, applied to the front of a run directory."""
     group = judgements.weights(mode)
-    front, meta = read_run(run_dir)
+    run = read_run(run_dir)
+    front, meta = run.front, run.meta
     missing = [c for c in judgements.objectives if c not in front.columns]
     if missing:
         raise InputError(
@@ -216,7 +188,7 @@ def write_selection(
 ) -> Path:
     """Write ``RUN/selection-<mode>.json`` atomically (temp file in RUN, then rename);
     ``extra`` keys (``tradeoffs``, ``sensitivity``) are added to the object."""
-    run = Path(run_dir)
+    run = read_run(run_dir).path  # never write a decision into a run that fails the checks
     target = run / f"selection-{chosen.mode}.json"
     atomic_write_text(target, json.dumps({**chosen.to_dict(), **(extra or {})}, indent=2) + "\n")
     return target

@@ -67,7 +67,7 @@ from models.errors import InputError
 from models.scenario import Scenario
 from moo.problems import feasibility
 from moo.problems.objectives import OBJECTIVES, evaluate
-from moo.rundir.run import write_run
+from moo.rundir import OutputDir, write_run
 from moo.util.lattice import simplex_lattice
 from moo.util.normalization import Normalization
 
@@ -242,7 +242,7 @@ class ExactModel:
     def __init__(self, scenario: Scenario, storage: _Storage | None = None):
         """``storage``: other storage units than the scenario's EVs and BESS (the lower-bound
         front of `moo.exact.bound` passes vehicle groups); the grid is the scenario's."""
-        _check_import_limit(scenario)
+        feasibility.check_import_limit(scenario)
         t0 = time.perf_counter()
         self.scenario = scenario
         g, dt, t_n = scenario.grid, scenario.dt_h, scenario.slots
@@ -548,13 +548,16 @@ def divisions_for(points: int) -> int:
     return h
 
 
-def exact_front(scenario: Scenario, points: int = DEFAULT_POINTS) -> ExactFront:
+def exact_front(
+    scenario: Scenario, points: int = DEFAULT_POINTS, report=None
+) -> ExactFront:
     """Lexicographic anchors plus a simplex lattice of weighted-sum QPs: the reference front.
 
     Raises `InputError` when the scenario has no feasible schedule (the message names the
-    likely cause).
+    likely cause). ``report(share, status)`` is called after every weight vector.
     """
     h = divisions_for(points)
+    lattice = [w for w in simplex_lattice(h) if np.count_nonzero(w) > 1]
     model = ExactModel(scenario)
     t0 = time.perf_counter()
     stage1 = []
@@ -580,9 +583,9 @@ def exact_front(scenario: Scenario, points: int = DEFAULT_POINTS) -> ExactFront:
     sols = stage1 + anchors
 
     dropped, gaps = [], []
-    for w in simplex_lattice(h):
-        if np.count_nonzero(w) == 1:
-            continue  # a vertex: its anchor is in already
+    for k, w in enumerate(lattice):  # the vertices' optima are the anchors above
+        if report is not None:
+            report(k / (len(lattice) + 1), f"weight {k + 1}/{len(lattice)}")
         w = np.maximum(w, WEIGHT_FLOOR)
         w = w / w.sum()
         sol = model.solve_weighted(w, ideal, nadir)
@@ -616,7 +619,7 @@ def exact_front(scenario: Scenario, points: int = DEFAULT_POINTS) -> ExactFront:
     )
 
 
-def write_exact(out_dir, scenario: Scenario, front: ExactFront) -> Path:
+def write_exact(out_dir, scenario: Scenario, front: ExactFront, overwrite: bool = False) -> Path:
     """Write an exact front as a run directory (algorithm "exact", n_evals = QPs solved)."""
     return write_run(
         out_dir,
@@ -628,6 +631,7 @@ def write_exact(out_dir, scenario: Scenario, front: ExactFront) -> Path:
         n_evals=front.n_qp,
         wall_time_s=front.build_time_s + front.solve_time_s,
         extra_meta=front.meta(),
+        overwrite=overwrite,
     )
 
 
@@ -701,26 +705,6 @@ def _nondominated_unique(f: np.ndarray) -> np.ndarray:
     return keep_arr[moocore.is_nondominated(z[keep_arr], keep_weakly=False)]
 
 
-def _check_import_limit(scenario: Scenario) -> None:
-    """A necessary condition checked before solving, so the error names a slot."""
-    g, f = scenario.grid, scenario.fleet
-    limit = g.import_limit_kw
-    if limit is None:
-        return
-    discharge_kw = (f.plugged() * f.p_discharge_max_kw[:, None]).sum(axis=0)  # [T]
-    if scenario.bess is not None:
-        discharge_kw = discharge_kw + scenario.bess.p_discharge_max_kw
-    lowest = g.net_base_kw - discharge_kw
-    bad = np.flatnonzero(lowest > limit)
-    if bad.size:
-        t = int(bad[np.argmax(lowest[bad])])
-        raise InputError(
-            f"import_limit_kw {limit:g} is below the net load the site has at slot {t} "
-            f"(clock {_clock(g.clock_hour[t])}) even with every vehicle and the BESS "
-            f"discharging ({lowest[t]:.1f} kW): no schedule can respect it"
-        )
-
-
 def _infeasibility_cause(scenario: Scenario) -> str:
     """Why the QP is infeasible: with an import limit, the lowest peak any schedule needs."""
     limit = scenario.grid.import_limit_kw
@@ -736,6 +720,19 @@ def _infeasibility_cause(scenario: Scenario) -> str:
     )
 
 
-def _clock(hour: float) -> str:
-    minutes = int(round(hour * 60)) % (24 * 60)
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+def exact_job(
+    scenario: str,
+    out,
+    *,
+    points: int = DEFAULT_POINTS,
+    fleet_seed: int | None = None,
+    scale: int = 1,
+    date: str | None = None,
+    overwrite: bool = False,
+    report=None,
+) -> tuple[Path, ExactFront]:
+    """The `exact` command: scenario checked, ``--out`` claimed, front solved and written."""
+    sc = feasibility.load_checked(scenario, fleet_seed, scale, date)
+    with OutputDir(out, overwrite=overwrite) as target:
+        front = exact_front(sc, points, report)
+        return write_exact(target, sc, front), front

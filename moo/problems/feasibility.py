@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.errors import InfeasibleScheduleError
-from models.scenario import Scenario
+from models.errors import InfeasibleScheduleError, ScenarioError
+from models.scenario import Scenario, load_scenario
 
 TOL_KW = 1e-6
 TOL_SOC = 1e-6
@@ -161,3 +161,41 @@ def assert_feasible(scenario: Scenario, ev_power, bess_power=None, **kwargs) -> 
     report = check(scenario, ev_power, bess_power, **kwargs)
     if not report.ok:
         raise InfeasibleScheduleError("infeasible schedule: " + "; ".join(report.violations))
+
+
+def check_import_limit(scenario: Scenario) -> None:
+    """Refuse an import limit no schedule can respect, naming the slot: the net load of a
+    slot with every plugged vehicle and the BESS discharging at full power is the lowest the
+    site can reach there. A necessary condition, checked by every command before its work
+    (the exact module adds the sufficient one, the lowest reachable peak, when its QP is
+    infeasible)."""
+    g, f = scenario.grid, scenario.fleet
+    limit = g.import_limit_kw
+    if limit is None:
+        return
+    discharge_kw = (f.plugged() * f.p_discharge_max_kw[:, None]).sum(axis=0)  # [T]
+    if scenario.bess is not None:
+        discharge_kw = discharge_kw + scenario.bess.p_discharge_max_kw
+    lowest = g.net_base_kw - discharge_kw
+    bad = np.flatnonzero(lowest > limit)
+    if bad.size:
+        t = int(bad[np.argmax(lowest[bad])])
+        raise ScenarioError(
+            f"import_limit_kw {limit:g} is below the net load the site has at slot {t} "
+            f"(clock {clock_text(g.clock_hour[t])}) even with every vehicle and the BESS "
+            f"discharging ({lowest[t]:.1f} kW): no schedule can respect it"
+        )
+
+
+def clock_text(hour: float) -> str:
+    """``HH:MM`` of a clock hour (wrapped to the day)."""
+    minutes = int(round(hour * 60)) % (24 * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def load_checked(name: str, fleet_seed=None, scale: int = 1, date=None) -> Scenario:
+    """A scenario loaded (`models.scenario.load_scenario`) and checked for an import limit no
+    schedule can respect: what every command does before its work."""
+    scenario = load_scenario(name, fleet_seed, scale, date)
+    check_import_limit(scenario)
+    return scenario

@@ -90,3 +90,25 @@ def evaluate(
         },
         columns=list(FRONT_COLUMNS),
     )
+
+
+# Report columns a user reads after a run, with their units.
+_TABLE_COLUMNS = {
+    "cost": "cost [{c}]",
+    "grid_cost": "grid [{c}]",
+    "degradation_cost": "degr. [{c}]",
+    "std_kw": "std [kW]",
+    "peak_kw": "peak [kW]",
+    "valley_kw": "valley [kW]",
+    "peak_valley": "p-v [kW]",
+    "peak_valley_pct": "p-v [%]",
+    "satisfaction": "satisf.",
+    "v2g_energy_kwh": "V2G [kWh]",
+}
+
+
+def kpi_table(front: pd.DataFrame, currency: str) -> str:
+    """The KPI rows of a front as a fixed-width text table with units in the headers."""
+    cols = {k: v.format(c=currency) for k, v in _TABLE_COLUMNS.items() if k in front.columns}
+    table = pd.DataFrame(front)[list(cols)].rename(columns=cols)
+    return table.to_string(float_format=lambda v: f"{v:,.2f}")

@@ -18,10 +18,11 @@ many as the budget allows, at least those five). front.csv, net_load and bess_po
 complete, and every solution's schedule passes the feasibility checker before anything is
 written — produced and checked a chunk of solutions at a time, so memory stays bounded.
 
-Every file is written to a temporary name in the same directory and renamed into place;
-the schedules pass the independent feasibility checker before anything is written. A run
-directory is complete only when ``meta.json`` exists and the files it lists verify, so an
-interrupted write never looks like a finished run.
+The schedules pass the independent feasibility checker before anything is written; the
+run is written into a hidden partial directory and renamed into place whole
+(`moo.rundir.output`: what ``--out`` may hold, ``overwrite``, the lock). `read_run` is the
+one strict reader: format, ``meta.json`` key types, every file's SHA-256, front.csv columns
+and values, schedules.npz arrays.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import io
 import json
 import os
 import sys
-import tempfile
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -41,10 +42,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models.errors import InfeasibleScheduleError, InputError
+from models.errors import InfeasibleScheduleError, InputError, NoSolutionError
 from models.scenario import Scenario
 from moo.problems import feasibility
-from moo.problems.objectives import evaluate, net_load
+from moo.problems.objectives import OBJECTIVES, evaluate, net_load
+from moo.rundir.output import OutputDir
 
 FORMAT = "v2g-pareto-run/1"
 EV_STORE_VALUES = 50_000_000  # per-vehicle floats stored for every solution up to this size
@@ -69,37 +71,11 @@ class ScheduleSource:
         return cls(ev_power.shape[0], get)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would hide runs from other users
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode())
-
-
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
+def csv_bytes(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, float_format="%.17g").encode()
 
 
-def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     return buf.getvalue()
@@ -113,7 +89,7 @@ def tool_version() -> str:
 
 
 def write_run(
-    out_dir: str | os.PathLike,
+    out_dir: str | os.PathLike | OutputDir,
     scenario: Scenario,
     ev_power: np.ndarray,
     bess_power: np.ndarray | None = None,
@@ -128,8 +104,13 @@ def write_run(
     import_limit: bool = True,
     targets: bool = True,
     ev_keep: np.ndarray | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Check, evaluate and write one run; returns its directory.
+
+    ``out_dir`` is a path or an `OutputDir` the caller claimed before its work started
+    (then ``overwrite`` is the claim's); the run appears there whole or not at all
+    (`moo.rundir.output`). A run without a solution is refused (`NoSolutionError`).
 
     ``ev_power`` is [S, N, T] (S solutions) or a `ScheduleSource`, ``bess_power`` [S, T] or
     None. ``ev_keep``: solutions whose per-vehicle arrays are stored (default: all, and
@@ -142,6 +123,8 @@ def write_run(
         else ScheduleSource.of_arrays(ev_power, bess_power)
     )
     n_sol, n_veh, t_count = source.n, scenario.fleet.n, scenario.slots
+    if n_sol == 0:
+        raise NoSolutionError("no feasible schedule to write: nothing was written")
     if n_sol * n_veh * t_count <= EV_STORE_VALUES or ev_keep is None:
         keep = np.arange(n_sol)
     else:
@@ -183,25 +166,56 @@ def write_run(
         arrays["bess_power"] = np.concatenate(bess_rows)
     del ev_rows
 
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a directory")
-    out.mkdir(parents=True, exist_ok=True)
-    # An older run in the same place stops being complete before any file changes.
-    (out / "meta.json").unlink(missing_ok=True)
-
     files = {
-        "scenario/fleet.csv": _csv_bytes(scenario.fleet.to_frame()),
-        "scenario/grid.csv": _csv_bytes(scenario.grid.to_frame()),
-        "front.csv": _csv_bytes(front),
-        "schedules.npz": _npz_bytes(arrays),
+        **scenario_files(scenario),
+        "front.csv": csv_bytes(front),
+        "schedules.npz": npz_bytes(arrays),
     }
     if history is not None:
-        files["history.csv"] = _csv_bytes(history)
-    for name, data in files.items():
-        atomic_write_bytes(out / name, data)
+        files["history.csv"] = csv_bytes(history)
 
-    meta = {
+    meta = run_meta(
+        scenario,
+        algorithm=algorithm,
+        parameters=parameters,
+        seed=seed,
+        n_evals=n_evals,
+        wall_time_s=wall_time_s,
+        n_solutions=len(front),
+    )
+    meta["ev_power_stored"] = "all" if len(keep) == n_sol else [int(i) for i in keep]
+    return publish_run(out_dir, files, {**meta, **(extra_meta or {})}, overwrite=overwrite)
+
+
+def scenario_digest(scenario: Scenario) -> str:
+    """SHA-256 of a resolved scenario: its meta.json entry and its fleet and grid tables,
+    so two runs (or a run and a checkpoint) can tell whether they solve the same problem."""
+    h = hashlib.sha256(json.dumps(scenario.to_meta(), sort_keys=True, default=str).encode())
+    for data in scenario_files(scenario).values():
+        h.update(data)
+    return h.hexdigest()
+
+
+def scenario_files(scenario: Scenario) -> dict[str, bytes]:
+    """The scenario's fleet and grid tables as a run stores them (``scenario/*.csv``)."""
+    return {
+        "scenario/fleet.csv": csv_bytes(scenario.fleet.to_frame()),
+        "scenario/grid.csv": csv_bytes(scenario.grid.to_frame()),
+    }
+
+
+def run_meta(
+    scenario: Scenario,
+    *,
+    algorithm: str,
+    parameters: dict | None,
+    seed: int | None,
+    n_evals: int,
+    wall_time_s: float,
+    n_solutions: int,
+) -> dict:
+    """The ``meta.json`` keys every run has (docs/model.md §9), before the file hashes."""
+    return {
         "format": FORMAT,
         "tool": "v2g-pareto",
         "version": tool_version(),
@@ -218,13 +232,25 @@ def write_run(
         "seed": seed,
         "n_evals": int(n_evals),
         "wall_time_s": float(wall_time_s),
-        "n_solutions": int(len(front)),
-        "ev_power_stored": "all" if len(keep) == n_sol else [int(i) for i in keep],
-        **(extra_meta or {}),
-        "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+        "n_solutions": int(n_solutions),
     }
-    atomic_write_text(out / "meta.json", json.dumps(meta, indent=2, default=_json_default))
-    return out
+
+
+def publish_run(
+    out_dir: str | os.PathLike | OutputDir,
+    files: dict[str, bytes],
+    meta: dict,
+    overwrite: bool = False,
+) -> Path:
+    """Write a run's files and its ``meta.json`` (which gets the files' SHA-256 hashes)
+    atomically at ``out_dir``: every writer of run directories ends here."""
+    hashes = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    meta = {**meta, "files": hashes}
+    text = json.dumps(meta, indent=2, default=_json_default)
+    if isinstance(out_dir, OutputDir):
+        return out_dir.publish(files, text)
+    with OutputDir(out_dir, overwrite=overwrite) as target:
+        return target.publish(files, text)
 
 
 def _json_default(obj):
@@ -238,36 +264,66 @@ def _json_default(obj):
 
 
 def is_complete(run_dir: str | os.PathLike) -> bool:
-    """True when ``meta.json`` exists and every file it lists matches its SHA-256."""
-    run = Path(run_dir)
+    """True when `read_run` accepts the directory (format, keys, files, hashes, columns)."""
     try:
-        meta = json.loads((run / "meta.json").read_text())
-        return all(
-            hashlib.sha256((run / name).read_bytes()).hexdigest() == digest
-            for name, digest in meta["files"].items()
-        )
-    except (OSError, ValueError, KeyError, TypeError):
+        read_run(run_dir)
+    except InputError:
         return False
+    return True
+
+
+# meta.json keys every run has, with the JSON types they must hold.
+META_KEYS: dict[str, tuple[type, ...]] = {
+    "format": (str,),
+    "tool": (str,),
+    "scenario": (dict,),
+    "currency": (str,),
+    "dt_hours": (int, float),
+    "algorithm": (str,),
+    "parameters": (dict,),
+    "n_evals": (int,),
+    "wall_time_s": (int, float),
+    "n_solutions": (int,),
+    "files": (dict,),
+}
+SCHEDULE_ARRAYS = ("ev_power", "ev_solutions", "net_load")
 
 
 @dataclass(frozen=True)
 class Run:
-    """A run directory opened for reading; arrays are loaded on first use."""
+    """A run directory opened for reading (by `read_run`, which verified it); arrays are
+    loaded on first use."""
 
     path: Path
     meta: dict
     front: pd.DataFrame
 
+    @property
+    def kind(self) -> str:
+        """"schedules" for runs that carry schedules; other kinds (a lower-bound front)
+        carry objective vectors only."""
+        return str(self.meta.get("kind", "schedules"))
+
     @cached_property
     def scenario(self) -> Scenario:
-        return Scenario.from_meta(
-            self.meta["scenario"],
-            pd.read_csv(self.path / "scenario" / "fleet.csv"),
-            pd.read_csv(self.path / "scenario" / "grid.csv"),
-        )
+        try:
+            return Scenario.from_meta(
+                self.meta["scenario"],
+                pd.read_csv(self.path / "scenario" / "fleet.csv"),
+                pd.read_csv(self.path / "scenario" / "grid.csv"),
+            )
+        except InputError as exc:
+            raise InputError(f"{self.path}: its scenario does not load ({exc})") from None
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise InputError(
+                f"{self.path}: meta.json scenario and scenario/*.csv do not describe a "
+                f"scenario ({type(exc).__name__}: {exc})"
+            ) from None
 
     @cached_property
     def schedules(self) -> dict[str, np.ndarray]:
+        if self.kind != "schedules":
+            raise InputError(f"{self.path}: a {self.kind} run has no schedules")
         with np.load(self.path / "schedules.npz") as npz:
             return {k: npz[k] for k in npz.files}
 
@@ -275,10 +331,7 @@ class Run:
         """Per-vehicle powers [N, T] of front row ``row``; None where a large-fleet run did
         not store them (see the storage rule above)."""
         sched = self.schedules
-        stored = sched.get("ev_solutions")
-        if stored is None:  # runs written before the rule: every solution, in order
-            return sched["ev_power"][row]
-        hit = np.flatnonzero(stored == int(self.front["solution"].iloc[row]))
+        hit = np.flatnonzero(sched["ev_solutions"] == int(self.front["solution"].iloc[row]))
         return sched["ev_power"][hit[0]] if hit.size else None
 
     @cached_property
@@ -288,20 +341,103 @@ class Run:
 
     @property
     def objectives(self) -> np.ndarray:  # [S, 3]
-        return self.front[["cost", "variance", "peak_valley"]].to_numpy()
+        return self.front[list(OBJECTIVES)].to_numpy()
 
 
 def read_run(run_dir: str | os.PathLike) -> Run:
-    """Open a complete run directory; a missing or half-written one is an `InputError`."""
+    """Open a run directory after checking all of it: the format, the types of the
+    ``meta.json`` keys, every listed file against its SHA-256, the required files, the
+    columns and values of front.csv and the arrays of schedules.npz. Anything wrong is
+    an `InputError` naming the file and what is wrong; this is the one reader every
+    command uses, so no command acts on a run another would reject."""
     path = Path(run_dir)
-    if not (path / "meta.json").is_file():
+    if not path.is_dir():
+        raise InputError(f"{path}: not a run directory (no such directory)")
+    meta_path = path / "meta.json"
+    if not meta_path.is_file():
         raise InputError(f"{path}: not a run directory (no meta.json)")
     try:
-        meta = json.loads((path / "meta.json").read_text())
-    except ValueError as exc:
-        raise InputError(f"{path}/meta.json: not valid JSON ({exc})") from None
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"{meta_path}: not valid JSON ({exc})") from None
+    if not isinstance(meta, dict):
+        raise InputError(f"{meta_path}: must hold a JSON object, not a {type(meta).__name__}")
     if meta.get("format") != FORMAT:
-        raise InputError(f"{path}: unknown run format {meta.get('format')!r}")
-    if not is_complete(path):
-        raise InputError(f"{path}: incomplete run directory (files do not match meta.json)")
-    return Run(path, meta, pd.read_csv(path / "front.csv"))
+        raise InputError(f"{meta_path}: unknown run format {meta.get('format')!r} (reads {FORMAT})")
+    for key, types in META_KEYS.items():
+        if key not in meta:
+            raise InputError(f"{meta_path}: missing key {key!r}")
+        value = meta[key]
+        if not isinstance(value, types) or isinstance(value, bool):
+            names = " or ".join(t.__name__ for t in types)
+            raise InputError(f"{meta_path}: {key} must be {names}, not {type(value).__name__}")
+    kind = str(meta.get("kind", "schedules"))
+    required = ["front.csv", "scenario/fleet.csv", "scenario/grid.csv"]
+    if kind == "schedules":
+        required.append("schedules.npz")
+    files = meta["files"]
+    for name in required:
+        if name not in files:
+            raise InputError(f"{meta_path}: files does not list {name}")
+    for name, digest in files.items():
+        target = path / name
+        if not isinstance(digest, str) or not target.is_file():
+            raise InputError(f"{target}: missing (meta.json lists it)")
+        if hashlib.sha256(target.read_bytes()).hexdigest() != digest:
+            raise InputError(
+                f"{target}: does not match its SHA-256 in meta.json (edited or damaged)"
+            )
+    front = _read_front(path / "front.csv", meta["n_solutions"])
+    if kind == "schedules":
+        _check_schedules(path / "schedules.npz", len(front))
+    return Run(path, meta, front)
+
+
+def _read_front(front_path: Path, n_solutions: int) -> pd.DataFrame:
+    try:
+        front = pd.read_csv(front_path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"{front_path}: not a readable CSV ({exc})") from None
+    missing = [c for c in ("solution", *OBJECTIVES) if c not in front.columns]
+    if missing:
+        raise InputError(f"{front_path}: missing columns {', '.join(missing)}")
+    if front.empty:
+        raise InputError(f"{front_path}: has no solutions")
+    if len(front) != n_solutions:
+        raise InputError(f"{front_path}: {len(front)} rows, meta.json says {n_solutions}")
+    if not pd.api.types.is_integer_dtype(front["solution"]):
+        raise InputError(f"{front_path}: column solution must hold integer ids")
+    for name in OBJECTIVES:
+        values = pd.to_numeric(front[name], errors="coerce").to_numpy(dtype=float)
+        if not np.isfinite(values).all():
+            row = int(np.flatnonzero(~np.isfinite(values))[0])
+            raise InputError(f"{front_path}: {name} of row {row} is not a finite number")
+    return front
+
+
+def _check_schedules(npz_path: Path, n_solutions: int) -> None:
+    """The arrays schedules.npz must hold, by their headers (no array is loaded)."""
+    try:
+        with zipfile.ZipFile(npz_path) as zf:
+            shapes = {}
+            for info in zf.infolist():
+                with zf.open(info) as fh:
+                    major, _ = np.lib.format.read_magic(fh)
+                    read_header = (
+                        np.lib.format.read_array_header_1_0
+                        if major == 1
+                        else np.lib.format.read_array_header_2_0
+                    )
+                    shape, _, _ = read_header(fh)
+                shapes[info.filename.removesuffix(".npy")] = shape
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise InputError(f"{npz_path}: not a readable .npz archive ({exc})") from None
+    for name in SCHEDULE_ARRAYS:
+        if name not in shapes:
+            raise InputError(f"{npz_path}: no array {name!r}")
+    if len(shapes["net_load"]) != 2 or shapes["net_load"][0] != n_solutions:
+        raise InputError(
+            f"{npz_path}: net_load has shape {shapes['net_load']}, front.csv has {n_solutions} rows"
+        )
+    if len(shapes["ev_power"]) != 3 or shapes["ev_power"][0] != shapes["ev_solutions"][0]:
+        raise InputError(f"{npz_path}: ev_power and ev_solutions do not match")

@@ -17,12 +17,12 @@ the componentwise maximum of the two baselines' objectives (a non-positive range
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -32,10 +32,12 @@ from pymoo.core.population import Population
 from pymoo.operators.crossover.sbx import SBX
 from pymoo.operators.mutation.pm import PM
 
+from models.errors import InputError
 from models.scenario import Scenario
 from moo.kernels import population as kernels
 from moo.problems.baselines import ordered, uncoordinated
 from moo.problems.encodings import make_problem
+from moo.rundir.checkpoint import FRONT, save_checkpoint
 from moo.search.archive import Archive
 from moo.search.local import FrontSeeder, local_moves, seed_lattice
 from moo.util.lattice import das_dennis
@@ -54,8 +56,23 @@ class Budget:
     time_limit_s: float | None = None
 
     def __post_init__(self):
+        for name, value in (("generations", self.generations), ("evals", self.evals)):
+            if value is not None and (isinstance(value, bool) or int(value) != value or value < 1):
+                raise InputError(f"{name}: must be a whole number >= 1, got {value!r}")
+        t = self.time_limit_s
+        if t is not None and not (isinstance(t, int | float) and math.isfinite(t) and t > 0):
+            raise InputError(f"time limit: must be a finite number of seconds > 0, got {t!r}")
         if self.generations is None and self.evals is None and self.time_limit_s is None:
             object.__setattr__(self, "generations", 200)
+
+    def spent(self, gen: int, n_evals: int, elapsed_s: float) -> float:
+        """The share of the budget used (0..1): the largest over the limits given."""
+        shares = [
+            gen / self.generations if self.generations else 0.0,
+            n_evals / self.evals if self.evals else 0.0,
+            elapsed_s / self.time_limit_s if self.time_limit_s else 0.0,
+        ]
+        return min(max(shares), 1.0)
 
     def done(self, gen: int, n_evals: int, elapsed_s: float) -> bool:
         return (
@@ -177,8 +194,6 @@ class Memetic:
         return dict(self.__dict__)
 
 
-CHECKPOINT = "checkpoint.pkl"
-CHECKPOINT_FORMAT = "v2g-pareto-front-checkpoint/1"
 
 
 def run_front(
@@ -276,7 +291,7 @@ def run_front(
             rows.append(row)
             if checkpoint is not None and checkpoint_every and state["gen"] % checkpoint_every == 0:
                 state["elapsed_s"] = time.perf_counter() - t0
-                save_checkpoint(checkpoint, state, checkpoint_meta)
+                save_checkpoint(checkpoint, state, checkpoint_meta, FRONT)
             if on_generation is not None:
                 on_generation(row)
     except KeyboardInterrupt:
@@ -303,38 +318,6 @@ def run_front(
         normalization={"ideal": ideal.tolist(), "nadir": nadir.tolist()},
         settings={"memetic": {**memetic.to_dict(), "active": memetic.active(problem)}},
     )
-
-
-def save_checkpoint(
-    path: str | os.PathLike, state: dict, run: dict | None, fmt: str = CHECKPOINT_FORMAT
-) -> None:
-    """Write an optimiser state atomically (cloudpickle: pymoo's operators hold closures);
-    ``fmt`` tags what wrote it (front here, `moo.search.weighted` for swarms)."""
-    import cloudpickle
-
-    from moo.rundir.run import atomic_write_bytes
-
-    payload = {"format": fmt, "run": run, "state": state}
-    atomic_write_bytes(Path(path), cloudpickle.dumps(payload))
-
-
-def load_checkpoint(path: str | os.PathLike, fmt: str = CHECKPOINT_FORMAT) -> dict:
-    """A checkpoint written with format tag ``fmt``: ``{"run": run arguments, "state": ...}``."""
-    import pickle
-
-    from models.errors import InputError
-
-    try:
-        with open(path, "rb") as fh:
-            payload = pickle.load(fh)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no checkpoint to resume from") from None
-    except (pickle.UnpicklingError, EOFError, AttributeError, ModuleNotFoundError) as exc:
-        raise InputError(f"{path}: not a readable checkpoint ({exc})") from None
-    if not isinstance(payload, dict) or payload.get("format") != fmt:
-        kind = fmt.removeprefix("v2g-pareto-").split("/")[0].replace("-", " ")
-        raise InputError(f"{path}: not a v2g-pareto {kind}")
-    return payload
 
 
 def _memetic_seeds(problem, scenario, memetic: Memetic, rng, archive: Archive, deadline: float):
@@ -430,7 +413,7 @@ def write_front(
     `moo.rundir.run`).
     """
     from moo.problems.objectives import evaluate
-    from moo.rundir.run import EV_STORE_VALUES, ScheduleSource, write_run
+    from moo.rundir import EV_STORE_VALUES, ScheduleSource, write_run
 
     X = res.X
 

@@ -38,6 +38,7 @@ is an O(T) update of one unit's energy path); they are counted separately
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable
@@ -57,7 +58,7 @@ from moo.exact.bound import require_schedules
 from moo.problems.encodings import make_problem
 from moo.problems.objectives import OBJECTIVES, evaluate
 from moo.rundir import Run, write_run
-from moo.search import nsga as optimize
+from moo.rundir.checkpoint import SWARM, save_checkpoint
 from moo.search.cso import CSO, DEFAULT_PHI, CompetitiveSwarm
 from moo.search.local import Polisher, local_moves, seed_lattice
 from moo.search.mlgcso import MLGCSO
@@ -65,7 +66,6 @@ from moo.search.nsga import seed_vectors
 from moo.util.normalization import Normalization
 
 ALGORITHMS = {"mlgcso": MLGCSO, "cso": CSO}
-ENCODINGS = ("aggregate", "vehicle")
 HISTORY_COLUMNS = ("generation", "n_evals", "elapsed_s", "best_scalar", "local_moves")
 DEFAULT_EVALS = 20_000
 FEASIBLE_CV = 1e-9  # import-limit excess (kW) that still counts as met
@@ -74,8 +74,6 @@ INITIAL_LS = (
     "uncoordinated and ordered baselines, local-search points (front seeder's anchors and "
     "lattice, then the mode's weights; best first), the rest uniform random"
 )
-CHECKPOINT = "checkpoint.pkl"
-CHECKPOINT_FORMAT = "v2g-pareto-swarm-checkpoint/1"
 
 
 @dataclass(frozen=True)
@@ -92,8 +90,18 @@ class SwarmBudget:
     def __post_init__(self):
         if self.evals is not None and self.time_limit_s is not None:
             raise InputError("give one of --evals and --time-limit, not both")
+        e, t = self.evals, self.time_limit_s
+        if e is not None and (isinstance(e, bool) or int(e) != e or e < 1):
+            raise InputError(f"evals: must be a whole number >= 1, got {e!r}")
+        if t is not None and not (isinstance(t, int | float) and math.isfinite(t) and t > 0):
+            raise InputError(f"time limit: must be a finite number of seconds > 0, got {t!r}")
         if self.evals is None and self.time_limit_s is None:
             object.__setattr__(self, "evals", DEFAULT_EVALS)
+
+    def spent(self, n_evals: int, elapsed_s: float) -> float:
+        """The share of the budget used (0..1)."""
+        share = n_evals / self.evals if self.evals else elapsed_s / self.time_limit_s
+        return min(max(share, 0.0), 1.0)
 
     def termination(self, spent_s: float = 0.0):
         """The pymoo termination criterion; ``spent_s`` of the time limit already used (by
@@ -155,23 +163,14 @@ class ScalarRepair(Repair):
         return self.repair._do(problem.problem, X, **kwargs)
 
 
-def reference_encoding(reference: Run) -> str:
-    """The encoding the reference front searched (meta.json parameters.encoding); runs that
-    name none (e.g. exact fronts) give ``aggregate``, which works for any fleet size."""
-    encoding = (reference.meta.get("parameters") or {}).get("encoding")
-    return encoding if encoding in ENCODINGS else "aggregate"
-
-
 def scalar_problem(
-    reference: Run, weights, encoding: str | None = None
+    reference: Run, weights, encoding: str = "auto"
 ) -> tuple[ScalarProblem, ScalarRepair]:
     """The weighted sum over the reference run's scenario, normalised by the reference
-    front, in ``encoding`` (default: the reference's), and the encoding's repair. A bound
-    run (no schedules, points no schedule reaches) is an `InputError`."""
+    front, in ``encoding`` (``auto``: the one that gives the best fronts for the fleet's
+    size, `moo.problems.encodings.auto_encoding`), and the encoding's repair. A bound run
+    (no schedules, points no schedule reaches) is an `InputError`."""
     require_schedules(reference, "the reference of a weighted-sum search")
-    encoding = reference_encoding(reference) if encoding is None else encoding
-    if encoding not in ENCODINGS:
-        raise InputError(f"unknown encoding {encoding!r}: use one of {', '.join(ENCODINGS)}")
     problem, repair = make_problem(reference.scenario, encoding)
     scalar = ScalarProblem(problem, weights, reference_normalization(reference))
     return scalar, ScalarRepair(repair)
@@ -179,7 +178,7 @@ def scalar_problem(
 
 @dataclass(frozen=True)
 class LocalSearch:
-    """The local-search part of a swarm run (`moo.search.local`), as `moo.optimize.Memetic` for
+    """The local-search part of a swarm run (`moo.search.local`), as `moo.search.nsga.Memetic` for
     the front; moves scale with the plugged vehicle-slots (``nnz``, plus T for a BESS).
 
     Before the swarm: the front seeder's anchors and its simplex lattice of ``divisions``
@@ -423,7 +422,7 @@ def run_swarm(
             rows.append(row)
             if checkpoint is not None and checkpoint_every and len(rows) % checkpoint_every == 0:
                 state["elapsed_s"] = time.perf_counter() - t0
-                save_checkpoint(checkpoint, state, checkpoint_meta)
+                save_checkpoint(checkpoint, state, checkpoint_meta, SWARM)
             if on_generation is not None:
                 on_generation(row)
     except KeyboardInterrupt:
@@ -462,16 +461,6 @@ def run_swarm(
         wall_time_s=time.perf_counter() - t0,
         interrupted=interrupted,
     )
-
-
-def save_checkpoint(path: str | os.PathLike, state: dict, run: dict | None) -> None:
-    """Write the swarm state atomically (`moo.optimize.save_checkpoint`, swarm format)."""
-    optimize.save_checkpoint(path, state, run, CHECKPOINT_FORMAT)
-
-
-def load_checkpoint(path: str | os.PathLike) -> dict:
-    """A checkpoint written by `run_swarm`: ``{"run": run arguments, "state": ...}``."""
-    return optimize.load_checkpoint(path, CHECKPOINT_FORMAT)
 
 
 def write_swarm(

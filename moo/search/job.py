@@ -1,0 +1,233 @@
+"""Front and swarm runs as the commands run them: from arguments to a run directory.
+
+Order of work, so that bad input costs nothing and nothing is left half-done: the scenario
+is loaded and checked (including an import limit no schedule can respect) before the
+output is claimed (`moo.rundir.OutputDir`: checked, locked), and the output is claimed
+before the optimiser starts. The arguments are recorded in checkpoints with the SHA-256 of
+the resolved scenario, so ``--resume`` refuses a scenario file that changed. A run that
+ends without a feasible schedule (too small a budget, an interrupt before the first one)
+writes nothing and raises `NoSolutionError`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from models.errors import InputError, NoSolutionError
+from models.scenario import Scenario
+from moo.decision.ahp import load_default_judgements, load_judgements
+from moo.problems.baselines import baseline
+from moo.problems.encodings import resolve_encoding
+from moo.problems.feasibility import check_import_limit, load_checked
+from moo.rundir import OutputDir, read_run, scenario_digest, write_run
+from moo.rundir.checkpoint import CHECKPOINT, FRONT, SWARM, check_scenario, load_checkpoint
+from moo.search.nsga import Budget, FrontResult, Memetic, default_max_solutions, run_front
+from moo.search.nsga import write_front as write_front_run
+from moo.search.weighted import (
+    LocalSearch,
+    SwarmBudget,
+    SwarmResult,
+    minimize_scalar,
+    run_swarm,
+    scalar_problem,
+    write_swarm,
+)
+
+Report = Callable[[float, str], None]  # (share of the budget spent, status line)
+
+
+def _no_solution(scenario: Scenario, interrupted: bool) -> NoSolutionError:
+    if interrupted:
+        return NoSolutionError("interrupted before the first feasible schedule: nothing written")
+    why = "no feasible schedule within the budget"
+    if scenario.grid.import_limit_kw is not None:
+        why += f" (import_limit_kw {scenario.grid.import_limit_kw:g} may be too tight)"
+    return NoSolutionError(f"{why}: nothing written; give a larger budget")
+
+
+@dataclass
+class FrontJob:
+    """A finished front run: where it is and what it found."""
+
+    path: Path
+    scenario: Scenario
+    result: FrontResult
+    args: dict
+
+
+def front_arguments(
+    *,
+    scenario: str,
+    fleet_seed: int | None = None,
+    scale: int = 1,
+    date: str | None = None,
+    algorithm: str = "nsga2",
+    encoding: str = "auto",
+    clusters: int = 1,
+    pop_size: int = 100,
+    budget: Budget | None = None,
+    seed: int = 1,
+    max_solutions: int | None = None,
+    checkpoint_every: int | None = None,
+    local_search: str = "auto",
+) -> dict:
+    """The arguments of a front run, as a checkpoint records them."""
+    budget = Budget() if budget is None else budget
+    return dict(
+        scenario=scenario, fleet_seed=fleet_seed, scale=scale, date=date, algorithm=algorithm,
+        encoding=encoding, clusters=clusters, pop_size=pop_size, budget=budget.to_dict(),
+        seed=seed, max_solutions=max_solutions, checkpoint_every=checkpoint_every,
+        local_search=local_search,
+    )
+
+
+def front_job(
+    args: dict | None,
+    out: str | Path | None,
+    *,
+    resume: str | Path | None = None,
+    overwrite: bool = False,
+    report: Report | None = None,
+) -> FrontJob:
+    """Run a front from ``args`` (`front_arguments`) into ``out``, or continue the
+    checkpointed run in ``resume``."""
+    payload = None
+    if resume is not None:
+        payload = load_checkpoint(Path(resume) / CHECKPOINT, FRONT)
+        args, out = dict(payload["run"]), resume
+    elif args is None or out is None:
+        raise InputError("give --scenario and --out (or --resume RUN_DIR)")
+    budget = Budget(**args["budget"])
+    sc = load_checked(args["scenario"], args["fleet_seed"], args["scale"], args.get("date"))
+    if payload is not None:
+        check_scenario(Path(resume) / CHECKPOINT, args, sc)
+    args["encoding"] = resolve_encoding(sc, args["encoding"])
+    args["scenario_sha256"] = scenario_digest(sc)
+    if args["max_solutions"] is None:
+        args["max_solutions"] = default_max_solutions(sc)
+    ls = args.get("local_search", "auto")
+    memetic = Memetic(enabled=ls != "off", max_vars=None if ls == "on" else Memetic.max_vars)
+    every = args["checkpoint_every"]
+
+    def on_generation(row: dict) -> None:
+        if report is not None:
+            share = budget.spent(row["generation"], row["n_evals"], row["elapsed_s"])
+            report(share, f"gen {row['generation']} front {row['n_nondominated']} "
+                          f"HV {row['hypervolume']:.5f}")
+
+    with OutputDir(out, overwrite=overwrite, resume=payload is not None) as target:
+        res = run_front(
+            sc, args["algorithm"], encoding=args["encoding"], pop_size=args["pop_size"],
+            budget=budget, seed=args["seed"], clusters=args["clusters"],
+            max_solutions=args["max_solutions"], on_generation=on_generation, resume=payload,
+            memetic=memetic, checkpoint=Path(out) / CHECKPOINT if every else None,
+            checkpoint_every=every or 0, checkpoint_meta=args,
+        )
+        if len(res.F) == 0:
+            raise _no_solution(sc, res.interrupted)
+        path = write_front_run(
+            target, sc, res, algorithm=args["algorithm"], encoding=args["encoding"],
+            pop_size=args["pop_size"], clusters=args["clusters"], budget=budget,
+            seed=args["seed"],
+        )
+    return FrontJob(path, sc, res, args)
+
+
+@dataclass
+class SwarmJob:
+    """A finished weighted-sum run: where it is, what it found, and its reference."""
+
+    path: Path
+    result: SwarmResult
+    reference: object  # the reference Run
+    args: dict
+
+
+def swarm_job(
+    args: dict | None,
+    out: str | Path | None,
+    *,
+    resume: str | Path | None = None,
+    overwrite: bool = False,
+    report: Report | None = None,
+) -> SwarmJob:
+    """Minimise one mode's weighted scalar over the reference front's scenario into ``out``,
+    or continue the checkpointed run in ``resume``. ``args``: reference, mode, judgements
+    (path or None), algorithm, encoding, local_search, pop_size, phi, evals, time_limit,
+    seed, checkpoint_every."""
+    if resume is not None:
+        payload = load_checkpoint(Path(resume) / CHECKPOINT, SWARM)
+        args, out = dict(payload["run"]), resume
+        ref = read_run(args["reference"])
+        check_scenario(Path(resume) / CHECKPOINT, args, ref.scenario)
+        every = args["checkpoint_every"]
+        with OutputDir(out, overwrite=overwrite, resume=True) as target:
+            res = run_swarm(None, None, None, resume=payload,
+                            checkpoint=Path(out) / CHECKPOINT if every else None,
+                            checkpoint_every=every or 0, checkpoint_meta=args)
+            path = _write_swarm(target, ref, res, args)
+        return SwarmJob(path, res, ref, args)
+    if args is None or out is None:
+        raise InputError("give --reference, --mode and --out (or --resume RUN_DIR)")
+    judgements = (load_default_judgements() if args.get("judgements") is None
+                  else load_judgements(args["judgements"]))
+    budget = SwarmBudget(args.get("evals"), args.get("time_limit"))
+    ref = read_run(args["reference"])
+    check_import_limit(ref.scenario)
+    problem, repair = scalar_problem(
+        ref, judgements.objective_weights(args["mode"]), args.get("encoding", "auto")
+    )
+    record = dict(
+        reference=str(Path(args["reference"]).resolve()), mode=args["mode"],
+        judgements=judgements.source, algorithm=args["algorithm"],
+        checkpoint_every=args.get("checkpoint_every"),
+        scenario_sha256=scenario_digest(ref.scenario),
+    )
+    every = args.get("checkpoint_every")
+    with OutputDir(out, overwrite=overwrite) as target:
+        res = minimize_scalar(
+            problem, ref.scenario, args["algorithm"], pop_size=args.get("pop_size", 100),
+            phi=args.get("phi", 0.05), budget=budget, seed=args.get("seed", 1), repair=repair,
+            local_search=LocalSearch(enabled=args.get("local_search", True)),
+            checkpoint=Path(out) / CHECKPOINT if every else None,
+            checkpoint_every=every or 0, checkpoint_meta=record,
+            on_generation=None if report is None else _swarm_report(budget, report),
+        )
+        path = _write_swarm(target, ref, res, record)
+    return SwarmJob(path, res, ref, record)
+
+
+def _swarm_report(budget: SwarmBudget, report: Report):
+    def on_generation(row: dict) -> None:
+        report(budget.spent(row["n_evals"], row["elapsed_s"]),
+               f"gen {row['generation']} best {row['best_scalar']:.5f}")
+
+    return on_generation
+
+
+def _write_swarm(target: OutputDir, ref, res: SwarmResult, args: dict) -> Path:
+    return write_swarm(target, ref.scenario, res, mode=args["mode"],
+                       reference_run=args["reference"], judgements_source=args["judgements"])
+
+
+def baseline_job(
+    scenario: str,
+    method: str,
+    out: str | Path,
+    *,
+    fleet_seed: int | None = None,
+    scale: int = 1,
+    date: str | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """A reference schedule (docs/model.md §6) written as a run directory."""
+    t0 = time.perf_counter()
+    sc = load_checked(scenario, fleet_seed, scale, date)
+    with OutputDir(out, overwrite=overwrite) as target:
+        power = baseline(sc, method)
+        throttled = sc.grid.import_limit_kw is not None
+        return write_run(target, sc, power[None], algorithm=method, n_evals=1,
+                         wall_time_s=time.perf_counter() - t0, targets=not throttled)

@@ -1,0 +1,111 @@
+"""Where a run goes (moo.rundir.output): what --out may hold, atomic replacement, the lock."""
+
+import os
+
+import pytest
+
+from models.errors import InputError, NoSolutionError
+from moo.problems.baselines import baseline
+from moo.rundir import OutputDir, is_complete, read_run, write_run
+from moo.rundir.output import holds
+
+
+@pytest.fixture
+def building(presets):
+    sc = presets["building"]
+    return sc, baseline(sc, "ordered")[None]
+
+
+def test_an_existing_run_is_refused_without_overwrite(tmp_path, building):
+    sc, power = building
+    out = write_run(tmp_path / "run", sc, power, algorithm="first")
+    before = (out / "meta.json").read_bytes()
+    with pytest.raises(InputError, match="holds a run; give --overwrite"):
+        write_run(out, sc, power, algorithm="second")
+    assert (out / "meta.json").read_bytes() == before and is_complete(out)
+
+
+def test_overwrite_replaces_the_whole_run_and_no_stale_file_survives(tmp_path, building):
+    sc, power = building
+    out = write_run(tmp_path / "run", sc, power, algorithm="first")
+    (out / "selection-economy.json").write_text("{}")  # a file the old run had
+    write_run(out, sc, power, algorithm="second", overwrite=True)
+    assert read_run(out).meta["algorithm"] == "second"
+    assert not (out / "selection-economy.json").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no partial dir, no lock
+
+
+def test_a_crash_while_writing_leaves_the_old_run_whole(tmp_path, building, monkeypatch):
+    sc, power = building
+    out = write_run(tmp_path / "run", sc, power, algorithm="first")
+    real_fsync = os.fsync
+    calls = []
+
+    def crash_on_third_file(fd):
+        calls.append(fd)
+        if len(calls) == 3:
+            raise OSError("disk full")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", crash_on_third_file)
+    with pytest.raises(OSError, match="disk full"):
+        write_run(out, sc, power, algorithm="second", overwrite=True)
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert read_run(out).meta["algorithm"] == "first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_user_files_and_regular_files_are_never_replaced(tmp_path, building):
+    sc, power = building
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    with pytest.raises(InputError, match="not a v2g-pareto run"):
+        write_run(mine, sc, power, algorithm="x", overwrite=True)
+    assert (mine / "notes.txt").read_text() == "keep me"
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(InputError, match="exists and is not a directory"):
+        write_run(tmp_path / "file", sc, power, algorithm="x")
+    with pytest.raises(InputError, match="is a file, not a directory"):
+        write_run(tmp_path / "file" / "below", sc, power, algorithm="x")
+
+
+def test_an_empty_directory_is_taken(tmp_path, building):
+    sc, power = building
+    (tmp_path / "empty").mkdir()
+    assert is_complete(write_run(tmp_path / "empty", sc, power, algorithm="x"))
+
+
+def test_a_second_writer_on_the_same_out_is_refused_at_once(tmp_path, building):
+    sc, power = building
+    with OutputDir(tmp_path / "run"):
+        with pytest.raises(InputError, match="another v2g-pareto process is writing"):
+            OutputDir(tmp_path / "run")
+    # The lock is gone with its holder.
+    assert is_complete(write_run(tmp_path / "run", sc, power, algorithm="x"))
+
+
+def test_a_run_without_solutions_writes_nothing(tmp_path, building):
+    sc, power = building
+    with pytest.raises(NoSolutionError):
+        write_run(tmp_path / "run", sc, power[:0], algorithm="x")
+    assert not (tmp_path / "run").exists()
+
+
+def test_stale_partials_of_a_killed_writer_are_cleaned(tmp_path, building):
+    sc, power = building
+    stale = tmp_path / ".run.partial-abc"
+    stale.mkdir()
+    (stale / "front.csv").write_text("half")
+    write_run(tmp_path / "run", sc, power, algorithm="x")
+    assert not stale.exists()
+
+
+def test_what_a_directory_holds(tmp_path):
+    d = tmp_path / "d"
+    d.mkdir()
+    assert holds(d) == "empty"
+    (d / "checkpoint.pkl").write_bytes(b"x")
+    assert holds(d) == "checkpoint"
+    (d / "other").write_text("x")
+    assert holds(d) is None
