@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+import moo.rundir as rundir
 from cli import cli
 from models.scenario import load_scenario
-import moo.rundir as rundir
 from tests.conftest import PRESETS
 
 SESSIONS_CSV = "arrival,departure,kwh\n2019-10-29 08:00,2019-10-29 17:00,10\n"

@@ -6,10 +6,10 @@ import moocore
 import numpy as np
 import pytest
 
+import moo.rundir as rundir
 from models.scenario import load_scenario
 from moo.problems import feasibility
 from moo.problems.objectives import OBJECTIVES, evaluate
-import moo.rundir as rundir
 from moo.search.nsga import Budget, Memetic, run_front, write_front
 
 SMALL = Memetic(

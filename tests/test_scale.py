@@ -8,12 +8,12 @@ import json
 import numpy as np
 import pytest
 
+import moo.rundir as rundir
 from models.errors import InfeasibleScheduleError
 from models.scenario import load_scenario
 from moo.kernels import population as kernels
 from moo.problems.encodings import AggregateProblem, AggregateRepair
 from moo.problems.objectives import OBJECTIVES, evaluate
-import moo.rundir as rundir
 from moo.search import nsga as optimize
 from moo.search.nsga import Budget, Memetic, default_max_solutions, representatives, run_front
 from plots.report import write_figures
