@@ -18,9 +18,9 @@ Both leave the BESS idle (it is part of the coordinated system being compared ag
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from models.scenario import Scenario, charge_on_arrival
+from moo.kernels.baselines import ordered_fill
 
 METHODS = ("uncoordinated", "ordered")
 
@@ -46,42 +46,6 @@ def uncoordinated(scenario: Scenario) -> np.ndarray:  # [N, T] kW
     return power
 
 
-@njit(cache=True)
-def water_fill(level_kw: np.ndarray, cap_kw: np.ndarray, energy_kwh: float, dt_h: float):
-    """Powers ``p = clip(L - level, 0, cap)`` with ``sum(p) * dt = energy`` (or all of cap).
-
-    ``g(L) = dt * sum clip(L - level, 0, cap)`` is piecewise linear and non-decreasing with
-    breakpoints at ``level`` and ``level + cap``; L is found exactly on its segment.
-    """
-    if energy_kwh <= 0 or cap_kw.sum() == 0:
-        return np.zeros_like(level_kw)
-    if cap_kw.sum() * dt_h <= energy_kwh:
-        return cap_kw.copy()
-    points = np.unique(np.concatenate((level_kw, level_kw + cap_kw)))  # [2K] sorted
-    filled = np.empty(points.shape[0])
-    for k in range(points.shape[0]):
-        filled[k] = dt_h * np.minimum(np.maximum(points[k] - level_kw, 0.0), cap_kw).sum()
-    k = np.searchsorted(filled, energy_kwh)  # filled[k-1] < energy <= filled[k]
-    lo, hi = points[k - 1], points[k]
-    frac = (energy_kwh - filled[k - 1]) / (filled[k] - filled[k - 1])
-    level = lo + frac * (hi - lo)
-    return np.minimum(np.maximum(level - level_kw, 0.0), cap_kw)
-
-
-@njit(cache=True)
-def _ordered(net, order, arrival, departure, p_max, grid_kwh, limit, dt):
-    power = np.zeros((arrival.shape[0], net.shape[0]))
-    for i in order:
-        a, d = arrival[i], departure[i]
-        cap = np.full(d - a, p_max[i])
-        if limit < np.inf:
-            cap = np.minimum(np.maximum(limit - net[a:d], 0.0), cap)
-        p = water_fill(net[a:d].copy(), cap, grid_kwh[i], dt)
-        power[i, a:d] = p
-        net[a:d] += p
-    return power
-
-
 def ordered(scenario: Scenario) -> np.ndarray:  # [N, T] kW
     """Charge-only valley filling, vehicle by vehicle, to each effective target."""
     f, g, dt = scenario.fleet, scenario.grid, scenario.dt_h
@@ -89,7 +53,7 @@ def ordered(scenario: Scenario) -> np.ndarray:  # [N, T] kW
     grid_kwh = need_kwh / f.eta_charge
     order = np.lexsort((np.arange(f.n), f.arrival_slot, f.departure_slot))
     limit = np.inf if g.import_limit_kw is None else float(g.import_limit_kw)
-    return _ordered(
+    return ordered_fill(
         np.array(g.net_base_kw, dtype=np.float64),
         order.astype(np.int64),
         np.asarray(f.arrival_slot, dtype=np.int64),

@@ -8,16 +8,16 @@ import json
 import numpy as np
 import pytest
 
-import moo.rundir as rundir
 from models.errors import InfeasibleScheduleError
 from models.scenario import load_scenario
 from moo.kernels import population as kernels
 from moo.problems.encodings import AggregateProblem, AggregateRepair
 from moo.problems.objectives import OBJECTIVES, evaluate
+from moo.rundir import run as rundir
 from moo.search import nsga as optimize
 from moo.search.nsga import Budget, Memetic, default_max_solutions, representatives, run_front
 from plots.report import write_figures
-from tests.test_kernels import random_scenario
+from tests.kernels.test_population import random_scenario
 
 
 @pytest.fixture(scope="module")
@@ -182,23 +182,3 @@ def test_local_search_store_is_thinned_keeping_the_extremes(building):
     np.testing.assert_allclose(objectives(seeder.P), seeder.F)
     seen = np.vstack(all_F)
     np.testing.assert_allclose(seeder.F.min(axis=0), seen.min(axis=0))  # extremes kept
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_water_fill_places_the_energy_under_one_level(seed):
-    from moo.problems.baselines import water_fill
-
-    rng = np.random.default_rng(seed)
-    level = rng.uniform(0, 100, size=24)
-    cap = rng.choice([0.0, 3.7, 7.0, 11.0], size=24)
-    energy = 0.6 * cap.sum() * 0.25
-    p = water_fill(level, cap, energy, 0.25)
-    assert p.sum() * 0.25 == pytest.approx(energy, rel=1e-12)
-    assert np.all(p >= 0) and np.all(p <= cap + 1e-12)
-    top = level + p
-    filling = (p > 1e-9) & (p < cap - 1e-9)  # slots filled up to the water level
-    assert np.ptp(top[filling]) < 1e-9
-    empty = (p <= 1e-9) & (cap > 0)  # could take power but got none: above the level
-    assert np.all(level[empty] >= top[filling].max() - 1e-9)
-    np.testing.assert_array_equal(water_fill(level, cap, 1e9, 0.25), cap)
-    np.testing.assert_array_equal(water_fill(level, cap, 0.0, 0.25), np.zeros(24))
