@@ -6,12 +6,12 @@ normalisation and tie-breaking):
 - **expert picks**: the row each kept (consistent) expert's own weights pick;
 - **smallest change**: the smallest L1 distance ``||w - w0||_1`` over the simplex at which
   another point scores at least as well as i (the infimum of the changes that flip the pick;
-  at exactly that w the tie-break may still keep i). For ``"weighted-sum"`` it is exact: one
-  LP per competing point j, ``min ||w - w0||_1 s.t. w . (F̃_j - F̃_i) <= 0, w >= 0, sum w =
-  1`` (HiGHS through scipy), the least over j; points with the objectives of i are not
-  competitors. For ``"tchebycheff"`` (not linear in w) it is the least distance over the
-  weight map's grid, so exact to the grid step only. None when no weight vector picks
-  another point (a one-point front).
+  at exactly that w the tie-break may still keep i). For ``"weighted-sum"`` it is exact: per
+  competing point j the LP ``min ||w - w0||_1 s.t. w . (F̃_j - F̃_i) <= 0, w >= 0, sum w = 1``
+  solved in closed form (a fractional knapsack, see `_flip`), the least over j; points with
+  the objectives of i are not competitors. For ``"tchebycheff"`` (not linear in w) it is the
+  least distance over the weight map's grid, so exact to the grid step only. None when no
+  weight vector picks another point (a one-point front).
 - **weight map**: every weight vector of the simplex lattice (`moo.util.lattice`) with step
   `STEP` = 0.01 (5151 vectors for three objectives) and the row it picks.
 """
@@ -21,15 +21,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
 
 from moo.decision.ahp import GroupPriority
-from moo.decision.select import select
+from moo.decision.select import _TIE_TOL, select
 from moo.util.lattice import simplex_lattice
 from moo.util.normalization import Normalization, objective_matrix
 
 STEP = 0.01
 _SAME = 1e-12  # normalised objectives closer than this are one point
+_EXACT = "LP per competing point, closed form (exact)"
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,7 +63,7 @@ class Sensitivity:
                 )
             ],
             "min_l1_change": self.min_l1,
-            "min_l1_method": "LP per competing point (exact)" if self.exact else f"grid {STEP}",
+            "min_l1_method": _EXACT if self.exact else f"grid {STEP}",
             "flip_weights": None if self.flip_weights is None else named(self.flip_weights),
             "flip_solution": None if self.flip_row is None else int(ids[self.flip_row]),
             "weight_map": {
@@ -75,31 +75,50 @@ class Sensitivity:
         }
 
 
-def _flip_lp(f_norm: np.ndarray, row: int, w0: np.ndarray):
-    """(distance, weights, competitor) of the least L1 move making another point tie."""
-    k = len(w0)
-    # Variables [w, up, down]: w - w0 = up - down, cost sum(up + down).
-    c = np.r_[np.zeros(k), np.ones(2 * k)]
-    a_eq = np.vstack(
-        [np.hstack([np.eye(k), -np.eye(k), np.eye(k)]), np.r_[np.ones(k), np.zeros(2 * k)]]
-    )
-    b_eq = np.r_[w0, 1.0]
+def grid_picks(objectives, weights: np.ndarray, method: str) -> np.ndarray:  # [G]
+    """`select`'s pick for every weight vector [G, K] at once, with its tie rule: scores within
+    1e-12 of the best tie, then the lowest weighted sum, then the lowest row."""
+    f_norm = Normalization.of_front(objectives).apply(objectives)  # [S, K]
+    w = weights / weights.sum(axis=1, keepdims=True)
+    weighted = w @ f_norm.T  # [G, S]
+    if method == "weighted-sum":
+        score = weighted
+    else:
+        score = (w[:, None, :] * f_norm[None, :, :]).max(axis=2)
+    tied = score <= score.min(axis=1, keepdims=True) + _TIE_TOL
+    sums = np.where(tied, weighted, np.inf)
+    tied &= sums <= sums.min(axis=1, keepdims=True) + _TIE_TOL
+    return np.argmax(tied, axis=1)
+
+
+def _flip(f_norm: np.ndarray, row: int, w0: np.ndarray):
+    """(distance, weights, competitor) of the least L1 move making another point tie.
+
+    For one competitor j with ``d = F̃_j - F̃_i`` and ``g = w0 . d >= 0`` the LP ``min
+    ||w - w0||_1 s.t. w . d <= 0, w on the simplex`` is a fractional knapsack: moving mass
+    ``m`` from component a to the component b with the smallest ``d`` costs ``2m`` in L1 and
+    lowers ``w . d`` by ``m (d_a - d_b)``, and no other move does better per unit; so the
+    optimum empties sources in order of decreasing ``d_a`` until ``w . d`` reaches 0
+    (infeasible if it cannot: j is worse at every weight).
+    """
     best = (np.inf, None, None)
     for j in range(len(f_norm)):
         d = f_norm[j] - f_norm[row]
         if np.abs(d).max() <= _SAME:
-            continue
-        res = linprog(
-            c,
-            A_ub=np.r_[d, np.zeros(2 * k)][None],
-            b_ub=[0.0],
-            A_eq=a_eq,
-            b_eq=b_eq,
-            bounds=[(0, None)] * (3 * k),
-            method="highs",
-        )
-        if res.status == 0 and res.fun < best[0] - 1e-12:
-            best = (float(res.fun), res.x[:k].clip(min=0.0), j)
+            continue  # a copy of the pick is not another point
+        gap = max(float(w0 @ d), 0.0)
+        b = int(np.argmin(d))
+        w, moved = w0.copy(), 0.0
+        for a in np.argsort(-d, kind="stable"):
+            if gap <= 0.0 or d[a] <= d[b]:
+                break
+            take = min(w[a], gap / (d[a] - d[b]))
+            w[a] -= take
+            w[b] += take
+            moved += take
+            gap -= take * (d[a] - d[b])
+        if gap <= 1e-15 and 2.0 * moved < best[0] - 1e-12:
+            best = (2.0 * moved, w, j)
     return best
 
 
@@ -111,9 +130,9 @@ def sensitivity(objectives, group: GroupPriority, method: str = "weighted-sum") 
     kept = group.kept
     expert_w = np.array([e.priority.weights for e in kept]).reshape(len(kept), f.shape[1])
     grid = simplex_lattice(int(round(1.0 / STEP)))  # [G, 3]
-    grid_rows = np.array([select(f, w, method).index for w in grid])
+    grid_rows = grid_picks(f, grid, method)
     if method == "weighted-sum":
-        dist, flip_w, flip_row = _flip_lp(Normalization.of_front(f).apply(f), row, w0)
+        dist, flip_w, flip_row = _flip(Normalization.of_front(f).apply(f), row, w0)
     else:
         other = grid_rows != row
         l1 = np.abs(grid - w0).sum(axis=1)

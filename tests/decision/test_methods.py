@@ -14,7 +14,7 @@ from moo.decision.knees import knees, tradeoffs_mu
 from moo.decision.parse import Bound, parse_aspirations, parse_bound
 from moo.decision.reference import asf, reference_point
 from moo.decision.select import select
-from moo.decision.sensitivity import sensitivity
+from moo.decision.sensitivity import grid_picks, sensitivity
 from moo.decision.tradeoffs import hyperplane_rates, local_rates, normal_cone, rates_from_normal
 from moo.exact.scalarised import RHO
 from moo.util.normalization import Normalization
@@ -275,3 +275,42 @@ def test_tchebycheff_sensitivity_is_a_grid_distance():
     assert not s.exact and s.min_l1 is not None
     l1 = np.abs(s.grid - s.weights).sum(axis=1)
     assert s.min_l1 == pytest.approx(l1[s.grid_rows != s.row].min())
+
+
+def test_closed_form_flip_matches_an_lp_solver():
+    from scipy.optimize import linprog
+
+    rng = np.random.default_rng(11)
+    eye = np.eye(3)
+    for _ in range(20):
+        f = rng.random((12, 3))
+        w0 = rng.dirichlet(np.ones(3))
+        s = sensitivity(f, _group(w0))
+        z = Normalization.of_front(f).apply(f)
+        best = np.inf
+        for j in range(len(f)):
+            if j == s.row:
+                continue
+            res = linprog(
+                np.r_[np.zeros(3), np.ones(6)],
+                A_ub=np.r_[z[j] - z[s.row], np.zeros(6)][None],
+                b_ub=[0.0],
+                A_eq=np.vstack([np.hstack([eye, -eye, eye]), np.r_[np.ones(3), np.zeros(6)]]),
+                b_eq=np.r_[w0, 1.0],
+                bounds=[(0, None)] * 9,
+                method="highs",
+            )
+            if res.status == 0:
+                best = min(best, res.fun)
+        assert s.min_l1 == pytest.approx(best, abs=1e-9)
+        assert np.abs(s.flip_weights - w0).sum() == pytest.approx(best, abs=1e-9)
+
+
+@pytest.mark.parametrize("method", ["weighted-sum", "tchebycheff"])
+def test_grid_picks_match_select_one_by_one(method):
+    rng = np.random.default_rng(5)
+    f = np.vstack([rng.random((30, 3)), np.zeros((1, 3)) + 0.5, np.zeros((1, 3)) + 0.5])
+    grid = rng.dirichlet(np.ones(3), size=200)
+    grid[:3] = np.eye(3)  # vertices: many ties in the zero-weight objectives
+    picks = grid_picks(f, grid, method)
+    assert [int(p) for p in picks] == [select(f, w, method).index for w in grid]
