@@ -36,6 +36,7 @@ import numpy as np
 from scipy.stats import truncnorm
 
 from models.errors import ScenarioError
+from models.fleet import Fleet
 from models.schema import Table, check_number
 
 HOURS_PER_DAY = 24.0
@@ -241,8 +242,6 @@ class GroupSpec:
         slots_per_day: int,
     ):
         """The group's `Fleet`; draws which vehicles are V2G capable last."""
-        from models.fleet import Fleet
-
         n = len(capacity)
         capable = rng.uniform(size=n) < self.v2g_share if self.v2g else np.zeros(n, bool)
         return Fleet(

@@ -46,10 +46,11 @@ import pandas as pd
 from models.errors import ScenarioError
 from models.fleet import Fleet, stay_slots
 from models.grid import Bess, Grid, TimeGrid, interpolate_periodic, step_average
+from models.pv import pvlib_clear_sky
 from models.sampling import GroupSpec, parse_clock, parse_soc
-from models.schema import Table
+from models.schema import Table, check_number
 from models.series import POWER_UNITS_KW, Day, horizon_bounds, read_series
-from models.sessions import read_date, read_timezone
+from models.sessions import read_date, read_timezone, sessions_group
 
 
 @dataclass(frozen=True, eq=False)
@@ -245,7 +246,7 @@ def build_scenario(
     currency = root.string("currency", "USD")
     seed = root.number("fleet_seed", 0, ge=0, integer=True)
     if fleet_seed is not None:
-        seed = fleet_seed
+        seed = check_number("fleet_seed (override)", fleet_seed, ge=0, integer=True)
     degradation = root.number("degradation_cost_per_kwh", 0.0, ge=0)
 
     tt = root.table("time")
@@ -402,8 +403,6 @@ def _pv(tbl: Table, day: Day, base_dir: Path) -> np.ndarray:
             raise tbl.error("series", "is required by model = 'series' and only allowed with it")
         return _profile(tbl, day, base_dir, ge=0)
     if model == "pvlib":
-        from models.pv import pvlib_clear_sky
-
         return pvlib_clear_sky(tbl, time)
     peak = tbl.number("peak_kw", ge=0)
     sunrise = tbl.number("sunrise_h", 6.0, ge=0, lt=24)
@@ -626,8 +625,6 @@ def _group(tbl: Table, time: TimeGrid, rng: np.random.Generator, base_dir: Path,
     tbl.string("name", "")
     dispatchable = tbl.boolean("dispatchable", True)
     if tbl.has("sessions"):
-        from models.sessions import sessions_group
-
         fleet, sessions = sessions_group(tbl, time, rng, base_dir)
         day = (sessions.date.isoformat(), sessions.timezone)
         return (Fleet.concat([fleet] * scale) if scale > 1 else fleet), dispatchable, day

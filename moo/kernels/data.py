@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.scenario import Scenario
+from moo.kernels import population as kernels
 from moo.kernels.population import SOC_TOL, slot_bounds
 
 
@@ -47,8 +48,6 @@ class KernelData:
 
     def evaluate(self, ev_power: np.ndarray, bess_power: np.ndarray | None) -> np.ndarray:
         """Report vectors [S, N_OUT] of schedules ev_power [S, N, T] (numba kernel)."""
-        from moo.kernels import population as kernels
-
         ev_power = np.ascontiguousarray(ev_power, dtype=np.float64)
         s, _, t = ev_power.shape
         if bess_power is None:

@@ -34,9 +34,13 @@ from pymoo.operators.mutation.pm import PM
 
 from models.errors import InputError
 from models.scenario import Scenario
+from moo.decision.ahp import load_default_judgements
+from moo.decision.select import select
 from moo.kernels import population as kernels
 from moo.problems.baselines import ordered, uncoordinated
 from moo.problems.encodings import make_problem
+from moo.problems.objectives import evaluate
+from moo.rundir import EV_STORE_VALUES, ScheduleSource, write_run
 from moo.rundir.checkpoint import FRONT, save_checkpoint
 from moo.search.archive import Archive
 from moo.search.local import FrontSeeder, local_moves, seed_lattice
@@ -373,9 +377,6 @@ def representatives(F: np.ndarray, n_max: int) -> np.ndarray:
     the minimum of each objective, the Economy and Response picks of the shipped AHP
     judgements (`moo.decision.select`), then evenly spaced solutions in cost order up to
     ``n_max`` in all."""
-    from moo.decision.ahp import load_default_judgements
-    from moo.decision.select import select
-
     if len(F) == 0:
         return np.zeros(0, dtype=np.int64)
     chosen = list(np.argmin(F, axis=0))
@@ -412,9 +413,6 @@ def write_front(
     large fleets the per-vehicle arrays are stored only for `representatives` (the rule in
     `moo.rundir.run`).
     """
-    from moo.problems.objectives import evaluate
-    from moo.rundir import EV_STORE_VALUES, ScheduleSource, write_run
-
     X = res.X
 
     def get(idx):
