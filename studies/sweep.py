@@ -58,6 +58,10 @@ class SweepConfig:
     exact_points: int | None = None
     max_solutions: int = 200
     dates: tuple[str | None, ...] = (None,)  # None: the scenario file's own day
+    # Local-search moves per plugged vehicle-slot before the first generation (the front's
+    # default 500; per generation a tenth of it; 0: plain NSGA). Its anchors run whatever
+    # the time limit, so a year of days on a small budget needs fewer.
+    seed_moves_per_var: float = 500.0
 
     def __post_init__(self):
         if not self.time_limits_s and not self.evals:
@@ -104,6 +108,7 @@ class SweepConfig:
                     pop_size=self.pop_size,
                     scale=self.scale,
                     max_solutions=self.max_solutions,
+                    seed_moves_per_var=self.seed_moves_per_var,
                     run=str(run),
                 )
             )
@@ -211,13 +216,16 @@ def run_one(spec: dict, reference: str | None = None) -> dict:
     """Run (or, when its directory is complete, re-read) one front; return its row."""
     from models.scenario import load_scenario
     from moo.rundir import is_complete
-    from moo.search.nsga import Budget, default_max_solutions, run_front, write_front
+    from moo.search.nsga import Budget, Memetic, default_max_solutions, run_front, write_front
 
     skipped = is_complete(spec["run"])
     if not skipped:
         scenario = load_scenario(spec["scenario"], spec["fleet_seed"], spec["scale"],
                                  spec.get("date"))
         budget = Budget(**spec["budget"])
+        moves = spec.get("seed_moves_per_var", 500.0)
+        memetic = (Memetic(enabled=False) if moves <= 0 else
+                   Memetic(seed_moves_per_var=moves, generation_moves_per_var=moves / 10))
         res = run_front(
             scenario,
             spec["algorithm"],
@@ -226,6 +234,7 @@ def run_one(spec: dict, reference: str | None = None) -> dict:
             budget=budget,
             seed=spec["seed"],
             max_solutions=min(spec["max_solutions"], default_max_solutions(scenario)),
+            memetic=memetic,
         )
         write_front(
             spec["run"],
