@@ -447,9 +447,6 @@ def compare(run_dirs, reference, bound_dir, as_json):
     click.echo(table.set_index("run").to_string())
 
 
-# --- AHP commands (issue 5) ---
-
-
 @cli.command()
 @click.option(
     "--matrix",
@@ -679,9 +676,6 @@ def _print_ahp(chosen, judgements, result, path) -> None:
     click.echo(f"wrote {path}")
 
 
-# --- operation (issue 15) ---
-
-
 @cli.command("export")
 @click.argument("run_dir", type=click.Path(), metavar="RUN_DIR")
 @click.option("--solution", type=int, default=None, metavar="K",
@@ -713,9 +707,6 @@ def export_cmd(run_dir, solution, selection, fmt, date, timezone, out, overwrite
     path = export(run_dir, out, fmt, solution=solution, selection=selection, date=date,
                   timezone=timezone, overwrite=overwrite)
     click.echo(f"wrote {path}")
-
-
-# --- benchmarks (issue 3) ---
 
 
 @cli.group()
@@ -765,9 +756,6 @@ def bench_eval_cmd(scenarios, pop_size, repeat, as_json):
         index=False, float_format=lambda v: f"{v:,.3g}"))
     click.echo(f"memory bandwidth (numpy copy, read+write): {bw:.1f} GB/s; "
                f"CPU: {rows[0]['cpu']}; numba threads: {rows[0]['threads']}")
-
-
-# --- swarm comparison (issue 6) ---
 
 
 @cli.command("mlgcso")
@@ -866,9 +854,6 @@ def mlgcso_cmd(reference_dir, mode, judgements_path, algorithm, encoding, local_
     table = written.front[list(cols)].rename(columns=cols)
     click.echo(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
     click.echo(f"wrote {path}")
-
-
-# --- plots and studies (issue 7) ---
 
 
 @cli.command()
@@ -986,8 +971,6 @@ def study(name_or_path, budget_s, seed, date, out):
         click.echo(res.claims[["seed", "claim", "seed value", "ours", "met"]].to_string(
             index=False))
     click.echo(f"wrote {res.out / 'report.md'}")
-
-# --- sweeps and scale (issue 8) ---
 
 
 def _csv_list(kind):

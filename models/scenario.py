@@ -345,9 +345,6 @@ def charge_on_arrival(fleet: Fleet, dt_h: float) -> np.ndarray:  # [N, T] kW
     return power
 
 
-# --- sections ----------------------------------------------------------------------------
-
-
 def _profile(tbl: Table, day: Day, base_dir: Path, *, ge: float | None = None) -> np.ndarray:
     """A daily profile (inline or CSV) interpolated at slot mid-points, or a timestamped
     series averaged over each slot; times ``scale``."""

@@ -99,8 +99,6 @@ def look(key: str) -> Look:
     )
 
 
-# --- units --------------------------------------------------------------------------------
-
 OBJECTIVES = ("cost", "variance", "peak_valley")
 _OBJECTIVE_NAMES = {
     "cost": "Cost",
@@ -129,8 +127,6 @@ def format_value(value: float) -> str:
     """A tick or annotation number: separators for large values, 3 significant digits else."""
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
-
-# --- sizes --------------------------------------------------------------------------------
 
 DPI = 110  # 8 x 5 in -> 880 x 550 px: readable at 100 % zoom, small PNGs
 WIDE = (8.0, 5.0)

@@ -465,8 +465,6 @@ class Judgements:
         return np.array([w[name] for name in objectives])
 
 
-# --- judgements file (TOML) ---
-
 _TOP_KEYS = ("objectives", "ahp", "modes")
 _AHP_KEYS = ("method", "ri", "threshold", "aggregation")
 _MODE_KEYS = ("description", "experts")

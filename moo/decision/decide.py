@@ -174,9 +174,6 @@ def _exact_line(exact: dict[str, Any], currency: str) -> str:
     )
 
 
-# --- the select variants -------------------------------------------------------------------
-
-
 def decide_reference(run_dir, text: str, *, exact=False, reference_dir=None) -> Decision:
     """`select --reference-point`: the ASF pick towards the aspiration levels in ``text``."""
     levels = parse_aspirations(text)

@@ -356,8 +356,6 @@ class ExactModel:
         ).tocsc()
         return p, sigma * q, sigma
 
-    # --- solving ---------------------------------------------------------------------------
-
     def solve(self, coef, *, cap: tuple[int, float] | None = None) -> Solution:
         """Minimise ``sum_k coef[k] * F_k``; ``cap = (k, bound)`` adds ``F_k <= bound``.
 
@@ -485,9 +483,6 @@ class ExactModel:
         bess = None if self.scenario.bess is None else np.zeros(t_n)
         nan = float("nan")
         return Solution(np.zeros((n, t_n)), bess, np.full(3, nan), False, nan, nan, elapsed, (why,))
-
-
-# --- the front ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -646,9 +641,6 @@ def solve_weighted(scenario: Scenario, weights, ideal, nadir):
     if not sol.feasible:
         raise RuntimeError("exact weighted-sum optimum infeasible: " + "; ".join(sol.violations))
     return sol.ev_power, sol.bess_power, sol.objectives
-
-
-# --- helpers -----------------------------------------------------------------------------
 
 
 def _stack(blocks: list[_Rows], n_vars: int) -> sparse.csc_matrix:

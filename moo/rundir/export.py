@@ -180,9 +180,6 @@ def horizon(scenario: Scenario, date: str | None, timezone: str | None) -> Horiz
     return Horizon(bounds[0], pd.Timedelta(hours=scenario.dt_h), scenario.slots)
 
 
-# --- the export -------------------------------------------------------------------------
-
-
 def export(
     run_dir: str | os.PathLike,
     out_dir: str | os.PathLike,
@@ -243,9 +240,6 @@ def _grid_watts(scenario: Scenario, ev_power_kw: np.ndarray) -> np.ndarray:  # [
     watts = np.clip(watts, -f.p_discharge_max_kw[:, None] * 1000.0, f.p_charge_max_kw[:, None]
                     * 1000.0)
     return watts + 0.0  # no -0.0 in the files
-
-
-# --- tables -----------------------------------------------------------------------------
 
 
 def schedule_table(chosen: Chosen, hz: Horizon) -> pd.DataFrame:
@@ -314,9 +308,6 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         table[col] = pd.to_datetime(table[col], format="ISO8601", utc=True)
     table["vehicle_id"] = table["vehicle_id"].astype("Int64")
     return table
-
-
-# --- OCPP -------------------------------------------------------------------------------
 
 
 def transaction_id(session_id: str, vehicle: int, scenario: Scenario, day: str) -> str:
@@ -484,9 +475,6 @@ def profile_power(payload: dict, hz: Horizon) -> np.ndarray:  # [T] W
     k = np.arange(last - first)
     power[first:last] = values[np.searchsorted(period_slot, k, side="right") - 1]
     return power
-
-
-# --- manifest, reading back, writing ----------------------------------------------------
 
 
 def _manifest(chosen: Chosen, hz: Horizon, fmt: str, files: dict[str, bytes],
