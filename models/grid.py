@@ -10,6 +10,10 @@ import pandas as pd
 from models.errors import ScenarioError
 
 GRID_COLUMNS = ("slot", "clock_hour", "base_load_kw", "pv_kw", "price_buy", "price_sell")
+# Largest magnitudes a site's series may take. Far above any real site (1 TW, 1e6 per kWh),
+# low enough that squared net loads (variance, kW^2) and costs stay finite in float64.
+MAX_KW = 1e9
+MAX_PRICE = 1e6
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,11 @@ class Grid:
                 raise ScenarioError(f"grid.{name}: shape {arr.shape}, expected ({n},)")
             if not np.all(np.isfinite(arr)):
                 raise ScenarioError(f"grid.{name}: must be finite")
+            bound = MAX_PRICE if name.startswith("price") else MAX_KW
+            if np.any(np.abs(arr) > bound):
+                raise ScenarioError(
+                    f"grid.{name}: magnitude must be <= {bound:g}, got {np.abs(arr).max():g}"
+                )
             arr.setflags(write=False)
             object.__setattr__(self, name, arr)
         if np.any(self.pv_kw < 0):
@@ -93,8 +102,10 @@ class Grid:
                 f"grid.prices: sell price must be <= buy price (docs/model.md §3), got sell "
                 f"{self.price_sell[t]} > buy {self.price_buy[t]} at slot {t}"
             )
-        if self.import_limit_kw is not None and self.import_limit_kw <= 0:
-            raise ScenarioError(f"grid.import_limit_kw: must be > 0, got {self.import_limit_kw}")
+        if self.import_limit_kw is not None and not 0 < self.import_limit_kw <= MAX_KW:
+            raise ScenarioError(
+                f"grid.import_limit_kw: must be in (0, {MAX_KW:g}], got {self.import_limit_kw}"
+            )
 
     @property
     def slots(self) -> int:

@@ -91,6 +91,33 @@ class Scenario:
     def effective_target(self) -> np.ndarray:  # [N]
         return self.fleet.effective_target(self.dt_h)
 
+    def summary_text(self) -> str:
+        """`summary` as the lines ``v2g-pareto scenario show`` prints."""
+        s = self.summary()
+        cur = s["currency"]
+        lo, mean, hi = s["base_load_kw"]
+        b = s["bess"]
+        limit = s["import_limit_kw"] if s["import_limit_kw"] is not None else "none"
+        bess = "none" if b is None else (
+            f"{b['capacity_kwh']:g} kWh, {b['p_charge_max_kw']:g}/{b['p_discharge_max_kw']:g} "
+            f"kW, SOC {b['soc_init']:g} in [{b['soc_min']:g}, {b['soc_max']:g}]"
+        )
+        return "\n".join([
+            f"scenario      {s['name']}: {s['description']}",
+            f"vehicles      {s['vehicles']} ({s['v2g_vehicles']} V2G capable)",
+            f"time grid     T = {s['slots']} slots, dt = {s['dt_hours']:g} h, "
+            f"horizon {s['horizon']}",
+            f"energy needed {s['energy_needed_kwh']:,.1f} kWh (grid side, to effective targets)",
+            f"unreachable   {s['unreachable_targets']} vehicles cannot reach their requested "
+            "target",
+            f"base load     min {lo:,.1f} / mean {mean:,.1f} / max {hi:,.1f} kW",
+            f"PV            {s['pv_kwh']:,.1f} kWh, peak {s['pv_peak_kw']:,.1f} kW",
+            f"price buy     {s['price_buy'][0]:g} .. {s['price_buy'][1]:g} {cur}/kWh",
+            f"price sell    {s['price_sell'][0]:g} .. {s['price_sell'][1]:g} {cur}/kWh",
+            f"import limit  {limit}",
+            f"BESS          {bess}",
+        ])
+
     def summary(self) -> dict:
         """Numbers a user checks before optimising (``v2g-pareto scenario show``)."""
         f, g, dt = self.fleet, self.grid, self.dt_h
@@ -213,6 +240,11 @@ def load_scenario(
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); a scenario is a TOML "
+            "file"
+        ) from None
     return build_scenario(
         data,
         base_dir=path.parent,
@@ -363,15 +395,12 @@ def _profile(tbl: Table, day: Day, base_dir: Path, *, ge: float | None = None) -
         csv_path = base_dir / tbl.string("csv")
         hour_col = tbl.string("hour_column", "hour")
         kw_col = tbl.string("kw_column", "kw")
-        try:
-            frame = pd.read_csv(csv_path)
-        except (OSError, pd.errors.ParserError) as exc:
-            raise tbl.error("csv", f"cannot read ({exc})") from None
+        frame = _read_csv(csv_path, tbl.key_path("csv"))
         for col in (hour_col, kw_col):
             if col not in frame.columns:
                 raise tbl.error("csv", f"has no column {col!r}", str(csv_path))
-        hours = frame[hour_col].to_numpy(float)
-        values = frame[kw_col].to_numpy(float)
+        hours = _numeric_column(frame, hour_col, csv_path, tbl.key_path("csv"))
+        values = _numeric_column(frame, kw_col, csv_path, tbl.key_path("csv"))
         if not np.all(np.isfinite(values)) or (ge is not None and np.any(values < ge)):
             raise tbl.error("csv", f"column {kw_col!r} must be finite and >= {ge}")
     else:
@@ -387,6 +416,28 @@ def _profile(tbl: Table, day: Day, base_dir: Path, *, ge: float | None = None) -
     if len(np.unique(hours)) != len(hours):
         raise tbl.error("hours", "must not repeat a clock hour (24 is 0)")
     return interpolate_periodic(hours, values, time.slot_mid_h) * scale
+
+
+def _read_csv(path: Path, where: str) -> pd.DataFrame:
+    """A CSV file of a scenario; anything unreadable (missing, not text, empty, malformed)
+    is a `ScenarioError` naming the key and the file."""
+    try:
+        return pd.read_csv(path)
+    except FileNotFoundError:
+        raise ScenarioError(f"{where}: no such file {str(path)!r}") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ScenarioError(f"{where}: cannot read {str(path)!r} ({exc})") from None
+
+
+def _numeric_column(frame: pd.DataFrame, column: str, path: Path, where: str) -> np.ndarray:
+    """One CSV column as floats [R]; a cell that is not a number names its row."""
+    raw = frame[column]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(float)
+    bad = np.flatnonzero(np.isnan(values))
+    if bad.size:
+        raise ScenarioError(f"{where}: {str(path)!r} row {bad[0] + 1}: column {column!r} must "
+                            f"be a number, got {raw.iloc[bad[0]]!r}")
+    return values
 
 
 def _pv(tbl: Table, day: Day, base_dir: Path) -> np.ndarray:
@@ -617,6 +668,11 @@ def _bess(tbl: Table | None, scale: int = 1) -> Bess | None:
     return bess
 
 
+# Vehicles one sampled group may have (count x scale): ten times the largest studied fleet,
+# and small enough that the per-vehicle arrays can be allocated at all.
+MAX_GROUP_VEHICLES = 10_000_000
+
+
 def _group(tbl: Table, time: TimeGrid, rng: np.random.Generator, base_dir: Path, scale: int = 1):
     """Sample one fleet group; returns (fleet, dispatchable, (date, timezone) or None)."""
     tbl.string("name", "")
@@ -626,7 +682,9 @@ def _group(tbl: Table, time: TimeGrid, rng: np.random.Generator, base_dir: Path,
         day = (sessions.date.isoformat(), sessions.timezone)
         return (Fleet.concat([fleet] * scale) if scale > 1 else fleet), dispatchable, day
 
-    n = tbl.number("count", integer=True, ge=1) * scale
+    n = tbl.number("count", integer=True, ge=1, le=MAX_GROUP_VEHICLES) * scale
+    if n > MAX_GROUP_VEHICLES:
+        raise tbl.error("count", f"times --scale must be <= {MAX_GROUP_VEHICLES:,}", n)
     spec = GroupSpec.parse(tbl)
     capacity, p_charge, p_discharge = spec.ratings(rng, n)
     arrival_h = parse_clock(tbl.table("arrival")).sample(rng, n)

@@ -1,0 +1,104 @@
+"""Shared pieces of the hostile-input suite: the CLI driven in-process, the one-line error
+check, the on-disk cleanliness check, and small real runs built once per session."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+from moo.rundir import read_run
+from tests.conftest import MINIMAL, SITE_TOML, to_toml
+
+
+def invoke(*args: str):
+    """Run ``v2g-pareto ARGS`` in this process (stderr mixed into ``output``)."""
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=True)
+
+
+def one_line_error(result, code: int = 2) -> str:
+    """Assert a clean failure: exit ``code``, exactly one line starting with "Error:", no
+    traceback and no exception escaping click; returns that line."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        f"exception escaped: {result.exception!r}\n{result.output}"
+    )
+    assert "Traceback" not in result.output, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, f"expected one 'Error:' line, got:\n{result.output}"
+    assert result.exit_code == code, f"exit {result.exit_code} (wanted {code}):\n{result.output}"
+    return errors[0]
+
+
+def ok(result):
+    """Assert a clean success (exit 0, no traceback)."""
+    assert result.exit_code == 0, f"exit {result.exit_code}:\n{result.output}\n{result.exception!r}"
+    assert "Traceback" not in result.output
+    return result
+
+
+def leftovers(parent: Path) -> list[str]:
+    """Names a writer must never leave in ``parent``: partial run directories and locks."""
+    return sorted(
+        p.name for p in Path(parent).iterdir()
+        if ".partial-" in p.name or p.name.endswith(".lock")
+    )
+
+
+def snapshot(run_dir: Path) -> dict[str, bytes]:
+    """Every file of a directory by relative name, to prove it was not touched."""
+    run_dir = Path(run_dir)
+    return {
+        str(p.relative_to(run_dir)): p.read_bytes()
+        for p in sorted(run_dir.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.fixture(scope="session")
+def tiny_toml(tmp_path_factory) -> Path:
+    """MINIMAL (3 vehicles, 24 slots) as a scenario file."""
+    path = tmp_path_factory.mktemp("tiny") / "tiny.toml"
+    path.write_text(to_toml(copy.deepcopy(MINIMAL)))
+    return path
+
+
+@pytest.fixture(scope="session")
+def site_file(tmp_path_factory) -> Path:
+    """The conftest's small complete site (PV, BESS, 5 cars) as a scenario file."""
+    path = tmp_path_factory.mktemp("site") / "site.toml"
+    path.write_text(SITE_TOML)
+    return path
+
+
+FRONT_ARGS = ("--generations", "2", "--pop", "8", "--local-search", "off")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, tiny_toml) -> dict[str, Path]:
+    """Real runs of the tiny scenario, written once: a front, a baseline, an exact front
+    and a lower bound (pristine: tests damage copies, see `copy_run`)."""
+    root = tmp_path_factory.mktemp("built")
+    runs = {name: root / name for name in ("front", "baseline", "exact", "bound")}
+    ok(invoke("front", "--scenario", tiny_toml, *FRONT_ARGS, "--out", runs["front"]))
+    ok(invoke("baseline", "--scenario", tiny_toml, "--method", "uncoordinated",
+              "--out", runs["baseline"]))
+    ok(invoke("exact", "--scenario", tiny_toml, "--points", "3", "--out", runs["exact"]))
+    ok(invoke("bound", "--scenario", tiny_toml, "--points", "3", "--out", runs["bound"]))
+    for path in runs.values():
+        read_run(path)
+    return runs
+
+
+@pytest.fixture
+def copy_run(built, tmp_path):
+    """A fresh copy of one of the `built` runs under this test's ``tmp_path``."""
+
+    def copy(name: str, as_name: str | None = None) -> Path:
+        target = tmp_path / (as_name or name)
+        shutil.copytree(built[name], target)
+        return target
+
+    return copy

@@ -1,0 +1,171 @@
+"""Hostile scenario files through `scenario show` and `baseline`: every mutation ends in a
+valid run or in one line naming the file or key, exit 2, nothing written."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from moo.rundir import read_run
+from tests.conftest import MINIMAL, SITE_TOML, to_toml
+from tests.hostile.conftest import invoke, leftovers, one_line_error
+
+# --- mutations of a parsed scenario -----------------------------------------------------
+
+
+def _paths(data, prefix=()):
+    """Every key path of a nested dict/list (lists by index)."""
+    items = data.items() if isinstance(data, dict) else enumerate(data)
+    for key, value in items:
+        yield (*prefix, key)
+        if isinstance(value, dict | list):
+            yield from _paths(value, (*prefix, key))
+
+
+PATHS = list(_paths(MINIMAL))
+
+BAD_VALUES = st.one_of(
+    st.sampled_from([
+        -1, -1.0, 0, 0.0, math.nan, math.inf, -math.inf, 1e308, -1e308, 2**63, "", "abc",
+        "1e308", True, [], {}, [1.0, "x"], {"kw": []}, [[0, 24]], "\u00e9\u0000",
+    ]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.text(max_size=5),
+)
+
+
+def _mutate(data: dict, path: tuple, op: str, value) -> dict:
+    data = copy.deepcopy(data)
+    parent = data
+    for key in path[:-1]:
+        parent = parent[key]
+    key = path[-1]
+    if op == "drop":
+        if isinstance(parent, list):
+            parent.pop(key)
+        else:
+            del parent[key]
+    elif op == "empty":
+        parent[key] = {} if isinstance(parent[key], dict) else []
+    else:
+        parent[key] = value
+    return data
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    path=st.sampled_from(PATHS),
+    op=st.sampled_from(["drop", "empty", "set", "set"]),
+    value=BAD_VALUES,
+)
+def test_mutated_scenarios_give_a_run_or_one_line(tmp_path_factory, path, op, value):
+    tmp = tmp_path_factory.mktemp("mut")
+    scenario = tmp / "s.toml"
+    scenario.write_text(to_toml(_mutate(MINIMAL, path, op, value)))
+    show = invoke("scenario", "show", scenario)
+    base = invoke("baseline", "--scenario", scenario, "--method", "ordered", "--out", tmp / "r")
+    for result in (show, base):
+        if result.exit_code != 0:
+            one_line_error(result)
+    assert (show.exit_code == 0) == (base.exit_code == 0) or base.exit_code == 1
+    if base.exit_code == 0:
+        run = read_run(tmp / "r")
+        assert len(run.front) == 1 and math.isfinite(run.front["cost"].iloc[0])
+    else:
+        assert not (tmp / "r").exists()
+    assert leftovers(tmp) == []
+
+
+# --- files that are not TOML text, CSV cells that are not numbers ------------------------
+
+
+def _refused(tmp_path, scenario, *names):
+    """`scenario show` and `baseline` both refuse ``scenario`` naming each of ``names``."""
+    for result in (
+        invoke("scenario", "show", scenario),
+        invoke("baseline", "--scenario", scenario, "--method", "ordered", "--out", tmp_path / "r"),
+    ):
+        line = one_line_error(result)
+        for name in names:
+            assert name in line, line
+    assert not (tmp_path / "r").exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_a_non_utf8_byte_in_the_scenario_names_the_file(tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(to_toml(MINIMAL).replace('"tiny"', '"caf\xe9"').encode("latin-1"))
+    _refused(tmp_path, path, "latin1.toml")
+
+
+def test_a_binary_file_as_the_scenario_names_the_file(tmp_path):
+    path = tmp_path / "binary.toml"
+    path.write_bytes(bytes(range(256)) * 4)
+    _refused(tmp_path, path, "binary.toml")
+
+
+def test_a_directory_as_the_scenario(tmp_path):
+    (tmp_path / "dir.toml").mkdir()
+    _refused(tmp_path, tmp_path / "dir.toml", "dir.toml")
+
+
+def _csv_site(tmp_path, csv_text: str | bytes):
+    csv = tmp_path / "load.csv"
+    if isinstance(csv_text, bytes):
+        csv.write_bytes(csv_text)
+    else:
+        csv.write_text(csv_text)
+    data = copy.deepcopy(MINIMAL)
+    data["grid"]["base_load"] = {"csv": "load.csv"}
+    path = tmp_path / "csvsite.toml"
+    path.write_text(to_toml(data))
+    return path
+
+
+def test_text_in_a_base_load_csv_column_names_the_file_and_column(tmp_path):
+    path = _csv_site(tmp_path, "hour,kw\n0,100\n6,lots\n12,150\n18,120\n")
+    _refused(tmp_path, path, "grid.base_load.csv", "kw")
+
+
+def test_text_in_the_hour_column_names_the_column(tmp_path):
+    path = _csv_site(tmp_path, "hour,kw\n0,100\nnoon,120\n")
+    _refused(tmp_path, path, "grid.base_load.csv", "hour")
+
+
+def test_a_binary_base_load_csv(tmp_path):
+    path = _csv_site(tmp_path, bytes(range(256)) * 8)
+    _refused(tmp_path, path, "grid.base_load.csv")
+
+
+def test_an_empty_base_load_csv(tmp_path):
+    path = _csv_site(tmp_path, "")
+    _refused(tmp_path, path, "grid.base_load.csv")
+
+
+def test_a_base_load_of_1e308_is_refused_or_runs_finite(tmp_path):
+    data = copy.deepcopy(MINIMAL)
+    data["grid"]["base_load"] = {"kw": [1e308, 1e308]}
+    path = tmp_path / "huge.toml"
+    path.write_text(to_toml(data))
+    result = invoke("baseline", "--scenario", path, "--method", "ordered", "--out", tmp_path / "r")
+    if result.exit_code == 0:
+        run = read_run(tmp_path / "r")
+        assert all(math.isfinite(v) for v in run.front[["cost", "variance"]].to_numpy().ravel())
+    else:
+        one_line_error(result)
+        assert not (tmp_path / "r").exists()
+
+
+def test_empty_tables_of_the_site_file(tmp_path):
+    for table in ("[time]", "[grid.base_load]", "[bess]"):
+        text = SITE_TOML
+        start = text.index(table)
+        end = text.find("\n[", start + 1)
+        path = tmp_path / "empty.toml"
+        path.write_text(text[: start + len(table)] + "\n" + text[end:])
+        _refused(tmp_path, path, table.strip("[]"))
