@@ -55,9 +55,8 @@
         customdata: [], hoverinfo: "skip", marker: { size: size * 0.7, color: "#c8c8c8",
         opacity: 0.35 }, showlegend: false },
       { type: kind, mode: "markers", name: "Selected", ...xyz([]), ...common, customdata: [],
-        hoverinfo: "skip", marker: { size: size * 2.6, color: "rgba(0,0,0,0)",
-        line: { color: "#d62728", width: 3 }, symbol: kind === "scatter3d" ? "circle-open" :
-        "circle-open" }, showlegend: axes === null || axes[0] === "x" },
+        hoverinfo: "skip", marker: { size: size * 2.6, color: "#d62728", symbol: "circle-open",
+        line: { color: "#d62728", width: 3 } }, showlegend: axes === null || axes[0] === "x" },
     ];
   }
   function markTraces(dims, kind, axes) {
@@ -87,9 +86,8 @@
       out.push({ type: kind, mode: "markers", name: "Knee", ...common,
         ...Object.fromEntries(dims.map((k, i) => ["xyz"[i], column(OBJ[k], D.knees)])),
         customdata: D.knees, text: D.knees.map((r) => HOVER[r]), hoverinfo: "name+text",
-        showlegend: legend, marker: { size: kind === "scatter3d" ? 6 : 11, color: "rgba(0,0,0,0)",
-        symbol: kind === "scatter3d" ? "square-open" : "square-open",
-        line: { color: "#000", width: 2 } } });
+        showlegend: legend, marker: { size: kind === "scatter3d" ? 6 : 11, color: "#000",
+        symbol: "square-open", line: { color: "#000", width: 2 } } });
     }
     return out;
   }
@@ -128,7 +126,7 @@
     line: { color: column("cost", ALL), ...scale, showscale: false },
     dimensions: D.parcoords.map((c) => ({ label: D.labels[c] + (OBJ.includes(c) ? "" : unit(c)
       .replace(/^ (.+)$/, " [$1]")), values: column(c, ALL) })),
-  }], { font: FONT, margin: { l: 80, r: 90, t: 50, b: 20 } }, CFG);
+  }], { font: FONT, margin: { l: 80, r: 110, t: 60, b: 20 } }, CFG);
 
   function inRanges(x, range) {
     if (!range || !range.length) return true;
@@ -156,9 +154,9 @@
       marker: { size: { mode: 18, expert: 9, flip: 12 }[p.kind], color: p.color,
                 symbol: { mode: "star", expert: "circle", flip: "x" }[p.kind],
                 line: { color: p.kind === "flip" ? "#fff" : "#000", width: 1 } } }));
-    Plotly.newPlot(gdw, traces, { font: FONT, margin: { l: 40, r: 40, t: 30, b: 30 },
-      showlegend: true, legend: { orientation: "h", y: -0.05 },
-      ternary: { aaxis: { title: { text: "w cost" } }, baxis: { title: { text: "w variance" } },
+    Plotly.newPlot(gdw, traces, { font: FONT, margin: { l: 70, r: 20, t: 40, b: 30 },
+      showlegend: true, legend: { x: 0.7, y: 1, font: { size: 10 } },
+      ternary: { domain: { x: [0, 0.64] }, aaxis: { title: { text: "w cost" } }, baxis: { title: { text: "w variance" } },
                  caxis: { title: { text: "w peak-valley" } } } }, CFG);
     document.getElementById("weightmap-note").textContent = W.note || "";
   } else {

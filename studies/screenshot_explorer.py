@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import io
 import os
 import shutil
 import sys
 import time
 from pathlib import Path
+
+from PIL import Image
 
 from moo.rundir import atomic_write_bytes
 
@@ -116,15 +119,26 @@ def _screenshot(html: Path, png: Path, width: int, brush_range, select) -> Path:
         if select is not None:
             driver.execute_script("window.explorer.select(arguments[0])", select)
         height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(width, height)
+        # The viewport itself (not the window, whose frame takes some of it) gets the page size.
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
         time.sleep(1.0)  # let plotly's responsive resize redraw
         errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         if errors:
             raise RuntimeError(f"{html}: console errors: {errors[0]}")
-        atomic_write_bytes(Path(png), driver.get_screenshot_as_png())
+        atomic_write_bytes(Path(png), _small_png(driver.get_screenshot_as_png()))
     finally:
         driver.quit()
     return Path(png)
+
+
+def _small_png(png: bytes) -> bytes:
+    """The screenshot with a 256-colour palette: a third of the size, for committed results."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    small = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    buf = io.BytesIO()
+    small.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
 
 
 def _range(text: str) -> tuple[str, float, float]:
