@@ -6,4 +6,6 @@
 - `plots.points`: the marked schedules (baselines, AHP selections, front extremes)
 - `plots.style`: palette, per-schedule looks, units; `plots.timeaxis`: clock axis, price bands
 - `plots.report`: every figure of a run, written to files (``v2g-pareto plot``)
+- `plots.explorer`: the interactive page of a front, one offline HTML file with linked
+  plotly views (``v2g-pareto explore``; controller `explorer.js`, style `explorer.css`)
 """

@@ -130,7 +130,7 @@ def tradeoff_data(run: Run, reference: Run | None, exact_rows: Sequence[int]) ->
                 "held fixed. Local: plane fitted to the nearest front points (normalised "
                 "space, normal ≥ 0). Exact: supporting weights of the nearest exact "
                 "weighted-QP optimum (range over that cone), at marked points only "
-                "(`v2g-pareto select --reference` gives it anywhere).",
+                "(v2g-pareto select … --reference EXACT_RUN gives it at any chosen point).",
     }
 
 
@@ -336,8 +336,6 @@ def write_explorer(
 ) -> Path:
     """Write the explorer of a front run to ``out`` (default RUN/explore.html), atomically."""
     run, reference, baselines = open_runs(run_dir, reference_dir, baseline_dirs)
-    if len(run.front) < 2:
-        raise InputError(f"{run.path}: one solution, not a front (explore needs a front run)")
     path = Path(out) if out is not None else run.path / DEFAULT_NAME
     if path.is_dir():
         raise InputError(f"--out {path}: is a directory (give a file name, e.g. explore.html)")
