@@ -26,8 +26,9 @@ The day: the horizon starts at ``[time] start_hour`` local wall-clock time on ``
 in ``[time] timezone`` and lasts **24 h of elapsed time** (`horizon_bounds`). On a DST day
 (23 or 25 local hours) the slot grid stays T slots of 24/T h: a 23-hour day's horizon ends
 at 01:00 local the next day, a 25-hour day's at 23:00. Series, tariff periods and pvlib PV
-follow the true instants; inline profiles, ToU ``[[grid.prices]]`` and sampled arrival
-clock hours use the nominal clock ``start_hour + t * dt`` (an hour off after the change).
+follow the true instants; inline profiles, ToU ``[[grid.prices]]``, sampled arrival clock
+hours and sessions (read as wall-clock times) use the nominal clock ``start_hour + t * dt``
+(an hour off after the change).
 
 Rules (each broken one is a one-line error naming the file, the row and the rule): every
 timestamp parses; rows are in strictly increasing time; over the horizon the values come at
