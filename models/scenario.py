@@ -173,6 +173,10 @@ class Scenario:
     def from_meta(cls, meta: dict, fleet: pd.DataFrame, grid: pd.DataFrame) -> Scenario:
         """Rebuild a scenario from a run directory's ``meta.json`` scenario and its CSVs."""
         time = TimeGrid(int(meta["slots_per_day"]), float(meta["start_hour"]))
+        if len(grid) != time.slots_per_day:
+            raise ScenarioError(
+                f"grid table: {len(grid)} rows, slots_per_day is {time.slots_per_day}"
+            )
         bess = None if meta.get("bess") is None else Bess(**meta["bess"])
         return cls(
             name=meta["name"],

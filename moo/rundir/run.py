@@ -388,9 +388,18 @@ def read_run(run_dir: str | os.PathLike) -> Run:
                 f"{target}: does not match its SHA-256 in meta.json (edited or damaged)"
             )
     front = _read_front(path / "front.csv", meta["n_solutions"])
-    if kind == "schedules":
-        _check_schedules(path / "schedules.npz", len(front))
-    return Run(path, meta, front)
+    shapes = _check_schedules(path / "schedules.npz", len(front)) if kind == "schedules" else {}
+    run = Run(path, meta, front)
+    # The scenario tables must rebuild the problem (cached for the caller), and the stored
+    # schedules must be of its size: no command acts on a run it could not check again.
+    scenario = run.scenario
+    n, t = scenario.fleet.n, scenario.slots
+    if shapes and (shapes["net_load"][1:] != (t,) or shapes["ev_power"][1:] != (n, t)):
+        raise InputError(
+            f"{path / 'schedules.npz'}: ev_power {shapes['ev_power']} and net_load "
+            f"{shapes['net_load']} do not fit the scenario's {n} vehicles x {t} slots"
+        )
+    return run
 
 
 def _read_front(front_path: Path, n_solutions: int) -> pd.DataFrame:
@@ -415,8 +424,9 @@ def _read_front(front_path: Path, n_solutions: int) -> pd.DataFrame:
     return front
 
 
-def _check_schedules(npz_path: Path, n_solutions: int) -> None:
-    """The arrays schedules.npz must hold, by their headers (no array is loaded)."""
+def _check_schedules(npz_path: Path, n_solutions: int) -> dict[str, tuple]:
+    """The arrays schedules.npz must hold, by their headers (no array is loaded); returns
+    every array's shape."""
     try:
         with zipfile.ZipFile(npz_path) as zf:
             shapes = {}
@@ -441,3 +451,4 @@ def _check_schedules(npz_path: Path, n_solutions: int) -> None:
         )
     if len(shapes["ev_power"]) != 3 or shapes["ev_power"][0] != shapes["ev_solutions"][0]:
         raise InputError(f"{npz_path}: ev_power and ev_solutions do not match")
+    return shapes
