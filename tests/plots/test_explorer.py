@@ -30,7 +30,7 @@ from moo.rundir import read_run, write_run
 from moo.rundir import run as rundir
 from moo.search.nsga import Budget, Memetic, run_front, write_front
 from plots.explorer import explorer_data, write_explorer
-from studies.screenshot_explorer import brush, chromium_driver, chromium_paths, open_page, wait_for
+from studies.screenshot_explorer import available, brush, chromium_driver, open_page, wait_for
 from tests.conftest import SITE_TOML
 
 SMALL = Memetic(divisions=2, seed_moves_per_var=20.0, per_generation=2,
@@ -69,8 +69,9 @@ def runs(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(runs):
-    if chromium_paths() is None:
-        reason = "chromium/chromedriver not installed (apt-get install chromium chromium-driver)"
+    if not available():
+        reason = ("chromium, chromedriver or selenium not installed (apt-get install chromium "
+                  "chromium-driver; pip install -e '.[test]')")
         if os.environ.get("CI"):
             pytest.fail(f"{reason}: the browser test must run in CI")
         pytest.skip(reason)
