@@ -161,7 +161,8 @@
     document.getElementById("weightmap-note").textContent = W.note || "";
   } else {
     document.getElementById("weightmap-note").textContent =
-      "No weight map in this run (no AHP selection to map).";
+      "No weight map: no selection file of this run carries a weight sensitivity " +
+      "(v2g-pareto select RUN --mode economy writes one).";
     gdw.style.display = "none";
   }
 
