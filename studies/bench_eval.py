@@ -14,8 +14,9 @@ import time
 
 import numba
 import numpy as np
+import pandas as pd
 
-from models.scenario import Scenario
+from models.scenario import Scenario, load_scenario
 from moo.problems.encodings import make_problem
 from moo.problems.objectives import evaluate
 
@@ -93,3 +94,20 @@ def bench_eval(
         "threads": numba.get_num_threads(),
         "cpu": cpu_name(),
     }
+
+
+def bench_eval_table(scenarios, pop_size: int = 100, repeat: int = 5) -> tuple[list[dict], str]:
+    """`bench_eval` on each scenario (one bandwidth measurement for all): rows and the table
+    the `bench eval` command prints."""
+    bw = memory_bandwidth_gbs()
+    rows = [bench_eval(load_scenario(name), pop_size, repeat, bandwidth_gbs=bw)
+            for name in scenarios]
+    cols = {"scenario": "scenario", "vehicles": "N", "slots": "T", "pop": "pop",
+            "numba_vslots_per_s": "numba [vslot/s]", "numpy_vslots_per_s": "numpy [vslot/s]",
+            "speedup": "speedup", "kernel_read_gbs": "kernel [GB/s]",
+            "bandwidth_fraction": "of bandwidth"}
+    table = pd.DataFrame(rows)[list(cols)].rename(columns=cols)
+    text = table.to_string(index=False, float_format=lambda v: f"{v:,.3g}")
+    text += (f"\nmemory bandwidth (numpy copy, read+write): {bw:.1f} GB/s; "
+             f"CPU: {rows[0]['cpu']}; numba threads: {rows[0]['threads']}")
+    return rows, text

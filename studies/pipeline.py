@@ -23,6 +23,7 @@ stage that finishes early leaves its time to the next.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ import pandas as pd
 
 from models.scenario import Scenario, load_scenario
 from moo.problems.encodings import auto_encoding
-from moo.rundir import atomic_write_text, read_run, write_run
+from moo.rundir import OutputDir, atomic_write_text, read_run, write_run
 
 DEFAULT_BUDGET_S = {"building": 240.0, "caltech": 180.0, "qingdao": 300.0, "iov": 600.0,
                     "crisscross": 600.0, "eva": 300.0}
@@ -85,20 +86,30 @@ def run_study(
     budget_s: float | None = None,
     seed: int = 1,
     date: str | None = None,
+    overwrite: bool = False,
     progress: Callable[[str], None] = lambda msg: None,
 ) -> StudyResult:
     """Run every stage of the study of one preset (or scenario file) into ``out``; ``date``
-    runs that day of a dated scenario (`models.scenario.load_scenario`)."""
+    runs that day of a dated scenario (`models.scenario.load_scenario`). ``out`` follows the
+    run-directory rules (`moo.rundir.OutputDir`); with ``overwrite`` a previous study there
+    is removed first (a study is many runs, so it is replaced stage by stage, not in one
+    rename)."""
+    scenario = load_scenario(name_or_path, date=date)
+    with OutputDir(out, overwrite=overwrite) as claim:
+        if claim.path.exists():
+            shutil.rmtree(claim.path)
+        return _run_study(scenario, claim.path, budget_s, seed, date, progress)
+
+
+def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) -> StudyResult:
     from moo.decision.ahp import load_default_judgements
     from moo.decision.decide import decide_ahp
     from moo.decision.select import write_selection
     from moo.problems.baselines import baseline
     from moo.search.nsga import Budget, run_front, write_front
 
-    scenario = load_scenario(name_or_path, date=date)
     preset = Path(scenario.source).stem
     budget_s = budget_s or DEFAULT_BUDGET_S.get(preset, 300.0)
-    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     clock = _Clock(budget_s, progress)
     judgements = load_default_judgements()

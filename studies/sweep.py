@@ -208,7 +208,7 @@ def run_reference(spec: dict) -> str:
     if not is_complete(spec["run"]):
         scenario = load_scenario(spec["scenario"], spec["fleet_seed"], spec["scale"],
                                  spec.get("date"))
-        write_exact(spec["run"], scenario, exact_front(scenario, spec["points"]))
+        write_exact(spec["run"], scenario, exact_front(scenario, spec["points"]), overwrite=True)
     return spec["run"]
 
 
@@ -246,6 +246,7 @@ def run_one(spec: dict, reference: str | None = None) -> dict:
             clusters=1,
             budget=budget,
             seed=spec["seed"],
+            overwrite=True,  # the sweep owns its tree; only incomplete runs get here
         )
     return {**run_row(spec, reference), "skipped": skipped}
 
@@ -274,6 +275,7 @@ def run_row(spec: dict, reference: str | None) -> dict:
             "pop_size",
             "scale",
         )
+        if k != "date" or spec.get("date") is not None  # undated sweeps keep their columns
     }
     # The fleet seed actually used (the file's own when the grid says None).
     row.update(
@@ -285,7 +287,7 @@ def run_row(spec: dict, reference: str | None) -> dict:
     )
     judgements = load_default_judgements()
     for mode in MODES:
-        pick = select(F, judgements.weights(mode).weights)
+        pick = select(F, judgements.objective_weights(mode))
         for name, value in zip(OBJECTIVES, pick.objectives, strict=True):
             row[f"{mode}_{name}"] = float(value)
     if spec.get("date") is not None:
@@ -379,10 +381,10 @@ def run_sweep(
         client.close()
         if cluster is not None:
             cluster.close()
+    table = pd.DataFrame(rows)
     table = (
-        pd.DataFrame(rows)
-        .sort_values(["scenario", "date", "fleet_seed", "algorithm", "budget_label", "seed"],
-                     na_position="first")
+        table.sort_values([k for k in ("scenario", "date", "fleet_seed", "algorithm",
+                                       "budget_label", "seed") if k in table.columns])
         .reset_index(drop=True)
     )
     parquet, csv = out / "results.parquet", out / "results.csv"
@@ -428,3 +430,30 @@ def _config_toml(config: SweepConfig) -> str:
         else:
             lines.append(f"{key} = {value!r}")
     return "\n".join(lines).replace("'", '"') + "\n"
+
+
+def sweep_command(values: dict, out, *, config_path=None, workers=None, scheduler=None,
+                  echo=print) -> SweepResult:
+    """The `sweep` command: the grid from a config file and/or ``values`` (command-line
+    overrides; None means not given), each finished run reported through ``echo``."""
+    if config_path:
+        config = load_config(config_path, **values)
+    else:
+        config = make_config(**{k: v for k, v in values.items() if v is not None})
+    echo(f"sweep: {len(config.tasks(Path(out)))} runs on {scheduler or 'a local cluster'}")
+
+    def show(row):
+        state = "skipped (complete)" if row["skipped"] else f"{row['wall_time_s']:.1f} s"
+        day = f" {row['date']}" if row.get("date") else ""
+        hv = f"HV {row['hv']:.4f}" if row.get("hv") is not None else "no HV"
+        echo(f"  {row['scenario']}{day} {row['algorithm']} {row['budget_label']} "
+             f"fleet {row['fleet_seed']} seed {row['seed']}: {hv}  {state}")
+
+    return run_sweep(config, out, workers=workers, scheduler=scheduler, on_row=show)
+
+
+def sweep_text(res: SweepResult) -> str:
+    """The summary table and totals the `sweep` command prints."""
+    return (res.summary.to_string(index=False, float_format=lambda v: f"{v:,.4g}")
+            + f"\n{len(res.table)} runs ({res.skipped} already complete) in "
+            f"{res.wall_time_s:.1f} s; wrote {res.paths['parquet']} and {res.paths['csv']}")

@@ -281,6 +281,17 @@ class Priority:
     def consistent(self) -> bool:
         return self.cr <= self.threshold
 
+    def text(self) -> str:
+        """The weights, lambda_max, CI, RI, CR and the verdict, as the `ahp` command prints."""
+        verdict = "consistent" if self.consistent else "INCONSISTENT: revise the judgements"
+        sign = "<=" if self.consistent else ">"
+        return "\n".join([
+            f"weights ({self.method}): " + "  ".join(f"{w:.4f}" for w in self.weights),
+            f"lambda_max {self.lambda_max:.4f}   CI {self.ci:.4f}   "
+            f"RI {self.ri:g} ({self.ri_table}, n = {self.n})   CR {self.cr:.4f}",
+            f"{verdict} (CR {self.cr:.4f} {sign} {self.threshold:g})",
+        ])
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``v2g-pareto ahp --json``."""
         return {

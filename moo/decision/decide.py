@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 
 from models.errors import InputError
-from moo.decision.ahp import Judgements
+from moo.decision.ahp import Judgements, load_default_judgements, load_judgements
 from moo.decision.constraint import constraint_query
 from moo.decision.knees import knees
 from moo.decision.parse import parse_aspirations, parse_bound
 from moo.decision.reference import reference_point
-from moo.decision.select import ModeSelection, select_mode
+from moo.decision.select import ModeSelection, select_mode, write_selection
 from moo.decision.sensitivity import sensitivity
 from moo.decision.tradeoffs import PAIRS, hyperplane_rates, local_rates
 from moo.exact.front import ExactModel, Solution
@@ -315,3 +315,74 @@ def decide_ahp(
         sensitivity=sens_dict,
         lines=lines,
     )
+
+
+def ahp_text(chosen: ModeSelection, judgements: Judgements, result: Decision, path) -> str:
+    """The readable AHP selection: experts, weights, the choice beside the baseline, rates."""
+    group = chosen.group
+    lines = [
+        f"mode {chosen.mode}: {judgements.source} (weights {judgements.method}, "
+        f"RI {judgements.ri_table}, consistent iff CR <= {judgements.threshold:g}, "
+        f"aggregation {judgements.aggregation})"
+    ]
+    width = max(len(e.name) for e in group.experts)
+    for e in group.experts:
+        status = "kept" if e.consistent else "discarded (inconsistent)"
+        lines.append(f"  expert {e.name:<{width}}  CR {e.priority.cr:.3f}  {status}")
+    weights = zip(judgements.objectives, group.weights, strict=True)
+    lines.append("weights: " + ", ".join(f"{name} {w:.3f}" for name, w in weights))
+    s = chosen.selection
+    lines.append(f"chosen: solution {chosen.solution} ({s.method} score {s.score:.4f})")
+    table = chosen.comparison()
+    if "change_pct" in table:
+        table["change_pct"] = table["change_pct"].round(1)
+    lines.append(table.to_string(float_format=lambda v: f"{v:,.6g}", na_rep="-"))
+    lines += [result.text(), f"wrote {path}"]
+    return "\n".join(lines)
+
+
+def select_command(
+    run_dir,
+    *,
+    mode: str | None = None,
+    judgements_path=None,
+    method: str = "weighted-sum",
+    aspiration: str | None = None,
+    where: Sequence[str] = (),
+    minimise: str | None = None,
+    knees_only: bool = False,
+    exact: bool = False,
+    reference_dir=None,
+) -> tuple[Decision, str]:
+    """The `select` command: exactly one decision method, its result and its text (an AHP
+    pick is also written as ``RUN/selection-<mode>.json``)."""
+    kinds = [name for name, given in (
+        ("--mode", mode is not None),
+        ("--reference-point", aspiration is not None),
+        ("--where/--minimise", bool(where) or minimise is not None),
+        ("--knees", knees_only),
+    ) if given]
+    if len(kinds) != 1:
+        raise InputError(
+            "select: give exactly one of --mode, --reference-point, --where/--minimise, --knees"
+            + (f" (got {', '.join(kinds)})" if kinds else "")
+        )
+    if exact and kinds[0] in ("--mode", "--knees"):
+        raise InputError("select: --exact goes with --reference-point or --where/--minimise")
+    if aspiration is not None:
+        result = decide_reference(run_dir, aspiration, exact=exact, reference_dir=reference_dir)
+    elif knees_only:
+        result = decide_knees(run_dir, reference_dir=reference_dir)
+    elif mode is None:
+        result = decide_constraint(
+            run_dir, where, minimise or "cost", exact=exact, reference_dir=reference_dir
+        )
+    else:
+        judgements = (load_default_judgements() if judgements_path is None
+                      else load_judgements(judgements_path))
+        chosen, result = decide_ahp(run_dir, judgements, mode, method, reference_dir=reference_dir)
+        path = write_selection(
+            run_dir, chosen, {"tradeoffs": result.tradeoffs, "sensitivity": result.sensitivity}
+        )
+        return result, ahp_text(chosen, judgements, result, path)
+    return result, result.text()

@@ -38,9 +38,6 @@ optimiser (`require_schedules`).
 
 from __future__ import annotations
 
-import hashlib
-import json
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,9 +61,11 @@ from moo.exact.front import (
     _solved,
     _Storage,
     divisions_for,
+    payoff_spread,
 )
+from moo.problems import feasibility
 from moo.problems.objectives import OBJECTIVES, SOC_TOL
-from moo.rundir import FORMAT, Run, atomic_write_bytes, atomic_write_text, tool_version
+from moo.rundir import OutputDir, Run, csv_bytes, publish_run, run_meta, scenario_files
 from moo.util.lattice import simplex_lattice
 from moo.util.normalization import HV_REFERENCE, Normalization
 
@@ -74,9 +73,6 @@ KIND = "bound"
 DEFAULT_GROUPS = 24  # 100,000 iov vehicles: about 0.4 s per QP; more groups barely tighten it
 WEIGHT_COLUMNS = tuple(f"w_{name}" for name in OBJECTIVES)
 CHUNK_VEHICLES = 20_000  # envelopes are built this many vehicles at a time ([n, T] floats)
-
-
-# --- the relaxation ----------------------------------------------------------------------
 
 
 def vehicle_groups(scenario: Scenario, groups: int) -> np.ndarray:  # [N] group of each vehicle
@@ -332,9 +328,6 @@ def highest_satisfaction(scenario: Scenario) -> float:
     return met / f.n
 
 
-# --- the front ---------------------------------------------------------------------------
-
-
 @dataclass
 class BoundFront:
     """The lower-bound front of a scenario: relaxed optima, their certificates, diagnostics."""
@@ -387,6 +380,17 @@ class BoundFront:
             },
         }
 
+    def text(self) -> str:
+        """What the `bound` command prints."""
+        lines = [
+            f"{len(self.bound)} weight vectors (H = {self.divisions}), {self.n_groups} groups, "
+            f"{self.n_qp} QPs ({self.n_variables} variables) in "
+            f"{self.build_time_s + self.solve_time_s:.1f} s; outer hypervolume "
+            f"{self.outer_hv:.6g}"
+        ]
+        lines += [f"{name} {value:,.6g}" for name, value in self.column_bounds.items()]
+        return "\n".join(lines)
+
     def parameters(self) -> dict:
         return {
             "points": self.points,
@@ -410,9 +414,7 @@ def bound_front(
     stage1 = [model.minimise(np.eye(3)[k]) for k in range(3)]
     best = np.array([value for value, _ in stage1])  # certified minima
     payoff = np.array([f for _, f in stage1])  # [anchor, objective]
-    spread = payoff.max(axis=0) - best
-    magnitude = np.maximum(np.abs(best), 1.0)
-    spread = np.where(spread > 1e-12 * magnitude, spread, magnitude)  # a flat objective
+    spread = payoff_spread(best, payoff)
     anchors = []
     for k in range(3):
         coef = np.where(np.arange(3) == k, 0.0, 1.0 / spread)
@@ -498,55 +500,40 @@ def outer_hypervolume(weights: np.ndarray, bound: np.ndarray) -> float:
     return float(ConvexHull(inter.intersections).volume)
 
 
-# --- the run directory -------------------------------------------------------------------
-
-
-def write_bound(out_dir, scenario: Scenario, front: BoundFront) -> Path:
+def write_bound(out_dir, scenario: Scenario, front: BoundFront, overwrite: bool = False) -> Path:
     """Write a bound run: front.csv holds the relaxed optima and their certificates, there
-    are no schedules. Atomic writes and meta.json (written last, with the SHA-256 of every
-    file) follow `moo.rundir.write_run`; ``meta["kind"] = "bound"`` marks it."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a directory")
-    out.mkdir(parents=True, exist_ok=True)
-    # An older run in the same place stops being complete before any file changes.
-    (out / "meta.json").unlink(missing_ok=True)
-    files = {
-        "scenario/fleet.csv": _csv_bytes(scenario.fleet.to_frame()),
-        "scenario/grid.csv": _csv_bytes(scenario.grid.to_frame()),
-        "front.csv": _csv_bytes(front.table()),
-    }
-    for name, data in files.items():
-        atomic_write_bytes(out / name, data)
-    meta = {
-        "format": FORMAT,
-        "kind": KIND,
-        "tool": "v2g-pareto",
-        "version": tool_version(),
-        "command": ["v2g-pareto", *sys.argv[1:]],
-        "scenario": scenario.to_meta(),
-        "dt_hours": scenario.dt_h,
-        "degradation_cost_per_kwh": scenario.degradation_cost_per_kwh,
-        "bess": None if scenario.bess is None else scenario.bess.to_dict(),
-        "import_limit_kw": scenario.grid.import_limit_kw,
-        "currency": scenario.currency,
-        "fleet_seed": scenario.fleet_seed,
-        "algorithm": KIND,
-        "parameters": front.parameters(),
-        "seed": None,
-        "n_evals": front.n_qp,
-        "wall_time_s": front.build_time_s + front.solve_time_s,
-        "n_solutions": len(front.bound),
-        "ev_power_stored": [],
-        **front.meta(),
-        "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
-    }
-    atomic_write_text(out / "meta.json", json.dumps(meta, indent=2))
-    return out
+    are no schedules (``meta["kind"] = "bound"``); written like every run
+    (`moo.rundir.publish_run`: atomically, ``--out`` rules, hashes)."""
+    files = {**scenario_files(scenario), "front.csv": csv_bytes(front.table())}
+    meta = run_meta(
+        scenario,
+        algorithm=KIND,
+        parameters=front.parameters(),
+        seed=None,
+        n_evals=front.n_qp,
+        wall_time_s=front.build_time_s + front.solve_time_s,
+        n_solutions=len(front.bound),
+    )
+    meta.update(kind=KIND, ev_power_stored=[], **front.meta())
+    return publish_run(out_dir, files, meta, overwrite=overwrite)
 
 
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False, float_format="%.17g").encode()
+def bound_job(
+    scenario: str,
+    out,
+    *,
+    points: int = DEFAULT_POINTS,
+    groups: int = DEFAULT_GROUPS,
+    fleet_seed: int | None = None,
+    scale: int = 1,
+    date: str | None = None,
+    overwrite: bool = False,
+) -> tuple[Path, BoundFront]:
+    """The `bound` command: scenario checked, ``--out`` claimed, bound solved and written."""
+    sc = feasibility.load_checked(scenario, fleet_seed, scale, date)
+    with OutputDir(out, overwrite=overwrite) as target:
+        front = bound_front(sc, points, groups)
+        return write_bound(target, sc, front), front
 
 
 def is_bound(run: Run) -> bool:

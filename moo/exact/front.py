@@ -516,6 +516,22 @@ class ExactFront:
             "tol_feas": TOL,
         }
 
+    def text(self, currency: str) -> str:
+        """What the `exact` command prints: size, time, ideal and nadir, the largest gap."""
+        lines = [
+            f"{len(self.objectives)} points (anchors and {self.points} weight vectors, H = "
+            f"{self.divisions}), {self.n_qp} QPs ({self.n_variables} variables, "
+            f"{self.n_constraints} constraints) in {self.build_time_s + self.solve_time_s:.1f} s"
+        ]
+        units = (currency, "kW^2", "kW")
+        for name, value in (("ideal", self.ideal), ("nadir", self.nadir)):
+            parts = zip(OBJECTIVES, value, units, strict=True)
+            lines.append(f"{name}  " + "  ".join(f"{o} {v:,.6g} {u}" for o, v, u in parts))
+        lines.append(
+            f"largest gap to the relaxation bound {self.max_relaxation_gap:.3g} (normalised)"
+        )
+        return "\n".join(lines)
+
     def meta(self) -> dict:
         """``extra_meta`` of the run directory: the normalisation and the solver diagnostics."""
         return {
@@ -543,6 +559,15 @@ def divisions_for(points: int) -> int:
     return h
 
 
+def payoff_spread(best: np.ndarray, payoff: np.ndarray) -> np.ndarray:  # [3]
+    """Range of each objective over the first-stage optima (the payoff table [anchor,
+    objective]), which scales the lexicographic second stage; a flat objective gets its
+    magnitude instead, so the scale is never zero."""
+    spread = payoff.max(axis=0) - best
+    magnitude = np.maximum(np.abs(best), 1.0)
+    return np.where(spread > 1e-12 * magnitude, spread, magnitude)
+
+
 def exact_front(
     scenario: Scenario, points: int = DEFAULT_POINTS, report=None
 ) -> ExactFront:
@@ -563,9 +588,7 @@ def exact_front(
         stage1.append(sol)
     payoff = np.array([s.objectives for s in stage1])  # [anchor, objective]
     best = np.diag(payoff)
-    spread = payoff.max(axis=0) - best
-    magnitude = np.maximum(np.abs(best), 1.0)
-    spread = np.where(spread > 1e-12 * magnitude, spread, magnitude)  # a flat objective
+    spread = payoff_spread(best, payoff)
     anchors = []
     for k in range(3):
         coef = np.where(np.arange(3) == k, 0.0, 1.0 / spread)

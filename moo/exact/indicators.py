@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import moocore
 import numpy as np
+import pandas as pd
 
 from models.errors import InputError
 from moo.exact.bound import Certificate, require_schedules
@@ -185,3 +186,15 @@ def compare_runs(runs: list, reference=None, bound=None) -> list[dict]:
 
 def _finite_or_none(value):
     return None if value is None or not np.isfinite(value) else float(value)
+
+
+def compare_text(rows: list[dict]) -> str:
+    """`compare_runs` rows as a fixed-width table, one line per run."""
+
+    def cell(value) -> str:
+        if value is None:
+            return "-"
+        return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+    table = pd.DataFrame([{k: cell(v) for k, v in row.items()} for row in rows])
+    return table.set_index("run").to_string()

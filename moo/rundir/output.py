@@ -35,11 +35,13 @@ from moo.rundir.atomic import current_umask
 
 META = "meta.json"
 CHECKPOINT = "checkpoint.pkl"
+RUN_FILES = {"front.csv", "schedules.npz", "scenario", "history.csv"}
 
 
 def holds(path: Path) -> str | None:
     """What an existing directory holds: "empty", "run" (a v2g-pareto run, complete or
-    damaged), "checkpoint" (only an unfinished run's checkpoint) or None (anything else)."""
+    damaged), "study" (a `study` directory: report.md beside runs), "checkpoint" (only an
+    unfinished run's checkpoint) or None (anything else)."""
     names = {p.name for p in path.iterdir()}
     if not names:
         return "empty"
@@ -53,9 +55,13 @@ def holds(path: Path) -> str | None:
             )
         except (OSError, ValueError):
             ours = False
-        if ours or names & {"front.csv", "schedules.npz", "scenario"}:
+        if ours or names & RUN_FILES:
             return "run"
         return None
+    if names & RUN_FILES:  # a run killed before meta.json, written by an older version
+        return "run"
+    if "report.md" in names and any((path / n / META).is_file() for n in names):
+        return "study"
     if CHECKPOINT in names and all(
         n == CHECKPOINT or n.startswith(f".{CHECKPOINT}.") for n in names
     ):
@@ -98,10 +104,10 @@ class OutputDir:
                 raise InputError(
                     f"--out {p}: holds files that are not a v2g-pareto run; choose a new directory"
                 )
-            if kind == "run" and not self.overwrite:
+            if kind in ("run", "study") and not self.overwrite:
                 raise InputError(
-                    f"--out {p}: holds a run; give --overwrite to replace it, or choose a new "
-                    "directory"
+                    f"--out {p}: holds a {kind}; give --overwrite to replace it, or choose a "
+                    "new directory"
                 )
             if kind == "checkpoint" and not (resume or self.overwrite):
                 raise InputError(

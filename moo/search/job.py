@@ -16,12 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from models.errors import InputError, NoSolutionError
 from models.scenario import Scenario
 from moo.decision.ahp import load_default_judgements, load_judgements
+from moo.decision.select import select
 from moo.problems.baselines import baseline
 from moo.problems.encodings import resolve_encoding
 from moo.problems.feasibility import check_import_limit, load_checked
+from moo.problems.objectives import OBJECTIVES
 from moo.rundir import OutputDir, read_run, scenario_digest, write_run
 from moo.rundir.checkpoint import CHECKPOINT, FRONT, SWARM, check_scenario, load_checkpoint
 from moo.search.nsga import Budget, FrontResult, Memetic, default_max_solutions, run_front
@@ -56,6 +60,18 @@ class FrontJob:
     scenario: Scenario
     result: FrontResult
     args: dict
+
+    def text(self) -> str:
+        """What the `front` command prints: size, effort, encoding, objective ranges."""
+        res, currency = self.result, self.scenario.currency
+        F = res.F
+        return (
+            f"{len(F)} solutions (archive {res.archive_size}), {res.n_evals} evaluations, "
+            f"{res.wall_time_s:.1f} s, {self.args['encoding']} encoding\n"
+            f"cost {F[:, 0].min():,.2f} .. {F[:, 0].max():,.2f} {currency}; "
+            f"std {np.sqrt(F[:, 1].min()):,.1f} .. {np.sqrt(F[:, 1].max()):,.1f} kW; "
+            f"peak-valley {F[:, 2].min():,.1f} .. {F[:, 2].max():,.1f} kW"
+        )
 
 
 def front_arguments(
@@ -144,6 +160,31 @@ class SwarmJob:
     result: SwarmResult
     reference: object  # the reference Run
     args: dict
+
+    def text(self) -> str:
+        """What the `mlgcso` command prints: weights, effort, the scalar beside the reference
+        front's AHP point, and the written schedule's KPIs."""
+        res, ref = self.result, self.reference
+        written = read_run(self.path)
+        weights = res.problem.weights
+        chosen = select(ref.objectives, weights)
+        p = res.parameters
+        cols = {"cost": f"cost [{ref.scenario.currency}]", "variance": "variance [kW2]",
+                "peak_valley": "p-v [kW]", "std_kw": "std [kW]", "peak_valley_pct": "p-v [%]",
+                "satisfaction": "satisf."}
+        table = written.front[list(cols)].rename(columns=cols)
+        return "\n".join([
+            f"weights ({self.args['mode']}): "
+            + ", ".join(f"{n} {w:.3f}" for n, w in zip(OBJECTIVES, weights, strict=True)),
+            f"{res.algorithm}: {res.n_evals:,} evaluations and {res.local_moves:,} "
+            f"local-search moves in {res.wall_time_s:.1f} s ({p['encoding']} encoding, "
+            f"pop {p['pop_size']}, phi {p['phi']:g}, seed {res.seed}); best scalar "
+            f"{written.meta['scalar']:.5f}",
+            f"reference front ({len(ref.front)} solutions, {ref.meta['n_evals']:,} "
+            f"evaluations): AHP point solution "
+            f"{int(ref.front['solution'].iloc[chosen.index])}, scalar {chosen.score:.5f}",
+            table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"),
+        ])
 
 
 def swarm_job(

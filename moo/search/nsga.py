@@ -69,6 +69,16 @@ class Budget:
         if self.generations is None and self.evals is None and self.time_limit_s is None:
             object.__setattr__(self, "generations", 200)
 
+    @classmethod
+    def one_of(cls, generations=None, evals=None, time_limit_s=None) -> Budget:
+        """The budget of a command's options, where at most one may be given."""
+        given = [name for name, v in (("--generations", generations), ("--evals", evals),
+                                      ("--time-limit", time_limit_s)) if v is not None]
+        if len(given) > 1:
+            raise InputError(f"give one of --generations, --evals, --time-limit, not "
+                             f"{' and '.join(given)}")
+        return cls(generations, evals, time_limit_s)
+
     def spent(self, gen: int, n_evals: int, elapsed_s: float) -> float:
         """The share of the budget used (0..1): the largest over the limits given."""
         shares = [
@@ -406,6 +416,7 @@ def write_front(
     clusters: int,
     budget: Budget,
     seed: int,
+    overwrite: bool = False,
 ):
     """Dispatch the kept archive members into schedules and write the run directory.
 
@@ -454,4 +465,5 @@ def write_front(
             "archive_size": res.archive_size,
             "interrupted": res.interrupted,
         },
+        overwrite=overwrite,
     )

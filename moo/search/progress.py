@@ -65,3 +65,12 @@ class Progress:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
+
+
+def run_with_progress(label: str, run):
+    """``run(report)`` with a `Progress` on stderr, closed whatever happens."""
+    progress = Progress(label)
+    try:
+        return run(progress.update)
+    finally:
+        progress.close()

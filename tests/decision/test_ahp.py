@@ -528,4 +528,4 @@ def test_cli_ahp_invalid_input_is_one_line_exit_2(args, expected):
 def test_cli_ahp_help_has_an_example():
     result = CliRunner().invoke(cli, ["ahp", "--help"])
     assert result.exit_code == 0
-    assert 'Example:\n    v2g-pareto ahp --matrix "1,3,7;1/3,1,2;1/7,1/2,1"' in result.output
+    assert 'Example: v2g-pareto ahp --matrix "1,3,7;1/3,1,2;1/7,1/2,1"' in result.output

@@ -317,7 +317,7 @@ def test_cli_select_missing_run_dir(tmp_path):
 def test_cli_select_help_has_an_example():
     result = CliRunner().invoke(cli, ["select", "--help"])
     assert result.exit_code == 0
-    assert "Example:\n    v2g-pareto select runs/b --mode economy" in result.output
+    assert "Example: v2g-pareto select runs/b --mode economy" in result.output
 
 
 def test_select_on_a_real_front_for_shipped_and_user_modes(tmp_path):
