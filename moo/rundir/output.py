@@ -114,6 +114,10 @@ class OutputDir:
                     f"--out {p}: holds the checkpoint of an unfinished run; continue it with "
                     f"--resume {p}, or give --overwrite to start afresh"
                 )
+            # Checked now, not when the first checkpoint or the finished run is written.
+            if not os.access(p, os.W_OK):
+                raise InputError(f"--out {p}: not writable (a read-only file system or no "
+                                 "permission)")
         ancestor = _existing_ancestor(p.parent)
         if not ancestor.is_dir():
             raise InputError(f"--out {p}: {ancestor} is a file, not a directory")
