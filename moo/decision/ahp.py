@@ -647,6 +647,13 @@ def load_judgements(path: str | Path) -> Judgements:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); judgements are a "
+            "TOML file"
+        ) from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
     try:
         return judgements_from_dict(data, source=str(path))
     except InputError as exc:

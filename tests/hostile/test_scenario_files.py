@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import math
+import shutil
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -169,3 +170,17 @@ def test_empty_tables_of_the_site_file(tmp_path):
         path = tmp_path / "empty.toml"
         path.write_text(text[: start + len(table)] + "\n" + text[end:])
         _refused(tmp_path, path, table.strip("[]"))
+
+
+def test_unreadable_judgements_files_name_the_file(built, tmp_path):
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes('[modes.economy]\nname = "\xe9conomie"\n'.encode("latin-1"))
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "dir.toml").mkdir()
+    run = tmp_path / "run"
+    shutil.copytree(built["front"], run)
+    for path in (latin1, binary, tmp_path / "dir.toml", tmp_path / "missing.toml"):
+        line = one_line_error(invoke("select", run, "--mode", "economy", "--judgements", path))
+        assert path.name in line
+    assert not list(run.glob("selection-*"))
