@@ -23,7 +23,9 @@ stage that finishes early leaves its time to the next.
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,7 +36,7 @@ import pandas as pd
 
 from models.scenario import Scenario, load_scenario
 from moo.problems.encodings import auto_encoding
-from moo.rundir import OutputDir, atomic_write_text, read_run, write_run
+from moo.rundir import OutputDir, atomic_write_text, read_run, tool_version, write_run
 
 DEFAULT_BUDGET_S = {"building": 240.0, "caltech": 180.0, "qingdao": 300.0, "iov": 600.0,
                     "crisscross": 600.0, "eva": 300.0}
@@ -281,6 +283,20 @@ def _weighted_optima(front: Path, judgements) -> dict[str, float]:
     return optima
 
 
+def source_revision() -> str:
+    """The git commit the code runs from (with "+changes" when the tree differs from it),
+    or the installed version outside a checkout: what a report states it ran on."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, text=True,
+                              capture_output=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=root, text=True, capture_output=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return f"v2g-pareto {tool_version()}"
+    return f"commit {head}{'+changes' if dirty.strip() else ''}"
+
+
 def _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, hv, scalars, optima,
             timings, figures, out: Path) -> str:
     s = scenario.summary()
@@ -290,7 +306,8 @@ def _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, hv, scal
              f"{s['description']}", "",
              f"Command: `v2g-pareto study {preset} --budget {budget_s:g} --seed {seed}"
              f"{f' --date {date}' if date else ''}`; "
-             f"total wall time {timings['total']:.0f} s.", "",
+             f"total wall time {timings['total']:.0f} s; code {source_revision()}; "
+             f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end.", "",
              "## Scenario", "",
              f"- {s['vehicles']} vehicles ({s['v2g_vehicles']} V2G capable), "
              f"{s['unreachable_targets']} with an unreachable requested target",
