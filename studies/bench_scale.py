@@ -29,6 +29,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from moo.rundir import read_run  # verifies every file against meta.json
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 if str(ROOT) not in sys.path:
@@ -63,7 +65,6 @@ def run_front(args, scale: int, out: Path) -> dict:
     log.close()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"scale {scale}: front failed, see {out.with_suffix('.log')}")
-    from moo.rundir import read_run  # verifies every file against meta.json
 
     run = read_run(out)
     meta = run.meta

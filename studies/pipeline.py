@@ -35,8 +35,22 @@ import numpy as np
 import pandas as pd
 
 from models.scenario import Scenario, load_scenario
+from moo.decision.ahp import load_default_judgements
+from moo.decision.decide import decide_ahp
+from moo.decision.select import write_selection
+from moo.exact.front import DEFAULT_POINTS, ExactModel, exact_front, solve_weighted, write_exact
+from moo.exact.indicators import hv_ratio
+from moo.problems.baselines import baseline
 from moo.problems.encodings import auto_encoding
 from moo.rundir import OutputDir, atomic_write_text, read_run, tool_version, write_run
+from moo.search.nsga import Budget, run_front, write_front
+from moo.search.weighted import SwarmBudget, minimize_scalar, scalar_problem, write_swarm
+from moo.util.normalization import Normalization
+from plots.convergence import convergence
+from plots.explorer import write_explorer
+from plots.report import save_figure, write_figures
+from studies.claims import claims_table
+from studies.screenshot_explorer import available, screenshot
 
 DEFAULT_BUDGET_S = {"building": 240.0, "caltech": 180.0, "qingdao": 300.0, "iov": 600.0,
                     "crisscross": 600.0, "eva": 300.0}
@@ -104,11 +118,6 @@ def run_study(
 
 
 def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) -> StudyResult:
-    from moo.decision.ahp import load_default_judgements
-    from moo.decision.decide import decide_ahp
-    from moo.decision.select import write_selection
-    from moo.problems.baselines import baseline
-    from moo.search.nsga import Budget, run_front, write_front
 
     preset = Path(scenario.source).stem
     budget_s = budget_s or DEFAULT_BUDGET_S.get(preset, 300.0)
@@ -170,7 +179,6 @@ def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) ->
         figures += explorer[1:]
 
     kpis = _kpi_table(runs, picks)
-    from studies.claims import claims_table
 
     exact = read_run(runs["exact"]).front if runs.get("exact") else None
     claims = claims_table(preset, kpis, scalars, exact)
@@ -186,7 +194,6 @@ def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) ->
 
 def _exact(scenario: Scenario, path: Path, share_s: float, progress) -> Path | None:
     """The exact front when a timed QP says it fits ``share_s``; else None."""
-    from moo.exact.front import DEFAULT_POINTS, ExactModel, exact_front, write_exact
 
     t0 = time.perf_counter()
     ExactModel(scenario).solve([1.0, 0.0, 0.0])  # one cost QP, model build included: a probe
@@ -201,12 +208,6 @@ def _exact(scenario: Scenario, path: Path, share_s: float, progress) -> Path | N
 
 
 def _swarm(front: Path, judgements, algo: str, mode: str, time_s: float, seed: int, out: Path):
-    from moo.search.weighted import (
-        SwarmBudget,
-        minimize_scalar,
-        scalar_problem,
-        write_swarm,
-    )
 
     ref = read_run(front)
     problem, repair = scalar_problem(ref, judgements.objective_weights(mode))  # front's encoding
@@ -232,15 +233,12 @@ def _kpi_table(runs: dict, picks: dict) -> pd.DataFrame:
 def _hv_ratio(runs: dict) -> float | None:
     if runs.get("exact") is None:
         return None
-    from moo.exact.indicators import hv_ratio
 
     return float(hv_ratio(read_run(runs["front"]).objectives,
                           read_run(runs["exact"]).objectives))
 
 
 def _figures(runs: dict, out: Path) -> list[Path]:
-    from plots.convergence import convergence
-    from plots.report import save_figure, write_figures
 
     paths = write_figures(runs["front"], reference_dir=runs.get("exact"),
                           baseline_dirs=[runs["uncoordinated"], runs["ordered"]], out_dir=out)
@@ -252,8 +250,6 @@ def _figures(runs: dict, out: Path) -> list[Path]:
 def _explorer(runs: dict, out: Path, progress) -> list[Path]:
     """OUT/explore.html and, where Debian's chromium is installed, its screenshot
     OUT/figures/explorer.png (the results commit the screenshot, not the page)."""
-    from plots.explorer import write_explorer
-    from studies.screenshot_explorer import available, screenshot
 
     page = write_explorer(runs["front"], reference_dir=runs.get("exact"),
                           baseline_dirs=[runs["uncoordinated"], runs["ordered"]],
@@ -270,8 +266,6 @@ def _explorer(runs: dict, out: Path, progress) -> list[Path]:
 
 def _weighted_optima(front: Path, judgements) -> dict[str, float]:
     """Exact optimum of each mode's weighted sum in the front's normalisation (docs/model.md §7)."""
-    from moo.exact.front import solve_weighted
-    from moo.util.normalization import Normalization
 
     run = read_run(front)
     norm = Normalization.of_front(run.objectives)

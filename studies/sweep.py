@@ -38,6 +38,15 @@ import numpy as np
 import pandas as pd
 
 from models.errors import InputError
+from models.scenario import load_scenario
+from moo.decision.ahp import load_default_judgements
+from moo.decision.select import select
+from moo.exact.front import exact_front, write_exact
+from moo.exact.indicators import hv_ratio, hypervolume, reference_normalization
+from moo.problems.baselines import baseline
+from moo.problems.objectives import OBJECTIVES, evaluate
+from moo.rundir import atomic_write_bytes, atomic_write_text, is_complete, read_run
+from moo.search.nsga import Budget, Memetic, default_max_solutions, run_front, write_front
 
 MODES = ("economy", "response")
 
@@ -201,9 +210,6 @@ def make_config(**values) -> SweepConfig:
 
 def run_reference(spec: dict) -> str:
     """Compute the exact front of one scenario/fleet seed unless it is already complete."""
-    from models.scenario import load_scenario
-    from moo.exact.front import exact_front, write_exact
-    from moo.rundir import is_complete
 
     if not is_complete(spec["run"]):
         scenario = load_scenario(spec["scenario"], spec["fleet_seed"], spec["scale"],
@@ -214,9 +220,6 @@ def run_reference(spec: dict) -> str:
 
 def run_one(spec: dict, reference: str | None = None) -> dict:
     """Run (or, when its directory is complete, re-read) one front; return its row."""
-    from models.scenario import load_scenario
-    from moo.rundir import is_complete
-    from moo.search.nsga import Budget, Memetic, default_max_solutions, run_front, write_front
 
     skipped = is_complete(spec["run"])
     if not skipped:
@@ -253,12 +256,6 @@ def run_one(spec: dict, reference: str | None = None) -> dict:
 
 def run_row(spec: dict, reference: str | None) -> dict:
     """The tidy row of one complete run directory."""
-    from moo.decision.ahp import load_default_judgements
-    from moo.decision.select import select
-    from moo.exact.indicators import hv_ratio, hypervolume, reference_normalization
-    from moo.problems.baselines import baseline
-    from moo.problems.objectives import OBJECTIVES, evaluate
-    from moo.rundir import read_run
 
     run = read_run(spec["run"])
     F = run.objectives
@@ -333,8 +330,6 @@ def run_sweep(
     """Run every task of ``config`` on Dask; write the table as Parquet and CSV."""
     from distributed import Client, LocalCluster, as_completed
 
-    from models.scenario import load_scenario
-    from moo.rundir import atomic_write_bytes, atomic_write_text
 
     # A bad file or a day missing from its data is the user's error, before any worker runs.
     for scenario, day in itertools.product(config.scenarios, config.dates):
