@@ -40,8 +40,8 @@ RUN_FILES = {"front.csv", "schedules.npz", "scenario", "history.csv"}
 
 def holds(path: Path) -> str | None:
     """What an existing directory holds: "empty", "run" (a v2g-pareto run, complete or
-    damaged), "study" (a `study` directory: report.md beside runs), "checkpoint" (only an
-    unfinished run's checkpoint) or None (anything else)."""
+    damaged), "study" (a `study` directory: report.md beside its figures or runs),
+    "checkpoint" (only an unfinished run's checkpoint) or None (anything else)."""
     names = {p.name for p in path.iterdir()}
     if not names:
         return "empty"
@@ -60,7 +60,9 @@ def holds(path: Path) -> str | None:
         return None
     if names & RUN_FILES:  # a run killed before meta.json, written by an older version
         return "run"
-    if "report.md" in names and any((path / n / META).is_file() for n in names):
+    if "report.md" in names and (
+        "figures" in names or any((path / n / META).is_file() for n in names)
+    ):
         return "study"
     if CHECKPOINT in names and all(
         n == CHECKPOINT or n.startswith(f".{CHECKPOINT}.") for n in names

@@ -109,3 +109,13 @@ def test_what_a_directory_holds(tmp_path):
     assert holds(d) == "checkpoint"
     (d / "other").write_text("x")
     assert holds(d) is None
+
+
+def test_a_study_directory_is_replaced_only_with_overwrite(tmp_path):
+    study = tmp_path / "study"
+    (study / "figures").mkdir(parents=True)
+    (study / "report.md").write_text("# Study")
+    assert holds(study) == "study"
+    with pytest.raises(InputError, match="holds a study; give --overwrite"):
+        OutputDir(study)
+    OutputDir(study, overwrite=True).release()
