@@ -10,23 +10,32 @@ also carry the day's uncoordinated and ordered baseline costs, so the savings of
 Economy pick can be read per day. Tasks run on an embedded `LocalCluster` sized to the
 machine, or on an existing cluster given by its scheduler address, with no other change.
 
-Restarting an interrupted sweep skips every run whose directory is complete
-(`moo.rundir.is_complete`: ``meta.json`` is written last and lists the SHA-256 of every
-other file), and reads its row back from the directory instead.
+The grid is checked (types and ranges, errors naming the key path) and every scenario of
+it loaded and checked before the cluster starts. A run that fails (no feasible schedule,
+an input its worker refuses) becomes a row with ``status`` "failed" and its ``error``; the
+table is written for every run, then the sweep ends with an error naming the failed ones.
+Restarting a sweep skips every run whose directory is complete (`moo.rundir.is_complete`:
+the strict reader) and reads its row back; failed and unfinished runs run again.
 
-Layout of ``OUT``::
+Run directories are named by what they solve: a readable label and the first 8 hex digits
+of the SHA-256 over the resolved scenario (`moo.rundir.scenario_digest`: settings, fleet
+and grid after the fleet seed, the day and the scale are applied; its source path
+included) and the run's parameters. Two files both called ``site.toml`` in different
+folders, or a file edited between two sweeps, never share a directory. Layout of ``OUT``::
 
-    OUT/sweep.toml                 the resolved grid
-    OUT/reference/<scenario>/fs<F>/            exact fronts (with --exact-points)
-    OUT/runs/<scenario>/fs<F>/<algorithm>-<encoding>/<budget>/seed<S>/   one run each
-    OUT/runs/<scenario>/<YYYY-MM-DD>/fs<F>/...                 the same, one per day
-    OUT/results.parquet, OUT/results.csv       one row per run
+    OUT/sweep.toml                                         the resolved grid
+    OUT/reference/<stem>[-x<K>][-<day>]-fs<F>-<hash>/      exact fronts (--exact-points)
+    OUT/runs/<stem>[-x<K>][-<day>]-fs<F>-<algorithm>-<budget>-seed<S>-<hash>/   one run each
+    OUT/results.parquet, OUT/results.csv                   one row per run
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import itertools
+import json
 import os
 import time
 import tomllib
@@ -37,18 +46,29 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models.errors import InputError
+from models.errors import InfeasibleScheduleError, InputError, NoSolutionError
 from models.scenario import load_scenario
+from models.schema import check_number
 from moo.decision.ahp import load_default_judgements
 from moo.decision.select import select
 from moo.exact.front import exact_front, write_exact
 from moo.exact.indicators import hv_ratio, hypervolume, reference_normalization
 from moo.problems.baselines import baseline
+from moo.problems.feasibility import load_checked
 from moo.problems.objectives import OBJECTIVES, evaluate
-from moo.rundir import atomic_write_bytes, atomic_write_text, is_complete, read_run
+from moo.rundir import (
+    atomic_write_bytes,
+    atomic_write_text,
+    is_complete,
+    read_run,
+    scenario_digest,
+)
 from moo.search.nsga import Budget, Memetic, default_max_solutions, run_front, write_front
 
 MODES = ("economy", "response")
+ENCODINGS = ("auto", "aggregate", "vehicle")
+# What ends one run of a sweep but not the sweep: recorded in its row (status, error).
+RUN_ERRORS = (InputError, NoSolutionError, InfeasibleScheduleError)
 
 
 @dataclass(frozen=True)
@@ -73,14 +93,9 @@ class SweepConfig:
     seed_moves_per_var: float = 500.0
 
     def __post_init__(self):
+        _check_config(self)
         if not self.time_limits_s and not self.evals:
             object.__setattr__(self, "evals", (10_000,))
-        for name in ("scenarios", "algorithms", "seeds", "fleet_seeds", "dates"):
-            if not getattr(self, name):
-                raise InputError(f"sweep: {name} must not be empty")
-        bad = [a for a in self.algorithms if a not in ("nsga2", "nsga3")]
-        if bad:
-            raise InputError(f"sweep: unknown algorithm {bad[0]!r} (use nsga2, nsga3)")
 
     def budgets(self) -> list[tuple[str, dict]]:
         """(label, Budget keyword arguments) for every budget on the grid."""
@@ -89,21 +104,18 @@ class SweepConfig:
         return out
 
     def tasks(self, out: Path) -> list[dict]:
-        """One task description per grid point, with its run directory."""
+        """One task description per grid point, with its run directory (loads and checks
+        every scenario of the grid once: a bad one is an `InputError` here)."""
         tasks = []
         for sc, day, fs, algo, (label, budget), seed in itertools.product(
             self.scenarios, self.dates, self.fleet_seeds, self.algorithms, self.budgets(),
             self.seeds
         ):
-            run = (
-                out
-                / "runs"
-                / _scenario_dir(sc, self.scale, day)
-                / _fleet_dir(fs)
-                / f"{algo}-{self.encoding}"
-                / label
-                / f"seed{seed}"
-            )
+            params = dict(algorithm=algo, encoding=self.encoding, budget=budget, seed=seed,
+                          pop_size=self.pop_size, max_solutions=self.max_solutions,
+                          seed_moves_per_var=self.seed_moves_per_var)
+            name = f"{_scenario_label(sc, self.scale, day, fs)}-{algo}-{label}-seed{seed}"
+            run = out / "runs" / f"{name}-{_run_hash(sc, self.scale, day, fs, params)}"
             tasks.append(
                 dict(
                     scenario=sc,
@@ -133,25 +145,82 @@ class SweepConfig:
                 fleet_seed=fs,
                 scale=self.scale,
                 points=self.exact_points,
-                run=str(reference_dir(out, sc, fs, self.scale, day)),
+                run=str(reference_dir(out, sc, fs, self.scale, day, self.exact_points)),
             )
             for sc, day, fs in itertools.product(self.scenarios, self.dates, self.fleet_seeds)
         ]
 
 
-def _scenario_dir(scenario: str, scale: int, date: str | None = None) -> str:
+def _scenario_label(scenario: str, scale: int, date: str | None, fleet_seed: int | None) -> str:
+    """The readable part of a run directory's name (the hash makes it unique)."""
     name = Path(scenario).stem if scenario.endswith(".toml") else scenario
     name = name if scale == 1 else f"{name}-x{scale}"
-    return name if date is None else f"{name}/{date}"
+    name = name if date is None else f"{name}-{date}"
+    return f"{name}-fs{'file' if fleet_seed is None else fleet_seed}"
 
 
-def _fleet_dir(fleet_seed: int | None) -> str:
-    return "fs-file" if fleet_seed is None else f"fs{fleet_seed}"
+@functools.lru_cache(maxsize=4096)
+def _scenario_sha256(scenario: str, scale: int, date: str | None,
+                     fleet_seed: int | None) -> str:
+    """SHA-256 of the resolved scenario, loaded and checked as every command does."""
+    return scenario_digest(load_checked(scenario, fleet_seed, scale, date))
+
+
+def _run_hash(scenario: str, scale: int, date: str | None, fleet_seed: int | None,
+              params: dict) -> str:
+    """8 hex digits of the SHA-256 over the resolved scenario and a run's parameters."""
+    text = json.dumps({"scenario": _scenario_sha256(scenario, scale, date, fleet_seed),
+                       **params}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def reference_dir(out: Path, scenario: str, fleet_seed: int | None, scale: int,
-                  date: str | None = None) -> Path:
-    return out / "reference" / _scenario_dir(scenario, scale, date) / _fleet_dir(fleet_seed)
+                  date: str | None = None, points: int | None = None) -> Path:
+    """Where a sweep keeps the exact front of one resolved scenario."""
+    digest = _run_hash(scenario, scale, date, fleet_seed, {"exact_points": points})
+    return out / "reference" / f"{_scenario_label(scenario, scale, date, fleet_seed)}-{digest}"
+
+
+def _check_config(c: SweepConfig) -> None:
+    """Every value of the grid, its type and range; an error names its key path."""
+    for name in ("scenarios", "algorithms", "seeds", "fleet_seeds", "time_limits_s", "evals",
+                 "dates"):
+        value = getattr(c, name)
+        if not isinstance(value, tuple):
+            raise InputError(f"sweep: {name}: must be a list, got {value!r}")
+        if not value and name not in ("time_limits_s", "evals"):
+            raise InputError(f"sweep: {name}: must not be empty")
+    for i, v in enumerate(c.scenarios):
+        if not isinstance(v, str) or not v:
+            raise InputError(f"sweep: scenarios[{i}]: must be a preset name or a file, got {v!r}")
+    for i, v in enumerate(c.algorithms):
+        if v not in ("nsga2", "nsga3"):
+            raise InputError(f"sweep: algorithms[{i}]: must be nsga2 or nsga3, got {v!r}")
+    for i, v in enumerate(c.seeds):
+        check_number(f"sweep: seeds[{i}]", v, ge=0, integer=True)
+    for i, v in enumerate(c.fleet_seeds):
+        if v is not None:
+            check_number(f"sweep: fleet_seeds[{i}]", v, ge=0, integer=True)
+    for i, v in enumerate(c.time_limits_s):
+        check_number(f"sweep: time_limits_s[{i}]", v, gt=0)
+    for i, v in enumerate(c.evals):
+        check_number(f"sweep: evals[{i}]", v, ge=1, integer=True)
+    for i, v in enumerate(c.dates):
+        if v is None:
+            continue
+        try:
+            dt.date.fromisoformat(v)
+        except (TypeError, ValueError):
+            raise InputError(f"sweep: dates[{i}]: must be a day YYYY-MM-DD, got {v!r}") from None
+    if c.encoding not in ENCODINGS:
+        raise InputError(f"sweep: encoding: must be one of {', '.join(ENCODINGS)}, got "
+                         f"{c.encoding!r}")
+    check_number("sweep: pop_size", c.pop_size, ge=4, integer=True)
+    check_number("sweep: scale", c.scale, ge=1, integer=True)
+    check_number("sweep: max_solutions", c.max_solutions, ge=1, integer=True)
+    check_number("sweep: seed_moves_per_var", c.seed_moves_per_var, ge=0)
+    if c.exact_points is not None:
+        check_number("sweep: exact_points", c.exact_points, ge=3, integer=True)
 
 
 def parse_dates(text: str) -> list[str]:
@@ -189,9 +258,12 @@ def load_config(path: str | os.PathLike, **overrides) -> SweepConfig:
     if unknown:
         raise InputError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
     data.update({k: v for k, v in overrides.items() if v is not None})
-    if isinstance(data.get("dates"), str):
-        data["dates"] = parse_dates(data["dates"])
-    return make_config(**data)
+    try:
+        if isinstance(data.get("dates"), str):
+            data["dates"] = parse_dates(data["dates"])
+        return make_config(**data)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
 
 
 def make_config(**values) -> SweepConfig:
@@ -210,7 +282,6 @@ def make_config(**values) -> SweepConfig:
 
 def run_reference(spec: dict) -> str:
     """Compute the exact front of one scenario/fleet seed unless it is already complete."""
-
     if not is_complete(spec["run"]):
         scenario = load_scenario(spec["scenario"], spec["fleet_seed"], spec["scale"],
                                  spec.get("date"))
@@ -218,9 +289,24 @@ def run_reference(spec: dict) -> str:
     return spec["run"]
 
 
-def run_one(spec: dict, reference: str | None = None) -> dict:
-    """Run (or, when its directory is complete, re-read) one front; return its row."""
+def failed_row(spec: dict, error: Exception | str) -> dict:
+    """The row of a run that ended without a run directory: its grid point and why."""
+    keys = ("scenario", "date", "fleet_seed", "algorithm", "encoding", "budget_label", "seed",
+            "pop_size", "scale", "run")
+    row = {k: spec[k] for k in keys if k != "date" or spec.get("date") is not None}
+    return {**row, "status": "failed", "error": str(error), "skipped": False}
 
+
+def run_one(spec: dict, reference: str | None = None) -> dict:
+    """Run (or, when its directory is complete, re-read) one front; return its row, a
+    `failed_row` when the run ends in one of `RUN_ERRORS`."""
+    try:
+        return _run_one(spec, reference)
+    except RUN_ERRORS as exc:
+        return failed_row(spec, exc)
+
+
+def _run_one(spec: dict, reference: str | None) -> dict:
     skipped = is_complete(spec["run"])
     if not skipped:
         scenario = load_scenario(spec["scenario"], spec["fleet_seed"], spec["scale"],
@@ -251,12 +337,11 @@ def run_one(spec: dict, reference: str | None = None) -> dict:
             seed=spec["seed"],
             overwrite=True,  # the sweep owns its tree; only incomplete runs get here
         )
-    return {**run_row(spec, reference), "skipped": skipped}
+    return {**run_row(spec, reference), "status": "complete", "error": np.nan, "skipped": skipped}
 
 
 def run_row(spec: dict, reference: str | None) -> dict:
     """The tidy row of one complete run directory."""
-
     run = read_run(spec["run"])
     F = run.objectives
     row = {
@@ -327,14 +412,14 @@ def run_sweep(
     scheduler: str | None = None,
     on_row: Callable[[dict], None] | None = None,
 ) -> SweepResult:
-    """Run every task of ``config`` on Dask; write the table as Parquet and CSV."""
+    """Run every task of ``config`` on Dask; write the table (every run, failed ones with
+    their error) as Parquet and CSV."""
     from distributed import Client, LocalCluster, as_completed
 
-
-    # A bad file or a day missing from its data is the user's error, before any worker runs.
-    for scenario, day in itertools.product(config.scenarios, config.dates):
-        load_scenario(scenario, date=day)
     out = Path(out)
+    # A bad file, a day missing from its data or an import limit no schedule can respect is
+    # the user's error, before any worker runs: naming the runs loads every scenario.
+    tasks, references = config.tasks(out), config.references(out)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "sweep.toml", _config_toml(config))
     t0 = time.perf_counter()
@@ -354,21 +439,24 @@ def run_sweep(
     try:
         refs = {}
         for spec, fut in zip(
-            config.references(out),
-            client.map(run_reference, config.references(out), pure=False),
+            references,
+            client.map(run_reference, references, pure=False),
             strict=True,
         ):
             refs[(spec["scenario"], spec["date"], spec["fleet_seed"])] = fut
-        futures = [
+        futures = {
             client.submit(
                 run_one, spec, refs.get((spec["scenario"], spec["date"], spec["fleet_seed"])),
                 pure=False,
-            )
-            for spec in config.tasks(out)
-        ]
+            ): spec
+            for spec in tasks
+        }
         rows = []
         for fut in as_completed(futures):
-            row = fut.result()
+            try:
+                row = fut.result()
+            except RUN_ERRORS as exc:  # its exact reference failed
+                row = failed_row(futures[fut], f"exact reference: {exc}")
             rows.append(row)
             if on_row is not None:
                 on_row(row)
@@ -395,7 +483,11 @@ def run_sweep(
 
 
 def summarize(table: pd.DataFrame) -> pd.DataFrame:
-    """Median and interquartile range per scenario, algorithm and budget."""
+    """Median and interquartile range per scenario, algorithm and budget, over the complete
+    runs."""
+    table = table[table["status"] == "complete"]
+    if table.empty:
+        return pd.DataFrame()
     cols = [
         "economy_cost",
         "response_variance",
@@ -438,17 +530,33 @@ def sweep_command(values: dict, out, *, config_path=None, workers=None, schedule
     echo(f"sweep: {len(config.tasks(Path(out)))} runs on {scheduler or 'a local cluster'}")
 
     def show(row):
-        state = "skipped (complete)" if row["skipped"] else f"{row['wall_time_s']:.1f} s"
         day = f" {row['date']}" if row.get("date") else ""
+        where = (f"  {row['scenario']}{day} {row['algorithm']} {row['budget_label']} "
+                 f"fleet {row['fleet_seed']} seed {row['seed']}: ")
+        if row["status"] == "failed":
+            echo(f"{where}FAILED ({row['error']})")
+            return
+        state = "skipped (complete)" if row["skipped"] else f"{row['wall_time_s']:.1f} s"
         hv = f"HV {row['hv']:.4f}" if row.get("hv") is not None else "no HV"
-        echo(f"  {row['scenario']}{day} {row['algorithm']} {row['budget_label']} "
-             f"fleet {row['fleet_seed']} seed {row['seed']}: {hv}  {state}")
+        echo(f"{where}{hv}  {state}")
 
-    return run_sweep(config, out, workers=workers, scheduler=scheduler, on_row=show)
+    res = run_sweep(config, out, workers=workers, scheduler=scheduler, on_row=show)
+    failed = res.table[res.table["status"] == "failed"]
+    if len(failed):
+        echo(sweep_text(res))
+        first = failed.iloc[0]
+        raise NoSolutionError(
+            f"sweep: {len(failed)} of {len(res.table)} runs failed, first {first['run']}: "
+            f"{first['error']}; {res.paths['csv']} has every run's status and error; run the "
+            "sweep again to retry the failed ones"
+        )
+    return res
 
 
 def sweep_text(res: SweepResult) -> str:
     """The summary table and totals the `sweep` command prints."""
+    n_failed = int((res.table["status"] == "failed").sum())
+    failed = f", {n_failed} failed" if n_failed else ""
     return (res.summary.to_string(index=False, float_format=lambda v: f"{v:,.4g}")
-            + f"\n{len(res.table)} runs ({res.skipped} already complete) in "
+            + f"\n{len(res.table)} runs ({res.skipped} already complete{failed}) in "
             f"{res.wall_time_s:.1f} s; wrote {res.paths['parquet']} and {res.paths['csv']}")
