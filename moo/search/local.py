@@ -24,6 +24,7 @@ are deterministic per seed whatever the thread count.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import moocore
 import numpy as np
@@ -34,6 +35,29 @@ from moo.problems.baselines import ordered
 from moo.search.archive import hv_thinned
 from moo.util.lattice import simplex_lattice
 from moo.util.normalization import Normalization
+
+
+@dataclass(frozen=True)
+class LocalSearchSettings:
+    """The settings every user of the local search shares (fronts: `moo.search.nsga.Memetic`;
+    swarms: `moo.search.weighted.LocalSearch`); moves scale with the plugged vehicle-slots
+    (``nnz``, plus T for a BESS).
+
+    Seeding: anchors and the simplex lattice of ``divisions``, ``seed_moves_per_var * nnz``
+    moves (at most ``seed_moves_max``) per weight vector; with a wall-time budget the
+    lattice stops after ``seed_share`` of it. Each generation polishes with
+    ``generation_moves_per_var * nnz`` moves. ``enabled=False``: the plain optimiser.
+    """
+
+    enabled: bool = True
+    divisions: int = 6
+    seed_share: float = 0.5
+    seed_moves_per_var: float = 500.0
+    seed_moves_max: int = 5_000_000
+    generation_moves_per_var: float = 50.0
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
 
 
 class Polisher:

@@ -38,12 +38,12 @@ from moo.decision.ahp import load_default_judgements
 from moo.decision.select import select
 from moo.kernels import population as kernels
 from moo.problems.baselines import ordered, uncoordinated
-from moo.problems.encodings import make_problem
+from moo.problems.encodings import VehicleProblem, make_problem
 from moo.problems.objectives import evaluate
 from moo.rundir import EV_STORE_VALUES, ScheduleSource, write_run
 from moo.rundir.checkpoint import FRONT, save_checkpoint
 from moo.search.archive import Archive
-from moo.search.local import FrontSeeder, local_moves, seed_lattice
+from moo.search.local import FrontSeeder, LocalSearchSettings, local_moves, seed_lattice
 from moo.util.lattice import das_dennis
 from moo.util.normalization import Normalization
 
@@ -167,34 +167,22 @@ def seed_vectors(problem, scenario: Scenario) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Memetic:
-    """The local-search part of a run (`moo.search.local`); moves scale with the plugged
-    vehicle-slots (``nnz``, plus T for a BESS).
+class Memetic(LocalSearchSettings):
+    """The local-search part of a front run (`LocalSearchSettings`, plus what fronts add).
 
-    Before the first generation: anchors and a simplex lattice of ``divisions`` over the
-    three objectives, ``seed_moves_per_var * nnz`` moves (at most ``seed_moves_max``) per
-    weight vector. Each generation:
-    ``per_generation`` random weight vectors (Dirichlet(1, 1, 1)), each polishing the best
-    archive point for it with ``generation_moves_per_var * nnz`` moves (at most
-    ``generation_moves_max``); the results replace the last offspring. With a wall-time
-    budget the lattice stops after ``seed_share`` of it (the anchors always run). The store
-    of polished schedules (each (N + 1) x T floats) is thinned by hypervolume contribution
-    to at most ``store_values`` floats in all (400 MB; never below 16 points).
+    Each generation ``per_generation`` random weight vectors (Dirichlet(1, 1, 1)) each polish
+    the best archive point for it (at most ``generation_moves_max`` moves); the results
+    replace the last offspring. The store of polished schedules (each (N + 1) x T floats) is
+    thinned by hypervolume contribution to at most ``store_values`` floats (400 MB; never
+    below 16 points).
 
     Large fleets: with more than ``max_vars`` plugged vehicle-slots the local search is
     switched off (``max_vars=None``: never). There its moves per variable become too few to
     matter while each costs O(T) and each stored point N x T floats; the aggregate
-    encoding's dispatcher carries those runs. ``enabled=False`` gives plain NSGA with the
-    baseline seeds.
+    encoding's dispatcher carries those runs.
     """
 
-    enabled: bool = True
-    divisions: int = 6
-    seed_share: float = 0.5
-    seed_moves_per_var: float = 500.0
-    seed_moves_max: int = 5_000_000
     per_generation: int = 2
-    generation_moves_per_var: float = 50.0
     generation_moves_max: int = 2_500_000
     store_values: int = 50_000_000
     max_vars: int | None = 200_000
@@ -204,8 +192,6 @@ class Memetic:
         nnz = int(problem.kdata.slot_ptr[-1])
         return self.enabled and (self.max_vars is None or nnz <= self.max_vars)
 
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
 
 
 
@@ -214,7 +200,7 @@ def run_front(
     scenario: Scenario,
     algorithm: str = "nsga2",
     *,
-    encoding: str = "aggregate",
+    encoding: str = "auto",
     pop_size: int = 100,
     budget: Budget = Budget(),
     seed: int = 1,
@@ -330,7 +316,10 @@ def run_front(
         interrupted=interrupted,
         baselines={"uncoordinated": baseline_F[0].tolist(), "ordered": baseline_F[1].tolist()},
         normalization={"ideal": ideal.tolist(), "nadir": nadir.tolist()},
-        settings={"memetic": {**memetic.to_dict(), "active": memetic.active(problem)}},
+        settings={
+            "encoding": "vehicle" if isinstance(problem, VehicleProblem) else "aggregate",
+            "memetic": {**memetic.to_dict(), "active": memetic.active(problem)},
+        },
     )
 
 

@@ -60,7 +60,7 @@ from moo.problems.objectives import OBJECTIVES, evaluate
 from moo.rundir import Run, write_run
 from moo.rundir.checkpoint import SWARM, save_checkpoint
 from moo.search.cso import CSO, DEFAULT_PHI, CompetitiveSwarm
-from moo.search.local import Polisher, local_moves, seed_lattice
+from moo.search.local import LocalSearchSettings, Polisher, local_moves, seed_lattice
 from moo.search.mlgcso import MLGCSO
 from moo.search.nsga import seed_vectors
 from moo.util.normalization import Normalization
@@ -177,31 +177,16 @@ def scalar_problem(
 
 
 @dataclass(frozen=True)
-class LocalSearch:
-    """The local-search part of a swarm run (`moo.search.local`), as `moo.search.nsga.Memetic` for
-    the front; moves scale with the plugged vehicle-slots (``nnz``, plus T for a BESS).
-
-    Before the swarm: the front seeder's anchors and its simplex lattice of ``divisions``
-    (the same seeding NSGA-II/III get), then ``mode_rounds`` improvements for the mode's
-    own weights, ``seed_moves_per_var * nnz`` moves (at most ``seed_moves_max``) per weight
-    vector, all of it ``restarts`` times from independent random streams; with a wall-time
-    budget the lattice stops after ``seed_share`` of it. Each
-    generation: the best particle is polished with ``generation_moves_per_var * nnz``
-    moves (0: no per-generation polish). ``enabled=False`` is the plain swarm of the papers
-    (baselines plus random particles).
+class LocalSearch(LocalSearchSettings):
+    """The local-search part of a swarm run (`LocalSearchSettings`, plus what swarms add):
+    after the lattice, ``mode_rounds`` improvements for the mode's own weights, all of it
+    ``restarts`` times from independent random streams; each generation the best particle
+    is polished (``generation_moves_per_var`` 0: no polish). ``enabled=False`` is the plain
+    swarm of the papers (baselines plus random particles).
     """
 
-    enabled: bool = True
-    divisions: int = 6
     mode_rounds: int = 4
     restarts: int = 2
-    seed_share: float = 0.5
-    seed_moves_per_var: float = 500.0
-    seed_moves_max: int = 5_000_000
-    generation_moves_per_var: float = 50.0
-
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
 
 
 class Polish:

@@ -27,8 +27,7 @@ from moo.search.weighted import (
     scalar_coefficients,
     scalar_problem,
 )
-
-from .conftest import to_toml
+from tests.conftest import to_toml
 
 
 class ShiftedSphere(Problem):
@@ -348,7 +347,7 @@ def front_run(tmp_path_factory):
     path.write_text(to_toml(TINY))
     sc = load_scenario(str(path))
     budget = Budget(generations=8)
-    res = run_front(sc, "nsga2", pop_size=20, budget=budget, seed=1)
+    res = run_front(sc, "nsga2", encoding="aggregate", pop_size=20, budget=budget, seed=1)
     return write_front(
         tmp / "front",
         sc,
@@ -395,7 +394,7 @@ def test_cli_mlgcso_writes_one_feasible_solution(front_run, tmp_path, algorithm,
     assert report.ok, report.violations
     meta = run.meta
     assert meta["algorithm"] == algorithm and meta["n_evals"] >= 300
-    assert meta["parameters"]["encoding"] == "aggregate"  # the reference front's
+    assert meta["parameters"]["encoding"] == "vehicle"  # auto for a small fleet
     assert meta["parameters"]["pop_size"] == 12 and meta["parameters"]["phi"] == 0.05
     ls = meta["parameters"]["local_search"]
     assert ls["enabled"] and ls["seed_moves"] > 0 and ls["moves"] == meta["local_moves"]
