@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from models.errors import ScenarioError
 from models.scenario import Scenario, charge_on_arrival
 from moo.kernels.baselines import ordered_fill
+from moo.problems.feasibility import clock_text
 
 METHODS = ("uncoordinated", "ordered")
 
@@ -63,6 +65,24 @@ def ordered(scenario: Scenario) -> np.ndarray:  # [N, T] kW
         limit,
         float(dt),
     )
+
+
+def check_baseline_limit(scenario: Scenario, method: str) -> None:
+    """Refuse an import limit a baseline cannot respect, naming the slot: baselines charge
+    only and leave the BESS idle, so their lowest net load is the site's own (base load
+    minus PV) — a limit below it needs V2G or the BESS, which only the optimisers use."""
+    g = scenario.grid
+    if g.import_limit_kw is None:
+        return
+    bad = np.flatnonzero(g.net_base_kw > g.import_limit_kw)
+    if bad.size:
+        t = int(bad[np.argmax(g.net_base_kw[bad])])
+        raise ScenarioError(
+            f"import_limit_kw {g.import_limit_kw:g} is below the site's net load without "
+            f"vehicles at slot {t} (clock {clock_text(g.clock_hour[t])}, "
+            f"{g.net_base_kw[t]:.1f} kW): the {method} baseline charges only and leaves the "
+            "BESS idle, so it cannot respect it (front and exact may, with V2G)"
+        )
 
 
 def baseline(scenario: Scenario, method: str) -> np.ndarray:  # [N, T] kW

@@ -22,7 +22,7 @@ from models.errors import InputError, NoSolutionError
 from models.scenario import Scenario
 from moo.decision.ahp import load_default_judgements, load_judgements
 from moo.decision.select import select
-from moo.problems.baselines import baseline
+from moo.problems.baselines import baseline, check_baseline_limit
 from moo.problems.encodings import resolve_encoding
 from moo.problems.feasibility import check_import_limit, load_checked
 from moo.problems.objectives import OBJECTIVES
@@ -267,6 +267,7 @@ def baseline_job(
     """A reference schedule (docs/model.md §6) written as a run directory."""
     t0 = time.perf_counter()
     sc = load_checked(scenario, fleet_seed, scale, date)
+    check_baseline_limit(sc, method)
     with OutputDir(out, overwrite=overwrite) as target:
         power = baseline(sc, method)
         throttled = sc.grid.import_limit_kw is not None

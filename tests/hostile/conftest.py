@@ -102,3 +102,17 @@ def copy_run(built, tmp_path):
         return target
 
     return copy
+
+
+def tight_toml() -> str:
+    """A site whose import limit passes the up-front check (every slot reachable with all
+    cars discharging) yet has no feasible schedule: 7 h at >= 19 kW of discharge would take
+    133 kWh from 3 x 40 kWh batteries; the base load alone (199 kW) is above the limit."""
+    data = copy.deepcopy(MINIMAL)
+    data["grid"]["base_load"] = {"kw": [100.0, 100.0, 199.0, 199.0, 100.0],
+                                 "hours": [0.0, 8.5, 9.0, 16.0, 16.5]}
+    data["grid"]["import_limit_kw"] = 180.0
+    group = data["fleet"]["groups"][0]
+    group.update(arrival={"dist": "fixed", "hour": 8.0}, departure={"dist": "fixed", "hour": 17.0},
+                 p_discharge_max_kw=7.0)
+    return to_toml(data)

@@ -8,7 +8,15 @@ import pytest
 
 from moo.rundir import read_run
 from tests.conftest import MINIMAL, to_toml
-from tests.hostile.conftest import FRONT_ARGS, invoke, leftovers, ok, one_line_error, snapshot
+from tests.hostile.conftest import (
+    FRONT_ARGS,
+    invoke,
+    leftovers,
+    ok,
+    one_line_error,
+    snapshot,
+    tight_toml,
+)
 
 
 def test_negative_fleet_seed_is_refused_by_every_scenario_command(tiny_toml, tmp_path):
@@ -105,5 +113,24 @@ def test_an_import_limit_below_the_base_load_names_the_slot(tmp_path):
     ):
         line = one_line_error(invoke(*args, "--scenario", path, "--out", tmp_path / "r"))
         assert "import_limit_kw 50" in line and "slot" in line
+    assert not (tmp_path / "r").exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_a_limit_only_v2g_could_respect(tmp_path):
+    """Baselines (charge only, BESS idle) are refused naming the slot; exact names the
+    lowest reachable peak; front searches, finds nothing and writes nothing (exit 1)."""
+    path = tmp_path / "tight.toml"
+    path.write_text(tight_toml())
+    for method in ("uncoordinated", "ordered"):
+        line = one_line_error(invoke("baseline", "--scenario", path, "--method", method,
+                                     "--out", tmp_path / "r"))
+        assert "import_limit_kw 180" in line and "slot 9 (clock 09:00, 199.0 kW)" in line
+    line = one_line_error(invoke("exact", "--scenario", path, "--points", "3",
+                                 "--out", tmp_path / "r"))
+    assert "import_limit_kw 180" in line and "at least 198.1 kW" in line
+    line = one_line_error(invoke("front", "--scenario", path, *FRONT_ARGS,
+                                 "--out", tmp_path / "r"), code=1)
+    assert "no feasible schedule" in line and "nothing written" in line
     assert not (tmp_path / "r").exists()
     assert leftovers(tmp_path) == []

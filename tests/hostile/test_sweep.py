@@ -11,7 +11,7 @@ import pytest
 from moo.rundir import is_complete
 from studies.sweep import make_config
 from tests.conftest import MINIMAL, to_toml
-from tests.hostile.conftest import invoke, leftovers, one_line_error
+from tests.hostile.conftest import invoke, leftovers, one_line_error, tight_toml
 
 
 @pytest.mark.parametrize(
@@ -76,26 +76,12 @@ def test_same_named_files_in_two_folders_map_to_two_runs(tmp_path):
     assert other.tasks(tmp_path / "out")[0]["run"] != runs[1]
 
 
-def _tight(tmp_path):
-    """Passes the up-front import-limit check (every slot reachable with all cars
-    discharging) yet has no feasible schedule: 7 h at >= 19 kW of discharge would take 133
-    kWh from 3 x 40 kWh batteries."""
-    data = copy.deepcopy(MINIMAL)
-    data["grid"]["base_load"] = {"kw": [100.0, 100.0, 199.0, 199.0, 100.0],
-                                 "hours": [0.0, 8.5, 9.0, 16.0, 16.5]}
-    data["grid"]["import_limit_kw"] = 180.0
-    group = data["fleet"]["groups"][0]
-    group.update(arrival={"dist": "fixed", "hour": 8.0}, departure={"dist": "fixed", "hour": 17.0},
-                 p_discharge_max_kw=7.0)
-    return to_toml(data)
-
-
 def test_a_failed_run_is_recorded_reported_and_retried(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     good, bad = tmp_path / "a" / "site.toml", tmp_path / "b" / "site.toml"
     good.write_text(to_toml(MINIMAL))
-    bad.write_text(_tight(tmp_path))
+    bad.write_text(tight_toml())
     out = tmp_path / "out"
     args = ("sweep", "--scenarios", f"{good},{bad}", "--evals", "16", "--pop", "8",
             "--workers", "1", "--out", out)
