@@ -320,7 +320,8 @@ def test_sweep_dates_are_a_grid_axis(tmp_path):
     assert days == ["2024-02-27", "2024-02-28", "2024-02-29", "2024-03-01", "2024-06-01"]
     tasks = make_config(scenarios=["eva"], dates=days, evals=[10]).tasks(tmp_path)
     assert [t["date"] for t in tasks] == days
-    assert "eva/2024-02-29/fs-file" in tasks[2]["run"]
+    assert "2024-02-29" in tasks[2]["run"]  # one run directory per day
+    assert len({t["run"] for t in tasks}) == len(days)
     for bad in ("2024-03-01..2024-02-01", "2024-02-30", "2024-01-01,2024-01-01"):
         with pytest.raises(ValueError, match="--dates"):
             parse_dates(bad)
