@@ -125,7 +125,15 @@ def same_site(run: Run, other: Run) -> bool:
     """True when two runs schedule the same fleet on the same grid (same scenario arrays)."""
     a, b = run.scenario, other.scenario
     pairs = ((a.grid.to_frame(), b.grid.to_frame()), (a.fleet.to_frame(), b.fleet.to_frame()))
-    return all(
-        x.shape == y.shape and np.allclose(x.to_numpy(float), y.to_numpy(float), rtol=1e-9)
-        for x, y in pairs
+    return all(_same_table(x, y) for x, y in pairs)
+
+
+def _same_table(x, y) -> bool:
+    """Same columns; numbers equal to 1e-9 relative, anything else (session ids) exactly."""
+    if list(x.columns) != list(y.columns) or x.shape != y.shape:
+        return False
+    numeric = list(x.select_dtypes("number").columns)
+    other = [c for c in x.columns if c not in numeric]
+    return np.allclose(x[numeric].to_numpy(float), y[numeric].to_numpy(float), rtol=1e-9) and (
+        x[other].astype(str).equals(y[other].astype(str))
     )

@@ -500,3 +500,15 @@ def test_cli_plot_bad_input_is_one_line_exit_2(runs, tmp_path, args, message):
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_same_site_compares_session_ids_as_text(tmp_path, presets):
+    """Sessions fleets carry string ids; comparing two runs of caltech must not choke on them."""
+    from moo.problems.baselines import baseline
+    from moo.rundir import read_run, write_run
+    from plots.points import same_site
+
+    sc = presets["caltech"]
+    a = read_run(write_run(tmp_path / "a", sc, baseline(sc, "ordered")[None], algorithm="o"))
+    b = read_run(write_run(tmp_path / "b", sc, baseline(sc, "ordered")[None], algorithm="o"))
+    assert same_site(a, b)
