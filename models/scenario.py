@@ -427,8 +427,6 @@ def _read_csv(path: Path, where: str) -> pd.DataFrame:
     is a `ScenarioError` naming the key and the file."""
     try:
         return pd.read_csv(path)
-    except FileNotFoundError:
-        raise ScenarioError(f"{where}: no such file {str(path)!r}") from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ScenarioError(f"{where}: cannot read {str(path)!r} ({exc})") from None
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from models.errors import InputError
+from moo.exact.bound import require_schedules
 from moo.rundir import Run, atomic_write_bytes, read_run
 from plots.convergence import convergence
 from plots.front import front_3d, front_projections
@@ -102,6 +103,8 @@ def open_runs(
         if len(run.front) < 2:
             raise InputError(f"--reference: {run.path} has one solution, no front to compare")
         reference = read_run(reference_dir)
+        require_schedules(reference, "drawn as the reference front (give an exact or front run; "
+                                     "a bound goes to compare --bound)")
         if not same_site(run, reference):
             raise InputError(f"--reference {reference.path}: not the scenario of {run.path}")
     baselines = []

@@ -653,7 +653,7 @@ def load_judgements(path: str | Path) -> Judgements:
             "TOML file"
         ) from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+        raise InputError(f"{path}: {exc.strerror}") from None
     try:
         return judgements_from_dict(data, source=str(path))
     except InputError as exc:

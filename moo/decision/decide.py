@@ -27,6 +27,7 @@ from moo.decision.reference import reference_point
 from moo.decision.select import ModeSelection, select_mode, write_selection
 from moo.decision.sensitivity import sensitivity
 from moo.decision.tradeoffs import PAIRS, hyperplane_rates, local_rates
+from moo.exact.bound import require_schedules
 from moo.exact.front import ExactModel, Solution
 from moo.exact.scalarised import asf_value, solve_asf, solve_epsilon
 from moo.problems.objectives import OBJECTIVES
@@ -92,11 +93,20 @@ def _objectives(front: pd.DataFrame) -> np.ndarray:  # [S, 3]
     return front[list(OBJECTIVES)].to_numpy(float)
 
 
+def _front_run(run_dir) -> Run:
+    """The run a selection is made from: schedules, so that a pick is an operating point
+    (a bound run's certificates are not)."""
+    run = read_run(run_dir)
+    require_schedules(run, "selected from (select from a front run)")
+    return run
+
+
 def _reference_front(run: Run, reference_dir) -> np.ndarray | None:  # [R, 3]
     """The exact reference run's objectives, checked to be the same site as the run."""
     if reference_dir is None:
         return None
     ref = read_run(reference_dir)
+    require_schedules(ref, "the --reference of select (give an exact run)")
     mine, theirs = run.meta.get("files", {}), ref.meta.get("files", {})
     if any(mine.get(f) is None or mine.get(f) != theirs.get(f) for f in _SITE_FILES):
         raise InputError(f"--reference {ref.path}: not the scenario of {run.path}")
@@ -177,7 +187,7 @@ def _exact_line(exact: dict[str, Any], currency: str) -> str:
 def decide_reference(run_dir, text: str, *, exact=False, reference_dir=None) -> Decision:
     """`select --reference-point`: the ASF pick towards the aspiration levels in ``text``."""
     levels = parse_aspirations(text)
-    run = read_run(run_dir)
+    run = _front_run(run_dir)
     front, meta = run.front, run.meta
     f = _objectives(front)
     pick = reference_point(f, levels)
@@ -217,7 +227,7 @@ def decide_constraint(
     bounds = [parse_bound(w) for w in where]
     if exact and any(b.op == ">=" for b in bounds):
         raise InputError("--exact: only <= bounds are convex in the QP (a >= bound is not)")
-    run = read_run(run_dir)
+    run = _front_run(run_dir)
     front, meta = run.front, run.meta
     f = _objectives(front)
     pick = constraint_query(f, bounds, minimise)
@@ -252,7 +262,7 @@ def decide_constraint(
 
 def decide_knees(run_dir, *, reference_dir=None) -> Decision:
     """`select --knees`: the trade-off knees, each with its rates; nothing is picked."""
-    run = read_run(run_dir)
+    run = _front_run(run_dir)
     front, meta = run.front, run.meta
     f = _objectives(front)
     found = knees(f)
@@ -285,8 +295,8 @@ def decide_ahp(
     run_dir, judgements: Judgements, mode: str, method: str, *, reference_dir=None
 ) -> tuple[ModeSelection, Decision]:
     """An AHP pick with its trade-off rates and weight sensitivity."""
+    run = _front_run(run_dir)
     chosen = select_mode(run_dir, judgements, mode, method)
-    run = read_run(run_dir)
     front, meta = run.front, run.meta
     order = list(judgements.objectives)
     ids = front["solution"].to_numpy()

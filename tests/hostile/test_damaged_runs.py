@@ -179,3 +179,19 @@ def test_an_undamaged_copy_passes_every_command(copy_run, built, tmp_path):
             continue  # a real optimisation; its reference check is the same read_run
         result = invoke(*args)
         assert result.exit_code == 0, f"{name}: {result.output}"
+
+
+def test_a_bound_run_is_no_front_for_any_command(copy_run, built, tmp_path):
+    """A bound run holds certificates, not schedules: every command that needs operating
+    points refuses it in one line (as the run or as the reference) and writes nothing."""
+    bound = copy_run("bound")
+    before = snapshot(bound)
+    commands = {**_commands(bound, built, tmp_path), **_as_reference(bound, built, tmp_path)}
+    commands.pop("plot --baseline")  # checked below: a bound is no baseline either
+    for name, args in {**commands,
+                       "plot --baseline": ("plot", built["front"], "--baseline", bound,
+                                           "--out", tmp_path / "fig")}.items():
+        line = one_line_error(invoke(*args))
+        assert "bound" in line, f"{name}: {line}"
+        assert snapshot(bound) == before, f"{name} wrote into the bound run"
+    assert not (tmp_path / "fig").exists() and not (tmp_path / "ops").exists()
