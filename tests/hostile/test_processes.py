@@ -156,3 +156,44 @@ def test_resume_after_the_scenario_changed_is_refused(tmp_path):
     # The checkpoint is not a run, so a plain new run is refused too, naming both ways on.
     line = one_line_error(invoke("front", "--scenario", scenario, *FRONT_ARGS, "--out", out))
     assert "--resume" in line and "--overwrite" in line
+
+
+def test_sigint_during_generations_writes_the_front_so_far(tiny_toml, tmp_path):
+    out = tmp_path / "run"
+    proc = start("front", "--scenario", tiny_toml, "--generations", "100000", "--pop", "8",
+                 "--local-search", "off", "--checkpoint-every", "1", "--out", out)
+    wait_for(out / "checkpoint.pkl", proc)  # at least one generation is done
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert "interrupted: wrote the front found so far" in stderr
+    run = read_run(out)
+    assert run.meta["interrupted"] is True
+    assert 1 <= len(run.history) < 100000
+    assert not (out / "checkpoint.pkl").exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_ctrl_c_while_writing_keeps_the_old_run(built, tmp_path, tiny_toml, monkeypatch):
+    """Ctrl-C between two files of the new run: the partial directory is removed, the old
+    run and the lock are as before the command."""
+    out = tmp_path / "run"
+    shutil.copytree(built["front"], out)
+    before = snapshot(out)
+    real, calls = os.fsync, []
+
+    def interrupted(fd):
+        calls.append(fd)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    result = invoke("baseline", "--scenario", tiny_toml, "--method", "ordered", "--overwrite",
+                    "--out", out)
+    monkeypatch.setattr(os, "fsync", real)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines()[-1] == "Aborted!"
+    assert snapshot(out) == before
+    assert leftovers(tmp_path) == []
