@@ -206,6 +206,24 @@ def local_moves(problem, per_var: float, cap: int | None = None) -> int:
     return moves if cap is None else min(moves, cap)
 
 
+ANCHOR_SHARE = 0.5  # of the seeding time a deadline leaves, for the three anchors
+PROBE_MOVES = 20_000  # moves timed to estimate the local search's speed (about 50 ms)
+
+
+def moves_within(polisher: Polisher, moves: int, seconds: float) -> int:
+    """``moves`` capped so that the three anchors (2 x moves each, in parallel) fit in
+    ``seconds``, from a timed probe on the starting schedule. The probe has its own random
+    stream, so the caller's draws are those of a run without a deadline."""
+    start = polisher.start()
+    coefs = np.array([[1.0, 1e-3, 1e-3]])  # any weights: only the time per move matters
+    polisher.polish(start, coefs, 10, np.random.default_rng(0))  # loads the compiled kernel
+    t0 = time.perf_counter()
+    polisher.polish(start, coefs, PROBE_MOVES, np.random.default_rng(0))
+    per_move = (time.perf_counter() - t0) / PROBE_MOVES
+    affordable = int(max(seconds, 0.0) / (2 * 1.5 * max(per_move, 1e-9)))  # 3 units, 2 cores
+    return min(moves, max(affordable, PROBE_MOVES))
+
+
 def seed_lattice(
     problem,
     scenario: Scenario,
@@ -220,8 +238,10 @@ def seed_lattice(
 
     ``problem`` is one of the encodings' problems; its kernel data evaluates the polished
     schedules; ``store_values`` bounds the seeder's store of schedules (floats; at least 16
-    points are kept). Returns the seeder (its ``P``, ``F`` are the non-dominated points found) and
-    the number of local-search moves tried.
+    points are kept). With a ``deadline``, ``moves`` is capped so that the anchors (which
+    always run) take about `ANCHOR_SHARE` of the time left (`moves_within`). Returns the
+    seeder (its ``P``, ``F`` are the non-dominated points found) and the number of
+    local-search moves tried.
     """
     polisher = Polisher(scenario)
 
@@ -232,6 +252,8 @@ def seed_lattice(
     if store_values is not None:
         max_points = max(16, store_values // (polisher.n_units * scenario.slots))
     seeder = FrontSeeder(polisher, true_objectives, max_points)
+    if np.isfinite(deadline):
+        moves = moves_within(polisher, moves, ANCHOR_SHARE * (deadline - time.perf_counter()))
     seeder.anchors(moves, rng)
     n_moves = 3 * 2 * moves
     lattice = simplex_lattice(divisions, vertices_first=True)
