@@ -119,7 +119,8 @@ def objective_label(name: str, currency: str) -> str:
 
 def thousands(ax_axis, values: np.ndarray) -> None:
     """Thousands separators on an axis whose values reach 1000 (variances, costs)."""
-    if np.nanmax(np.abs(values)) >= 1000:
+    values = np.asarray(values, dtype=float)
+    if values.size and np.nanmax(np.abs(values)) >= 1000:
         ax_axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
 
 

@@ -512,3 +512,22 @@ def test_same_site_compares_session_ids_as_text(tmp_path, presets):
     a = read_run(write_run(tmp_path / "a", sc, baseline(sc, "ordered")[None], algorithm="o"))
     b = read_run(write_run(tmp_path / "b", sc, baseline(sc, "ordered")[None], algorithm="o"))
     assert same_site(a, b)
+
+
+def test_thousands_tolerates_an_empty_history():
+    """A swarm stopped by its budget before its first generation has an empty history; the
+    study's convergence figure must still draw (study caltech --budget 60 crashed here)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import StrMethodFormatter
+
+    from plots.style import thousands
+
+    fig, ax = plt.subplots()
+    thousands(ax.xaxis, np.zeros(0))
+    assert not isinstance(ax.xaxis.get_major_formatter(), StrMethodFormatter)
+    thousands(ax.xaxis, np.array([10.0, 2000.0]))
+    assert isinstance(ax.xaxis.get_major_formatter(), StrMethodFormatter)
+    plt.close(fig)
