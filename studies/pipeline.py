@@ -114,7 +114,11 @@ def run_study(
     with OutputDir(out, overwrite=overwrite) as claim:
         if claim.path.exists():
             shutil.rmtree(claim.path)
-        return _run_study(scenario, claim.path, budget_s, seed, date, progress)
+        try:
+            return _run_study(scenario, claim.path, budget_s, seed, date, progress)
+        except BaseException:  # a study that did not finish leaves nothing half-written
+            shutil.rmtree(claim.path, ignore_errors=True)
+            raise
 
 
 def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) -> StudyResult:
