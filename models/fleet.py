@@ -24,6 +24,9 @@ FLEET_COLUMNS = (
     "soc_max",
 )
 ID_COLUMNS = ("session_id", "station_id")  # optional, written only when a group had them
+# Smallest battery of a vehicle or a BESS: 10 Wh, far below any real one; below it the
+# checker's power tolerance (1e-6 kW) moves the SOC by more than its own tolerance.
+MIN_CAPACITY_KWH = 0.01
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,7 +76,7 @@ class Fleet:
             ("arrival_slot", self.arrival_slot >= 0, ">= 0"),
             ("departure_slot", self.departure_slot > self.arrival_slot, "> arrival_slot"),
             ("departure_slot", self.departure_slot <= t, f"<= slots_per_day ({t})"),
-            ("capacity_kwh", self.capacity_kwh > 0, "> 0"),
+            ("capacity_kwh", self.capacity_kwh >= MIN_CAPACITY_KWH, f">= {MIN_CAPACITY_KWH}"),
             ("p_charge_max_kw", self.p_charge_max_kw >= 0, ">= 0"),
             ("p_discharge_max_kw", self.p_discharge_max_kw >= 0, ">= 0"),
             ("eta_charge", (self.eta_charge > 0) & (self.eta_charge <= 1), "in (0, 1]"),

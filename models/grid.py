@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from models.errors import ScenarioError
+from models.fleet import MIN_CAPACITY_KWH
 
 GRID_COLUMNS = ("slot", "clock_hour", "base_load_kw", "pv_kw", "price_buy", "price_sell")
 # Largest magnitudes a site's series may take. Far above any real site (1 TW, 1e6 per kWh),
@@ -146,7 +147,7 @@ class Bess:
 
     def __post_init__(self):
         rules = (
-            ("capacity_kwh", self.capacity_kwh > 0, "> 0"),
+            ("capacity_kwh", self.capacity_kwh >= MIN_CAPACITY_KWH, f">= {MIN_CAPACITY_KWH}"),
             ("p_charge_max_kw", self.p_charge_max_kw >= 0, ">= 0"),
             ("p_discharge_max_kw", self.p_discharge_max_kw >= 0, ">= 0"),
             ("eta_charge", 0 < self.eta_charge <= 1, "in (0, 1]"),

@@ -36,7 +36,7 @@ import numpy as np
 from scipy.stats import truncnorm
 
 from models.errors import ScenarioError
-from models.fleet import Fleet
+from models.fleet import MIN_CAPACITY_KWH, Fleet
 from models.schema import Table, check_number
 
 HOURS_PER_DAY = 24.0
@@ -212,7 +212,7 @@ class GroupSpec:
         eta_d = tbl.number("eta_discharge", 0.95, gt=0, le=1)
         v2g = tbl.boolean("v2g", True)
         v2g_share = tbl.number("v2g_share", 1.0, ge=0, le=1)
-        capacity = parse_rating(tbl, "capacity_kwh", gt=0)
+        capacity = parse_rating(tbl, "capacity_kwh", ge=MIN_CAPACITY_KWH)
         charge = parse_rating(tbl, "p_charge_max_kw", gt=0)
         if tbl.data.get("p_discharge_max_kw", "charge") == "charge":
             tbl.raw("p_discharge_max_kw", None)

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from models.errors import ScenarioError
-from models.fleet import Fleet, stay_slots
+from models.fleet import MIN_CAPACITY_KWH, Fleet, stay_slots
 from models.grid import Bess, Grid, TimeGrid, interpolate_periodic, step_average
 from models.pv import pvlib_clear_sky
 from models.sampling import GroupSpec, parse_clock, parse_soc
@@ -657,7 +657,7 @@ def _bess(tbl: Table | None, scale: int = 1) -> Bess | None:
     if tbl is None:
         return None
     bess = Bess(
-        capacity_kwh=tbl.number("capacity_kwh", gt=0) * scale,
+        capacity_kwh=tbl.number("capacity_kwh", ge=MIN_CAPACITY_KWH) * scale,
         p_charge_max_kw=tbl.number("p_charge_max_kw", ge=0) * scale,
         p_discharge_max_kw=tbl.number("p_discharge_max_kw", ge=0) * scale,
         eta_charge=tbl.number("eta_charge", 0.95, gt=0, le=1),
