@@ -87,6 +87,9 @@ class OutputDir:
 
     def __init__(self, out: str | os.PathLike, *, overwrite: bool = False, resume: bool = False):
         self.path = Path(out)
+        if self.path.is_symlink():
+            # The run goes where the link points; the link itself stays the user's.
+            self.path = Path(os.path.realpath(self.path))
         self.overwrite = overwrite
         self._check(resume)
         self._lock_path = self.path.parent / f".{self.path.name}.lock"

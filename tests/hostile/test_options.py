@@ -134,3 +134,17 @@ def test_a_limit_only_v2g_could_respect(tmp_path):
     assert "no feasible schedule" in line and "nothing written" in line
     assert not (tmp_path / "r").exists()
     assert leftovers(tmp_path) == []
+
+
+def test_out_through_a_symbolic_link(copy_run, tiny_toml, tmp_path):
+    """--out a link to a run: the run it points to is replaced (with --overwrite) in its own
+    place, the link stays a link, nothing is left beside either."""
+    real = copy_run("front", "real")
+    link = tmp_path / "link"
+    link.symlink_to("real")
+    assert "--overwrite" in one_line_error(invoke("baseline", "--scenario", tiny_toml,
+                                                  "--method", "ordered", "--out", link))
+    ok(invoke("baseline", "--scenario", tiny_toml, "--method", "ordered", "--out", link,
+              "--overwrite"))
+    assert link.is_symlink() and read_run(real).meta["algorithm"] == "ordered"
+    assert leftovers(tmp_path) == []
