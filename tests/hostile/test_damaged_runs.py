@@ -72,6 +72,14 @@ def front_text_cells(run):
     _rehash(run, "front.csv")
 
 
+def front_empty(run):
+    """An empty run made to look complete: no rows, hashes and counts consistent."""
+    front = pd.read_csv(run / "front.csv").iloc[:0]
+    front.to_csv(run / "front.csv", index=False)
+    _rehash(run, "front.csv")
+    _edit_meta(run, lambda m: m.update(n_solutions=0))
+
+
 def schedules_missing(run):
     (run / "schedules.npz").unlink()
 
@@ -100,7 +108,7 @@ def grid_csv_short(run):
 
 DAMAGES = [
     meta_garbage, meta_list, meta_no_scenario, meta_scenario_not_a_table, meta_unknown_format,
-    meta_n_solutions_text, front_edited, front_without_objectives, front_text_cells,
+    meta_n_solutions_text, front_edited, front_without_objectives, front_text_cells, front_empty,
     schedules_missing, schedules_garbage, schedules_wrong_arrays, fleet_csv_garbage,
     grid_csv_short,
 ]
