@@ -27,7 +27,9 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import tempfile
+import weakref
 from pathlib import Path
 
 from models.errors import InputError
@@ -132,20 +134,30 @@ class OutputDir:
             raise InputError(f"--out {p}: cannot create {p.parent} ({exc.strerror})") from None
 
     def _lock(self) -> None:
+        # Ctrl-C is held back while the lock file is created and locked, so it cannot land
+        # between the two and leave a lock file nothing will remove; from then on a
+        # finalizer removes it however this object is dropped (an interrupt before the
+        # `with` block is entered included).
+        blocked = _block_sigint()
         try:
-            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o666)
-        except OSError as exc:
-            raise InputError(
-                f"--out {self.path}: cannot write in {self.path.parent} ({exc.strerror})"
-            ) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            raise InputError(
-                f"--out {self.path}: another v2g-pareto process is writing this run directory"
-            ) from None
-        self._lock_fd = fd
+            try:
+                fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+            except OSError as exc:
+                raise InputError(
+                    f"--out {self.path}: cannot write in {self.path.parent} ({exc.strerror})"
+                ) from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                raise InputError(
+                    f"--out {self.path}: another v2g-pareto process is writing this run "
+                    "directory"
+                ) from None
+            self._lock_fd = fd
+            self._unlock = weakref.finalize(self, _unlock, self._lock_path, fd)
+        finally:
+            _restore_sigmask(blocked)
 
     def _remove_stale_partials(self) -> None:
         for stale in self.path.parent.glob(f".{self.path.name}.partial-*"):
@@ -155,11 +167,8 @@ class OutputDir:
         """Drop the lock (idempotent)."""
         if self._lock_fd is None:
             return
-        try:
-            self._lock_path.unlink(missing_ok=True)
-        finally:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        self._lock_fd = None
+        self._unlock()
 
     def __enter__(self) -> OutputDir:
         return self
@@ -198,6 +207,25 @@ class OutputDir:
             os.replace(staging, p)  # replaces an empty directory atomically
             return
         _exchange(staging, p)
+
+
+def _unlock(lock_path: Path, fd: int) -> None:
+    try:
+        lock_path.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
+
+
+def _block_sigint():
+    """Hold back SIGINT in this thread (where signal masks exist); returns the old mask."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _restore_sigmask(old) -> None:
+    if old is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _fsync_dir(path: Path) -> None:
