@@ -12,7 +12,8 @@ HV-ratio lower bound and worst per-weight certified gap of that front.
 
 Each K writes ``OUT/iov-xK.json``; every call rewrites ``OUT/certify.json`` and
 ``OUT/certify.md`` from all of them, so the scales can run in separate calls. An existing
-complete front of the same K is reused with ``--reuse-front``.
+complete front of the same K is reused with ``--reuse-front`` (its earlier timings kept), so
+the bounds can be re-measured alone.
 """
 
 from __future__ import annotations
@@ -58,8 +59,13 @@ def one_scale(args, k: int) -> dict:
     bound_dir = args.out / f"{args.scenario}-x{k}-bound"
     bound_s, bound_gb = child(["bound", *base, "--points", str(args.points)], bound_dir)
     front_dir = args.out / f"{args.scenario}-x{k}-front"
+    previous = args.out / f"{args.scenario}-x{k}.json"
     front_s = front_gb = None
-    if not (args.reuse_front and is_complete(front_dir)):
+    if args.reuse_front and is_complete(front_dir):
+        if previous.exists():  # the reused front's own measurements
+            old = json.loads(previous.read_text())
+            front_s, front_gb = old["front_s"], old["front_peak_rss_gb"]
+    else:
         front_s, front_gb = child(
             ["front", *base, "--pop", str(args.pop), "--generations", str(args.generations),
              "--seed", str(args.seed)],
@@ -80,6 +86,7 @@ def one_scale(args, k: int) -> dict:
         "outer_hv": b["outer_hv"],
         "front_s": None if front_s is None else round(front_s, 1),
         "front_peak_rss_gb": None if front_gb is None else round(front_gb, 2),
+        "load_average_1min": round(os.getloadavg()[0], 1),
         "front_points": row["n_points"],
         "front_hv": row["hv"],
         "certified_hv_ratio": row["certified_hv_ratio"],
@@ -93,13 +100,13 @@ def write_table(out: Path, head: str) -> str:
     rows.sort(key=lambda r: r["scale"])
     (out / "certify.json").write_text(json.dumps(rows, indent=2) + "\n")
     cols = ["vehicles", "bound_s", "bound_peak_rss_gb", "bound_qp", "bound_groups",
-            "front_s", "front_points", "certified_hv_ratio", "certified_gap"]
+            "front_s", "front_points", "certified_hv_ratio", "certified_gap", "load_average_1min"]
 
     def cell(v):
         return "-" if v is None else f"{v:.4f}" if isinstance(v, float) and v < 10 else str(v)
 
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(cell(r[c]) for c in cols) + " |" for r in rows]
+    lines += ["| " + " | ".join(cell(r.get(c)) for c in cols) + " |" for r in rows]
     md = head + "\n\n" + "\n".join(lines) + "\n"
     (out / "certify.md").write_text(md)
     return md
