@@ -169,7 +169,7 @@ BAD_CASES = [
     (
         "negative capacity",
         lambda d: group(d).update(capacity_kwh=-40.0),
-        "fleet.groups[0].capacity_kwh: must be > 0, got -40.0",
+        "fleet.groups[0].capacity_kwh: must be >= 0.01, got -40.0",
     ),
     (
         "uniform rating inverted",
