@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from models.errors import InfeasibleScheduleError, InputError, NoSolutionError
-from models.scenario import load_scenario
+from models.scenario import load_scenario, resolve_scenario_path
 from models.schema import check_number
 from moo.decision.ahp import load_default_judgements
 from moo.decision.select import select
@@ -159,10 +159,17 @@ def _scenario_label(scenario: str, scale: int, date: str | None, fleet_seed: int
     return f"{name}-fs{'file' if fleet_seed is None else fleet_seed}"
 
 
-@functools.lru_cache(maxsize=4096)
 def _scenario_sha256(scenario: str, scale: int, date: str | None,
                      fleet_seed: int | None) -> str:
-    """SHA-256 of the resolved scenario, loaded and checked as every command does."""
+    """SHA-256 of the resolved scenario, loaded and checked as every command does (once per
+    version of the file: its size and modification time are part of the cache key)."""
+    stat = resolve_scenario_path(scenario).stat()
+    return _digest(scenario, scale, date, fleet_seed, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _digest(scenario: str, scale: int, date: str | None, fleet_seed: int | None,
+            size: int, mtime_ns: int) -> str:
     return scenario_digest(load_checked(scenario, fleet_seed, scale, date))
 
 

@@ -66,9 +66,6 @@ def test_same_named_files_in_two_folders_map_to_two_runs(tmp_path):
     edited = copy.deepcopy(MINIMAL)
     edited["grid"]["base_load"]["kw"] = [100.0, 210.0]
     paths[0].write_text(to_toml(edited))
-    from studies import sweep
-
-    sweep._scenario_sha256.cache_clear()
     again = [t["run"] for t in config.tasks(tmp_path / "out")]
     assert again[0] != runs[0] and again[1] == runs[1]  # an edited file is a new problem
     # Every parameter is part of the name: another budget or seed is another run.
