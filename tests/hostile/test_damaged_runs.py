@@ -203,3 +203,22 @@ def test_a_bound_run_is_no_front_for_any_command(copy_run, built, tmp_path):
         assert "bound" in line, f"{name}: {line}"
         assert snapshot(bound) == before, f"{name} wrote into the bound run"
     assert not (tmp_path / "fig").exists() and not (tmp_path / "ops").exists()
+
+
+@pytest.mark.parametrize("text", [
+    b"\x00\xffnot json", b"[1, 2]", b"{}", b'{"mode": "economy", "solution": "x"}',
+    '{"mode": "economy"}'.encode("utf-16"),
+], ids=["garbage", "list", "empty", "text-solution", "utf16"])
+def test_a_damaged_selection_file_is_named(copy_run, tmp_path, text):
+    """Selection files are written after the run (not in its hashes): the commands that read
+    them name the file in one line and write nothing."""
+    run = copy_run("front", "damaged")
+    (run / "selection-economy.json").write_bytes(text)
+    before = snapshot(run)
+    for args in (("plot", run, "--out", tmp_path / "fig"),
+                 ("explore", run, "--out", tmp_path / "x.html"),
+                 ("export", run, "--selection", "economy", "--format", "csv", "--date",
+                  "2026-06-01", "--out", tmp_path / "ops")):
+        assert "selection-economy.json" in one_line_error(invoke(*args))
+    assert snapshot(run) == before
+    assert not any((tmp_path / name).exists() for name in ("fig", "x.html", "ops"))
