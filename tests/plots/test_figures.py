@@ -178,11 +178,15 @@ def test_points_from_runs_meta_selections_and_extremes(runs):
 def test_stale_selection_is_an_input_error(runs, tmp_path):
     sc = site()
     ev, bess = front_schedules(sc)
-    write_run(tmp_path, sc, ev, bess, algorithm="nsga2")
-    write_selection(tmp_path, select_mode(tmp_path, load_default_judgements(), "economy"))
-    write_run(tmp_path, sc, ev[::-1].copy(), bess[::-1].copy(), algorithm="nsga2")
+    first, other = tmp_path / "first", tmp_path / "other"
+    write_run(first, sc, ev, bess, algorithm="nsga2")
+    chosen = write_selection(first, select_mode(first, load_default_judgements(), "economy"))
+    # Overwriting a run removes its selections; a selection copied by hand into another run
+    # of the same site is what can still go stale.
+    write_run(other, sc, ev[::-1].copy(), bess[::-1].copy(), algorithm="nsga2")
+    (other / chosen.name).write_bytes(chosen.read_bytes())
     with pytest.raises(InputError, match="does not match front.csv"):
-        selected_points(read_run(tmp_path))
+        selected_points(read_run(other))
 
 
 # --- front -------------------------------------------------------------------------------
