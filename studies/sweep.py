@@ -564,6 +564,7 @@ def sweep_text(res: SweepResult) -> str:
     """The summary table and totals the `sweep` command prints."""
     n_failed = int((res.table["status"] == "failed").sum())
     failed = f", {n_failed} failed" if n_failed else ""
-    return (res.summary.to_string(index=False, float_format=lambda v: f"{v:,.4g}")
-            + f"\n{len(res.table)} runs ({res.skipped} already complete{failed}) in "
+    summary = ("no complete run" if res.summary.empty else
+               res.summary.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    return (summary + f"\n{len(res.table)} runs ({res.skipped} already complete{failed}) in "
             f"{res.wall_time_s:.1f} s; wrote {res.paths['parquet']} and {res.paths['csv']}")

@@ -98,3 +98,15 @@ def test_a_failed_run_is_recorded_reported_and_retried(tmp_path):
     again = pd.read_csv(out / "results.csv").set_index("scenario")
     assert bool(again.loc[str(good), "skipped"]) and not bool(again.loc[str(bad), "skipped"])
     assert again.loc[str(bad), "status"] == "failed"
+
+
+def test_a_sweep_where_every_run_failed_still_reports(tmp_path):
+    from studies.sweep import SweepResult, failed_row, summarize, sweep_text
+
+    spec = dict(scenario="s", fleet_seed=None, algorithm="nsga2", encoding="auto",
+                budget_label="e16", seed=1, pop_size=8, scale=1, run=str(tmp_path / "r"))
+    table = pd.DataFrame([failed_row(spec, "no feasible schedule")])
+    res = SweepResult(table, summarize(table), 0, 1.0,
+                      {"parquet": tmp_path / "p", "csv": tmp_path / "c"})
+    text = sweep_text(res)
+    assert text.startswith("no complete run\n1 runs (0 already complete, 1 failed)")
