@@ -122,7 +122,7 @@ def run_study(
 
 
 def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) -> StudyResult:
-
+    revision = source_revision()  # of the code this process loaded, before anything changes
     preset = Path(scenario.source).stem
     budget_s = budget_s or DEFAULT_BUDGET_S.get(preset, 300.0)
     out.mkdir(parents=True, exist_ok=True)
@@ -190,7 +190,7 @@ def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) ->
     clock.timings["total"] = time.perf_counter() - clock.t0
     scalars.update({f"ahp-{mode}": v for mode, v in scalars_ahp.items()})
     report = _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, hv, scalars,
-                     optima, clock.timings, figures, out)
+                     optima, clock.timings, figures, out, revision)
     atomic_write_text(out / "report.md", report)
     progress(f"[{clock.timings['total']:6.1f} s] wrote {out / 'report.md'}")
     return StudyResult(out, kpis, claims, hv, clock.timings, figures)
@@ -296,7 +296,7 @@ def source_revision() -> str:
 
 
 def _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, hv, scalars, optima,
-            timings, figures, out: Path) -> str:
+            timings, figures, out: Path, revision: str) -> str:
     s = scenario.summary()
     cur = scenario.currency
     bess = "none" if s["bess"] is None else f"{s['bess']['capacity_kwh']:g} kWh"
@@ -304,7 +304,7 @@ def _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, hv, scal
              f"{s['description']}", "",
              f"Command: `v2g-pareto study {preset} --budget {budget_s:g} --seed {seed}"
              f"{f' --date {date}' if date else ''}`; "
-             f"total wall time {timings['total']:.0f} s; code {source_revision()}; "
+             f"total wall time {timings['total']:.0f} s; code {revision}; "
              f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end.", "",
              "## Scenario", "",
              f"- {s['vehicles']} vehicles ({s['v2g_vehicles']} V2G capable), "
