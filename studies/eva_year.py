@@ -48,7 +48,10 @@ def summarize_days(table: pd.DataFrame) -> pd.DataFrame:
 
 def write_year(results_csv: str | Path, out: str | Path, command: str) -> list[Path]:
     """Figure, per-day table and markdown summary of a dated sweep's ``results.csv``."""
-    table = pd.read_csv(results_csv).sort_values("date").reset_index(drop=True)
+    table = pd.read_csv(results_csv)
+    if "status" in table:  # failed days are reported by the sweep, not averaged here
+        table = table[table["status"] == "complete"]
+    table = table.sort_values("date").reset_index(drop=True)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     figure = save_figure(daily_savings(table, "eva: daily saving of the Economy pick, DK1 2024"),
