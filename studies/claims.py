@@ -77,8 +77,14 @@ class Claim:
     def met(self, value: float) -> bool:
         if not np.isfinite(value):
             return False
+        if self.kind == "swarm":  # "lower fitness": a tie within the scalar's noise is not lower
+            return value > SCALAR_TIE
         return value <= self.threshold if self.at_most else value >= self.threshold
 
+
+# Best scalars (normalised, about 0.1-1) closer than this are one value: the swarms' own
+# convergence noise is far above it, float rounding far below.
+SCALAR_TIE = 1e-6
 
 CLAIMS: dict[str, list[Claim]] = {
     "building": [

@@ -95,6 +95,12 @@ def test_swarm_and_at_most_claims():
     )
     assert list(qd["met"]) == ["yes", "yes", "no"]
     assert qd.loc[1, "ours"] == "0.0500"
+    tie = claims_table(
+        "qingdao",
+        _kpis(uncoordinated={"cost": 100.0}, **{"mlgcso-economy": {"cost": 93.0}}),
+        {"mlgcso-economy": 0.2, "cso-economy": 0.2, "mlgcso-response": 0.3, "cso-response": 0.3},
+    )
+    assert list(tie["met"]) == ["yes", "no", "no"]  # equal best scalars: not "lower"
     iov = claims_table(
         "iov",
         _kpis(
