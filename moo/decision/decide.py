@@ -184,6 +184,24 @@ def _exact_line(exact: dict[str, Any], currency: str) -> str:
     )
 
 
+def _picked(kind, run, f, pick, reference_dir, exact_out, lines, feasible=True) -> Decision:
+    """The `Decision` of a method that picks one front row (``pick.index``), with the trade-off
+    rates there."""
+    front = run.front
+    return Decision(
+        decision=kind,
+        currency=_currency(run.meta),
+        solution=_row(front, pick.index),
+        query=pick.to_dict(),
+        tradeoffs=tradeoffs_at(
+            f, pick.index, _reference_front(run, reference_dir), front["solution"]
+        ),
+        exact=exact_out,
+        feasible=feasible,
+        lines=lines,
+    )
+
+
 def decide_reference(run_dir, text: str, *, exact=False, reference_dir=None) -> Decision:
     """`select --reference-point`: the ASF pick towards the aspiration levels in ``text``."""
     levels = parse_aspirations(text)
@@ -207,17 +225,7 @@ def decide_reference(run_dir, text: str, *, exact=False, reference_dir=None) -> 
         value = asf_value(sol.objectives, pick.aspiration, norm) if sol.feasible else None
         exact_out = _exact_dict(sol, value, "asf")
         exact_out["asf_front"] = asf_value(f[pick.index], pick.aspiration, norm)
-    return Decision(
-        decision="reference-point",
-        currency=cur,
-        solution=_row(front, pick.index),
-        query=pick.to_dict(),
-        tradeoffs=tradeoffs_at(
-            f, pick.index, _reference_front(run, reference_dir), front["solution"]
-        ),
-        exact=exact_out,
-        lines=lines,
-    )
+    return _picked("reference-point", run, f, pick, reference_dir, exact_out, lines)
 
 
 def decide_constraint(
@@ -246,18 +254,7 @@ def decide_constraint(
             norm,
         )
         exact_out = _exact_dict(sol, float(sol.objectives[m]) if sol.feasible else None, minimise)
-    return Decision(
-        decision="constraint",
-        currency=cur,
-        solution=_row(front, pick.index),
-        query=pick.to_dict(),
-        tradeoffs=tradeoffs_at(
-            f, pick.index, _reference_front(run, reference_dir), front["solution"]
-        ),
-        exact=exact_out,
-        feasible=pick.feasible,
-        lines=lines,
-    )
+    return _picked("constraint", run, f, pick, reference_dir, exact_out, lines, pick.feasible)
 
 
 def decide_knees(run_dir, *, reference_dir=None) -> Decision:

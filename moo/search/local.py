@@ -193,7 +193,7 @@ class FrontSeeder:
         weights = np.maximum(np.atleast_2d(weights), self.WEIGHT_FLOOR)
         norm = Normalization(self.ideal, self.nadir)
         best = np.argmin(norm.scalarized(self.F, weights), axis=1)
-        coefs = np.array([norm.coefficients(w) for w in weights])
+        coefs = norm.coefficients(weights)  # [W, 3]
         P = self.polisher.polish(self.P[best], coefs, moves, rng)
         return P, self._add(P)
 
