@@ -4,16 +4,16 @@ For each preset (default ``building`` and ``qingdao``):
 
 1. a reference front: NSGA-II in the encoding the study uses for the preset
    (`moo.problems.encodings.auto_encoding`: vehicle for small fleets), memetic seeding on, a fixed
-   wall-time budget, written with `moo.optimize.write_front` (reused when ``OUT`` already
+   wall-time budget, written with `moo.search.nsga.write_front` (reused when ``OUT`` already
    holds a complete one); its column min / max is the normalisation (docs/model.md §7);
 2. for each mode (economy, response) with the shipped AHP weights:
-   - the exact weighted-sum optimum under that normalisation (`moo.exact.solve_weighted`),
+   - the exact weighted-sum optimum under that normalisation (`moo.exact.front.solve_weighted`),
      and that optimum written as a decision vector of the encoding and evaluated (what the
      encoding can represent),
    - the AHP-selected point of the front (`moo.decision.select`; same scalar),
    - MLGCSO and CSO, ``--seeds`` runs each, in the front's encoding, for each variant:
      ``plain`` (baselines plus random particles: the papers' swarm) and ``seeded`` (the
-     default of `moo.scalar.minimize_scalar`: the front seeder's local-search points plus a
+     default of `moo.search.weighted.minimize_scalar`: the front seeder's local-search points plus a
      polish of the best particle each generation); optionally ``seeded-no-polish`` (the
      seeding without the per-generation polish: what the swarm's own moves add),
    - the local-search seed alone: the best particle of each seeded run's initial swarm
@@ -45,7 +45,6 @@ from models.scenario import load_scenario
 from moo.decision.ahp import load_default_judgements
 from moo.decision.select import select
 from moo.exact.front import solve_weighted
-from moo.problems.encodings import auto_encoding
 from moo.rundir import is_complete, read_run
 from moo.search.nsga import Budget, run_front, write_front
 from moo.search.weighted import (
@@ -91,15 +90,13 @@ def reference_front(preset: str, out: Path, time_limit_s: float) -> Path:
     if is_complete(path):
         return path
     sc = load_scenario(preset)
-    encoding = auto_encoding(sc)
     budget = Budget(time_limit_s=time_limit_s)
-    res = run_front(sc, "nsga2", encoding=encoding, pop_size=100, budget=budget, seed=1)
+    res = run_front(sc, "nsga2", pop_size=100, budget=budget, seed=1)  # encoding auto
     return write_front(
         path,
         sc,
         res,
         algorithm="nsga2",
-        encoding=encoding,
         pop_size=100,
         clusters=1,
         budget=budget,
@@ -320,7 +317,7 @@ def main(argv=None) -> None:
             "## References (scalar in the same normalisation)",
             markdown(pd.DataFrame(ref_rows)),
             f"front: NSGA-II, pop 100, {args.front_time:g} s, memetic seeding; exact: "
-            "moo.exact.solve_weighted. evals: full evaluations (the budget); LS moves: "
+            "moo.exact.front.solve_weighted. evals: full evaluations (the budget); LS moves: "
             "local-search moves tried (not evaluations). Local-search seed alone: the best of "
             "the initial swarm of the seeded runs (baselines and local-search points), its "
             "evals column is the swarm size and its wall time the seeding time.",

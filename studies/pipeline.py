@@ -144,7 +144,7 @@ def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) ->
         res = run_front(scenario, "nsga3", encoding=encoding, pop_size=100, budget=budget,
                         seed=seed, max_solutions=200)
         runs["front"] = write_front(out / "front", scenario, res, algorithm="nsga3",
-                                    encoding=encoding, pop_size=100, clusters=1,
+                                    pop_size=100, clusters=1,
                                     budget=budget, seed=seed)
 
     with clock.stage("exact reference"):

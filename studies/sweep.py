@@ -337,7 +337,6 @@ def _run_one(spec: dict, reference: str | None) -> dict:
             scenario,
             res,
             algorithm=spec["algorithm"],
-            encoding=spec["encoding"],
             pop_size=spec["pop_size"],
             clusters=1,
             budget=budget,

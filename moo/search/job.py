@@ -145,7 +145,7 @@ def front_job(
         if len(res.F) == 0:
             raise _no_solution(sc, res.interrupted)
         path = write_front_run(
-            target, sc, res, algorithm=args["algorithm"], encoding=args["encoding"],
+            target, sc, res, algorithm=args["algorithm"],
             pop_size=args["pop_size"], clusters=args["clusters"], budget=budget,
             seed=args["seed"],
         )

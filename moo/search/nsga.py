@@ -400,7 +400,6 @@ def write_front(
     res: FrontResult,
     *,
     algorithm: str,
-    encoding: str,
     pop_size: int,
     clusters: int,
     budget: Budget,
@@ -432,7 +431,6 @@ def write_front(
         algorithm=algorithm,
         ev_keep=keep,
         parameters={
-            "encoding": encoding,
             "pop_size": pop_size,
             "clusters": clusters,
             "budget": budget.to_dict(),

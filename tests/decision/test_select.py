@@ -328,7 +328,7 @@ def test_select_on_a_real_front_for_shipped_and_user_modes(tmp_path):
     scenario = load_scenario("building")
     res = run_front(scenario, "nsga2", pop_size=20, budget=Budget(generations=5), seed=3)
     run = write_front(tmp_path / "front", scenario, res, algorithm="nsga2",
-                      encoding="aggregate", pop_size=20, clusters=1,
+                      pop_size=20, clusters=1,
                       budget=Budget(generations=5), seed=3)
     user = tmp_path / "mine.toml"
     user.write_text('objectives = ["cost", "variance", "peak_valley"]\n'

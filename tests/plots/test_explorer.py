@@ -42,7 +42,7 @@ def _front_run(root, site_path):
     sc = load_scenario(site_path)
     res = run_front(sc, "nsga2", encoding="vehicle", pop_size=24, budget=Budget(generations=6),
                     seed=1, memetic=SMALL)
-    front = write_front(root / "front", sc, res, algorithm="nsga2", encoding="vehicle",
+    front = write_front(root / "front", sc, res, algorithm="nsga2",
                         pop_size=24, clusters=1, budget=Budget(generations=6), seed=1)
     bases = [write_run(root / f"b-{m}", sc, baseline(sc, m)[None], algorithm=m, n_evals=1)
              for m in ("uncoordinated", "ordered")]

@@ -28,7 +28,6 @@ def reference(tmp_path, site_toml):
         sc,
         res,
         algorithm="nsga2",
-        encoding="vehicle",
         pop_size=12,
         clusters=1,
         budget=budget,

@@ -63,7 +63,6 @@ def test_written_run_recomputes(building, run_a, tmp_path):
         building,
         run_a,
         algorithm="nsga2",
-        encoding="aggregate",
         pop_size=24,
         clusters=1,
         budget=Budget(generations=4),

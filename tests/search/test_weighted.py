@@ -353,7 +353,6 @@ def front_run(tmp_path_factory):
         sc,
         res,
         algorithm="nsga2",
-        encoding="aggregate",
         pop_size=20,
         clusters=1,
         budget=budget,
