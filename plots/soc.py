@@ -1,10 +1,10 @@
 """State of charge over the day for one schedule: the fleet (mean, 10–90 % band, a few
 vehicles) and the BESS.
 
-Energies are recomputed from the powers with `moo.feasibility.energy_trajectory` (docs/model.md §4
-dynamics), so the figure shows what the schedule does, not what an optimiser believed. A
-vehicle's SOC is drawn only while it is plugged in, from its arrival to its departure
-instant; the statistics at an instant are over the vehicles plugged in then.
+Energies are recomputed from the powers with `moo.problems.feasibility.energy_trajectory`
+(docs/model.md §4 dynamics), so the figure shows what the schedule does, not what an
+optimiser believed. A vehicle's SOC is drawn only while it is plugged in, from its arrival
+to its departure instant; the statistics at an instant are over the vehicles plugged in then.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Front quality vs wall time: NSGA-II / NSGA-III, both encodings, against the exact front.
 
-For each preset the exact reference front (`moo.exact.exact_front`, docs/model.md §10) is computed
-once and cached as ``.npy`` under ``--cache-dir`` (keyed by preset, point count and a hash
-of the scenario's arrays). Then every (algorithm, encoding, wall-time budget, seed) runs
-`moo.optimize.run_front` and the HV ratio of its front is taken in the exact front's
-normalisation (`moo.indicators.hv_ratio`: ideal/nadir of the exact front, reference point
+For each preset the exact reference front (`moo.exact.front.exact_front`, docs/model.md §10)
+is computed once and cached as ``.npy`` under ``--cache-dir`` (keyed by preset, point count
+and a hash of the scenario's arrays). Then every (algorithm, encoding, wall-time budget, seed) runs
+`moo.search.nsga.run_front` and the HV ratio of its front is taken in the exact front's
+normalisation (`moo.exact.indicators.hv_ratio`: ideal/nadir of the exact front, reference point
 1.1, moocore). The table gives the median and minimum over seeds.
 
 The vehicle encoding is skipped on fleets with more than ``--vehicle-max-vars`` plugged

@@ -34,7 +34,7 @@ Against a MILP, the building preset's peak-to-valley anchor is the global optimu
 kW; relaxation bound 220.84); tiny random cases sometimes stop a few per cent above it.
 
 Schedules are ``p = c - u`` clipped to the power limits (solver noise) and pass
-`moo.feasibility.check`; a weight vector without a feasible schedule is dropped and listed.
+`moo.problems.feasibility.check`; a weight vector without a feasible schedule is dropped and listed.
 Clarabel runs with gap and feasibility tolerances of 1e-9 and the objective scaled so its
 largest coefficient is 1 (tiny coefficients made it stop far from the optimum).
 
@@ -123,7 +123,7 @@ class Solution:
 
     ev_power: np.ndarray  # [N, T] kW
     bess_power: np.ndarray | None  # [T] kW
-    objectives: np.ndarray  # [3] cost, variance, peak_valley (moo.objectives.evaluate)
+    objectives: np.ndarray  # [3] cost, variance, peak_valley (moo.problems.objectives.evaluate)
     feasible: bool
     value: float  # the scalarised objective sum_k coef_k F_k of the schedule
     relaxation_gap: float  # value minus the relaxed optimum (a lower bound); 0: exact

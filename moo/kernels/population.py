@@ -1,7 +1,7 @@
 """Numba kernels: population evaluation, the aggregate dispatcher and the vehicle repair.
 
 Plain functions over contiguous float64/int64 arrays, no Python objects inside. Each has a
-plain-numpy twin the tests compare against (`moo.objectives.evaluate` for
+plain-numpy twin the tests compare against (`moo.problems.objectives.evaluate` for
 `evaluate_population`; `moo.kernels.data` for the dispatcher and the repair).
 
 Vehicle data is passed as one struct-of-arrays tuple built by `vehicle_arrays`:
@@ -10,8 +10,9 @@ powers in kW, slots as int64. ``soc_req`` is the requested (not effective) targe
 the satisfaction KPI.
 
 The report vector of one schedule has `N_OUT` entries in the order of
-`moo.objectives.FRONT_COLUMNS[1:]`: cost, variance, peak_valley, std_kw, peak_kw, valley_kw,
-peak_valley_pct, grid_cost, degradation_cost, ev_energy_kwh, v2g_energy_kwh, satisfaction.
+`moo.problems.objectives.FRONT_COLUMNS[1:]`: cost, variance, peak_valley, std_kw, peak_kw,
+valley_kw, peak_valley_pct, grid_cost, degradation_cost, ev_energy_kwh, v2g_energy_kwh,
+satisfaction.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 from numba import njit, prange
 
 N_OUT = 12
-SOC_TOL = 1e-6  # same as moo.objectives.SOC_TOL: a target met within 1e-6 of capacity
+SOC_TOL = 1e-6  # same as moo.problems.objectives.SOC_TOL: a target met within 1e-6 of capacity
 
 
 @njit(cache=True, fastmath=False)
@@ -438,7 +439,7 @@ def dispatch_population(
 
     Individuals go in near-equal blocks of at most `BLOCK` (`_dispatch_block`), the blocks
     in parallel.
-    Vehicle data comes by rank (`moo.dispatch.KernelData.vrow` and friends); ``slot_idx``
+    Vehicle data comes by rank (`moo.kernels.data.KernelData.vrow` and friends); ``slot_idx``
     maps a plugged vehicle-slot back to the vehicle id of ``ev_out``.
     """
     s_count = requests.shape[0]

@@ -4,8 +4,8 @@ Each generation the swarm is ranked by fitness and split into thirds, Level-1 (b
 Level-3 (worst); Level-1 is randomly partitioned into 4-particle units, Level-2 into
 3-particle units, Level-3 into 2-particle units. In each unit the best particle passes
 unchanged and every other particle learns from each better one of its unit with seed 001's
-eqs. (12)-(13) (`moo.cso.learn`); the learners are re-evaluated. Everything else (swarm,
-velocities, ranking, ask-and-tell, evaluation count) is `moo.cso.CompetitiveSwarm`.
+eqs. (12)-(13) (`moo.search.cso.learn`); the learners are re-evaluated. Everything else (swarm,
+velocities, ranking, ask-and-tell, evaluation count) is `moo.search.cso.CompetitiveSwarm`.
 
 Readings of seed 001 that had to be chosen (its text and pseudocode leave them open):
 

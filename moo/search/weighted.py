@@ -10,9 +10,9 @@ are judged on one scale. Values below 0 mean better than the front's ideal in th
 `ScalarProblem` wraps a scheduling problem of either encoding (`moo.problems.encodings`; by default
 the reference front's, so both routes search the same space): same unit-box decision
 vectors, same import-limit constraint, one objective. The encoding's repair goes to the
-swarm (`moo.cso.CompetitiveSwarm`), which keeps the repaired positions, as NSGA keeps its
-repaired offspring. `run_swarm` drives a pymoo algorithm (`moo.mlgcso.MLGCSO`,
-`moo.cso.CSO`) ask-and-tell under a pymoo termination, recording the best scalar after each
+swarm (`moo.search.cso.CompetitiveSwarm`), which keeps the repaired positions, as NSGA keeps its
+repaired offspring. `run_swarm` drives a pymoo algorithm (`moo.search.mlgcso.MLGCSO`,
+`moo.search.cso.CSO`) ask-and-tell under a pymoo termination, recording the best scalar after each
 generation; Ctrl-C ends it cleanly with the best found so far, and with a checkpoint path
 the whole state is written atomically every N generations (`resume_swarm` continues it).
 `write_swarm` writes the best solution as a run directory (docs/model.md §9) with the weights, the
@@ -21,7 +21,7 @@ normalisation and the scalar in meta.json.
 Seeding, shared with the front optimiser (`moo.search.nsga`): the initial swarm holds the
 decision vectors of the uncoordinated and ordered baselines (docs/model.md §6), then, with the local
 search on (`LocalSearch`, default), the points of the same feasibility-preserving local
-search NSGA-II/III are seeded with (`moo.memetic.FrontSeeder`: its three anchors and its
+search NSGA-II/III are seeded with (`moo.search.local.FrontSeeder`: its three anchors and its
 simplex lattice of weights) plus that search run for the mode's own weights, best first;
 the rest is uniformly random. Each generation the local search also polishes the best
 particle (a memetic swarm). The local search minimises ``sum_k coef_k F_k`` on the raw
