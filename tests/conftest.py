@@ -13,6 +13,7 @@ import pytest
 from models.scenario import build_scenario, load_scenario
 from moo.rundir import csv_bytes, publish_run, run_meta, scenario_files
 from moo.rundir.run import npz_bytes
+from moo.search.nsga import Budget, run_front, write_front
 
 PRESETS = ("building", "qingdao", "iov", "crisscross", "caltech")
 
@@ -153,3 +154,14 @@ def write_front_run(path, front, meta_extra: dict | None = None):
     )
     meta["ev_power_stored"] = "all"
     return publish_run(path, files, {**meta, **(meta_extra or {})})
+
+
+def write_small_front(path, scenario, *, encoding: str, pop_size: int, generations: int,
+                      seed: int = 1):
+    """Run a small NSGA-II front on ``scenario`` and write it to ``path``: the reference run
+    that weighted-sum and checkpoint tests start from."""
+    budget = Budget(generations=generations)
+    res = run_front(scenario, "nsga2", encoding=encoding, pop_size=pop_size, budget=budget,
+                    seed=seed)
+    return write_front(path, scenario, res, algorithm="nsga2", pop_size=pop_size, clusters=1,
+                       budget=budget, seed=seed)

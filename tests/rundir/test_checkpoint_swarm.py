@@ -10,7 +10,7 @@ from cli import cli
 from models.scenario import load_scenario
 from moo.rundir import is_complete
 from moo.rundir.checkpoint import CHECKPOINT, FRONT, SWARM, load_checkpoint, save_checkpoint
-from moo.search.nsga import Budget, run_front, write_front
+from tests.conftest import write_small_front
 from tests.killing import kill_after_first_checkpoint
 
 # Enough generations that the kill lands mid-run (a checkpoint every 5 of ~300).
@@ -20,19 +20,8 @@ ARGS = ["--mode", "response", "--pop", "12", "--evals", "2500", "--seed", "7"]
 @pytest.fixture
 def reference(tmp_path, site_toml):
     """A small vehicle-encoding front of the 5-car test site."""
-    sc = load_scenario(str(site_toml))
-    budget = Budget(generations=3)
-    res = run_front(sc, "nsga2", encoding="vehicle", pop_size=12, budget=budget, seed=1)
-    return write_front(
-        tmp_path / "front",
-        sc,
-        res,
-        algorithm="nsga2",
-        pop_size=12,
-        clusters=1,
-        budget=budget,
-        seed=1,
-    )
+    return write_small_front(tmp_path / "front", load_scenario(str(site_toml)),
+                             encoding="vehicle", pop_size=12, generations=3)
 
 
 @pytest.mark.parametrize("algorithm", ["mlgcso", "cso"])

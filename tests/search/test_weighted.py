@@ -18,7 +18,7 @@ from moo.problems.encodings import VEHICLE_SLOTS_MAX, VehicleProblem, auto_encod
 from moo.rundir import read_run
 from moo.search.cso import CSO, learn
 from moo.search.mlgcso import MLGCSO, UNIT_SIZES, partition
-from moo.search.nsga import Budget, run_front, seed_vectors, write_front
+from moo.search.nsga import seed_vectors
 from moo.search.weighted import (
     LocalSearch,
     SwarmBudget,
@@ -27,7 +27,7 @@ from moo.search.weighted import (
     scalar_coefficients,
     scalar_problem,
 )
-from tests.conftest import to_toml
+from tests.conftest import to_toml, write_small_front
 
 
 class ShiftedSphere(Problem):
@@ -345,19 +345,8 @@ def front_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("swarm")
     path = tmp / "tiny.toml"
     path.write_text(to_toml(TINY))
-    sc = load_scenario(str(path))
-    budget = Budget(generations=8)
-    res = run_front(sc, "nsga2", encoding="aggregate", pop_size=20, budget=budget, seed=1)
-    return write_front(
-        tmp / "front",
-        sc,
-        res,
-        algorithm="nsga2",
-        pop_size=20,
-        clusters=1,
-        budget=budget,
-        seed=1,
-    )
+    return write_small_front(tmp / "front", load_scenario(str(path)), encoding="aggregate",
+                             pop_size=20, generations=8)
 
 
 @pytest.mark.parametrize("algorithm", ["mlgcso", "cso"])
