@@ -54,6 +54,7 @@ from moo.decision.select import select
 from moo.exact.front import exact_front, write_exact
 from moo.exact.indicators import hv_ratio, hypervolume, reference_normalization
 from moo.problems.baselines import baseline
+from moo.problems.encodings import ENCODINGS
 from moo.problems.feasibility import load_checked
 from moo.problems.objectives import OBJECTIVES, evaluate
 from moo.rundir import (
@@ -66,7 +67,6 @@ from moo.rundir import (
 from moo.search.nsga import Budget, Memetic, default_max_solutions, run_front, write_front
 
 MODES = ("economy", "response")
-ENCODINGS = ("auto", "aggregate", "vehicle")
 # What ends one run of a sweep but not the sweep: recorded in its row (status, error).
 RUN_ERRORS = (InputError, NoSolutionError, InfeasibleScheduleError)
 
@@ -81,7 +81,7 @@ class SweepConfig:
     fleet_seeds: tuple[int | None, ...] = (None,)  # None: the scenario file's own seed
     time_limits_s: tuple[float, ...] = ()
     evals: tuple[int, ...] = ()
-    encoding: str = "aggregate"
+    encoding: str = "auto"  # the best front for each scenario's fleet size
     pop_size: int = 100
     scale: int = 1
     exact_points: int | None = None
