@@ -6,7 +6,9 @@ Stages, each a run directory under ``OUT``:
 2. ``front`` — NSGA-III for a share of the budget (vehicle encoding for small fleets,
    aggregate from 5,000 plugged vehicle-slots on: `moo.problems.encodings.auto_encoding`);
 3. ``exact`` — the exact reference front, when one timed QP says the lattice fits the
-   share of the budget left for it (fewer weight vectors if that is what fits);
+   share of the budget left for it (fewer weight vectors if that is what fits); ``bound``
+   — the lower-bound front (`moo.exact.bound`), always: vehicles are grouped, so it stays
+   small whatever the fleet;
 4. AHP selection of ``economy`` and ``response`` on the front (shipped judgements);
 5. ``mlgcso-economy``, ``mlgcso-response``, ``cso-economy``, ``cso-response`` — the
    weighted-sum route on the same scalar (weights of the mode, normalisation and encoding
@@ -14,7 +16,9 @@ Stages, each a run directory under ``OUT``:
    shares, so MLGCSO and CSO are compared on equal footing;
 6. ``figures/``, ``explore.html`` (`plots.explorer`, screenshot ``figures/explorer.png``
    where chromium is installed) and ``report.md``: scenario summary, the seed-004-style KPI
-   table, front quality, and the seed's headline claims (`studies.claims`) with our numbers.
+   table, front quality, and the seed's headline claims (`studies.claims`) with our numbers:
+   against the exact front where it was computed, and against the lower bound (reached by a
+   schedule of ours, out of reach for every schedule, or open in between) in every study.
 
 The budget is split by fixed shares of what is left when a stage starts (front 40 %,
 exact up to 50 % of the rest, the four swarm runs share 70 % of what then remains), so a
@@ -38,18 +42,19 @@ from models.scenario import Scenario, load_scenario
 from moo.decision.ahp import load_default_judgements
 from moo.decision.decide import decide_ahp
 from moo.decision.select import write_selection
+from moo.exact.bound import bound_front, write_bound
 from moo.exact.front import DEFAULT_POINTS, ExactModel, exact_front, solve_weighted, write_exact
 from moo.exact.indicators import hv_ratio
 from moo.problems.baselines import baseline
 from moo.problems.encodings import auto_encoding
-from moo.rundir import OutputDir, atomic_write_text, read_run, tool_version, write_run
+from moo.rundir import OutputDir, Run, atomic_write_text, read_run, tool_version, write_run
 from moo.search.nsga import Budget, run_front, write_front
 from moo.search.weighted import SwarmBudget, minimize_scalar, scalar_problem, write_swarm
 from moo.util.normalization import Normalization
 from plots.convergence import convergence
 from plots.explorer import write_explorer
 from plots.report import save_figure, write_figures
-from studies.claims import claims_table
+from studies.claims import bound_claims, claims_table
 from studies.screenshot_explorer import available, screenshot
 
 DEFAULT_BUDGET_S = {"building": 240.0, "caltech": 180.0, "qingdao": 300.0, "iov": 600.0,
@@ -68,6 +73,7 @@ class StudyResult:
     hv_ratio: float | None
     timings: dict = field(default_factory=dict)
     figures: list = field(default_factory=list)
+    bound_claims: pd.DataFrame | None = None  # the claims against the lower bound
 
 
 class _Clock:
@@ -150,6 +156,9 @@ def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) ->
     with clock.stage("exact reference"):
         runs["exact"] = _exact(scenario, out / "exact", 0.5 * clock.left(), progress)
 
+    with clock.stage("lower bound"):
+        runs["bound"] = write_bound(out / "bound", scenario, bound_front(scenario))
+
     picks = {}
     with clock.stage("AHP selection"):
         for mode in MODES:
@@ -186,14 +195,17 @@ def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) ->
 
     exact = read_run(runs["exact"]).front if runs.get("exact") else None
     claims = claims_table(preset, kpis, scalars, exact)
+    bound = read_run(runs["bound"])
+    against_bound = bound_claims(preset, kpis, scalars, bound, _our_schedules(runs))
     hv = _hv_ratio(runs)
     clock.timings["total"] = time.perf_counter() - clock.t0
     scalars.update({f"ahp-{mode}": v for mode, v in scalars_ahp.items()})
     report = _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, hv, scalars,
-                     optima, clock.timings, figures, out, revision)
+                     optima, clock.timings, figures, out, revision,
+                     bound_section(against_bound, bound))
     atomic_write_text(out / "report.md", report)
     progress(f"[{clock.timings['total']:6.1f} s] wrote {out / 'report.md'}")
-    return StudyResult(out, kpis, claims, hv, clock.timings, figures)
+    return StudyResult(out, kpis, claims, hv, clock.timings, figures, against_bound)
 
 
 def _exact(scenario: Scenario, path: Path, share_s: float, progress) -> Path | None:
@@ -220,6 +232,14 @@ def _swarm(front: Path, judgements, algo: str, mode: str, time_s: float, seed: i
     path = write_swarm(out, ref.scenario, res, mode=mode, reference_run=front,
                        judgements_source=judgements.source)
     return path, float(read_run(path).meta["scalar"])
+
+
+def _our_schedules(runs: dict) -> pd.DataFrame:
+    """front.csv rows of every schedule the study found: the NSGA-III front and the swarms'
+    bests (a seed claim counts as reached when any of them meets it)."""
+    names = ["front", *(f"{a}-{m}" for a in SWARMS for m in MODES)]
+    return pd.concat([read_run(runs[n]).front for n in names if runs.get(n) is not None],
+                     ignore_index=True)
 
 
 def _kpi_table(runs: dict, picks: dict) -> pd.DataFrame:
@@ -296,7 +316,7 @@ def source_revision() -> str:
 
 
 def _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, hv, scalars, optima,
-            timings, figures, out: Path, revision: str) -> str:
+            timings, figures, out: Path, revision: str, against_bound: list[str]) -> str:
     s = scenario.summary()
     cur = scenario.currency
     bess = "none" if s["bess"] is None else f"{s['bess']['capacity_kwh']:g} kWh"
@@ -340,6 +360,7 @@ def _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, hv, scal
                   "reaches for that claim (a claim the model cannot meet at all shows there)."]
     else:
         lines.append("This preset comes from no seed paper: no claims to hold it to.")
+    lines += ["", *against_bound]
     lines += ["", "## Figures", "",
               "Interactive explorer: [explore.html](explore.html) (one self-contained page: "
               "linked 3-D front, projections, parallel-coordinates brushing, per-solution "
@@ -351,6 +372,41 @@ def _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, hv, scal
     lines += ["", "Run directories: " + ", ".join(f"`{Path(p).name}`" for p in runs.values()
                                                   if p is not None), ""]
     return "\n".join(lines)
+
+
+# What each verdict of `studies.claims.bound_claims` says, for the report (by its first word).
+VERDICTS = {
+    "reached": "*reached*: a schedule of ours meets the claim",
+    "out": "*out of reach*: even the best possible value fails it, so no schedule of this "
+           "scenario can meet it",
+    "open": "*open, gap X*: the claim lies between ours and the best possible, which are X "
+            "apart: neither a schedule of ours nor the bound settles it",
+    "not": "*not reached (fixed baseline)*: the claim is about a baseline schedule, which no "
+           "optimisation changes",
+    "n/a": "*n/a*: the bound says nothing about it",
+}
+
+
+def bound_section(table: pd.DataFrame, bound: Run) -> list[str]:
+    """The report's "Seed claims against the lower bound": ``table`` from
+    `studies.claims.bound_claims`, ``bound`` its bound run (a directory beside report.md)."""
+    b = bound.meta["bound"]
+    seconds = b["build_time_s"] + b["solve_time_s"]
+    run = (f"lower-bound run `{Path(bound.path).name}/`: {bound.meta['n_solutions']} weight "
+           f"vectors, {b['n_groups']} vehicle groups, {seconds:.1f} s, as `v2g-pareto bound` "
+           "writes it")
+    lines = ["## Seed claims against the lower bound", ""]
+    if not len(table):
+        return lines + [f"No seed claims to check against the bound ({run})."]
+    used = {v.split(" ")[0].rstrip(",") for v in table["verdict"]}
+    said = "; ".join(text for key, text in VERDICTS.items() if key in used)
+    return lines + [
+        _markdown(table.set_index("seed")), "",
+        "*Ours*: the best value any schedule of ours reaches for the claim (the KPI table's "
+        "row, the NSGA-III front and the four swarm runs); *best possible*: the claim's "
+        "value with that column at the lower bound's limit, which no schedule of this "
+        f"scenario beats ({run}). Verdicts: {said}.",
+    ]
 
 
 def _kpi_view(kpis: pd.DataFrame, cur: str) -> pd.DataFrame:

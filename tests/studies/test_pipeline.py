@@ -5,8 +5,11 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from moo.rundir import is_complete
-from studies.claims import CLAIMS, claims_table
+from models.scenario import load_scenario
+from moo.exact.bound import bound_front, is_bound, write_bound
+from moo.rundir import is_complete, read_run
+from studies.claims import CLAIMS, bound_claims, claims_table
+from studies.pipeline import bound_section
 
 
 def test_study_writes_runs_figures_and_report(tmp_path, site_toml):
@@ -47,10 +50,43 @@ def test_study_writes_runs_figures_and_report(tmp_path, site_toml):
     ):
         assert col in report
     assert "no claims" in report  # a scenario of no seed
+    bound = read_run(out / "bound")  # the lower bound of the study's scenario, a valid run
+    assert is_bound(bound) and bound.meta["scenario"] == read_run(out / "front").meta["scenario"]
+    assert "## Seed claims against the lower bound" in report and "`bound/`" in report
+    assert "- lower bound: " in report  # a stage of its own in the timings
     figures = {p.name for p in (out / "figures").iterdir()}
     assert {"front-3d.png", "net-load.png", "convergence-swarms.png"} <= figures
     for name in figures:
         assert f"figures/{name}" in report
+
+
+def test_bound_section_gives_a_verdict_per_claim(tmp_path, site_toml):
+    # Seed 003's two claims on the small site, KPIs made around its bound: the cost cut can
+    # reach 50 %, the pick has 10 % but a schedule of the front 20 % (reached); the peak
+    # cut can reach 20 % at most (< 27.8 %: out of reach). Then an open gap.
+    sc = load_scenario(str(site_toml))
+    bound = read_run(write_bound(tmp_path / "bound", sc, bound_front(sc, points=6, groups=2)))
+    limits = bound.meta["bound"]["column_bounds"]
+    cost, peak = limits["min_cost"] / 0.5, limits["min_peak_kw"] / 0.8
+    kpis = _kpis(uncoordinated={"cost": cost, "peak_kw": peak},
+                 economy={"cost": 0.9 * cost, "peak_kw": peak},
+                 response={"cost": cost, "peak_kw": 0.9 * peak})
+    front = pd.DataFrame({"cost": [0.8 * cost, cost], "peak_kw": [peak, 0.85 * peak]})
+    table = bound_claims("crisscross", kpis, {}, bound, front)
+    text = "\n".join(bound_section(table, bound))
+    assert text.startswith("## Seed claims against the lower bound")
+    rows = [line for line in text.splitlines() if line.startswith("| 003 |")]
+    assert len(rows) == len(CLAIMS["crisscross"])
+    assert rows[0].endswith("| 20.0% | 50.0% | reached |")
+    assert rows[1].endswith("| 15.0% | 20.0% | out of reach |")
+    assert "*reached*" in text and "*out of reach*" in text and "*open" not in text
+    assert "`bound/`" in text
+    # Peak cut possible up to 50 %, ours 20 % (the pick) and 25 % (the front): open, 25 wide.
+    peak = limits["min_peak_kw"] / 0.5
+    kpis["peak_kw"] = [peak, peak, 0.8 * peak]
+    front["peak_kw"] = [peak, 0.75 * peak]
+    text = "\n".join(bound_section(bound_claims("crisscross", kpis, {}, bound, front), bound))
+    assert "| 25.0% | 50.0% | open, gap 25.0% |" in text and "*open, gap X*" in text
 
 
 def _kpis(**rows):
