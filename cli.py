@@ -183,12 +183,15 @@ def baseline(scenario_name, fleet_seed, scale, date, method, out, overwrite):
 @option("--max-solutions", type=POS, help="Solutions written (default 500, fewer for huge fleets).")
 @option("--local-search", type=click.Choice(["auto", "on", "off"]), default="auto",
         help="Local search; auto: on up to 200,000 vehicle-slots.")
+@option("--relax-seeds", type=click.Choice(["auto", "on", "off"]), default="auto",
+        help="Seed with the lower-bound relaxation's profiles, rounded by the dispatcher; "
+             "auto: on with the aggregate encoding.")
 @resume_options
 @out_options(required=False)
 @user_errors
 def front(scenario_name, fleet_seed, scale, date, algorithm, encoding, clusters, pop_size,
-          generations, evals, time_limit, seed, max_solutions, local_search, resume_dir,
-          checkpoint_every, out, overwrite):
+          generations, evals, time_limit, seed, max_solutions, local_search, relax_seeds,
+          resume_dir, checkpoint_every, out, overwrite):
     """Find the cost / variance / peak-to-valley Pareto front with NSGA-II or NSGA-III.
 
     Example: v2g-pareto front --scenario building --time-limit 60 --out runs/b
@@ -203,7 +206,7 @@ def front(scenario_name, fleet_seed, scale, date, algorithm, encoding, clusters,
             algorithm=algorithm, encoding=encoding, clusters=clusters, pop_size=pop_size,
             budget=Budget.one_of(generations, evals, time_limit), seed=seed,
             max_solutions=max_solutions, checkpoint_every=checkpoint_every,
-            local_search=local_search)
+            local_search=local_search, relax_seeds=relax_seeds)
     job = run_with_progress("front", lambda report: front_job(
         args, out, resume=resume_dir, overwrite=overwrite, report=report))
     if job.result.interrupted:

@@ -236,12 +236,13 @@ class BoundModel:
     def minimise(self, coef, cap: tuple[int, float] | None = None) -> tuple[float, np.ndarray]:
         """``(lower bound on min sum_k coef_k F_k, objectives [3] of the relaxed optimum)``;
         ``cap = (k, bound)`` adds ``F_k <= bound``. The bound is the smaller of Clarabel's
-        primal and dual objective values."""
+        primal and dual objective values. The optimum itself is kept in ``self.last_x``."""
         prob = self._base if cap is None else self._problem(self.model._cap_rows(*cap))
         prob.set_objective(np.asarray(coef, float))
         sol = self._solve(prob.solver, prob is self._base)
         value = min(float(sol.obj_val), float(sol.obj_val_dual)) / prob.sigma
-        return value, self.objectives(np.asarray(sol.x))
+        self.last_x = np.asarray(sol.x)
+        return value, self.objectives(self.last_x)
 
     def minimise_linear(self, q: np.ndarray) -> float:
         """Lower bound on ``min q . x`` over the relaxation (peak and peak-share bounds)."""
@@ -268,6 +269,17 @@ class BoundModel:
         if not _solved(sol.status):
             raise RuntimeError(f"bound: Clarabel status {sol.status}")
         return sol
+
+    def profiles(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Aggregate powers of a relaxed point: the fleet's EV power [T] and the BESS's [T]
+        (kW, charge positive; zeros without a BESS)."""
+        st, t_n = self.model.st, self.scenario.slots
+        p = x[self.model.c].copy()
+        p[st.bidir] -= x[self.model.u]
+        ev, bess = np.zeros(t_n), np.zeros(t_n)
+        np.add.at(ev, st.slot[st.is_ev], p[st.is_ev])
+        np.add.at(bess, st.slot[~st.is_ev], p[~st.is_ev])
+        return ev, bess
 
     def objectives(self, x: np.ndarray) -> np.ndarray:  # [3] cost, variance, peak_valley
         """Objectives of a relaxed point from its net load, as `moo.problems.objectives`."""
@@ -349,6 +361,8 @@ class BoundFront:
     solve_time_s: float
     n_variables: int
     n_constraints: int
+    ev_kw: np.ndarray | None = None  # [W, T] fleet EV power of each relaxed optimum (seeding)
+    bess_kw: np.ndarray | None = None  # [W, T] BESS power of each relaxed optimum
 
     @property
     def normalization(self) -> Normalization:
@@ -405,15 +419,27 @@ class BoundFront:
 
 
 def bound_front(
-    scenario: Scenario, points: int = DEFAULT_POINTS, groups: int = DEFAULT_GROUPS
+    scenario: Scenario,
+    points: int = DEFAULT_POINTS,
+    groups: int = DEFAULT_GROUPS,
+    deadline: float = np.inf,
 ) -> BoundFront:
-    """Anchors and the simplex lattice of the exact module, solved on the relaxation."""
+    """Anchors and the simplex lattice of the exact module, solved on the relaxation.
+
+    The relaxed optima's aggregate powers come along (``ev_kw``, ``bess_kw``: what
+    `moo.search.nsga` rounds into seeds of the aggregate encoding). With a ``deadline``
+    (``time.perf_counter()`` value) the lattice stops there: fewer weights, fewer
+    certificates, each still valid.
+    """
     h = divisions_for(points)
     model = BoundModel(scenario, groups)
     t0 = time.perf_counter()
-    stage1 = [model.minimise(np.eye(3)[k]) for k in range(3)]
-    best = np.array([value for value, _ in stage1])  # certified minima
-    payoff = np.array([f for _, f in stage1])  # [anchor, objective]
+    stage1 = []
+    for k in range(3):
+        stage1.append(model.minimise(np.eye(3)[k]))
+        stage1[-1] += (model.profiles(model.last_x),)
+    best = np.array([value for value, *_ in stage1])  # certified minima
+    payoff = np.array([f for _, f, _ in stage1])  # [anchor, objective]
     spread = payoff_spread(best, payoff)
     anchors = []
     for k in range(3):
@@ -427,22 +453,26 @@ def bound_front(
     nadir = np.maximum(anchors.max(axis=0), ideal)
     norm = Normalization(ideal, nadir)
 
-    weights, values, points_f = [], [], []
+    weights, values, points_f, powers = [], [], [], []
     for w in simplex_lattice(h):
         vertex = np.count_nonzero(w) == 1
         if vertex:
             k = int(np.argmax(w))
-            value, f = stage1[k]
+            value, f, profile = stage1[k]
             coef = np.eye(3)[k] * norm.coefficients(w)[k]
             value *= coef[k]
+        elif time.perf_counter() >= deadline:
+            continue
         else:
             w = np.maximum(w, WEIGHT_FLOOR)
             w = w / w.sum()
             coef = norm.coefficients(w)
             value, f = model.minimise(coef)
+            profile = model.profiles(model.last_x)
         weights.append(w)
         values.append(value - coef @ ideal)
         points_f.append(f)
+        powers.append(profile)
     weights_a, values_a = np.array(weights), np.array(values)
     column_bounds = {
         "min_cost": float(best[0]),
@@ -471,6 +501,8 @@ def bound_front(
         solve_time_s=time.perf_counter() - t0,
         n_variables=model.model.shape[0],
         n_constraints=model.model.shape[1],
+        ev_kw=np.array([ev for ev, _ in powers]),
+        bess_kw=np.array([b for _, b in powers]),
     )
 
 

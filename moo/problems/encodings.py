@@ -177,6 +177,20 @@ class AggregateProblem(SchedulingProblem):
         return self.realised_x(agg, b)
 
 
+    def fleet_to_x(self, ev_kw: np.ndarray, bess_kw: np.ndarray) -> np.ndarray:
+        """Decision vectors [S, n_var] asking for fleet EV powers ev_kw [S, T] (and BESS
+        powers [S, T]): each slot's request sits at the same fraction of every cluster's
+        range, the fraction at which the fleet's summed range gives ev_kw (clipped to it).
+        Rounding a relaxation's aggregate profile into the encoding (`moo.search.nsga`)."""
+        t, k = self.t_count, self.kdata.n_clusters
+        lo = self.req_lo.reshape(k, t).sum(axis=0)
+        hi = self.req_hi.reshape(k, t).sum(axis=0)
+        span = np.where(hi > lo, hi - lo, 1.0)
+        share = np.clip((np.atleast_2d(ev_kw) - lo) / span, 0.0, 1.0)  # [S, T]
+        core = np.tile(share, (1, k))[:, self.active]
+        return np.hstack([core, self.bess_to_x(np.atleast_2d(bess_kw))])
+
+
 class AggregateRepair(Repair):
     """Replace each request by what the dispatcher realised (Lamarckian clipping)."""
 

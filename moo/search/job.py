@@ -28,7 +28,14 @@ from moo.problems.feasibility import check_import_limit, load_checked
 from moo.problems.objectives import OBJECTIVES
 from moo.rundir import OutputDir, read_run, scenario_digest, write_run
 from moo.rundir.checkpoint import CHECKPOINT, FRONT, SWARM, check_scenario, load_checkpoint
-from moo.search.nsga import Budget, FrontResult, Memetic, default_max_solutions, run_front
+from moo.search.nsga import (
+    Budget,
+    FrontResult,
+    Memetic,
+    RelaxSeeds,
+    default_max_solutions,
+    run_front,
+)
 from moo.search.nsga import write_front as write_front_run
 from moo.search.weighted import (
     LocalSearch,
@@ -89,6 +96,7 @@ def front_arguments(
     max_solutions: int | None = None,
     checkpoint_every: int | None = None,
     local_search: str = "auto",
+    relax_seeds: str = "auto",
 ) -> dict:
     """The arguments of a front run, as a checkpoint records them."""
     budget = Budget() if budget is None else budget
@@ -96,7 +104,7 @@ def front_arguments(
         scenario=scenario, fleet_seed=fleet_seed, scale=scale, date=date, algorithm=algorithm,
         encoding=encoding, clusters=clusters, pop_size=pop_size, budget=budget.to_dict(),
         seed=seed, max_solutions=max_solutions, checkpoint_every=checkpoint_every,
-        local_search=local_search,
+        local_search=local_search, relax_seeds=relax_seeds,
     )
 
 
@@ -126,6 +134,8 @@ def front_job(
         args["max_solutions"] = default_max_solutions(sc)
     ls = args.get("local_search", "auto")
     memetic = Memetic(enabled=ls != "off", max_vars=None if ls == "on" else Memetic.max_vars)
+    relax = RelaxSeeds(args.get("relax_seeds", "auto"))
+    relax.check(args["encoding"])
     every = args["checkpoint_every"]
 
     def on_generation(row: dict) -> None:
@@ -139,7 +149,7 @@ def front_job(
             sc, args["algorithm"], encoding=args["encoding"], pop_size=args["pop_size"],
             budget=budget, seed=args["seed"], clusters=args["clusters"],
             max_solutions=args["max_solutions"], on_generation=on_generation, resume=payload,
-            memetic=memetic, checkpoint=Path(out) / CHECKPOINT if every else None,
+            memetic=memetic, relax=relax, checkpoint=Path(out) / CHECKPOINT if every else None,
             checkpoint_every=every or 0, checkpoint_meta=args,
         )
         if len(res.F) == 0:

@@ -10,7 +10,7 @@ import moo.rundir as rundir
 from models.scenario import load_scenario
 from moo.problems import feasibility
 from moo.problems.objectives import OBJECTIVES, evaluate
-from moo.search.nsga import Budget, Memetic, run_front, write_front
+from moo.search.nsga import Budget, Memetic, RelaxSeeds, run_front, write_front
 
 SMALL = Memetic(
     divisions=2, seed_moves_per_var=20.0, per_generation=2, generation_moves_per_var=5.0
@@ -31,6 +31,7 @@ def small_run(sc, seed=1, algorithm="nsga2", encoding="aggregate", **kw):
         budget=Budget(generations=kw.pop("generations", 4)),
         seed=seed,
         memetic=kw.pop("memetic", SMALL),
+        relax=kw.pop("relax", RelaxSeeds("off")),  # tests/search/test_relax.py has them on
         **kw,
     )
 
@@ -99,5 +100,6 @@ def test_other_algorithms_and_encodings_run(building, algorithm, encoding):
 
 
 def test_plain_nsga_without_local_search_still_runs(building):
+    """No local search and no relaxed seeds: the population is all the evaluations."""
     res = small_run(building, memetic=Memetic(enabled=False), generations=3)
     assert len(res.F) > 0 and res.n_evals == 3 * 24
