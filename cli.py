@@ -186,12 +186,15 @@ def baseline(scenario_name, fleet_seed, scale, date, method, out, overwrite):
 @option("--relax-seeds", type=click.Choice(["auto", "on", "off"]), default="auto",
         help="Seed with the lower-bound relaxation's profiles, rounded by the dispatcher; "
              "auto: on with the aggregate encoding.")
+@option("--sketch", type=click.Choice(["auto", "off"]), default="auto",
+        help="Search a huge fleet on a sample of its vehicles, then dispatch on the whole "
+             "fleet; auto: above 1,000,000 plugged vehicle-slots.")
 @resume_options
 @out_options(required=False)
 @user_errors
 def front(scenario_name, fleet_seed, scale, date, algorithm, encoding, clusters, pop_size,
           generations, evals, time_limit, seed, max_solutions, local_search, relax_seeds,
-          resume_dir, checkpoint_every, out, overwrite):
+          sketch, resume_dir, checkpoint_every, out, overwrite):
     """Find the cost / variance / peak-to-valley Pareto front with NSGA-II or NSGA-III.
 
     Example: v2g-pareto front --scenario building --time-limit 60 --out runs/b
@@ -206,7 +209,7 @@ def front(scenario_name, fleet_seed, scale, date, algorithm, encoding, clusters,
             algorithm=algorithm, encoding=encoding, clusters=clusters, pop_size=pop_size,
             budget=Budget.one_of(generations, evals, time_limit), seed=seed,
             max_solutions=max_solutions, checkpoint_every=checkpoint_every,
-            local_search=local_search, relax_seeds=relax_seeds)
+            local_search=local_search, relax_seeds=relax_seeds, sketch=sketch)
     job = run_with_progress("front", lambda report: front_job(
         args, out, resume=resume_dir, overwrite=overwrite, report=report))
     if job.result.interrupted:

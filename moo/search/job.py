@@ -33,6 +33,7 @@ from moo.search.nsga import (
     FrontResult,
     Memetic,
     RelaxSeeds,
+    SketchSearch,
     default_max_solutions,
     run_front,
 )
@@ -68,13 +69,20 @@ class FrontJob:
     result: FrontResult
     args: dict
 
+    def _sketch(self) -> str:
+        sk = self.result.settings.get("sketch", {})
+        if sk.get("factor", 1) <= 1:
+            return ""
+        return (f", searched on a sketch of {sk['vehicles']:,} vehicles (1 in {sk['factor']}), "
+                "front dispatched on the whole fleet")
+
     def text(self) -> str:
         """What the `front` command prints: size, effort, encoding, objective ranges."""
         res, currency = self.result, self.scenario.currency
         F = res.F
         return (
             f"{len(F)} solutions (archive {res.archive_size}), {res.n_evals} evaluations, "
-            f"{res.wall_time_s:.1f} s, {self.args['encoding']} encoding\n"
+            f"{res.wall_time_s:.1f} s, {self.args['encoding']} encoding{self._sketch()}\n"
             f"cost {F[:, 0].min():,.2f} .. {F[:, 0].max():,.2f} {currency}; "
             f"std {np.sqrt(F[:, 1].min()):,.1f} .. {np.sqrt(F[:, 1].max()):,.1f} kW; "
             f"peak-valley {F[:, 2].min():,.1f} .. {F[:, 2].max():,.1f} kW"
@@ -97,6 +105,7 @@ def front_arguments(
     checkpoint_every: int | None = None,
     local_search: str = "auto",
     relax_seeds: str = "auto",
+    sketch: str = "auto",
 ) -> dict:
     """The arguments of a front run, as a checkpoint records them."""
     budget = Budget() if budget is None else budget
@@ -104,7 +113,7 @@ def front_arguments(
         scenario=scenario, fleet_seed=fleet_seed, scale=scale, date=date, algorithm=algorithm,
         encoding=encoding, clusters=clusters, pop_size=pop_size, budget=budget.to_dict(),
         seed=seed, max_solutions=max_solutions, checkpoint_every=checkpoint_every,
-        local_search=local_search, relax_seeds=relax_seeds,
+        local_search=local_search, relax_seeds=relax_seeds, sketch=sketch,
     )
 
 
@@ -136,6 +145,7 @@ def front_job(
     memetic = Memetic(enabled=ls != "off", max_vars=None if ls == "on" else Memetic.max_vars)
     relax = RelaxSeeds(args.get("relax_seeds", "auto"))
     relax.check(args["encoding"])
+    sketch = SketchSearch(args.get("sketch", "auto"))
     every = args["checkpoint_every"]
 
     def on_generation(row: dict) -> None:
@@ -149,7 +159,8 @@ def front_job(
             sc, args["algorithm"], encoding=args["encoding"], pop_size=args["pop_size"],
             budget=budget, seed=args["seed"], clusters=args["clusters"],
             max_solutions=args["max_solutions"], on_generation=on_generation, resume=payload,
-            memetic=memetic, relax=relax, checkpoint=Path(out) / CHECKPOINT if every else None,
+            memetic=memetic, relax=relax, sketch_search=sketch,
+            checkpoint=Path(out) / CHECKPOINT if every else None,
             checkpoint_every=every or 0, checkpoint_meta=args,
         )
         if len(res.F) == 0:
