@@ -9,6 +9,11 @@ HV-ratio lower bound and worst per-weight certified gap of that front.
     python studies/bench_certify.py --scales 1 10 --out runs/certify
     python studies/bench_certify.py --scales 100 --out runs/certify     # ~10 min more
     python studies/bench_certify.py --table-only --out runs/certify     # table of all K
+    python studies/bench_certify.py --scales 100 --also "--relax-seeds off --sketch off" \
+        --out runs/certify     # and, side by side, the front without this session's changes
+
+``--also FLAGS`` runs a second front per K with those flags added (columns ``*_also``): the
+same benchmark measures the default against an alternative in one run.
 
 Each K writes ``OUT/iov-xK.json``; every call rewrites ``OUT/certify.json`` and
 ``OUT/certify.md`` from all of them, so the scales can run in separate calls. An existing
@@ -71,9 +76,28 @@ def one_scale(args, k: int) -> dict:
              "--seed", str(args.seed)],
             front_dir,
         )
+    also = {}
+    if args.also:
+        also_dir = args.out / f"{args.scenario}-x{k}-front-also"
+        also_s, also_gb = child(
+            ["front", *base, "--pop", str(args.pop), "--generations", str(args.generations),
+             "--seed", str(args.seed), *args.also.split()],
+            also_dir,
+        )
+        also_row = compare_runs([read_run(also_dir)], bound=read_run(bound_dir))[0]
+        also = {
+            "also_flags": args.also,
+            "front_s_also": round(also_s, 1),
+            "front_peak_rss_gb_also": round(also_gb, 2),
+            "front_points_also": also_row["n_points"],
+            "certified_hv_ratio_also": also_row["certified_hv_ratio"],
+            "certified_gap_also": also_row["certified_gap"],
+        }
     bound, front = read_run(bound_dir), read_run(front_dir)
     row = compare_runs([front], bound=bound)[0]
     b = bound.meta["bound"]
+    params = front.meta["parameters"]
+    sketch = params.get("sketch") or {}
     return {
         "scenario": args.scenario,
         "scale": k,
@@ -88,10 +112,15 @@ def one_scale(args, k: int) -> dict:
         "front_peak_rss_gb": None if front_gb is None else round(front_gb, 2),
         "load_average_1min": round(os.getloadavg()[0], 1),
         "front_points": row["n_points"],
+        "encoding": params.get("encoding"),
+        "local_search": bool((params.get("memetic") or {}).get("active")),
+        "relax_seeds": bool((params.get("relax_seeds") or {}).get("active")),
+        "sketch_factor": sketch.get("factor", 1),
         "front_hv": row["hv"],
         "certified_hv_ratio": row["certified_hv_ratio"],
         "certified_gap": row["certified_gap"],
         "column_bounds": b["column_bounds"],
+        **also,
     }
 
 
@@ -100,7 +129,9 @@ def write_table(out: Path, head: str) -> str:
     rows.sort(key=lambda r: r["scale"])
     (out / "certify.json").write_text(json.dumps(rows, indent=2) + "\n")
     cols = ["vehicles", "bound_s", "bound_peak_rss_gb", "bound_qp", "bound_groups",
-            "front_s", "front_points", "certified_hv_ratio", "certified_gap", "load_average_1min"]
+            "front_s", "front_peak_rss_gb", "local_search", "relax_seeds", "sketch_factor",
+            "front_points", "certified_hv_ratio", "certified_gap", "front_s_also",
+            "certified_hv_ratio_also", "certified_gap_also", "load_average_1min"]
 
     def cell(v):
         return "-" if v is None else f"{v:.4f}" if isinstance(v, float) and v < 10 else str(v)
@@ -121,6 +152,7 @@ def main(argv=None) -> None:
     ap.add_argument("--generations", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--reuse-front", action="store_true")
+    ap.add_argument("--also", default="", help="extra front flags of a second, side-by-side run")
     ap.add_argument("--table-only", action="store_true")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
