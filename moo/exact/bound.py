@@ -66,7 +66,7 @@ from moo.exact.front import (
 from moo.problems import feasibility
 from moo.problems.objectives import OBJECTIVES, SOC_TOL
 from moo.rundir import OutputDir, Run, csv_bytes, publish_run, run_meta, scenario_files
-from moo.util.lattice import simplex_lattice
+from moo.util.lattice import simplex_lattice, spread_order
 from moo.util.normalization import HV_REFERENCE, Normalization
 
 KIND = "bound"
@@ -423,13 +423,16 @@ def bound_front(
     points: int = DEFAULT_POINTS,
     groups: int = DEFAULT_GROUPS,
     deadline: float = np.inf,
+    columns: bool = True,
 ) -> BoundFront:
     """Anchors and the simplex lattice of the exact module, solved on the relaxation.
 
     The relaxed optima's aggregate powers come along (``ev_kw``, ``bess_kw``: what
     `moo.search.nsga` rounds into seeds of the aggregate encoding). With a ``deadline``
     (``time.perf_counter()`` value) the lattice stops there: fewer weights, fewer
-    certificates, each still valid.
+    certificates, each still valid; the weights are solved in farthest-point order
+    (`moo.util.lattice.spread_order`), so those solved cover the simplex, and returned in
+    lattice order. ``columns=False`` skips the column bounds (seeding needs none).
     """
     h = divisions_for(points)
     model = BoundModel(scenario, groups)
@@ -453,10 +456,12 @@ def bound_front(
     nadir = np.maximum(anchors.max(axis=0), ideal)
     norm = Normalization(ideal, nadir)
 
-    weights, values, points_f, powers = [], [], [], []
-    for w in simplex_lattice(h):
-        vertex = np.count_nonzero(w) == 1
-        if vertex:
+    lattice = simplex_lattice(h)
+    order = spread_order(lattice) if np.isfinite(deadline) else np.arange(len(lattice))
+    solved = {}  # lattice index -> (weights, certificate, objectives, profiles)
+    for i in order:
+        w = lattice[i]
+        if np.count_nonzero(w) == 1:  # a vertex: its single-objective minimum
             k = int(np.argmax(w))
             value, f, profile = stage1[k]
             coef = np.eye(3)[k] * norm.coefficients(w)[k]
@@ -469,20 +474,21 @@ def bound_front(
             coef = norm.coefficients(w)
             value, f = model.minimise(coef)
             profile = model.profiles(model.last_x)
-        weights.append(w)
-        values.append(value - coef @ ideal)
-        points_f.append(f)
-        powers.append(profile)
+        solved[int(i)] = (w, value - coef @ ideal, f, profile)
+    weights, values, points_f, powers = zip(*(solved[i] for i in sorted(solved)), strict=True)
     weights_a, values_a = np.array(weights), np.array(values)
     column_bounds = {
         "min_cost": float(best[0]),
         "min_variance": float(best[1]),
         "min_std_kw": float(np.sqrt(max(best[1], 0.0))),
         "min_peak_valley": float(best[2]),
-        "min_peak_kw": model.lowest_peak_kw(),
-        "min_peak_valley_pct": 100.0 * model.lowest_peak_share(),
-        "max_satisfaction": highest_satisfaction(scenario),
     }
+    if columns:
+        column_bounds.update(
+            min_peak_kw=model.lowest_peak_kw(),
+            min_peak_valley_pct=100.0 * model.lowest_peak_share(),
+            max_satisfaction=highest_satisfaction(scenario),
+        )
     return BoundFront(
         objectives=np.array(points_f),
         weights=weights_a,

@@ -352,7 +352,9 @@ def run_front(
                 deadline = np.inf
                 if budget.time_limit_s is not None:
                     deadline = time.perf_counter() + relax.seed_share * budget.time_limit_s
-                state["relaxed"] = bound_front(scenario, relax.points, deadline=deadline)
+                state["relaxed"] = bound_front(
+                    scenario, relax.points, deadline=deadline, columns=False
+                )
                 relaxed = _relaxed_seeds(problem, state["relaxed"], m, archive)
                 extra = np.vstack([extra, relaxed])
                 state["n_evals"] += len(relaxed)

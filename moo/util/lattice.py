@@ -28,3 +28,20 @@ def simplex_lattice(divisions: int, *, vertices_first: bool = False) -> np.ndarr
         vertex = np.count_nonzero(w, axis=1) == 1
         w = np.vstack([w[vertex], w[~vertex]])
     return w
+
+
+def spread_order(weights: np.ndarray) -> np.ndarray:  # [W] indices
+    """Farthest-point order of weight vectors: the vertices (or the first row), then each
+    next the one farthest from all taken so far (ties: the earlier row). Any prefix covers
+    the simplex about evenly: the order to solve a lattice in when time may run out."""
+    w = np.asarray(weights, float)
+    if len(w) == 0:
+        return np.zeros(0, dtype=np.int64)
+    vertex = np.flatnonzero(np.count_nonzero(w, axis=1) == 1)
+    taken = list(vertex) if len(vertex) else [0]
+    dist = np.min(np.linalg.norm(w[:, None, :] - w[taken][None, :, :], axis=2), axis=1)
+    while len(taken) < len(w):
+        nxt = int(np.argmax(dist))
+        taken.append(nxt)
+        dist = np.minimum(dist, np.linalg.norm(w - w[nxt], axis=1))
+    return np.asarray(taken, dtype=np.int64)

@@ -12,10 +12,12 @@ from click.testing import CliRunner
 from cli import cli
 from models.errors import InputError
 from models.scenario import load_scenario
+from moo.exact import bound as bound_module
 from moo.exact.bound import BoundModel, bound_front
 from moo.problems import feasibility
 from moo.problems.encodings import AggregateProblem
 from moo.search.nsga import Budget, Memetic, RelaxSeeds, run_front
+from moo.util.lattice import simplex_lattice, spread_order
 
 OFF = Memetic(enabled=False)
 
@@ -102,3 +104,34 @@ def test_cli_refuses_relax_seeds_with_the_vehicle_encoding(tmp_path):
     assert result.exit_code == 2
     assert "--relax-seeds on needs the aggregate encoding" in result.output
     assert not out.exists()
+
+
+def test_spread_order_takes_the_vertices_then_the_farthest_weights():
+    lattice = simplex_lattice(6)
+    order = spread_order(lattice)
+    assert sorted(order) == list(range(len(lattice)))
+    assert set(order[:3]) == set(np.flatnonzero(np.count_nonzero(lattice, axis=1) == 1))
+    np.testing.assert_allclose(lattice[order[3]], [1 / 3, 1 / 3, 1 / 3])
+    # any prefix covers the simplex: the largest distance to the prefix shrinks
+    gaps = [np.max(np.min(np.linalg.norm(lattice[:, None] - lattice[order[:k]][None], axis=2),
+                          axis=1)) for k in (4, 10, 28)]
+    assert gaps[0] > gaps[1] > gaps[2]
+
+
+def test_a_cut_lattice_is_spread_and_returned_in_lattice_order(qingdao, qingdao_bound,
+                                                               monkeypatch):
+    class Clock:  # one second per reading: the deadline passes after a fixed number of QPs
+        t = 0.0
+
+        def perf_counter(self):
+            self.t += 1.0
+            return self.t
+
+    monkeypatch.setattr(bound_module, "time", Clock())
+    cut = bound_front(qingdao, deadline=20.0, columns=False)
+    assert 3 < len(cut.bound) < len(qingdao_bound.bound)
+    assert "min_peak_kw" not in cut.column_bounds and "min_cost" in cut.column_bounds
+    assert cut.weights.max(axis=1).min() <= 0.4 + 1e-3  # the middle of the simplex is in
+    rows = [int(np.argmin(np.abs(qingdao_bound.weights - w).sum(axis=1))) for w in cut.weights]
+    assert rows == sorted(rows)  # lattice order, whatever order they were solved in
+    np.testing.assert_allclose(cut.bound, qingdao_bound.bound[rows], rtol=1e-6, atol=1e-9)
