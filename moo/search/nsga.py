@@ -6,8 +6,10 @@ checked between generations, a progress callback sees each generation, and Ctrl-
 run cleanly with the front found so far.
 
 Seeding: the initial population holds the decision vectors of the uncoordinated and
-ordered baselines plus uniformly random vectors (every vector is feasible after dispatch or
-repair).
+ordered baselines, up to half of it local-search points (`Memetic`) and, with the aggregate
+encoding, the lower-bound relaxation's optima rounded by the dispatcher (`RelaxSeeds`), then
+uniformly random vectors (every vector is feasible after dispatch or repair). Huge fleets
+are searched on a sketch and dispatched on the whole fleet at the end (`SketchSearch`).
 
 History: the archive's hypervolume after each generation in a fixed normalisation given by
 the baselines, so that curves of different runs of one scenario compare: ideal 0 and nadir
