@@ -113,18 +113,27 @@ def run_study(
 ) -> StudyResult:
     """Run every stage of the study of one preset (or scenario file) into ``out``; ``date``
     runs that day of a dated scenario (`models.scenario.load_scenario`). ``out`` follows the
-    run-directory rules (`moo.rundir.OutputDir`); with ``overwrite`` a previous study there
-    is removed first (a study is many runs, so it is replaced stage by stage, not in one
-    rename)."""
+    run-directory rules (`moo.rundir.OutputDir`). With ``overwrite`` a previous study there
+    is set aside as the hidden sibling ``.NAME.previous-PID`` while the new one is written in
+    its place (its runs record where they are, so it is not written elsewhere and renamed):
+    deleted when the new study is complete, put back when it fails or is interrupted."""
     scenario = load_scenario(name_or_path, date=date)
     with OutputDir(out, overwrite=overwrite) as claim:
+        previous = None
         if claim.path.exists():
-            shutil.rmtree(claim.path)
+            previous = claim.path.parent / f".{claim.path.name}.previous-{os.getpid()}"
+            shutil.rmtree(previous, ignore_errors=True)
+            os.rename(claim.path, previous)
         try:
-            return _run_study(scenario, claim.path, budget_s, seed, date, progress)
+            result = _run_study(scenario, claim.path, budget_s, seed, date, progress)
         except BaseException:  # a study that did not finish leaves nothing half-written
             shutil.rmtree(claim.path, ignore_errors=True)
+            if previous is not None:
+                os.rename(previous, claim.path)
             raise
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
+        return result
 
 
 def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) -> StudyResult:

@@ -1,5 +1,7 @@
 """The study pipeline end to end on a tiny scenario, and the seed-claim checks."""
 
+import os
+
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -8,6 +10,7 @@ from cli import cli
 from models.scenario import load_scenario
 from moo.exact.bound import bound_front, is_bound, write_bound
 from moo.rundir import is_complete, read_run
+from studies import pipeline
 from studies.claims import CLAIMS, bound_claims, claims_table
 from studies.pipeline import bound_section
 
@@ -158,3 +161,41 @@ def test_every_claim_reads_existing_columns(preset):
         assert claim.kind in ("cut", "value", "swarm")
         if claim.kind != "swarm":
             assert claim.col in FRONT_COLUMNS
+
+
+def _old_study(path):
+    (path / "figures").mkdir(parents=True)
+    (path / "report.md").write_text("# old study")
+
+
+def test_a_failed_overwrite_puts_the_previous_study_back(tmp_path, site_toml, monkeypatch):
+    out = tmp_path / "study"
+    _old_study(out)
+
+    def fails(scenario, path, *args):
+        path.mkdir()
+        (path / "report.md").write_text("# half")
+        raise RuntimeError("stage failed")
+
+    monkeypatch.setattr(pipeline, "_run_study", fails)
+    with pytest.raises(RuntimeError, match="stage failed"):
+        pipeline.run_study(str(site_toml), out, overwrite=True)
+    assert (out / "report.md").read_text() == "# old study"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".study.previous")] == []
+
+
+def test_a_finished_overwrite_removes_the_previous_study(tmp_path, site_toml, monkeypatch):
+    out = tmp_path / "study"
+    _old_study(out)
+
+    def writes(scenario, path, *args):
+        assert not (path / "report.md").exists()  # the old study is out of the way
+        assert (path.parent / f".study.previous-{os.getpid()}" / "report.md").exists()
+        path.mkdir()
+        (path / "report.md").write_text("# new")
+        return "done"
+
+    monkeypatch.setattr(pipeline, "_run_study", writes)
+    assert pipeline.run_study(str(site_toml), out, overwrite=True) == "done"
+    assert (out / "report.md").read_text() == "# new"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".study.previous")] == []
