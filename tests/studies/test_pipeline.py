@@ -56,6 +56,7 @@ def test_study_writes_runs_figures_and_report(tmp_path, site_toml):
     bound = read_run(out / "bound")  # the lower bound of the study's scenario, a valid run
     assert is_bound(bound) and bound.meta["scenario"] == read_run(out / "front").meta["scenario"]
     assert "## Seed claims against the lower bound" in report and "`bound/`" in report
+    assert "Certified against the lower bound" in report and "HV ratio **>= " in report
     assert "- lower bound: " in report  # a stage of its own in the timings
     figures = {p.name for p in (out / "figures").iterdir()}
     assert {"front-3d.png", "net-load.png", "convergence-swarms.png"} <= figures
