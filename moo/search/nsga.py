@@ -256,8 +256,8 @@ class SketchSearch:
     the generations run on a sketch of one vehicle in ``m`` (`sketch_factor`); every archive
     member and every relaxed seed is then dispatched on the whole fleet and the front is
     taken from those whole-fleet evaluations, so what is written and certified is exact. On
-    iov x 100 this is ten times fewer vehicle-slots per generation at no lower certified
-    quality (README, "Certified quality"). The history's hypervolume is measured on the
+    iov x 100 (m = 5) the whole command took 188 s instead of 483 s, at a higher certified
+    HV ratio (README, "Certified quality"). The history's hypervolume is measured on the
     sketch (objectives scaled back by ``m``, ``m**2``, ``m``).
     """
 
@@ -442,12 +442,7 @@ def _memetic_seeds(problem, scenario, memetic: Memetic, rng, archive: Archive, d
         problem, scenario, memetic.divisions, moves, rng, deadline, memetic.store_values
     )
     X = problem.profile_to_x(*seeder.polisher.split(seeder.P))
-    out = problem.evaluate(
-        X, return_values_of=["F", "report", "G"] if problem.n_ieq_constr else ["F", "report"]
-    )
-    F, R = out[0], out[1]
-    ok = out[2][:, 0] <= 1e-9 if problem.n_ieq_constr else np.ones(len(X), bool)
-    archive.add(X[ok], F[ok], R[ok])
+    _add_feasible(problem, X, archive)
     return seeder, X, len(X)
 
 
@@ -480,7 +475,7 @@ def _on_whole_fleet(problem, scenario, archive: Archive, state: dict, clusters: 
     if state.get("relaxed") is not None:
         X = np.vstack([X, whole.fleet_to_x(state["relaxed"].ev_kw, state["relaxed"].bess_kw)])
     result = Archive(whole.n_var, kernels.N_OUT)
-    for chunk in np.array_split(np.arange(len(X)), max(1, len(X) // 100)):
+    for chunk in np.array_split(np.arange(len(X)), max(1, len(X) // 100)) if len(X) else []:
         _add_feasible(whole, whole.repair(X[chunk]), result)
     return whole, result, len(X)
 
