@@ -356,13 +356,7 @@ def _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, hv, scal
         ex = read_run(runs["exact"])
         lines.append(f"HV ratio of the NSGA-III front against the exact front "
                      f"({len(ex.front)} points): **{hv:.4f}** (docs/model.md §10 normalisation).")
-        n_front = len(read_run(runs["front"]).front)
-        if len(ex.front) < DEFAULT_POINTS and len(ex.front) < n_front:
-            lines.append(
-                f"The exact front has only {len(ex.front)} points (what fitted the budget) "
-                f"against the front's {n_front}: its points cover less of the true front, so "
-                "this ratio measures how sparse the reference is as much as the front, and "
-                "can exceed 1; the certified ratio below cannot.")
+        lines += sparse_reference_note(ex, len(read_run(runs["front"]).front))
     cert = Certificate.of(read_run(runs["bound"])).certify(read_run(runs["front"]).objectives)
     lines += ["", f"Certified against the lower bound (`bound/`, docs/model.md §10.1): HV ratio "
               f"**>= {cert['certified_hv_ratio']:.3f}**, worst per-weight gap "
@@ -393,6 +387,20 @@ def _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, hv, scal
     lines += ["", "Run directories: " + ", ".join(f"`{Path(p).name}`" for p in runs.values()
                                                   if p is not None), ""]
     return "\n".join(lines)
+
+
+def sparse_reference_note(exact: Run, n_front: int) -> list[str]:
+    """A warning under the HV ratio when the exact front was cut to fewer weight vectors than
+    the default to fit the budget and has fewer points than the front: its finite points then
+    undercount the true front, and the ratio can exceed 1."""
+    points = exact.meta["parameters"]["points"]
+    if points >= DEFAULT_POINTS or len(exact.front) >= n_front:
+        return []
+    return [f"The exact front has only {len(exact.front)} points ({points} weight vectors "
+            f"fitted the budget, {DEFAULT_POINTS} by default) against the front's {n_front}: its "
+            "points cover less of the true front, so this ratio measures how sparse the "
+            "reference is as much as the front, and can exceed 1; the certified ratio below "
+            "cannot."]
 
 
 # What each verdict of `studies.claims.bound_claims` says, for the report (by its first word).

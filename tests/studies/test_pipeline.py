@@ -200,3 +200,16 @@ def test_a_finished_overwrite_removes_the_previous_study(tmp_path, site_toml, mo
     assert pipeline.run_study(str(site_toml), out, overwrite=True) == "done"
     assert (out / "report.md").read_text() == "# new"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".study.previous")] == []
+
+
+def test_the_sparse_reference_note_only_for_a_cut_exact_front():
+    class Exact:  # the two things the note reads of an exact run
+        def __init__(self, points, n):
+            self.meta = {"parameters": {"points": points}}
+            self.front = pd.DataFrame({"cost": range(n)})
+
+    full = pipeline.DEFAULT_POINTS
+    assert pipeline.sparse_reference_note(Exact(full, 60), 200) == []  # the whole lattice
+    assert pipeline.sparse_reference_note(Exact(10, 10), 8) == []  # no sparser than the front
+    note = pipeline.sparse_reference_note(Exact(10, 10), 200)
+    assert len(note) == 1 and "only 10 points" in note[0] and "can exceed 1" in note[0]
