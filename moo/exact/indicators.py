@@ -131,8 +131,9 @@ def compare_runs(runs: list, reference=None, bound=None) -> list[dict]:
     ``igd_plus`` and ``epsilon`` are filled in; without one, HV uses the bound run's
     normalisation if one is given, else the first run's ``meta["normalization"]`` if it has
     one, else the ideal/nadir of all the runs together, and the three are None. With a
-    ``bound`` run (`moo.exact.bound`) each row also gets ``certified_hv_ratio`` and
-    ``certified_gap`` (`Certificate.certify`). Runs of different scenarios (name,
+    ``bound`` run (`moo.exact.bound`) each row also gets ``certified_hv_ratio``,
+    ``certified_gap`` and the lattice weights (cost/variance/peak-valley) of that gap,
+    ``worst_gap_weights`` (`Certificate.certify`). Runs of different scenarios (name,
     fleet_seed, vehicles) are an `InputError`, and so is a bound run among the fronts.
     """
     if not runs:
@@ -181,6 +182,8 @@ def compare_runs(runs: list, reference=None, bound=None) -> list[dict]:
             cert = certificate.certify(run.objectives)
             rows[-1]["certified_hv_ratio"] = _finite_or_none(cert["certified_hv_ratio"])
             rows[-1]["certified_gap"] = _finite_or_none(cert["certified_gap"])
+            w = cert["worst_gap_weights"]  # where the run falls furthest behind the bound
+            rows[-1]["worst_gap_weights"] = None if w is None else "/".join(f"{x:.2f}" for x in w)
     return rows
 
 

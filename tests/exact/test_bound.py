@@ -184,6 +184,8 @@ def test_bound_run_certifies_the_exact_front(tiny_runs):
     row = compare_runs([exact], bound=bound)[0]
     assert row["certified_hv_ratio"] == pytest.approx(out["certified_hv_ratio"])
     assert row["hv"] == pytest.approx(cert.normalization.hypervolume(exact.objectives))
+    w = [float(x) for x in row["worst_gap_weights"].split("/")]
+    np.testing.assert_allclose(w, out["worst_gap_weights"], atol=0.005)
 
 
 def test_bound_run_is_no_front_and_no_reference(tiny_runs):
