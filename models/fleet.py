@@ -120,6 +120,11 @@ class Fleet:
         """Vehicles whose requested target full-power charging cannot reach (or above soc_max)."""
         return self.effective_target(dt_h) < self.soc_target - 1e-12
 
+    def plugged_slots(self) -> int:
+        """Plugged vehicle-slots: the size of the per-vehicle decision (what the encoding,
+        local-search and sketch rules are stated in)."""
+        return int((self.departure_slot - self.arrival_slot).sum())
+
     def plugged(self) -> np.ndarray:  # [N, T] bool
         t = np.arange(self.slots_per_day)
         return (t >= self.arrival_slot[:, None]) & (t < self.departure_slot[:, None])

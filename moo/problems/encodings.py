@@ -283,8 +283,7 @@ VEHICLE_SLOTS_MAX = 5_000
 
 def auto_encoding(scenario: Scenario) -> str:
     """``vehicle`` up to `VEHICLE_SLOTS_MAX` plugged vehicle-slots, ``aggregate`` above."""
-    plugged = int((scenario.fleet.departure_slot - scenario.fleet.arrival_slot).sum())
-    return "vehicle" if plugged <= VEHICLE_SLOTS_MAX else "aggregate"
+    return "vehicle" if scenario.fleet.plugged_slots() <= VEHICLE_SLOTS_MAX else "aggregate"
 
 
 def resolve_encoding(scenario: Scenario, encoding: str) -> str:

@@ -27,17 +27,12 @@ from models.scenario import Scenario
 SKETCH_SLOTS_MAX = 1_000_000
 
 
-def plugged_slots(scenario: Scenario) -> int:
-    f = scenario.fleet
-    return int((f.departure_slot - f.arrival_slot).sum())
-
-
 def sketch_factor(scenario: Scenario, max_slots: int | None = SKETCH_SLOTS_MAX) -> int:
     """``m``: 1 (search the whole fleet) up to ``max_slots`` plugged vehicle-slots, else the
     smallest ``m`` whose sketch has at most that many (``None``: always 1)."""
     if max_slots is None:
         return 1
-    return max(1, math.ceil(plugged_slots(scenario) / max_slots))
+    return max(1, math.ceil(scenario.fleet.plugged_slots() / max_slots))
 
 
 def sketch(scenario: Scenario, m: int) -> Scenario:

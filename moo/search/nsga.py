@@ -39,6 +39,7 @@ from models.scenario import Scenario
 from moo.decision.ahp import load_default_judgements
 from moo.decision.select import select
 from moo.exact.bound import bound_front
+from moo.exact.front import DEFAULT_POINTS
 from moo.kernels import population as kernels
 from moo.problems.baselines import ordered, uncoordinated
 from moo.problems.encodings import (
@@ -223,7 +224,7 @@ class RelaxSeeds:
     """
 
     mode: str = "auto"
-    points: int = 66
+    points: int = DEFAULT_POINTS
     seed_share: float = 0.25
 
     def __post_init__(self):

@@ -10,7 +10,7 @@ from models.errors import InputError
 from models.scenario import load_scenario
 from moo.problems import feasibility
 from moo.problems.encodings import AggregateProblem
-from moo.problems.sketch import plugged_slots, sketch, sketch_factor
+from moo.problems.sketch import sketch, sketch_factor
 from moo.rundir.checkpoint import CHECKPOINT, FRONT, load_checkpoint
 from moo.search.nsga import Budget, Memetic, RelaxSeeds, SketchSearch, run_front
 
@@ -43,7 +43,7 @@ def test_sketch_keeps_one_vehicle_in_m_and_divides_the_site(building):
 
 
 def test_sketch_factor_follows_the_plugged_vehicle_slots(crisscross):
-    slots = plugged_slots(crisscross)
+    slots = crisscross.fleet.plugged_slots()
     assert sketch_factor(crisscross) == 1  # far below the default limit
     assert sketch_factor(crisscross, slots) == 1
     assert sketch_factor(crisscross, slots - 1) == 2
@@ -52,7 +52,7 @@ def test_sketch_factor_follows_the_plugged_vehicle_slots(crisscross):
 
 
 def test_sketch_run_writes_whole_fleet_schedules_evaluated_exactly(crisscross):
-    search = SketchSearch(max_slots=plugged_slots(crisscross) // 4)  # m = 4 (or 5)
+    search = SketchSearch(max_slots=crisscross.fleet.plugged_slots() // 4)  # m = 4 (or 5)
     res = run_front(crisscross, encoding="aggregate", pop_size=16, budget=Budget(generations=3),
                     memetic=OFF, relax=RelaxSeeds("off"), sketch_search=search)
     sk = res.settings["sketch"]
@@ -79,7 +79,7 @@ def test_sketch_is_off_for_the_vehicle_encoding_and_when_asked(crisscross):
 
 
 def test_sketch_run_resumes_to_the_uninterrupted_front(crisscross, tmp_path):
-    search = SketchSearch(max_slots=plugged_slots(crisscross) // 3)
+    search = SketchSearch(max_slots=crisscross.fleet.plugged_slots() // 3)
     common = dict(encoding="aggregate", pop_size=12, memetic=OFF, relax=RelaxSeeds("off"),
                   sketch_search=search, seed=3)
     whole = run_front(crisscross, budget=Budget(generations=4), **common)

@@ -510,7 +510,7 @@ def test_default_encoding_is_chosen_by_fleet_size(front_run):
     reference front used; a fleet above the threshold gets the aggregate one."""
     ref = read_run(front_run)
     problem, _ = scalar_problem(ref, np.array([0.4, 0.4, 0.2]))
-    plugged = int((ref.scenario.fleet.departure_slot - ref.scenario.fleet.arrival_slot).sum())
+    plugged = ref.scenario.fleet.plugged_slots()
     assert plugged <= VEHICLE_SLOTS_MAX and isinstance(problem.problem, VehicleProblem)
     assert auto_encoding(load_scenario("iov")) == "aggregate"
 
