@@ -38,7 +38,7 @@ from models.errors import InputError
 from models.scenario import Scenario
 from moo.decision.ahp import load_default_judgements
 from moo.decision.select import select
-from moo.exact.bound import bound_front
+from moo.exact.bound import BoundFront, bound_front
 from moo.exact.front import DEFAULT_POINTS
 from moo.kernels import population as kernels
 from moo.problems.baselines import ordered, uncoordinated
@@ -291,6 +291,7 @@ def run_front(
     on_generation: Callable[[dict], None] | None = None,
     memetic: Memetic = Memetic(),
     relax: RelaxSeeds = RelaxSeeds(),
+    relaxed: BoundFront | None = None,
     sketch_search: SketchSearch = SketchSearch(),
     checkpoint: str | os.PathLike | None = None,
     checkpoint_every: int = 0,
@@ -298,6 +299,9 @@ def run_front(
     resume: dict | None = None,
 ) -> FrontResult:
     """Run NSGA-II/III and return the non-dominated set of everything it evaluated.
+
+    ``relaxed``: the scenario's lower-bound front when the caller already has it (a study
+    computes it anyway); the relaxed seeds then come from it instead of a second solve.
 
     The wall-time budget counts from the start, seeding included. With ``checkpoint`` and
     ``checkpoint_every`` N, the whole optimiser state is written there atomically after
@@ -352,12 +356,12 @@ def run_front(
                     problem, problem.scenario, memetic, rng, archive, deadline
                 )
             if relax.active(problem):
-                deadline = np.inf
-                if budget.time_limit_s is not None:
-                    deadline = time.perf_counter() + relax.seed_share * budget.time_limit_s
-                state["relaxed"] = bound_front(
-                    scenario, relax.points, deadline=deadline, columns=False
-                )
+                if relaxed is None:
+                    deadline = np.inf
+                    if budget.time_limit_s is not None:
+                        deadline = time.perf_counter() + relax.seed_share * budget.time_limit_s
+                    relaxed = bound_front(scenario, relax.points, deadline=deadline, columns=False)
+                state["relaxed"] = relaxed
                 relaxed = _relaxed_seeds(problem, state["relaxed"], m, archive)
                 extra = np.vstack([extra, relaxed])
                 state["n_evals"] += len(relaxed)

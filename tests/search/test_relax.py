@@ -16,6 +16,7 @@ from moo.exact import bound as bound_module
 from moo.exact.bound import BoundModel, bound_front
 from moo.problems import feasibility
 from moo.problems.encodings import AggregateProblem
+from moo.search import nsga
 from moo.search.nsga import Budget, Memetic, RelaxSeeds, run_front
 from moo.util.lattice import simplex_lattice, spread_order
 
@@ -135,3 +136,16 @@ def test_a_cut_lattice_is_spread_and_returned_in_lattice_order(qingdao, qingdao_
     rows = [int(np.argmin(np.abs(qingdao_bound.weights - w).sum(axis=1))) for w in cut.weights]
     assert rows == sorted(rows)  # lattice order, whatever order they were solved in
     np.testing.assert_allclose(cut.bound, qingdao_bound.bound[rows], rtol=1e-6, atol=1e-9)
+
+
+def test_a_given_bound_front_seeds_without_a_second_solve(qingdao, qingdao_bound, monkeypatch):
+    common = dict(encoding="aggregate", pop_size=20, budget=Budget(generations=2), memetic=OFF)
+    own = run_front(qingdao, **common)  # solves the relaxation itself
+
+    def no_second_solve(*args, **kwargs):
+        raise AssertionError("the relaxation was solved again")
+
+    monkeypatch.setattr(nsga, "bound_front", no_second_solve)
+    given = run_front(qingdao, relaxed=qingdao_bound, **common)
+    assert given.settings["relax_seeds"]["active"]
+    np.testing.assert_array_equal(given.F, own.F)  # the same seeds, the same front
