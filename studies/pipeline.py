@@ -204,16 +204,18 @@ def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) ->
 
     kpis = _kpi_table(runs, picks)
 
-    exact = read_run(runs["exact"]).front if runs.get("exact") else None
-    claims = claims_table(preset, kpis, scalars, exact)
+    front = read_run(runs["front"])
+    exact = read_run(runs["exact"]) if runs.get("exact") else None
+    claims = claims_table(preset, kpis, scalars, None if exact is None else exact.front)
     bound = read_run(runs["bound"])
     against_bound = bound_claims(preset, kpis, scalars, bound, _our_schedules(runs))
-    hv = _hv_ratio(runs)
+    hv = None if exact is None else float(hv_ratio(front.objectives, exact.objectives))
     clock.timings["total"] = time.perf_counter() - clock.t0
     scalars.update({f"ahp-{mode}": v for mode, v in scalars_ahp.items()})
-    report = _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, hv, scalars,
+    report = _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, scalars,
                      optima, clock.timings, figures, out, revision,
-                     bound_section(against_bound, bound))
+                     _quality(front, exact, bound, hv), bound_section(against_bound, bound),
+                     front.meta["parameters"]["encoding"])
     atomic_write_text(out / "report.md", report)
     progress(f"[{clock.timings['total']:6.1f} s] wrote {out / 'report.md'}")
     return StudyResult(out, kpis, claims, hv, clock.timings, figures, against_bound)
@@ -265,12 +267,20 @@ def _kpi_table(runs: dict, picks: dict) -> pd.DataFrame:
     return pd.DataFrame(rows).T.drop(columns="solution").astype(float)
 
 
-def _hv_ratio(runs: dict) -> float | None:
-    if runs.get("exact") is None:
-        return None
-
-    return float(hv_ratio(read_run(runs["front"]).objectives,
-                          read_run(runs["exact"]).objectives))
+def _quality(front: Run, exact: Run | None, bound: Run, hv: float | None) -> list[str]:
+    """The report's "Front quality" lines: HV ratio against the exact front (``hv``), and the
+    certified ratio and gap against the lower bound."""
+    if exact is None:
+        lines = ["The exact reference did not fit the budget; no HV ratio."]
+    else:
+        lines = [f"HV ratio of the NSGA-III front against the exact front "
+                 f"({len(exact.front)} points): **{hv:.4f}** (docs/model.md §10 normalisation).",
+                 *sparse_reference_note(exact, len(front.front))]
+    cert = Certificate.of(bound).certify(front.objectives)
+    return [*lines, "", f"Certified against the lower bound (`bound/`, docs/model.md §10.1): HV "
+            f"ratio **>= {cert['certified_hv_ratio']:.3f}**, worst per-weight gap "
+            f"{cert['certified_gap']:.3f} (normalised; the true values are at least this good, "
+            "whatever the exact front says)."]
 
 
 def _figures(runs: dict, out: Path) -> list[Path]:
@@ -326,8 +336,9 @@ def source_revision() -> str:
     return f"commit {head}{'+changes' if dirty.strip() else ''}"
 
 
-def _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, hv, scalars, optima,
-            timings, figures, out: Path, revision: str, against_bound: list[str]) -> str:
+def _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, scalars, optima,
+            timings, figures, out: Path, revision: str, quality: list[str],
+            against_bound: list[str], encoding: str) -> str:
     s = scenario.summary()
     cur = scenario.currency
     bess = "none" if s["bess"] is None else f"{s['bess']['capacity_kwh']:g} kWh"
@@ -348,22 +359,10 @@ def _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, hv, scal
              "", "## KPIs", "",
              _markdown(_kpi_view(kpis, cur)), "",
              "Economy and Response are the AHP picks (shipped judgements) from the NSGA-III "
-             f"front ({read_run(runs['front']).meta['parameters']['encoding']} encoding); "
+             f"front ({encoding} encoding); "
              "MLGCSO/CSO minimise the same weighted sum of normalised objectives "
              "(normalisation: the front's ideal/nadir).", "",
-             "## Front quality", ""]
-    if hv is None:
-        lines.append("The exact reference did not fit the budget; no HV ratio.")
-    else:
-        ex = read_run(runs["exact"])
-        lines.append(f"HV ratio of the NSGA-III front against the exact front "
-                     f"({len(ex.front)} points): **{hv:.4f}** (docs/model.md §10 normalisation).")
-        lines += sparse_reference_note(ex, len(read_run(runs["front"]).front))
-    cert = Certificate.of(read_run(runs["bound"])).certify(read_run(runs["front"]).objectives)
-    lines += ["", f"Certified against the lower bound (`bound/`, docs/model.md §10.1): HV ratio "
-              f"**>= {cert['certified_hv_ratio']:.3f}**, worst per-weight gap "
-              f"{cert['certified_gap']:.3f} (normalised; the true values are at least this "
-              "good, whatever the exact front says)."]
+             "## Front quality", "", *quality]
     lines += ["", "Weighted-sum scalars of each mode, in the front's normalisation (lower is "
               "better; `ahp-*`: the AHP pick from the front):", ""]
     for k, v in scalars.items():
