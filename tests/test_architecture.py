@@ -1,6 +1,6 @@
 """The package map holds: imports point one way (models -> moo.util -> moo.kernels ->
-moo.problems -> moo.rundir -> moo.exact -> moo.decision -> moo.search -> plots -> studies ->
-cli), and no import hides inside a function except in the CLI (kept lazy for start-up)."""
+moo.problems -> moo.rundir -> moo.exact -> moo.decision -> moo.search -> plots -> jobs -> studies
+-> cli), and no import hides inside a function except in the CLI (kept lazy for start-up)."""
 
 import ast
 from pathlib import Path
@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ["models", "moo.util", "moo.kernels", "moo.problems", "moo.rundir", "moo.exact",
-          "moo.decision", "moo.search", "plots", "studies", "cli"]
+          "moo.decision", "moo.search", "plots", "jobs", "studies", "cli"]
 
 
 def _layer(module: str) -> int | None:
@@ -21,7 +21,7 @@ def _layer(module: str) -> int | None:
 
 
 def _sources():
-    for top in ("models", "moo", "plots", "studies"):
+    for top in ("models", "moo", "plots", "jobs", "studies"):
         yield from sorted((ROOT / top).rglob("*.py"))
     yield ROOT / "cli.py"
 
