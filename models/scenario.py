@@ -51,6 +51,7 @@ from models.sampling import GroupSpec, parse_clock, parse_soc
 from models.schema import Table, check_number
 from models.series import POWER_UNITS_KW, Day, horizon_bounds, read_series
 from models.sessions import read_date, read_timezone, sessions_group
+from models.uncertainty import Uncertainty, parse_uncertainty
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,6 +73,8 @@ class Scenario:
     # zone, when the data are dated (a sessions CSV); None for a typical, undated day.
     date: str | None = None
     timezone: str | None = None
+    # What is not known when the plan is made ([uncertainty], docs/model.md §12), or None.
+    uncertainty: Uncertainty | None = None
 
     @property
     def dt_h(self) -> float:
@@ -343,6 +346,10 @@ def build_scenario(
         date, timezone = when.date.isoformat(), when.timezone or timezone
     if extra_kw.any():
         notes["non_dispatchable_ev_kwh"] = float(extra_kw.sum() * time.dt_h)
+    uncertainty = parse_uncertainty(
+        root.table("uncertainty", None), groups, time, base_dir, scale=scale,
+        default_seed=int(seed), timezone=timezone, non_dispatchable_kw=extra_kw,
+    )
     root.done()
 
     grid = Grid(time.slot_start_h, base_kw + extra_kw, pv_kw, buy, sell, import_limit)
@@ -363,6 +370,7 @@ def build_scenario(
         notes,
         date,
         timezone,
+        uncertainty,
     )
 
 
