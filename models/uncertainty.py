@@ -55,6 +55,7 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -65,6 +66,9 @@ from models.grid import TimeGrid
 from models.sampling import ClockDistribution, GroupSpec, SocDistribution, parse_clock, parse_soc
 from models.schema import Table
 from models.sessions import DEFAULT_COLUMNS, read_date, read_sessions, read_timezone
+
+if TYPE_CHECKING:  # models.scenario imports this module to parse the table
+    from models.scenario import Scenario
 
 TRAINING = 0  # stream of the realisations a risk-aware front is optimised on
 EVALUATION = 1  # stream of the out-of-sample evaluation: disjoint from TRAINING
@@ -156,7 +160,6 @@ class Uncertainty:
         return self.imbalance_short, self.imbalance_long
 
 
-
 def imbalance_cost(delta_kw: np.ndarray, price_buy: np.ndarray, dt_h: float,
                    rule: tuple[float, float] = IMBALANCE_DEFAULT) -> np.ndarray:
     """Cost [...] of imbalances ``delta_kw`` [..., T] kW (realised minus planned net
@@ -172,7 +175,7 @@ class Realisation:
     that come, with their *actual* departures and requested targets, its grid the realised
     base load and PV. ``stated_departure_slot`` is what the operator was told."""
 
-    scenario: object  # models.scenario.Scenario (not imported: scenario imports this module)
+    scenario: Scenario
     stated_departure_slot: np.ndarray  # [N]
     stream: int
     index: int
@@ -185,7 +188,7 @@ class Realisation:
         stays longer than it said is not charged after its stated departure."""
         return np.minimum(self.stated_departure_slot, self.scenario.fleet.departure_slot)
 
-    def planning_scenario(self):
+    def planning_scenario(self) -> Scenario:
         """The day as the operator sees it: departures at the stated slots."""
         fleet = dataclasses.replace(self.scenario.fleet, departure_slot=self.stated_departure_slot)
         return dataclasses.replace(self.scenario, fleet=fleet)
@@ -197,7 +200,7 @@ class Realisation:
         s = self.scenario
         return s.fleet.effective_target(s.dt_h) * s.fleet.capacity_kwh
 
-    def checked_scenario(self):
+    def checked_scenario(self) -> Scenario:
         """The actual sessions with the targets the recourse guarantees, for
         `moo.problems.feasibility.check` (docs/model.md §12): a car leaving at or after its
         stated departure must hold the effective target of its stated stay; one leaving
@@ -391,11 +394,11 @@ def _local(tbl: Table, key: str, values: pd.Series, tz: str | None) -> pd.Dateti
     return times
 
 
-def realise(scenario, index: int, stream: int = EVALUATION, *, day: int | None = None
-            ) -> Realisation:
+def realise(scenario: Scenario, index: int, stream: int = EVALUATION, *,
+            day: int | None = None) -> Realisation:
     """Realisation ``index`` of ``stream`` of a scenario with an ``[uncertainty]`` table.
 
-    ``day`` forces the history day (its position in the history's days) instead of drawing
+    ``day`` forces the history day (its position in `history_dates`) instead of drawing
     it. The generator is ``default_rng(SeedSequence([seed, stream, index]))``; its three
     children draw the fleet, the base-load error and the PV error, so a change in one does
     not move the others.
@@ -419,7 +422,10 @@ def realise(scenario, index: int, stream: int = EVALUATION, *, day: int | None =
             actual = _departure_error(unc, rng, a, d, dt_h, t_count)
             st = d
         else:
-            k = day if day is not None else int(rng.integers(len(g.days.dates)))
+            if not g.history:
+                k = 0
+            else:
+                k = day if day is not None else int(rng.integers(len(g.days.dates)))
             if not 0 <= k < len(g.days.dates):
                 raise ScenarioError(f"history day {k}: out of range 0..{len(g.days.dates) - 1}")
             a, actual, st, energy = g.days.day(k)
@@ -449,7 +455,7 @@ def realise(scenario, index: int, stream: int = EVALUATION, *, day: int | None =
     return Realisation(realised, np.concatenate(stated).astype(np.int64), stream, index, label)
 
 
-def nominal(scenario) -> Realisation:
+def nominal(scenario: Scenario) -> Realisation:
     """The scenario's own day as a realisation: stated = actual departures, nominal profiles."""
     return Realisation(scenario, scenario.fleet.departure_slot.copy(), EVALUATION, -1,
                        scenario.date)
@@ -470,7 +476,7 @@ def _subset(fleet: Fleet, keep: np.ndarray) -> Fleet:
     return Fleet(**fields)
 
 
-def history_dates(scenario) -> tuple[str, ...]:
+def history_dates(scenario: Scenario) -> tuple[str, ...]:
     """The days a realisation of the scenario's sessions group can be (empty without a
     history)."""
     unc = scenario.uncertainty

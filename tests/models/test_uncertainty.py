@@ -208,3 +208,19 @@ def test_no_table_no_realisation(minimal):
     assert s.uncertainty is None
     with pytest.raises(ScenarioError, match="no \\[uncertainty\\] table"):
         realise(s, 0)
+
+
+def test_sessions_without_history_keep_their_sessions(caltech_dir):
+    text = caltech_text("").replace("[uncertainty.history]\n", "")
+    text = text.replace("[uncertainty]\n", "[uncertainty]\nno_show = 0.2\n"
+                        "departure_error = { std_h = 1.0 }\n")
+    path = caltech_dir / "c.toml"
+    path.write_text(text)
+    s = load_scenario(str(path))
+    r = realise(s, 2)
+    f, nominal_fleet = r.scenario.fleet, s.fleet
+    assert r.day is None and 25 <= f.n < nominal_fleet.n
+    # the vehicles that came are nominal sessions: stated departure and arrival as in the data
+    pairs = set(zip(nominal_fleet.arrival_slot, nominal_fleet.departure_slot, strict=True))
+    assert set(zip(f.arrival_slot, r.stated_departure_slot, strict=True)) <= pairs
+    assert np.any(f.departure_slot != r.stated_departure_slot)
