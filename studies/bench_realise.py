@@ -15,7 +15,7 @@ does not matter here; its size does). Target (issue 22): iov, 200 solutions, 500
 realisations within 60 s on 2 cores.
 
     nice python -m studies.bench_realise [--scenario iov] [--solutions 200]
-        [--realisations 500] [--generations 60]
+        [--realisations 500] [--generations 150]
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def main(argv=None) -> None:
     ap.add_argument("--scenario", default="iov")
     ap.add_argument("--solutions", type=int, default=200)
     ap.add_argument("--realisations", type=int, default=500)
-    ap.add_argument("--generations", type=int, default=60)
+    ap.add_argument("--generations", type=int, default=150)
     args = ap.parse_args(argv)
     scenario = load_scenario(args.scenario)
     t0 = time.perf_counter()
