@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from models.scenario import build_scenario, load_scenario
 from models.uncertainty import nominal, realise
@@ -150,3 +152,14 @@ def test_plans_from_net_load_alone_match_the_schedule_sums(scenarios):
     np.testing.assert_allclose(alone.request_kw, plans.request_kw, atol=1e-9)
     values = realise_plans(alone, nominal(s))
     np.testing.assert_allclose(values[:, :3], report[:, :3], rtol=1e-9, atol=1e-7)
+
+
+@settings(max_examples=15, deadline=None)
+@given(index=st.integers(0, 100_000), seed=st.integers(0, 1000), clusters=st.integers(1, 6))
+def test_any_realisation_any_plan_is_feasible(scenarios, index, seed, clusters):
+    s = scenarios["building"]
+    plans, _ = random_plans(s, clusters, n=3, seed=seed)
+    r = realise(s, index)
+    ev, bess, values = realised_schedules(plans, r)
+    assert feasibility.check(r.checked_scenario(), ev, bess).ok
+    assert np.all(values[:, col("unmet_kwh")] <= values[:, col("unmet_request_kwh")] + 1e-9)
