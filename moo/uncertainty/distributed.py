@@ -40,6 +40,7 @@ def evaluate_on_dask(
     alpha: float = DEFAULT_ALPHA,
     chunk: int = DEFAULT_CHUNK,
     check_schedules: bool = False,
+    by_day: bool = False,
     report: Callable[[int, int], None] | None = None,
 ) -> Evaluation:
     """`evaluate_plans` with chunks of ``chunk`` realisations as Dask tasks on ``client``;
@@ -51,7 +52,7 @@ def evaluate_on_dask(
     chunks = [indices[k:k + chunk] for k in range(0, len(indices), chunk)]
     futures = [
         client.submit(evaluate_chunk, scenario_f, plans_f, part, stream, check_schedules,
-                      pure=False)
+                      by_day, pure=False)
         for part in chunks
     ]
     which = {future.key: k for k, future in enumerate(futures)}

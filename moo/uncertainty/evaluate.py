@@ -86,15 +86,18 @@ def summarise(table: pd.DataFrame, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame
 
 def evaluate_chunk(
     scenario: Scenario, plans: Plans, indices: Sequence[int], stream: int = EVALUATION,
-    check_schedules: bool = False,
+    check_schedules: bool = False, by_day: bool = False,
 ) -> pd.DataFrame:
     """Measures of every plan on realisations ``indices`` of ``stream``: a table of
-    S·len(indices) rows. With ``check_schedules`` every realised schedule is also kept and
+    S·len(indices) rows. ``by_day``: realisation k is the k-th day of the scenario's session
+    history (`models.uncertainty.history_dates`) instead of a drawn one, so indices
+    0 .. D-1 evaluate every real day once (ratings are still drawn from the stream).
+    With ``check_schedules`` every realised schedule is also kept and
     held to `moo.problems.feasibility.check` against the actual sessions
     (`Realisation.checked_scenario`); a violation raises `InfeasibleScheduleError`."""
     parts = []
     for index in indices:
-        r = realise(scenario, int(index), stream)
+        r = realise(scenario, int(index), stream, day=int(index) if by_day else None)
         values = realise_plans(plans, r)
         if check_schedules:
             _check(plans, r)
@@ -134,15 +137,17 @@ def evaluate_plans(
     stream: int = EVALUATION,
     alpha: float = DEFAULT_ALPHA,
     check_schedules: bool = False,
+    by_day: bool = False,
     report: Callable[[int, int], None] | None = None,
 ) -> Evaluation:
     """Every plan on realisations ``0 .. N-1`` (an int N) or the given indices, in this
-    process; ``report(done, total)`` after each realisation."""
+    process (``by_day``, ``check_schedules``: `evaluate_chunk`); ``report(done, total)``
+    after each realisation."""
     indices = realisation_indices(realisations)
     cvar(np.zeros(1), alpha)  # validates alpha before the work
     parts = []
     for k, index in enumerate(indices):
-        parts.append(evaluate_chunk(scenario, plans, [index], stream, check_schedules))
+        parts.append(evaluate_chunk(scenario, plans, [index], stream, check_schedules, by_day))
         if report is not None:
             report(k + 1, len(indices))
     table = pd.concat(parts, ignore_index=True)

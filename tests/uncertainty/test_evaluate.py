@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from distributed import Client, LocalCluster
 
-from models.errors import InputError
+from models.errors import InputError, ScenarioError
 from models.scenario import load_scenario
-from models.uncertainty import TRAINING
+from models.uncertainty import TRAINING, history_dates
 from moo.problems.encodings import AggregateProblem
 from moo.uncertainty.distributed import evaluate_on_dask
 from moo.uncertainty.evaluate import MEASURES, cvar, evaluate_chunk, evaluate_plans, summarise
@@ -94,3 +94,13 @@ def test_dask_returns_the_serial_result(case):
     pd.testing.assert_frame_equal(dask.table, serial.table)
     pd.testing.assert_frame_equal(dask.summary, serial.summary)
     assert done[-1] == (5, 5)
+
+
+def test_by_day_evaluates_each_history_day_once(case):
+    s, plans = case
+    dates = history_dates(s)
+    ev = evaluate_plans(s, plans, len(dates), by_day=True)
+    per_real = ev.table.groupby("realisation")["day"].first()
+    assert list(per_real) == list(dates)
+    with pytest.raises(ScenarioError, match="history day"):
+        evaluate_plans(s, plans, [len(dates)], by_day=True)
