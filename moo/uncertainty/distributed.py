@@ -16,9 +16,10 @@ import pandas as pd
 from distributed import Client, as_completed
 
 from models.scenario import Scenario
-from models.uncertainty import EVALUATION
 from moo.uncertainty.evaluate import (
     DEFAULT_ALPHA,
+    OUT_OF_SAMPLE,
+    Draw,
     Evaluation,
     cvar,
     evaluate_chunk,
@@ -36,11 +37,9 @@ def evaluate_on_dask(
     plans: Plans,
     realisations: int | Sequence[int],
     *,
-    stream: int = EVALUATION,
+    draw: Draw = OUT_OF_SAMPLE,
     alpha: float = DEFAULT_ALPHA,
     chunk: int = DEFAULT_CHUNK,
-    check_schedules: bool = False,
-    by_day: bool = False,
     report: Callable[[int, int], None] | None = None,
 ) -> Evaluation:
     """`evaluate_plans` with chunks of ``chunk`` realisations as Dask tasks on ``client``;
@@ -51,8 +50,7 @@ def evaluate_on_dask(
     scenario_f, plans_f = client.scatter([scenario, plans], broadcast=True)
     chunks = [indices[k:k + chunk] for k in range(0, len(indices), chunk)]
     futures = [
-        client.submit(evaluate_chunk, scenario_f, plans_f, part, stream, check_schedules,
-                      by_day, pure=False)
+        client.submit(evaluate_chunk, scenario_f, plans_f, part, draw, pure=False)
         for part in chunks
     ]
     which = {future.key: k for k, future in enumerate(futures)}
@@ -64,4 +62,4 @@ def evaluate_on_dask(
         if report is not None:
             report(done, len(indices))
     table = pd.concat(parts, ignore_index=True)
-    return Evaluation(table, summarise(table, alpha), alpha, stream)
+    return Evaluation(table, summarise(table, alpha), alpha, draw)

@@ -37,6 +37,28 @@ DEFAULT_ALPHA = 0.9
 CHECK_FLOATS = 20_000_000
 
 
+@dataclass(frozen=True)
+class Draw:
+    """Which realised days, and how they are held: the realisation ``stream``
+    (`models.uncertainty.EVALUATION` or ``TRAINING``); ``by_day``: realisation k is the k-th
+    day of the scenario's session history (`models.uncertainty.history_dates`) instead of a
+    drawn one, so indices 0 .. D-1 evaluate every real day once (ratings are still drawn
+    from the stream); ``check_schedules``: every realised schedule is also kept, a bounded
+    chunk at a time, and held to `moo.problems.feasibility.check` against the actual
+    sessions (`Realisation.checked_scenario`; a violation raises `InfeasibleScheduleError`)."""
+
+    stream: int = EVALUATION
+    by_day: bool = False
+    check_schedules: bool = False
+
+    def __post_init__(self):
+        if self.stream < 0:
+            raise InputError(f"realisation stream must be >= 0, got {self.stream}")
+
+
+OUT_OF_SAMPLE = Draw()  # drawn days of the evaluation stream, not checked
+
+
 @dataclass(frozen=True, eq=False)
 class Evaluation:
     """Measures of S plans on N realisations and their per-solution summary."""
@@ -44,7 +66,7 @@ class Evaluation:
     table: pd.DataFrame  # S·N rows: solution, realisation, day, then MEASURES
     summary: pd.DataFrame  # S rows: solution, then `summarise`'s columns
     alpha: float
-    stream: int
+    draw: Draw
 
 
 def cvar(values: np.ndarray, alpha: float, axis: int = -1) -> np.ndarray:
@@ -85,21 +107,15 @@ def summarise(table: pd.DataFrame, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame
 
 
 def evaluate_chunk(
-    scenario: Scenario, plans: Plans, indices: Sequence[int], stream: int = EVALUATION,
-    check_schedules: bool = False, by_day: bool = False,
+    scenario: Scenario, plans: Plans, indices: Sequence[int], draw: Draw = OUT_OF_SAMPLE
 ) -> pd.DataFrame:
-    """Measures of every plan on realisations ``indices`` of ``stream``: a table of
-    S·len(indices) rows. ``by_day``: realisation k is the k-th day of the scenario's session
-    history (`models.uncertainty.history_dates`) instead of a drawn one, so indices
-    0 .. D-1 evaluate every real day once (ratings are still drawn from the stream).
-    With ``check_schedules`` every realised schedule is also kept and
-    held to `moo.problems.feasibility.check` against the actual sessions
-    (`Realisation.checked_scenario`); a violation raises `InfeasibleScheduleError`."""
+    """Measures of every plan on realisations ``indices`` (`Draw`): a table of
+    S·len(indices) rows."""
     parts = []
     for index in indices:
-        r = realise(scenario, int(index), stream, day=int(index) if by_day else None)
+        r = realise(scenario, int(index), draw.stream, day=int(index) if draw.by_day else None)
         values = realise_plans(plans, r)
-        if check_schedules:
+        if draw.check_schedules:
             _check(plans, r)
         part = pd.DataFrame(values, columns=list(MEASURES))
         part.insert(0, "day", r.day or "")
@@ -134,24 +150,21 @@ def evaluate_plans(
     plans: Plans,
     realisations: int | Sequence[int],
     *,
-    stream: int = EVALUATION,
+    draw: Draw = OUT_OF_SAMPLE,
     alpha: float = DEFAULT_ALPHA,
-    check_schedules: bool = False,
-    by_day: bool = False,
     report: Callable[[int, int], None] | None = None,
 ) -> Evaluation:
-    """Every plan on realisations ``0 .. N-1`` (an int N) or the given indices, in this
-    process (``by_day``, ``check_schedules``: `evaluate_chunk`); ``report(done, total)``
-    after each realisation."""
+    """Every plan on realisations ``0 .. N-1`` (an int N) or the given indices (`Draw`), in
+    this process; ``report(done, total)`` after each realisation."""
     indices = realisation_indices(realisations)
     cvar(np.zeros(1), alpha)  # validates alpha before the work
     parts = []
     for k, index in enumerate(indices):
-        parts.append(evaluate_chunk(scenario, plans, [index], stream, check_schedules, by_day))
+        parts.append(evaluate_chunk(scenario, plans, [index], draw))
         if report is not None:
             report(k + 1, len(indices))
     table = pd.concat(parts, ignore_index=True)
-    return Evaluation(table, summarise(table, alpha), alpha, stream)
+    return Evaluation(table, summarise(table, alpha), alpha, draw)
 
 
 def realisation_indices(realisations: int | Sequence[int]) -> list[int]:

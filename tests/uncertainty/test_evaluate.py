@@ -12,7 +12,14 @@ from models.scenario import load_scenario
 from models.uncertainty import TRAINING, history_dates
 from moo.problems.encodings import AggregateProblem
 from moo.uncertainty.distributed import evaluate_on_dask
-from moo.uncertainty.evaluate import MEASURES, cvar, evaluate_chunk, evaluate_plans, summarise
+from moo.uncertainty.evaluate import (
+    MEASURES,
+    Draw,
+    cvar,
+    evaluate_chunk,
+    evaluate_plans,
+    summarise,
+)
 from moo.uncertainty.plan import plans_from_schedules
 
 
@@ -65,7 +72,7 @@ def test_evaluation_is_reproducible_and_streams_realisations(case):
     assert a.table["day"].str.match(r"2019-(09|10)-\d\d").all()
     part = evaluate_chunk(s, plans, [4, 5])
     pd.testing.assert_frame_equal(part, a.table.iloc[20:].reset_index(drop=True))
-    other = evaluate_plans(s, plans, 6, stream=TRAINING)
+    other = evaluate_plans(s, plans, 6, draw=Draw(stream=TRAINING))
     assert not np.allclose(other.table["cost"], a.table["cost"])
     assert list(a.summary["solution"]) == list(range(10, 15))
     assert (a.summary["cost_cvar"] >= a.summary["cost_mean"] - 1e-9).all()
@@ -73,7 +80,7 @@ def test_evaluation_is_reproducible_and_streams_realisations(case):
 
 def test_checked_evaluation_passes(case):
     s, plans = case
-    evaluate_plans(s, plans, 3, check_schedules=True)
+    evaluate_plans(s, plans, 3, draw=Draw(check_schedules=True))
 
 
 @pytest.mark.parametrize("bad", [0, [], [-1]])
@@ -99,8 +106,8 @@ def test_dask_returns_the_serial_result(case):
 def test_by_day_evaluates_each_history_day_once(case):
     s, plans = case
     dates = history_dates(s)
-    ev = evaluate_plans(s, plans, len(dates), by_day=True)
+    ev = evaluate_plans(s, plans, len(dates), draw=Draw(by_day=True))
     per_real = ev.table.groupby("realisation")["day"].first()
     assert list(per_real) == list(dates)
     with pytest.raises(ScenarioError, match="history day"):
-        evaluate_plans(s, plans, [len(dates)], by_day=True)
+        evaluate_plans(s, plans, [len(dates)], draw=Draw(by_day=True))
