@@ -29,6 +29,7 @@ from models.uncertainty import EVALUATION, realise
 from moo.problems.feasibility import check
 from moo.uncertainty.plan import Plans
 from moo.uncertainty.recourse import MEASURES, realise_plans, realised_schedules
+from moo.util.spec import Spec
 
 RISK_MEASURES = ("cost", "variance", "peak_valley", "imbalance_cost", "total_cost")
 DEFAULT_ALPHA = 0.9
@@ -38,7 +39,7 @@ CHECK_FLOATS = 20_000_000
 
 
 @dataclass(frozen=True)
-class Draw:
+class Draw(Spec):
     """Which realised days, and how they are held: the realisation ``stream``
     (`models.uncertainty.EVALUATION` or ``TRAINING``); ``by_day``: realisation k is the k-th
     day of the scenario's session history (`models.uncertainty.history_dates`) instead of a
@@ -52,8 +53,11 @@ class Draw:
     check_schedules: bool = False
 
     def __post_init__(self):
-        if self.stream < 0:
-            raise InputError(f"realisation stream must be >= 0, got {self.stream}")
+        if isinstance(self.stream, bool) or not isinstance(self.stream, int) or self.stream < 0:
+            raise InputError(f"realisation stream must be an integer >= 0, got {self.stream!r}")
+        for name in ("by_day", "check_schedules"):
+            if not isinstance(getattr(self, name), bool):
+                raise InputError(f"{name} must be true or false, got {getattr(self, name)!r}")
 
 
 OUT_OF_SAMPLE = Draw()  # drawn days of the evaluation stream, not checked

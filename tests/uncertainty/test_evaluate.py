@@ -111,3 +111,12 @@ def test_by_day_evaluates_each_history_day_once(case):
     assert list(per_real) == list(dates)
     with pytest.raises(ScenarioError, match="history day"):
         evaluate_plans(s, plans, [len(dates)], draw=Draw(by_day=True))
+
+
+def test_draw_is_a_validated_spec():
+    draw = Draw(stream=TRAINING, by_day=True)
+    assert Draw.from_dict(draw.to_dict()) == draw
+    with pytest.raises(InputError, match="stream"):
+        Draw(stream=-1)
+    with pytest.raises(InputError, match="by_day"):
+        Draw(by_day="yes")
