@@ -24,6 +24,8 @@ error names the key path and the rule; unknown keys are errors) and samples the 
   ``[grid.tariff]`` turns the market price into buy and sell prices (`_market_prices`).
 - ``[bess]`` (optional), ``[[fleet.groups]]`` (one or more; see `models.sampling` for the
   distributions, `models.sessions` for groups built from a sessions CSV).
+- ``[uncertainty]`` (optional): what is not known when the plan is made, and how realised
+  days are drawn (`models.uncertainty`, docs/model.md §12).
 
 A scenario whose fleet comes from a sessions CSV is dated: ``Scenario.date`` and
 ``Scenario.timezone`` are that horizon's start day and zone (groups on different days are an
