@@ -24,6 +24,8 @@ error names the key path and the rule; unknown keys are errors) and samples the 
   ``[grid.tariff]`` turns the market price into buy and sell prices (`_market_prices`).
 - ``[bess]`` (optional), ``[[fleet.groups]]`` (one or more; see `models.sampling` for the
   distributions, `models.sessions` for groups built from a sessions CSV).
+- ``[uncertainty]`` (optional): what is not known when the plan is made, and how realised
+  days are drawn (`models.uncertainty`, docs/model.md §12).
 
 A scenario whose fleet comes from a sessions CSV is dated: ``Scenario.date`` and
 ``Scenario.timezone`` are that horizon's start day and zone (groups on different days are an
@@ -51,6 +53,7 @@ from models.sampling import GroupSpec, parse_clock, parse_soc
 from models.schema import Table, check_number
 from models.series import POWER_UNITS_KW, Day, horizon_bounds, read_series
 from models.sessions import read_date, read_timezone, sessions_group
+from models.uncertainty import Uncertainty, parse_uncertainty
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,6 +75,8 @@ class Scenario:
     # zone, when the data are dated (a sessions CSV); None for a typical, undated day.
     date: str | None = None
     timezone: str | None = None
+    # What is not known when the plan is made ([uncertainty], docs/model.md §12), or None.
+    uncertainty: Uncertainty | None = None
 
     @property
     def dt_h(self) -> float:
@@ -343,6 +348,10 @@ def build_scenario(
         date, timezone = when.date.isoformat(), when.timezone or timezone
     if extra_kw.any():
         notes["non_dispatchable_ev_kwh"] = float(extra_kw.sum() * time.dt_h)
+    uncertainty = parse_uncertainty(
+        root.table("uncertainty", None), groups, time, base_dir, scale=scale,
+        default_seed=int(seed), timezone=timezone, non_dispatchable_kw=extra_kw,
+    )
     root.done()
 
     grid = Grid(time.slot_start_h, base_kw + extra_kw, pv_kw, buy, sell, import_limit)
@@ -363,6 +372,7 @@ def build_scenario(
         notes,
         date,
         timezone,
+        uncertainty,
     )
 
 

@@ -87,7 +87,12 @@ def departure_clusters(scenario: Scenario, k: int) -> np.ndarray:  # [N] in 0..k
     return (rank * k // f.n).astype(np.int64)
 
 
-def kernel_data(scenario: Scenario, clusters: int = 1) -> KernelData:
+def kernel_data(
+    scenario: Scenario, clusters: int = 1, window_end: np.ndarray | None = None
+) -> KernelData:
+    """The kernels' arrays of a scenario; ``window_end`` [N] (optional) ends each vehicle's
+    dispatch before its departure slot (a realised day: the car leaves before its stated
+    departure, docs/model.md §12)."""
     f, dt = scenario.fleet, scenario.dt_h
     cap = f.capacity_kwh
     veh = (
@@ -123,6 +128,8 @@ def kernel_data(scenario: Scenario, clusters: int = 1) -> KernelData:
     order = priority_order(scenario)
     order = order[np.argsort(cluster[order], kind="stable")]  # by cluster, then priority
     plugged = f.plugged()  # [N, T]
+    if window_end is not None:
+        plugged &= np.arange(scenario.slots)[None, :] < np.asarray(window_end)[:, None]
     ptr = [0]
     idx = []
     for t in range(scenario.slots):

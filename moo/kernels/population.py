@@ -448,40 +448,32 @@ def dispatch_population(
     for blk in prange(n_blocks):
         s0 = blk * s_count // n_blocks
         s1 = (blk + 1) * s_count // n_blocks
-        nb = s1 - s0
-        kwh = np.empty((nb, 2))
-        sat = np.empty(nb)
-        _dispatch_block(
-            requests[s0:s1],
-            requests_b[s0:s1],
-            vrow,
-            e_start,
-            sat_floor,
-            bess,
-            has_bess,
-            slot_ptr,
-            slot_rank,
-            slot_idx,
-            cl_ptr,
-            n_clusters,
-            dt,
-            base_net,
-            limit,
-            store,
-            ev_out,
-            s0,
-            realised[s0:s1],
-            b_out[s0:s1],
-            net_out[s0:s1],
-            kwh,
-            sat,
-            excess[s0:s1],
-            np.empty((n, nb)),
+        _dispatch_span(
+            s0, s1, requests, requests_b, vrow, e_start, sat_floor, bess, has_bess, slot_ptr,
+            slot_rank, slot_idx, cl_ptr, n_clusters, dt, base_net, buy, sell, deg_cost, limit,
+            store, ev_out, realised, b_out, net_out, out, excess, np.empty((n, s1 - s0)),
         )
-        for s in range(nb):
-            _report(
-                net_out[s0 + s], buy, sell, dt, deg_cost, kwh[s, 0], kwh[s, 1], sat[s], out[s0 + s]
-            )
+
+
+@njit(cache=True, fastmath=False)
+def _dispatch_span(
+    s0, s1, requests, requests_b, vrow, e_start, sat_floor, bess, has_bess, slot_ptr, slot_rank,
+    slot_idx, cl_ptr, n_clusters, dt, base_net, buy, sell, deg_cost, limit, store, ev_out,
+    realised, b_out, net_out, out, excess, E,
+):
+    """One block of `dispatch_population`: individuals s0 .. s1-1 dispatched
+    (`_dispatch_block`) and their report vectors filled; E [N, s1-s0] is left holding each
+    vehicle's final energy (by rank)."""
+    nb = s1 - s0
+    kwh = np.empty((nb, 2))
+    sat = np.empty(nb)
+    _dispatch_block(
+        requests[s0:s1], requests_b[s0:s1], vrow, e_start, sat_floor, bess, has_bess, slot_ptr,
+        slot_rank, slot_idx, cl_ptr, n_clusters, dt, base_net, limit, store, ev_out, s0,
+        realised[s0:s1], b_out[s0:s1], net_out[s0:s1], kwh, sat, excess[s0:s1], E,
+    )
+    for s in range(nb):
+        _report(net_out[s0 + s], buy, sell, dt, deg_cost, kwh[s, 0], kwh[s, 1], sat[s], out[s0 + s])
 
 
 @njit(parallel=True, cache=True, fastmath=False)
@@ -545,3 +537,52 @@ def repair_population(
             if has_bess:
                 powers_b[s, t] = b
                 eb = _step(eb, b, dt, bess[5], bess[6])
+
+
+@njit(parallel=True, cache=True, fastmath=False)
+def realise_population(
+    requests, requests_b, vrow, e_start, sat_floor, e_reach, e_request, tol_kwh, bess, has_bess,
+    slot_ptr, slot_rank, slot_idx, cl_ptr, n_clusters, dt, base_net, buy, sell, deg_cost, limit,
+    net_out, out, excess, unmet,
+):
+    """Plans on a realised day (docs/model.md §12): `dispatch_population` without the
+    per-vehicle schedules, plus what each vehicle lacks when it leaves.
+
+    The CSR over slots lists a vehicle only up to the end of its window (the earlier of its
+    stated and actual departures), so the energy left in the dispatcher's state is its
+    energy at the actual departure. e_reach [N] and e_request [N] (by rank, kWh) are the
+    targets reachable over the actual stay and the requested ones; unmet [S, 3] gets the
+    kWh short of each summed over the vehicles short by more than tol_kwh [N] (`SOC_TOL`
+    of capacity), and the number of vehicles short of e_reach.
+    """
+    s_count = requests.shape[0]
+    n = e_start.shape[0]
+    n_blocks = (s_count + BLOCK - 1) // BLOCK
+    no_store = np.zeros((1, 1, 1))
+    realised = np.empty(requests.shape)
+    b_out = np.empty(requests_b.shape)
+    for blk in prange(n_blocks):
+        s0 = blk * s_count // n_blocks
+        s1 = (blk + 1) * s_count // n_blocks
+        e_end = np.empty((n, s1 - s0))
+        _dispatch_span(
+            s0, s1, requests, requests_b, vrow, e_start, sat_floor, bess, has_bess, slot_ptr,
+            slot_rank, slot_idx, cl_ptr, n_clusters, dt, base_net, buy, sell, deg_cost, limit,
+            False, no_store, realised, b_out, net_out, out, excess, e_end,
+        )
+        for s in range(s1 - s0):
+            short_reach = 0.0
+            short_request = 0.0
+            count = 0.0
+            for j in range(n):
+                e = e_end[j, s]
+                gap = e_reach[j] - e
+                if gap > tol_kwh[j]:
+                    short_reach += gap
+                    count += 1.0
+                gap = e_request[j] - e
+                if gap > tol_kwh[j]:
+                    short_request += gap
+            unmet[s0 + s, 0] = short_reach
+            unmet[s0 + s, 1] = short_request
+            unmet[s0 + s, 2] = count

@@ -1,0 +1,155 @@
+"""A plan on a realised day: the dispatcher's recourse and the realised measures
+(docs/model.md §12).
+
+The operator dispatches the plan with what it knows: the vehicles that came, with their
+*stated* departures (priorities, departure clusters, must-charge floors and effective
+targets all use them), and the realised base load and PV as they happen. A vehicle is driven
+only up to the earlier of its stated and actual departures (`Realisation.window_end`).
+The numba dispatcher of the aggregate encoding does the rest: each cluster's request is
+clipped into its vehicles' bounds, so a vehicle that needs more than the plan gives gets
+its must-charge power, and every schedule is feasible for the actual sessions
+(`Realisation.checked_scenario` states the targets it guarantees).
+
+`realise_plans` is the fast path (no per-vehicle schedules kept; `realise_population`);
+`realised_schedules` keeps them (for the checker); `realise_reference` is the plain-numpy
+twin the tests hold both to.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.uncertainty import IMBALANCE_DEFAULT, Realisation, imbalance_cost
+from moo.kernels import population as kernels
+from moo.kernels.data import KernelData, dispatch_reference, kernel_data
+from moo.kernels.population import SOC_TOL
+from moo.problems.objectives import FRONT_COLUMNS, evaluate
+from moo.uncertainty.plan import Plans
+
+REPORT = FRONT_COLUMNS[1:]  # the kernels' report vector
+# Measures of one plan on one realised day, per (solution, realisation), in this order.
+MEASURES = (
+    *REPORT,
+    "imbalance_kwh",  # dt·Σ|realised − planned net import|
+    "imbalance_cost",  # imbalance_cost(realised − planned net import) [currency]
+    "total_cost",  # cost + imbalance_cost [currency]
+    "unmet_kwh",  # kWh short of the targets reachable over the actual stays
+    "unmet_request_kwh",  # kWh short of the requested targets
+    "unmet_vehicles",  # vehicles short of the reachable target
+    "limit_excess_kw",  # kW by which must-charge alone exceeded the import limit (0: held)
+)
+
+
+def realised_data(realisation: Realisation, clusters: int) -> KernelData:
+    """The dispatcher's arrays for a realised day, as the operator sees it."""
+    return kernel_data(realisation.planning_scenario(), clusters, realisation.window_end)
+
+
+def _limit(realisation: Realisation) -> float:
+    limit = realisation.scenario.grid.import_limit_kw
+    return np.inf if limit is None else float(limit)
+
+
+def _rule(realisation: Realisation) -> tuple[float, float]:
+    unc = realisation.scenario.uncertainty
+    return IMBALANCE_DEFAULT if unc is None else unc.imbalance
+
+
+def _targets(realisation: Realisation, data: KernelData) -> tuple[np.ndarray, ...]:
+    """Reachable and requested target energies and the tolerance [N] kWh, by rank."""
+    f = realisation.scenario.fleet
+    rank = np.empty(f.n, np.int64)
+    order = np.empty(f.n, np.int64)
+    rank[data.slot_idx] = data.slot_rank
+    order[rank] = np.arange(f.n)  # vehicle id of each rank (every vehicle has a slot)
+    reach = realisation.reachable_target_kwh()[order]
+    request = (f.soc_target * f.capacity_kwh)[order]
+    return (np.ascontiguousarray(reach), np.ascontiguousarray(request),
+            np.ascontiguousarray(SOC_TOL * f.capacity_kwh[order]))
+
+
+def _finish(plans: Plans, realisation: Realisation, report, net, unmet, excess) -> np.ndarray:
+    s = realisation.scenario
+    delta = net - plans.net_kw
+    imb_cost = imbalance_cost(delta, s.grid.price_buy, s.dt_h, _rule(realisation))
+    extra = np.column_stack([
+        s.dt_h * np.abs(delta).sum(axis=1),
+        imb_cost,
+        report[:, 0] + imb_cost,
+        unmet,
+        excess,
+    ])
+    return np.hstack([report, extra])
+
+
+def realise_plans(plans: Plans, realisation: Realisation) -> np.ndarray:  # [S, len(MEASURES)]
+    """The measures of every plan on one realised day (numba, no schedules kept)."""
+    d = realised_data(realisation, plans.clusters)
+    reach, request, tol = _targets(realisation, d)
+    s, t = plans.n, realisation.scenario.slots
+    net = np.zeros((s, t))
+    out = np.zeros((s, kernels.N_OUT))
+    excess = np.zeros(s)
+    unmet = np.zeros((s, 3))
+    kernels.realise_population(
+        plans.requests(), plans.bess_kw, d.vrow, d.e_start, d.sat_floor, reach, request, tol,
+        d.bess, d.has_bess, d.slot_ptr, d.slot_rank, d.slot_idx, d.cl_ptr, d.n_clusters,
+        d.dt, d.base_net, d.buy, d.sell, d.deg_cost, _limit(realisation), net, out, excess,
+        unmet,
+    )
+    return _finish(plans, realisation, out, net, unmet, excess)
+
+
+def realised_schedules(plans: Plans, realisation: Realisation):
+    """Per-vehicle schedules of the plans on a realised day: ev_power [S, N, T] kW,
+    bess_power [S, T] kW or None, measures [S, len(MEASURES)]."""
+    d = realised_data(realisation, plans.clusters)
+    s, t, n = plans.n, realisation.scenario.slots, realisation.scenario.fleet.n
+    ev = np.zeros((s, n, t))
+    realised = np.zeros((s, plans.clusters * t))
+    b_out = np.zeros((s, t))
+    net = np.zeros((s, t))
+    out = np.zeros((s, kernels.N_OUT))
+    excess = np.zeros(s)
+    kernels.dispatch_population(
+        plans.requests(), plans.bess_kw, d.vrow, d.e_start, d.sat_floor, d.bess, d.has_bess,
+        d.slot_ptr, d.slot_rank, d.slot_idx, d.cl_ptr, d.n_clusters, d.dt, d.base_net, d.buy,
+        d.sell, d.deg_cost, _limit(realisation), True, ev, realised, b_out, net, out, excess,
+    )
+    unmet = _unmet(realisation, ev)
+    bess = b_out if d.has_bess else None
+    return ev, bess, _finish(plans, realisation, out, net, unmet, excess)
+
+
+def _unmet(realisation: Realisation, ev_power: np.ndarray) -> np.ndarray:  # [S, 3]
+    """kWh short of the reachable and the requested targets, vehicles short (numpy)."""
+    f, dt = realisation.scenario.fleet, realisation.scenario.dt_h
+    pos = np.maximum(ev_power, 0.0).sum(axis=2)
+    neg = np.maximum(-ev_power, 0.0).sum(axis=2)
+    e_end = f.soc_init * f.capacity_kwh + dt * (f.eta_charge * pos - neg / f.eta_discharge)
+    tol = SOC_TOL * f.capacity_kwh
+    gap_reach = realisation.reachable_target_kwh() - e_end
+    gap_request = f.soc_target * f.capacity_kwh - e_end
+    short = gap_reach > tol
+    return np.column_stack([
+        np.where(short, gap_reach, 0.0).sum(axis=1),
+        np.where(gap_request > tol, gap_request, 0.0).sum(axis=1),
+        short.sum(axis=1).astype(float),
+    ])
+
+
+def realise_reference(plans: Plans, realisation: Realisation):
+    """Plain-numpy twin of `realised_schedules` (`dispatch_reference`, `evaluate`)."""
+    d = realised_data(realisation, plans.clusters)
+    evs, bs = [], []
+    for k in range(plans.n):
+        ev, b, _ = dispatch_reference(d, plans.requests()[k], plans.bess_kw[k],
+                                      _limit(realisation))
+        evs.append(ev)
+        bs.append(b)
+    ev = np.stack(evs)
+    bess = np.stack(bs) if d.has_bess else None
+    report = evaluate(realisation.scenario, ev, bess)[list(REPORT)].to_numpy()
+    net = realisation.scenario.grid.net_base_kw + ev.sum(axis=1) + (0 if bess is None else bess)
+    excess = np.zeros(plans.n)
+    return ev, bess, _finish(plans, realisation, report, net, _unmet(realisation, ev), excess)

@@ -1,0 +1,69 @@
+"""The Dask evaluation on a worker that cannot see the client's disk: the worker runs in a
+private mount namespace where the scenario's directory (file, sessions history) is an empty
+tmpfs, so any file a task opened there would be missing. Skipped where mount namespaces are
+not allowed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from distributed import Client, LocalCluster
+
+from models.scenario import load_scenario
+from moo.problems.encodings import AggregateProblem
+from moo.uncertainty.distributed import evaluate_on_dask
+from moo.uncertainty.evaluate import evaluate_plans
+from moo.uncertainty.plan import plans_from_schedules
+
+PRESETS = Path(__file__).resolve().parents[2] / "models" / "presets"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _namespaces_work(tmp_path) -> bool:
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    try:
+        return subprocess.run(["unshare", "-m", "sh", "-c", f"mount -t tmpfs none {probe}"],
+                              capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def test_worker_without_the_scenario_disk(tmp_path):
+    if shutil.which("unshare") is None or not _namespaces_work(tmp_path):
+        pytest.skip("no mount namespaces here")
+    site = tmp_path / "site"
+    (site / "data").mkdir(parents=True)
+    shutil.copy(PRESETS / "caltech.toml", site / "caltech.toml")
+    for name in ("caltech_2019-10-29.csv", "caltech_2019-09-01_2019-12-31.csv.gz"):
+        shutil.copy(PRESETS / "data" / name, site / "data" / name)
+    s = load_scenario(str(site / "caltech.toml"))
+    p = AggregateProblem(s, 1)
+    x = p.repair(np.random.default_rng(0).uniform(size=(3, p.n_var)))
+    ev, bess, _ = p.schedules(x)
+    net = s.grid.net_base_kw + ev.sum(axis=1) + (0.0 if bess is None else bess)
+    plans = plans_from_schedules(s, net, bess, ev)
+    serial = evaluate_plans(s, plans, 4)
+
+    env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    with LocalCluster(n_workers=0, dashboard_address=None) as cluster, Client(cluster) as client:
+        hide = f"mount -t tmpfs none {site}"
+        script = (f'{hide} && test ! -e {site}/caltech.toml && exec "$0" -m '
+                  'distributed.cli.dask_worker "$1" --nthreads 1 --no-dashboard')
+        worker = subprocess.Popen(["unshare", "-m", "sh", "-c", script, sys.executable,
+                                   cluster.scheduler_address], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            client.wait_for_workers(1, timeout=60)
+            dask = evaluate_on_dask(client, s, plans, 4, chunk=2)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+    pd.testing.assert_frame_equal(dask.table, serial.table)
