@@ -39,16 +39,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from jobs.select import save_ahp
 from models.scenario import Scenario, load_scenario
 from moo.decision.ahp import load_default_judgements
 from moo.decision.decide import decide_ahp
-from moo.decision.select import write_selection
 from moo.exact.bound import Certificate, bound_front, write_bound
 from moo.exact.front import DEFAULT_POINTS, ExactModel, exact_front, solve_weighted, write_exact
 from moo.exact.indicators import hv_ratio
 from moo.problems.baselines import baseline
 from moo.problems.encodings import auto_encoding
 from moo.rundir import OutputDir, Run, atomic_write_text, read_run, tool_version, write_run
+from moo.rundir.output import STUDY
 from moo.search.nsga import Budget, run_front, write_front
 from moo.search.weighted import SwarmBudget, minimize_scalar, scalar_problem, write_swarm
 from moo.util.normalization import Normalization
@@ -119,7 +120,7 @@ def run_study(
     its place (its runs record where they are, so it is not written elsewhere and renamed):
     deleted when the new study is complete, put back when it fails or is interrupted."""
     scenario = load_scenario(name_or_path, date=date)
-    with OutputDir(out, overwrite=overwrite) as claim:
+    with OutputDir(out, kind=STUDY, overwrite=overwrite) as claim:
         previous = None
         if claim.path.exists():
             previous = claim.path.parent / f".{claim.path.name}.previous-{os.getpid()}"
@@ -172,11 +173,12 @@ def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) ->
 
     picks = {}
     with clock.stage("AHP selection"):
+        front, exact = read_run(runs["front"]), runs.get("exact")
+        exact = None if exact is None else read_run(exact)
         for mode in MODES:
-            chosen, decision = decide_ahp(runs["front"], judgements, mode, "weighted-sum",
-                                          reference_dir=runs.get("exact"))
-            write_selection(runs["front"], chosen, {"tradeoffs": decision.tradeoffs,
-                                                    "sensitivity": decision.sensitivity})
+            chosen, decision = decide_ahp(front, judgements, mode, "weighted-sum",
+                                          reference=exact)
+            save_ahp(front, chosen, decision)
             picks[mode] = chosen.solution
             scalars_ahp[mode] = float(chosen.selection.score)
 

@@ -16,9 +16,10 @@ from cli import cli
 from models.errors import InputError
 from models.scenario import build_scenario
 from moo.decision.ahp import load_default_judgements
-from moo.decision.select import select_mode, write_selection
+from moo.decision.select import select_mode
 from moo.problems.baselines import ordered, uncoordinated
 from moo.rundir import read_run, write_run
+from moo.rundir.selection import write_selection
 from plots.convergence import convergence
 from plots.front import front_3d, front_projections
 from plots.netload import net_load
@@ -135,8 +136,9 @@ def runs(tmp_path_factory):
         )
     write_run(root / "exact", sc, ev[[0, 2, 5]], bess[[0, 2, 5]], algorithm="exact")
     judgements = load_default_judgements()
+    front = read_run(root / "front")
     for mode in ("economy", "response"):
-        write_selection(root / "front", select_mode(root / "front", judgements, mode))
+        write_selection(front, mode, "ahp", select_mode(front, judgements, mode).to_dict())
     return {
         name: read_run(root / name)
         for name in ("front", "plain", "exact", "uncoordinated", "ordered")
@@ -180,7 +182,9 @@ def test_stale_selection_is_an_input_error(runs, tmp_path):
     ev, bess = front_schedules(sc)
     first, other = tmp_path / "first", tmp_path / "other"
     write_run(first, sc, ev, bess, algorithm="nsga2")
-    chosen = write_selection(first, select_mode(first, load_default_judgements(), "economy"))
+    opened = read_run(first)
+    chosen = write_selection(opened, "economy", "ahp",
+                             select_mode(opened, load_default_judgements(), "economy").to_dict())
     # Overwriting a run removes its selections; a selection copied by hand into another run
     # of the same site is what can still go stale.
     write_run(other, sc, ev[::-1].copy(), bess[::-1].copy(), algorithm="nsga2")

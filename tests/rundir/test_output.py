@@ -117,5 +117,5 @@ def test_a_study_directory_is_replaced_only_with_overwrite(tmp_path):
     (study / "report.md").write_text("# Study")
     assert holds(study) == "study"
     with pytest.raises(InputError, match="holds a study; give --overwrite"):
-        OutputDir(study)
-    OutputDir(study, overwrite=True).release()
+        OutputDir(study, kind="study")
+    OutputDir(study, kind="study", overwrite=True).release()
