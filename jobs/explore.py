@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from jobs.plot import read_shown
 from moo.util.spec import Spec
 from plots.explorer import write_explorer
 
@@ -32,5 +33,7 @@ class ExploreResult:
 
 
 def run(spec: ExploreSpec, *, report: Callable[[float], None] | None = None) -> ExploreResult:
-    return ExploreResult(write_explorer(spec.run_dir, reference_dir=spec.reference_dir,
-                                        baseline_dirs=spec.baseline_dirs, out=spec.out))
+    shown, reference, baselines = read_shown(spec.run_dir, spec.reference_dir,
+                                             spec.baseline_dirs)
+    return ExploreResult(write_explorer(shown, reference=reference, baselines=baselines,
+                                        out=spec.out))

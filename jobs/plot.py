@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.errors import InputError
+from moo.rundir import Run, read_run
 from moo.util.spec import Spec
 from plots.report import FORMATS, write_figures
 
@@ -39,7 +40,16 @@ class PlotResult:
         return "\n".join(f"wrote {p}" for p in self.paths)
 
 
+def read_shown(run_dir: str, reference_dir: str | None, baseline_dirs: tuple[str, ...]
+               ) -> tuple[Run, Run | None, list[Run]]:
+    """The run a figure or page shows, its reference front and its baselines, each read once
+    by the strict reader (`plots.report.check_shown` checks they fit together)."""
+    reference = None if reference_dir is None else read_run(reference_dir)
+    return read_run(run_dir), reference, [read_run(path) for path in baseline_dirs]
+
+
 def run(spec: PlotSpec, *, report: Callable[[float], None] | None = None) -> PlotResult:
-    return PlotResult(tuple(write_figures(spec.run_dir, reference_dir=spec.reference_dir,
-                                          baseline_dirs=spec.baseline_dirs, fmt=spec.fmt,
-                                          out_dir=spec.out_dir)))
+    shown, reference, baselines = read_shown(spec.run_dir, spec.reference_dir,
+                                             spec.baseline_dirs)
+    return PlotResult(tuple(write_figures(shown, reference=reference, baselines=baselines,
+                                          fmt=spec.fmt, out_dir=spec.out_dir)))

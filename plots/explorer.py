@@ -38,7 +38,7 @@ from moo.problems.objectives import KPI_COLUMNS
 from moo.rundir import OutputFile, Run
 from moo.rundir.output import EXPLORE
 from plots.points import baseline_points, read_selections, selected_points
-from plots.report import open_runs
+from plots.report import check_shown
 from plots.soc import bess_soc, fleet_soc
 from plots.style import LOOKS, OBJECTIVES, look, objective_label, objective_unit
 
@@ -330,16 +330,16 @@ def explorer_html(run: Run, reference: Run | None = None, baselines: Sequence[Ru
 
 
 def write_explorer(
-    run_dir: str | os.PathLike,
+    run: Run,
     *,
-    reference_dir: str | os.PathLike | None = None,
-    baseline_dirs: Sequence[str | os.PathLike] = (),
+    reference: Run | None = None,
+    baselines: Sequence[Run] = (),
     out: str | os.PathLike | None = None,
 ) -> Path:
     """Write the explorer of a front run to ``out`` (default RUN/explore.html), atomically,
     by the output rule (`moo.rundir.OutputFile`): never inside another run or onto a run's
     own file, never over a file that is not an explore page."""
-    run, reference, baselines = open_runs(run_dir, reference_dir, baseline_dirs)
+    check_shown(run, reference, baselines)
     path = Path(out) if out is not None else run.path / DEFAULT_NAME
     if path.is_dir():
         raise InputError(f"--out {path}: is a directory (give a file name, e.g. explore.html)")

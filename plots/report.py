@@ -22,7 +22,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from models.errors import InputError
-from moo.rundir import OutputFile, Run, read_run
+from moo.rundir import OutputFile, Run
 from moo.rundir.output import FIGURE, MARKS
 from plots.convergence import convergence
 from plots.front import front_3d, front_projections
@@ -102,25 +102,16 @@ def save_figure(fig: Figure, path: str | os.PathLike,
     return target.write(figure_bytes(fig, path.suffix.lstrip(".")))
 
 
-def open_runs(
-    run_dir: str | os.PathLike,
-    reference_dir: str | os.PathLike | None = None,
-    baseline_dirs: Sequence[str | os.PathLike] = (),
-) -> tuple[Run, Run | None, list[Run]]:
-    """Read the run, its reference front and its baseline runs, checking they fit together."""
-    run = read_run(run_dir)
-    reference = None
-    if reference_dir is not None:
+def check_shown(run: Run, reference: Run | None, baselines: Sequence[Run]) -> None:
+    """Check that a run, its reference front and its baseline runs fit together."""
+    if reference is not None:
         if len(run.front) < 2:
             raise InputError(f"--reference: {run.path} has one solution, no front to compare")
-        reference = read_run(reference_dir)
         reference.require_schedules("drawn as the reference front (give an exact or front run; "
                                     "a bound goes to compare --bound)")
         if not same_site(run, reference):
             raise InputError(f"--reference {reference.path}: not the scenario of {run.path}")
-    baselines = []
-    for path in baseline_dirs:
-        base = read_run(path)
+    for base in baselines:
         algorithm = base.meta.get("algorithm")
         if algorithm not in BASELINES:
             raise InputError(
@@ -129,15 +120,13 @@ def open_runs(
             )
         if not same_site(run, base):
             raise InputError(f"--baseline {base.path}: not the scenario of {run.path}")
-        baselines.append(base)
-    return run, reference, baselines
 
 
 def write_figures(
-    run_dir: str | os.PathLike,
+    run: Run,
     *,
-    reference_dir: str | os.PathLike | None = None,
-    baseline_dirs: Sequence[str | os.PathLike] = (),
+    reference: Run | None = None,
+    baselines: Sequence[Run] = (),
     fmt: str = "png",
     out_dir: str | os.PathLike | None = None,
 ) -> list[Path]:
@@ -149,7 +138,7 @@ def write_figures(
     """
     if fmt not in FORMATS:
         raise InputError(f"unknown figure format {fmt!r}: use {', '.join(FORMATS)}")
-    run, reference, baselines = open_runs(run_dir, reference_dir, baseline_dirs)
+    check_shown(run, reference, baselines)
     out = Path(out_dir) if out_dir is not None else run.path / "figures"
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a directory")

@@ -39,6 +39,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from jobs.explore import ExploreSpec
+from jobs.explore import run as explore_job
+from jobs.plot import PlotSpec
+from jobs.plot import run as plot_job
 from jobs.select import save_ahp
 from models.scenario import Scenario, load_scenario
 from moo.decision.ahp import load_default_judgements
@@ -54,8 +58,7 @@ from moo.search.nsga import Budget, run_front, write_front
 from moo.search.weighted import SwarmBudget, minimize_scalar, scalar_problem, write_swarm
 from moo.util.normalization import Normalization
 from plots.convergence import convergence
-from plots.explorer import write_explorer
-from plots.report import save_figure, write_figures
+from plots.report import save_figure
 from studies.claims import bound_claims, claims_table
 from studies.screenshot_explorer import available, screenshot
 
@@ -286,9 +289,9 @@ def _quality(front: Run, exact: Run | None, bound: Run, hv: float | None) -> lis
 
 
 def _figures(runs: dict, out: Path) -> list[Path]:
-
-    paths = write_figures(runs["front"], reference_dir=runs.get("exact"),
-                          baseline_dirs=[runs["uncoordinated"], runs["ordered"]], out_dir=out)
+    exact = None if runs.get("exact") is None else str(runs["exact"])
+    bases = (str(runs["uncoordinated"]), str(runs["ordered"]))
+    paths = list(plot_job(PlotSpec(str(runs["front"]), exact, bases, out_dir=str(out))).paths)
     swarms = {f"{a.upper()} {m}": read_run(runs[f"{a}-{m}"]) for a in SWARMS for m in MODES}
     paths.append(save_figure(convergence(swarms), out / "convergence-swarms.png"))
     return paths
@@ -297,10 +300,10 @@ def _figures(runs: dict, out: Path) -> list[Path]:
 def _explorer(runs: dict, out: Path, progress) -> list[Path]:
     """OUT/explore.html and, where Debian's chromium is installed, its screenshot
     OUT/figures/explorer.png (the results commit the screenshot, not the page)."""
-
-    page = write_explorer(runs["front"], reference_dir=runs.get("exact"),
-                          baseline_dirs=[runs["uncoordinated"], runs["ordered"]],
-                          out=out / "explore.html")
+    exact = None if runs.get("exact") is None else str(runs["exact"])
+    bases = (str(runs["uncoordinated"]), str(runs["ordered"]))
+    page = explore_job(ExploreSpec(str(runs["front"]), exact, bases,
+                                   str(out / "explore.html"))).path
     if not available():
         progress("  no chromium/selenium: explore.html written without a screenshot")
         return [page]

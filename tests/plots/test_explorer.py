@@ -62,8 +62,8 @@ def runs(tmp_path_factory):
     site = root / "site.toml"
     site.write_text(SITE_TOML)
     front, exact, bases = _front_run(root, site)
-    page = write_explorer(front, reference_dir=exact, baseline_dirs=bases,
-                          out=root / "explore.html")
+    page = write_explorer(read_run(front), reference=read_run(exact),
+                          baselines=[read_run(b) for b in bases], out=root / "explore.html")
     return {"front": front, "exact": exact, "bases": bases, "page": page}
 
 
