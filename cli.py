@@ -328,8 +328,10 @@ def select(run_dir, mode, judgements_path, method, aspiration, where, minimise, 
     """
     from jobs.select import SelectSpec, run
 
-    result = run(SelectSpec(run_dir, mode, judgements_path, method, aspiration, where, minimise,
-                            knees, knee, exact, reference_dir, save))
+    result = run(SelectSpec(run_dir, mode=mode, judgements=judgements_path, method=method,
+                            reference_point=aspiration, where=where, minimise=minimise,
+                            knees=knees, knee=knee, exact=exact, reference_dir=reference_dir,
+                            save=save))
     click.echo(json.dumps(result.to_dict()) if as_json else result.text())
     if not result.feasible:
         sys.exit(1)
@@ -354,8 +356,8 @@ def export_cmd(run_dir, solution, selection, fmt, date, timezone, out, overwrite
     """
     from jobs.export import ExportSpec, run
 
-    click.echo(run(ExportSpec(run_dir, out, fmt, solution, selection, date, timezone,
-                              overwrite)).text())
+    click.echo(run(ExportSpec(run_dir, out, fmt, solution=solution, selection=selection,
+                              date=date, timezone=timezone, overwrite=overwrite)).text())
 
 
 @cli.group()
