@@ -420,6 +420,7 @@ def read_run(run_dir: str | os.PathLike) -> Run:
             raise InputError(
                 f"{target}: does not match its SHA-256 in meta.json (edited or damaged)"
             )
+    _check_normalization(meta_path, meta, required=False)
     front = _read_front(path / "front.csv", meta["n_solutions"])
     if kind == BOUND:
         _check_bound(meta_path, meta, path / "front.csv", front)
@@ -463,12 +464,16 @@ def _check_finite(front_path: Path, front: pd.DataFrame, columns) -> None:
             raise InputError(f"{front_path}: {name} of row {row} is not a finite number")
 
 
-def _check_bound(meta_path: Path, meta: dict, front_path: Path, front: pd.DataFrame) -> None:
-    """What a bound run's certificates need: the normalisation they are stated in (finite
-    ideal <= nadir, one per objective) and finite weight and bound columns."""
+def _check_normalization(meta_path: Path, meta: dict, required: bool) -> None:
+    """A recorded normalisation (runs that scale objectives record theirs; a bound run's
+    certificates are stated in it, so it must have one): ``ideal`` and ``nadir``, one
+    finite number per objective — what `compare` and the certificates compute with."""
     norm = meta.get("normalization")
+    if norm is None and not required:
+        return
     if not isinstance(norm, dict):
-        raise InputError(f"{meta_path}: a bound run needs normalization (ideal and nadir)")
+        what = "a bound run needs" if required else "must hold"
+        raise InputError(f"{meta_path}: {what} normalization (ideal and nadir)")
     for key in ("ideal", "nadir"):
         values = norm.get(key)
         if not (
@@ -480,6 +485,13 @@ def _check_bound(meta_path: Path, meta: dict, front_path: Path, front: pd.DataFr
             raise InputError(
                 f"{meta_path}: normalization.{key} must be {len(OBJECTIVES)} finite numbers"
             )
+
+
+def _check_bound(meta_path: Path, meta: dict, front_path: Path, front: pd.DataFrame) -> None:
+    """What a bound run's certificates need: the normalisation they are stated in (nadir
+    not below ideal) and finite weight and bound columns."""
+    _check_normalization(meta_path, meta, required=True)
+    norm = meta["normalization"]
     if (np.asarray(norm["nadir"], float) < np.asarray(norm["ideal"], float)).any():
         raise InputError(f"{meta_path}: normalization.nadir is below its ideal")
     missing = [c for c in (*BOUND_WEIGHT_COLUMNS, "bound") if c not in front.columns]

@@ -127,3 +127,14 @@ def test_an_unknown_run_kind_is_refused(copy_run):
     (run / "meta.json").write_text(json.dumps(meta))
     assert "unknown run kind" in one_line_error(invoke("compare", copy_run("front"),
                                                        "--bound", run))
+
+
+@pytest.mark.parametrize("damage", [{"ideal": [0, 0]}, {"ideal": "x", "nadir": [1, 1, 1]},
+                                    {"nadir": [1, None, 1], "ideal": [0, 0, 0]}, []])
+def test_a_front_run_whose_recorded_normalisation_is_damaged_is_refused(damage, copy_run):
+    """compare scales by the first run's recorded normalisation when it has one."""
+    run = copy_run("front")
+    meta = json.loads((run / "meta.json").read_text())
+    meta["normalization"] = damage
+    (run / "meta.json").write_text(json.dumps(meta))
+    assert "normalization" in one_line_error(invoke("compare", run))
