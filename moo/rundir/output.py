@@ -222,6 +222,10 @@ class OutputDir:
     """An ``--out`` claimed for one directory output of ``kind`` (`RUN`, `STUDY`, `SWEEP`,
     `EXPORT`): checked by the output rule, locked, published atomically.
 
+    ``overwrite``: an output of the same kind there may be replaced (by `publish`, or by a
+    writer that sets the old one aside itself, as a study does). ``resume``: continue in
+    place — a run from its checkpoint, a sweep (its runs and tables) as it stands.
+
     Use as a context manager (or call `release`); `publish` writes the files and renames
     the output into place.
     """
@@ -264,7 +268,8 @@ class OutputDir:
                     f"--out {p}: holds {what}, not {_a(self.kind)}; --overwrite replaces only "
                     "an output of the same kind: choose a new directory"
                 )
-            if kind == self.kind and not self.overwrite:
+            # resume continues a sweep in place (a run resumes from its checkpoint only).
+            if kind == self.kind and not (self.overwrite or (resume and kind == SWEEP)):
                 raise InputError(
                     f"--out {p}: holds {_a(kind)}; give --overwrite to replace it, or choose a "
                     "new directory"

@@ -19,6 +19,7 @@ from moo.decision.ahp import load_default_judgements
 from moo.decision.select import select_mode
 from moo.problems.baselines import ordered, uncoordinated
 from moo.rundir import read_run, write_run
+from moo.rundir.output import FIGURE, MARKS
 from moo.rundir.selection import write_selection
 from plots.convergence import convergence
 from plots.front import front_3d, front_projections
@@ -26,7 +27,7 @@ from plots.netload import net_load
 from plots.parallel import parallel_coordinates
 from plots.points import baseline_points, extreme_points, selected_points
 from plots.power import power
-from plots.report import run_figures
+from plots.report import figure_bytes, run_figures
 from plots.soc import fleet_soc, soc
 from plots.style import LOOKS, OKABE_ITO, look
 from plots.timeaxis import MAX_PRICE_BANDS
@@ -539,3 +540,11 @@ def test_thousands_tolerates_an_empty_history():
     thousands(ax.xaxis, np.array([10.0, 2000.0]))
     assert isinstance(ax.xaxis.get_major_formatter(), StrMethodFormatter)
     plt.close(fig)
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
+def test_every_figure_format_carries_the_output_rules_mark(fmt):
+    """plot replaces a figure only if it is one of ours: the mark must survive each format."""
+    fig = Figure()
+    fig.add_subplot().plot([0, 1], [1, 0])
+    assert MARKS[FIGURE] in figure_bytes(fig, fmt)
