@@ -114,11 +114,14 @@ def holds(path: Path) -> str | None:
 
 
 def _is_protected(path: Path) -> bool:
-    """A directory no other output may be written into: a run (complete, damaged or
-    unfinished) or an export."""
+    """A directory no other output may be written into: a run or an export (its meta.json
+    is ours), or an unfinished run (its checkpoint and nothing but hidden files). A user's
+    folder that merely holds a ``front.csv`` or a ``checkpoint.pkl`` of its own is not."""
     if (path / META).is_file():
         return _our_meta(path) is not None
-    return (path / CHECKPOINT).is_file() or any((path / n).exists() for n in RUN_FILES)
+    if not (path / CHECKPOINT).is_file():
+        return False
+    return all(n == CHECKPOINT or n.startswith(".") for n in os.listdir(path))
 
 
 def enclosing_output(path: str | os.PathLike) -> Path | None:

@@ -184,3 +184,15 @@ def test_a_file_output_replaces_only_a_file_of_its_kind(tmp_path):
     with pytest.raises(ValueError, match="must carry its mark"):
         OutputFile(tmp_path / "x.html", EXPLORE).write(b"<html>unmarked</html>")
     assert mine.read_text() == "<html>my page</html>"
+
+
+def test_a_users_folder_holding_a_front_csv_is_not_a_run(tmp_path):
+    """Rule 1 protects runs and exports by their meta.json, not by file names a user's own
+    folder may share with a run."""
+    mine = tmp_path / "analysis"
+    mine.mkdir()
+    (mine / "front.csv").write_text("a,b\n1,2\n")
+    (mine / "checkpoint.pkl").write_bytes(b"a model of mine")
+    OutputFile(mine / "page.html", EXPLORE).write(MARKS[EXPLORE] + b'">')
+    OutputDir(mine / "runs" / "b").release()
+    assert (mine / "front.csv").read_text() == "a,b\n1,2\n"
