@@ -26,10 +26,11 @@ def _writers(tiny: Path, front: Path) -> dict[str, list]:
         "export": ["export", front, "--solution", "0", "--format", "csv", *DAY, "--out", "OUT"],
         "explore": ["explore", front, "--out", "OUT"],
         "plot": ["plot", front, "--out", "OUT"],
+        "study": ["study", tiny, "--budget", "10", "--out", "OUT"],
     }
 
 
-WRITERS = ["baseline", "front", "exact", "bound", "export", "explore", "plot"]
+WRITERS = ["baseline", "front", "exact", "bound", "export", "explore", "plot", "study"]
 # Writers whose --out is one file (the rest write a directory).
 FILE_WRITERS = {"explore"}
 
@@ -82,7 +83,9 @@ def test_no_writer_replaces_a_users_file_or_directory(name, built, copy_run, tin
         assert sorted(p.name for p in mine_dir.iterdir()) == ["front-3d.png", "notes.txt"]
 
 
-@pytest.mark.parametrize("name", [w for w in WRITERS if w not in FILE_WRITERS | {"plot"}])
+# A study onto a study is the same kind (and would run one): the case is export's and the
+# run writers'.
+@pytest.mark.parametrize("name", [w for w in WRITERS if w not in FILE_WRITERS | {"plot", "study"}])
 def test_overwrite_never_replaces_a_study_or_an_unfinished_run(name, built, copy_run,
                                                               tiny_toml, tmp_path):
     front = copy_run("front")
@@ -133,3 +136,15 @@ def test_plot_replaces_its_own_figures_only(copy_run, tmp_path):
     (out / "net-load.png").write_bytes(b"edited by hand")
     one_line_error(invoke("plot", front, "--out", out))
     assert (out / "net-load.png").read_bytes() == b"edited by hand"
+
+
+def test_study_overwrite_never_replaces_a_run_or_an_export(copy_run, tiny_toml, tmp_path):
+    front = copy_run("front")
+    ops = tmp_path / "ops"
+    ok(invoke(*_args("export", None, front, ops)))
+    for target in (front, ops):
+        before = snapshot(target)
+        line = one_line_error(invoke("study", tiny_toml, "--budget", "10", "--overwrite",
+                                     "--out", target))
+        assert "not a study" in line and snapshot(target) == before
+    assert not leftovers(tmp_path)
