@@ -123,8 +123,7 @@ def check_runs(run: Run, reference: Run | None) -> None:
         raise InputError(f"--reference {reference.path}: not the scenario of {run.path}")
 
 
-def _reference_front(run: Run, reference: Run | None) -> np.ndarray | None:  # [R, 3]
-    check_runs(run, reference)
+def _reference_front(reference: Run | None) -> np.ndarray | None:  # [R, 3]
     return None if reference is None else reference.objectives
 
 
@@ -168,7 +167,7 @@ def _picked(kind, run, f, pick, reference, exact_out, lines, feasible=True) -> D
         currency=_currency(run.meta),
         solution=_row(front, pick.index),
         query=pick.to_dict(),
-        tradeoffs=tradeoffs_at(f, pick.index, _reference_front(run, reference), front["solution"]),
+        tradeoffs=tradeoffs_at(f, pick.index, _reference_front(reference), front["solution"]),
         exact=exact_out,
         feasible=feasible,
         lines=lines,
@@ -235,12 +234,13 @@ def decide_constraint(
 def decide_knees(run: Run, *, knee: int | None = None, reference: Run | None = None) -> Decision:
     """`select --knees`: the trade-off knees, each with its rates; nothing is picked unless
     ``knee`` names one of them (its front.csv solution id): then that knee is the pick."""
+    check_runs(run, reference)
     front, meta = run.front, run.meta
     f = _objectives(front)
     found = knees(f)
     cur = _currency(meta)
     ids = front["solution"]
-    reference_f = _reference_front(run, reference)
+    reference_f = _reference_front(reference)
     listed = []
     lines = [
         f"{len(found.rows)} knee(s) (trade-off mu: least sacrifice per unit gain to a "
@@ -285,7 +285,7 @@ def decide_ahp(
     sens = sensitivity(front[order].to_numpy(float), chosen.group, method)
     f = _objectives(front)
     index = chosen.selection.index
-    tradeoffs = tradeoffs_at(f, index, _reference_front(run, reference), ids)
+    tradeoffs = tradeoffs_at(f, index, _reference_front(reference), ids)
     sens_dict = sens.to_dict(ids, tuple(order))
     query = {k: v for k, v in chosen.to_dict().items() if k != "solution"}
     lines = []
