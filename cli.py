@@ -276,13 +276,9 @@ def compare(run_dirs, reference, bound_dir, as_json):
 
     Example: v2g-pareto compare runs/b-nsga2 runs/b-nsga3 --reference runs/b-exact
     """
-    from moo.exact.indicators import compare_runs, compare_text
-    from moo.rundir import read_run
+    from jobs.compare import CompareSpec, run
 
-    rows = compare_runs([read_run(path) for path in run_dirs],
-                        None if reference is None else read_run(reference),
-                        None if bound_dir is None else read_run(bound_dir))
-    click.echo(json.dumps(rows) if as_json else compare_text(rows))
+    click.echo(run(CompareSpec(run_dirs, reference, bound_dir, as_json)).text())
 
 
 @cli.command()
@@ -317,24 +313,26 @@ def ahp(matrix_text, method, ri_table, threshold, as_json):
 @option("--where", multiple=True, metavar="NAME<=VALUE", help="Bound, repeatable.")
 @option("--minimise", metavar="NAME", help="Minimised (default cost).")
 @option("--knees", is_flag=True, help="List the trade-off knees (flagged, not picked).")
+@option("--knee", type=int, metavar="K", help="Pick the knee with solution id K.")
 @option("--exact", is_flag=True, help="Also solve it as one QP.")
 @option("--reference", "reference_dir", type=PATH, metavar="EXACT_RUN",
         help="Exact run: hyperplane rates.")
+@option("--save", metavar="NAME", help="Keep the pick as RUN/selection-NAME.json.")
 @json_option
 @user_errors
-def select(run_dir, mode, judgements_path, method, aspiration, where, minimise, knees, exact,
-           reference_dir, as_json):
+def select(run_dir, mode, judgements_path, method, aspiration, where, minimise, knees, knee,
+           exact, reference_dir, save, as_json):
     """Pick an operating point from a front run: AHP, reference point, constraints, knees.
 
     Example: v2g-pareto select runs/b --mode economy
     """
-    from moo.decision.decide import select_command
+    from jobs.select import SelectSpec, run
 
-    result, text = select_command(
-        run_dir, mode=mode, judgements_path=judgements_path, method=method,
-        aspiration=aspiration, where=where, minimise=minimise, knees_only=knees, exact=exact,
-        reference_dir=reference_dir)
-    click.echo(json.dumps(result.to_dict()) if as_json else text)
+    result = run(SelectSpec(run_dir, mode=mode, judgements=judgements_path, method=method,
+                            reference_point=aspiration, where=where, minimise=minimise,
+                            knees=knees, knee=knee, exact=exact, reference_dir=reference_dir,
+                            save=save))
+    click.echo(json.dumps(result.to_dict()) if as_json else result.text())
     if not result.feasible:
         sys.exit(1)
 
@@ -342,7 +340,7 @@ def select(run_dir, mode, judgements_path, method, aspiration, where, minimise, 
 @cli.command("export")
 @click.argument("run_dir", type=PATH, metavar="RUN_DIR")
 @option("--solution", type=int, metavar="K", help="The front.csv solution id.")
-@option("--selection", metavar="MODE", help="The pick of selection-MODE.json.")
+@option("--selection", metavar="NAME", help="A kept decision: RUN/selection-NAME.json.")
 @option("--format", "fmt", type=click.Choice(["csv", "parquet", "ocpp21", "ocpp201"]),
         required=True, help="Tables, or one OCPP SetChargingProfileRequest per vehicle "
         "(ocpp21 with V2G set-points; ocpp201 charge-only).")
@@ -356,10 +354,10 @@ def export_cmd(run_dir, solution, selection, fmt, date, timezone, out, overwrite
 
     Example: v2g-pareto export runs/caltech --solution 0 --format ocpp21 --out ops/caltech
     """
-    from moo.rundir.export import export
+    from jobs.export import ExportSpec, run
 
-    wrote(export(run_dir, out, fmt, solution=solution, selection=selection, date=date,
-                 timezone=timezone, overwrite=overwrite))
+    click.echo(run(ExportSpec(run_dir, out, fmt, solution=solution, selection=selection,
+                              date=date, timezone=timezone, overwrite=overwrite)).text())
 
 
 @cli.group()
@@ -443,11 +441,9 @@ def plot(run_dir, reference_dir, baseline_dirs, fmt, out_dir):
 
     Example: v2g-pareto plot runs/b --baseline runs/b-unc --reference runs/b-exact --format svg
     """
-    from plots.report import write_figures
+    from jobs.plot import PlotSpec, run
 
-    for path in write_figures(run_dir, reference_dir=reference_dir,
-                              baseline_dirs=baseline_dirs, fmt=fmt, out_dir=out_dir):
-        click.echo(f"wrote {path}")
+    click.echo(run(PlotSpec(run_dir, reference_dir, baseline_dirs, fmt, out_dir)).text())
 
 
 @cli.command()
@@ -461,10 +457,9 @@ def explore(run_dir, reference_dir, baseline_dirs, out):
 
     Example: v2g-pareto explore runs/b --reference runs/b-exact --baseline runs/b-unc --out b.html
     """
-    from plots.explorer import write_explorer
+    from jobs.explore import ExploreSpec, run
 
-    wrote(write_explorer(run_dir, reference_dir=reference_dir, baseline_dirs=baseline_dirs,
-                         out=out))
+    click.echo(run(ExploreSpec(run_dir, reference_dir, baseline_dirs, out)).text())
 
 
 @cli.command()

@@ -35,9 +35,10 @@ from moo.decision.decide import tradeoffs_at
 from moo.decision.knees import knees
 from moo.decision.tradeoffs import PAIRS
 from moo.problems.objectives import KPI_COLUMNS
-from moo.rundir import Run, atomic_write_text
+from moo.rundir import OutputFile, Run
+from moo.rundir.output import EXPLORE
 from plots.points import baseline_points, read_selections, selected_points
-from plots.report import open_runs
+from plots.report import check_shown
 from plots.soc import bess_soc, fleet_soc
 from plots.style import LOOKS, OBJECTIVES, look, objective_label, objective_unit
 
@@ -138,7 +139,8 @@ def weight_map_data(run: Run) -> dict | None:
     """The AHP weight map of the run's selection files (`moo.decision.sensitivity`): the
     lattice weights and the row each picks; every mode's weights, experts and nearest flip."""
     row_of = {int(s): r for r, s in enumerate(run.front["solution"])}
-    chosen = {m: d for m, d in read_selections(run).items()
+    kept = {m: saved.data for m, saved in read_selections(run).items()}
+    chosen = {m: d for m, d in kept.items()
               if isinstance(d.get("sensitivity"), dict) and "weight_map" in d["sensitivity"]}
     if not chosen:
         return None
@@ -328,16 +330,18 @@ def explorer_html(run: Run, reference: Run | None = None, baselines: Sequence[Ru
 
 
 def write_explorer(
-    run_dir: str | os.PathLike,
+    run: Run,
     *,
-    reference_dir: str | os.PathLike | None = None,
-    baseline_dirs: Sequence[str | os.PathLike] = (),
+    reference: Run | None = None,
+    baselines: Sequence[Run] = (),
     out: str | os.PathLike | None = None,
 ) -> Path:
-    """Write the explorer of a front run to ``out`` (default RUN/explore.html), atomically."""
-    run, reference, baselines = open_runs(run_dir, reference_dir, baseline_dirs)
+    """Write the explorer of a front run to ``out`` (default RUN/explore.html), atomically,
+    by the output rule (`moo.rundir.OutputFile`): never inside another run or onto a run's
+    own file, never over a file that is not an explore page."""
+    check_shown(run, reference, baselines)
     path = Path(out) if out is not None else run.path / DEFAULT_NAME
     if path.is_dir():
         raise InputError(f"--out {path}: is a directory (give a file name, e.g. explore.html)")
-    atomic_write_text(path, explorer_html(run, reference, baselines))
-    return path
+    target = OutputFile(path, EXPLORE, own_run=run.path)
+    return target.write(explorer_html(run, reference, baselines).encode())

@@ -6,22 +6,23 @@ holds them, the schedule (EV and BESS powers, net load). Where they come from:
 - baselines: baseline run directories (``meta["algorithm"]`` ``uncoordinated`` or
   ``ordered``), else the objective values a front run keeps in ``meta["baselines"]``
   (points only, no schedule);
-- AHP choices: the ``selection-<mode>.json`` files `v2g-pareto select` writes into a front
-  run; a selection whose objectives do not match its front row any more (the front was
-  re-run) is an error, not silently a different point;
+- kept decisions: the ``selection-<name>.json`` files `v2g-pareto select` writes into a
+  front run (AHP modes, and the picks kept with ``--save``), read by the strict reader
+  (`moo.rundir.selection`): a selection of another run, or whose objectives do not match
+  its front row any more, is an error, not silently a different point;
 - without selections, the front's minimum-cost and minimum-variance solutions.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from models.errors import InputError
 from moo.rundir import Run
+from moo.rundir.selection import Saved
+from moo.rundir.selection import read_selections as read_saved
 from plots.style import OBJECTIVES, look
 
 BASELINES = ("uncoordinated", "ordered")
@@ -76,39 +77,24 @@ def baseline_points(run: Run | None, baselines: Sequence[Run] = ()) -> list[Oper
     return points
 
 
-def read_selections(run: Run) -> dict[str, dict]:
-    """The ``selection-<mode>.json`` objects of a run directory, Economy and Response first."""
-    found = {}
-    for path in sorted(run.path.glob("selection-*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InputError(f"{path}: not readable JSON ({exc})") from None
-        if not isinstance(data, dict) or "solution" not in data or "objectives" not in data:
-            raise InputError(f"{path}: not a selection file (no solution/objectives)")
-        found[str(data.get("mode", path.stem.removeprefix("selection-")))] = data
+def read_selections(run: Run) -> dict[str, Saved]:
+    """The kept decisions of a run (`moo.rundir.selection`), Economy and Response first."""
+    found = read_saved(run)
     order = [m for m in MODE_ORDER if m in found] + sorted(set(found) - set(MODE_ORDER))
     return {m: found[m] for m in order}
 
 
 def selected_points(run: Run) -> list[OperatingPoint]:
-    """The AHP-selected points of a front run (empty when nothing was selected)."""
+    """The kept decisions of a front run as points (empty when nothing was selected)."""
     points = []
-    ids = run.front["solution"].to_numpy()
-    for mode, data in read_selections(run).items():
-        rows = np.flatnonzero(ids == data["solution"])
-        stored = data["objectives"]
-        try:
-            objectives = np.array([float(stored[k]) for k in OBJECTIVES])
-        except (KeyError, TypeError, ValueError):
-            raise InputError(f"{run.path}/selection-{mode}.json: objectives incomplete") from None
-        if rows.size != 1 or not np.allclose(run.objectives[rows[0]], objectives, rtol=1e-9):
-            raise InputError(
-                f"{run.path}/selection-{mode}.json: solution {data['solution']} does not match "
-                f"front.csv (the front changed?); run `v2g-pareto select` again"
-            )
-        label = look(mode).label if mode in MODE_ORDER else f"{mode.capitalize()} (AHP)"
-        points.append(solution_point(run, int(rows[0]), mode, label))
+    for name, saved in read_selections(run).items():
+        if name in MODE_ORDER:
+            label = look(name).label
+        elif saved.decision == "ahp":
+            label = f"{name.capitalize()} (AHP)"
+        else:
+            label = f"{name} ({saved.decision})"
+        points.append(solution_point(run, saved.row, name, label))
     return points
 
 

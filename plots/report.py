@@ -22,8 +22,8 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from models.errors import InputError
-from moo.exact.bound import require_schedules
-from moo.rundir import Run, atomic_write_bytes, read_run
+from moo.rundir import OutputFile, Run
+from moo.rundir.output import FIGURE, MARKS
 from plots.convergence import convergence
 from plots.front import front_3d, front_projections
 from plots.netload import net_load
@@ -43,6 +43,9 @@ from plots.soc import soc
 from plots.weightmap import weight_map
 
 FORMATS = ("png", "svg", "pdf")
+# The mark the output rule knows a figure of ours by (`moo.rundir.output.MARKS`), in each
+# format's own metadata field.
+_MARK_KEY = {"png": "Software", "svg": "Creator", "pdf": "Creator"}
 
 
 def _own_point(run: Run) -> OperatingPoint:
@@ -62,7 +65,8 @@ def run_figures(
         yield "front-3d", front_3d(run, points=marks, reference=reference)
         yield "front-projections", front_projections(run, points=marks, reference=reference)
         yield "parallel-coordinates", parallel_coordinates(run, points=marks)
-        for mode, data in read_selections(run).items():
+        for mode, saved in read_selections(run).items():
+            data = saved.data
             if "sensitivity" in data:  # selections written before the weight map have none
                 yield f"weight-map-{mode}", weight_map(data)
         curves = [p for p in marks if p.has_schedule]
@@ -82,34 +86,32 @@ def run_figures(
         yield "convergence", convergence([run])
 
 
-def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
-    """Save a figure atomically (temporary file, then rename); the format is the suffix."""
-    path = Path(path)
+def figure_bytes(fig: Figure, fmt: str) -> bytes:
+    """A figure as a file's bytes in ``fmt``, carrying the output rule's figure mark."""
     buf = io.BytesIO()
-    fig.savefig(buf, format=path.suffix.lstrip("."))
-    atomic_write_bytes(path, buf.getvalue())
-    return path
+    fig.savefig(buf, format=fmt, metadata={_MARK_KEY[fmt]: MARKS[FIGURE].decode()})
+    return buf.getvalue()
 
 
-def open_runs(
-    run_dir: str | os.PathLike,
-    reference_dir: str | os.PathLike | None = None,
-    baseline_dirs: Sequence[str | os.PathLike] = (),
-) -> tuple[Run, Run | None, list[Run]]:
-    """Read the run, its reference front and its baseline runs, checking they fit together."""
-    run = read_run(run_dir)
-    reference = None
-    if reference_dir is not None:
+def save_figure(fig: Figure, path: str | os.PathLike,
+                own_run: str | os.PathLike | None = None) -> Path:
+    """Save a figure atomically (temporary file, then rename); the format is the suffix. The
+    output rule applies: it replaces only a figure of ours (`moo.rundir.OutputFile`)."""
+    path = Path(path)
+    target = OutputFile(path, FIGURE, own_run=own_run)
+    return target.write(figure_bytes(fig, path.suffix.lstrip(".")))
+
+
+def check_shown(run: Run, reference: Run | None, baselines: Sequence[Run]) -> None:
+    """Check that a run, its reference front and its baseline runs fit together."""
+    if reference is not None:
         if len(run.front) < 2:
             raise InputError(f"--reference: {run.path} has one solution, no front to compare")
-        reference = read_run(reference_dir)
-        require_schedules(reference, "drawn as the reference front (give an exact or front run; "
-                                     "a bound goes to compare --bound)")
+        reference.require_schedules("drawn as the reference front (give an exact or front run; "
+                                    "a bound goes to compare --bound)")
         if not same_site(run, reference):
             raise InputError(f"--reference {reference.path}: not the scenario of {run.path}")
-    baselines = []
-    for path in baseline_dirs:
-        base = read_run(path)
+    for base in baselines:
         algorithm = base.meta.get("algorithm")
         if algorithm not in BASELINES:
             raise InputError(
@@ -118,26 +120,29 @@ def open_runs(
             )
         if not same_site(run, base):
             raise InputError(f"--baseline {base.path}: not the scenario of {run.path}")
-        baselines.append(base)
-    return run, reference, baselines
 
 
 def write_figures(
-    run_dir: str | os.PathLike,
+    run: Run,
     *,
-    reference_dir: str | os.PathLike | None = None,
-    baseline_dirs: Sequence[str | os.PathLike] = (),
+    reference: Run | None = None,
+    baselines: Sequence[Run] = (),
     fmt: str = "png",
     out_dir: str | os.PathLike | None = None,
 ) -> list[Path]:
-    """Write every figure of a run as ``OUT/<name>.<fmt>`` (OUT defaults to RUN/figures)."""
+    """Write every figure of a run as ``OUT/<name>.<fmt>`` (OUT defaults to RUN/figures).
+
+    Every figure is drawn before any is written, and every file is checked by the output
+    rule first (`moo.rundir.OutputFile`: OUT lies outside every run but this one, and an
+    existing file is replaced only if it is a figure of ours), so a refusal writes nothing.
+    """
     if fmt not in FORMATS:
         raise InputError(f"unknown figure format {fmt!r}: use {', '.join(FORMATS)}")
-    run, reference, baselines = open_runs(run_dir, reference_dir, baseline_dirs)
+    check_shown(run, reference, baselines)
     out = Path(out_dir) if out_dir is not None else run.path / "figures"
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a directory")
-    return [
-        save_figure(fig, out / f"{name}.{fmt}")
-        for name, fig in run_figures(run, reference=reference, baselines=baselines)
-    ]
+    drawn = [(OutputFile(out / f"{name}.{fmt}", FIGURE, own_run=run.path),
+              figure_bytes(fig, fmt))
+             for name, fig in run_figures(run, reference=reference, baselines=baselines)]
+    return [target.write(data) for target, data in drawn]

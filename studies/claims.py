@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from moo.exact.bound import is_bound
 from moo.rundir import Run
 
 
@@ -190,7 +189,7 @@ def bound_claims(preset: str, kpis: pd.DataFrame, scalars: dict, bound: Run,
     the claim's unit), ``not reached (fixed baseline)`` for claims on a baseline schedule,
     and ``n/a`` where the bound says nothing (swarm comparisons, unbounded columns).
     """
-    if not is_bound(bound):
+    if not bound.is_bound:
         raise ValueError(f"{bound.path}: not a bound run")
     limits = bound.meta["bound"]["column_bounds"]
     rows = []

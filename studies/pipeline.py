@@ -39,22 +39,26 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from jobs.explore import ExploreSpec
+from jobs.explore import run as explore_job
+from jobs.plot import PlotSpec
+from jobs.plot import run as plot_job
+from jobs.select import save_ahp
 from models.scenario import Scenario, load_scenario
 from moo.decision.ahp import load_default_judgements
 from moo.decision.decide import decide_ahp
-from moo.decision.select import write_selection
 from moo.exact.bound import Certificate, bound_front, write_bound
 from moo.exact.front import DEFAULT_POINTS, ExactModel, exact_front, solve_weighted, write_exact
 from moo.exact.indicators import hv_ratio
 from moo.problems.baselines import baseline
 from moo.problems.encodings import auto_encoding
 from moo.rundir import OutputDir, Run, atomic_write_text, read_run, tool_version, write_run
+from moo.rundir.output import STUDY
 from moo.search.nsga import Budget, run_front, write_front
 from moo.search.weighted import SwarmBudget, minimize_scalar, scalar_problem, write_swarm
 from moo.util.normalization import Normalization
 from plots.convergence import convergence
-from plots.explorer import write_explorer
-from plots.report import save_figure, write_figures
+from plots.report import save_figure
 from studies.claims import bound_claims, claims_table
 from studies.screenshot_explorer import available, screenshot
 
@@ -119,7 +123,7 @@ def run_study(
     its place (its runs record where they are, so it is not written elsewhere and renamed):
     deleted when the new study is complete, put back when it fails or is interrupted."""
     scenario = load_scenario(name_or_path, date=date)
-    with OutputDir(out, overwrite=overwrite) as claim:
+    with OutputDir(out, kind=STUDY, overwrite=overwrite) as claim:
         previous = None
         if claim.path.exists():
             previous = claim.path.parent / f".{claim.path.name}.previous-{os.getpid()}"
@@ -172,11 +176,12 @@ def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) ->
 
     picks = {}
     with clock.stage("AHP selection"):
+        front, exact = read_run(runs["front"]), runs.get("exact")
+        exact = None if exact is None else read_run(exact)
         for mode in MODES:
-            chosen, decision = decide_ahp(runs["front"], judgements, mode, "weighted-sum",
-                                          reference_dir=runs.get("exact"))
-            write_selection(runs["front"], chosen, {"tradeoffs": decision.tradeoffs,
-                                                    "sensitivity": decision.sensitivity})
+            chosen, decision = decide_ahp(front, judgements, mode, "weighted-sum",
+                                          reference=exact)
+            save_ahp(front, chosen, decision)
             picks[mode] = chosen.solution
             scalars_ahp[mode] = float(chosen.selection.score)
 
@@ -284,9 +289,9 @@ def _quality(front: Run, exact: Run | None, bound: Run, hv: float | None) -> lis
 
 
 def _figures(runs: dict, out: Path) -> list[Path]:
-
-    paths = write_figures(runs["front"], reference_dir=runs.get("exact"),
-                          baseline_dirs=[runs["uncoordinated"], runs["ordered"]], out_dir=out)
+    exact = None if runs.get("exact") is None else str(runs["exact"])
+    bases = (str(runs["uncoordinated"]), str(runs["ordered"]))
+    paths = list(plot_job(PlotSpec(str(runs["front"]), exact, bases, out_dir=str(out))).paths)
     swarms = {f"{a.upper()} {m}": read_run(runs[f"{a}-{m}"]) for a in SWARMS for m in MODES}
     paths.append(save_figure(convergence(swarms), out / "convergence-swarms.png"))
     return paths
@@ -295,10 +300,10 @@ def _figures(runs: dict, out: Path) -> list[Path]:
 def _explorer(runs: dict, out: Path, progress) -> list[Path]:
     """OUT/explore.html and, where Debian's chromium is installed, its screenshot
     OUT/figures/explorer.png (the results commit the screenshot, not the page)."""
-
-    page = write_explorer(runs["front"], reference_dir=runs.get("exact"),
-                          baseline_dirs=[runs["uncoordinated"], runs["ordered"]],
-                          out=out / "explore.html")
+    exact = None if runs.get("exact") is None else str(runs["exact"])
+    bases = (str(runs["uncoordinated"]), str(runs["ordered"]))
+    page = explore_job(ExploreSpec(str(runs["front"]), exact, bases,
+                                   str(out / "explore.html"))).path
     if not available():
         progress("  no chromium/selenium: explore.html written without a screenshot")
         return [page]

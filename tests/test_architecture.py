@@ -63,3 +63,20 @@ def test_no_function_local_project_imports(path):
                         a.name for a in node.names]
                     local = [n for n in names if n and _layer(n) is not None]
                     assert not local, f"{path.name}:{node.lineno} imports {local} in a function"
+
+
+RUN_KIND_CHECKS = {"is_bound", "require_schedules", "require_bound", "KIND"}
+
+
+@pytest.mark.parametrize("path", [p for p in _sources()
+                                  if not _module_name(p).startswith("moo.rundir")],
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_run_kind_checks_come_from_the_run_format(path):
+    """What kind a run is, and whether it holds schedules, is `moo.rundir.Run`'s to say
+    (``run.is_bound``, ``run.require_schedules(role)``): nothing imports such a check from
+    `moo.exact`, whose bound module is a solver."""
+    tree = ast.parse(path.read_text())
+    for node, module in _imports(tree):
+        if isinstance(node, ast.ImportFrom) and module.startswith("moo.exact"):
+            names = {a.name for a in node.names} & RUN_KIND_CHECKS
+            assert not names, f"{path.name}:{node.lineno} imports {names} from {module}"

@@ -1,12 +1,14 @@
-"""Decisions on a front run directory: one call per `select` variant, a JSON form and text.
+"""Decisions on a front run: one call per `select` variant, with a JSON form.
 
-Each function reads ``front.csv`` of a run (any front run: NSGA, exact, sweep), applies one
-method of this package, adds the trade-off rates at the chosen point (`tradeoffs`) and, with
-``exact=True``, the same question solved as one QP on the run's own scenario
-(`moo.exact.scalarised`). The result's ``to_dict()`` is what ``select --json`` prints: its
-``solution`` is the chosen row of ``front.csv`` with every column (None for ``--knees``,
-which never picks). ``reference_dir`` names an exact run of the same scenario (same
-``scenario/*.csv`` hashes) whose supporting hyperplane gives a second set of rates.
+Each function takes a front `Run` (any front run: NSGA, exact, sweep; read once by the
+caller), applies one method of this package, adds the trade-off rates at the chosen point
+(`tradeoffs`) and, with ``exact=True``, the same question solved as one QP on the run's own
+scenario (`moo.exact.scalarised`). The result's ``to_dict()`` is what ``select --json``
+prints: its ``solution`` is the chosen row of ``front.csv`` with every column (None for
+``--knees`` without a chosen knee, which never picks). ``reference`` is an exact run of the
+same scenario (same ``scenario/*.csv`` hashes) whose supporting hyperplane gives a second
+set of rates. ``Decision.kept()`` is what a kept decision stores (`moo.rundir.selection`).
+The text the command prints is `jobs.select`'s.
 """
 
 from __future__ import annotations
@@ -19,19 +21,18 @@ import numpy as np
 import pandas as pd
 
 from models.errors import InputError
-from moo.decision.ahp import Judgements, load_default_judgements, load_judgements
+from moo.decision.ahp import Judgements
 from moo.decision.constraint import constraint_query
 from moo.decision.knees import knees
 from moo.decision.parse import parse_aspirations, parse_bound
 from moo.decision.reference import reference_point
-from moo.decision.select import ModeSelection, select_mode, write_selection
+from moo.decision.select import ModeSelection, select_mode
 from moo.decision.sensitivity import sensitivity
-from moo.decision.tradeoffs import PAIRS, hyperplane_rates, local_rates
-from moo.exact.bound import require_schedules
+from moo.decision.tradeoffs import hyperplane_rates, local_rates
 from moo.exact.front import ExactModel, Solution
 from moo.exact.scalarised import asf_value, solve_asf, solve_epsilon
 from moo.problems.objectives import OBJECTIVES
-from moo.rundir import Run, read_run
+from moo.rundir import Run
 from moo.util.normalization import Normalization
 
 _SITE_FILES = ("scenario/fleet.csv", "scenario/grid.csv")
@@ -42,7 +43,7 @@ _UNITS = {"variance": "kW^2", "peak_valley": "kW"}
 class Decision:
     """One `select` answer: the chosen row, the method's details, rates, exact point."""
 
-    decision: str  # "reference-point", "constraint", "knees" or "ahp"
+    decision: str  # "reference-point", "constraint", "knees", "knee" (one chosen) or "ahp"
     currency: str
     solution: dict[str, float] | None  # chosen front.csv row, all columns
     query: dict[str, Any]
@@ -51,6 +52,7 @@ class Decision:
     feasible: bool = True  # False: a constraint query nothing satisfies (CLI exit 1)
     sensitivity: dict[str, Any] | None = None
     lines: list[str] = field(default_factory=list)  # readable summary, before the rates
+    normalization: Normalization | None = None  # the front's, which the method scaled by
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -66,13 +68,28 @@ class Decision:
             out["sensitivity"] = self.sensitivity
         return out
 
-    def text(self) -> str:
-        lines = list(self.lines)
-        if self.exact is not None:
-            lines.append(_exact_line(self.exact, self.currency))
-        if self.tradeoffs is not None:
-            lines += _rates_lines(self.tradeoffs, self.currency)
-        return "\n".join(lines)
+    def kept(self) -> dict[str, Any]:
+        """What a kept decision stores (`moo.rundir.selection.write_selection`): the
+        chosen row, its objectives, the normalisation and the query."""
+        if self.solution is None or self.normalization is None or not self.feasible:
+            raise InputError(f"a {self.decision} answer picks no point: nothing to keep")
+        return {
+            "solution": int(self.solution["solution"]),
+            "objectives": {n: self.solution[n] for n in OBJECTIVES},
+            "normalization": named_normalization(self.normalization),
+            "row": self.solution,
+            "query": self.query,
+            "tradeoffs": self.tradeoffs,
+            **({} if self.exact is None else {"exact": self.exact}),
+        }
+
+
+def named_normalization(norm: Normalization) -> dict[str, dict[str, float]]:
+    """``{"ideal": {objective: value}, "nadir": {...}}``, as selection files store it."""
+    return {
+        key: {n: float(v) for n, v in zip(OBJECTIVES, values, strict=True)}
+        for key, values in (("ideal", norm.ideal), ("nadir", norm.nadir))
+    }
 
 
 def _row(front: pd.DataFrame, index: int) -> dict[str, float]:
@@ -84,7 +101,8 @@ def _currency(meta: dict) -> str:
     return str(meta.get("currency") or "currency")
 
 
-def _fmt_point(values, currency: str) -> str:
+def fmt_point(values, currency: str) -> str:
+    """Three objectives with their units, on one line."""
     units = {"cost": currency, **_UNITS}
     return "  ".join(f"{n} {v:,.6g} {units[n]}" for n, v in zip(OBJECTIVES, values, strict=True))
 
@@ -93,24 +111,20 @@ def _objectives(front: pd.DataFrame) -> np.ndarray:  # [S, 3]
     return front[list(OBJECTIVES)].to_numpy(float)
 
 
-def _front_run(run_dir) -> Run:
-    """The run a selection is made from: schedules, so that a pick is an operating point
-    (a bound run's certificates are not)."""
-    run = read_run(run_dir)
-    require_schedules(run, "selected from (select from a front run)")
-    return run
-
-
-def _reference_front(run: Run, reference_dir) -> np.ndarray | None:  # [R, 3]
-    """The exact reference run's objectives, checked to be the same site as the run."""
-    if reference_dir is None:
-        return None
-    ref = read_run(reference_dir)
-    require_schedules(ref, "the --reference of select (give an exact run)")
-    mine, theirs = run.meta.get("files", {}), ref.meta.get("files", {})
+def check_runs(run: Run, reference: Run | None) -> None:
+    """A selection is made from a run with schedules (a pick is an operating point; a bound
+    run's certificates are not), against an exact reference of the same site."""
+    run.require_schedules("selected from (select from a front run)")
+    if reference is None:
+        return
+    reference.require_schedules("the --reference of select (give an exact run)")
+    mine, theirs = run.meta.get("files", {}), reference.meta.get("files", {})
     if any(mine.get(f) is None or mine.get(f) != theirs.get(f) for f in _SITE_FILES):
-        raise InputError(f"--reference {ref.path}: not the scenario of {run.path}")
-    return ref.objectives
+        raise InputError(f"--reference {reference.path}: not the scenario of {run.path}")
+
+
+def _reference_front(reference: Run | None) -> np.ndarray | None:  # [R, 3]
+    return None if reference is None else reference.objectives
 
 
 def tradeoffs_at(
@@ -129,36 +143,6 @@ def tradeoffs_at(
     return out
 
 
-def _rates_lines(t: dict[str, Any], currency: str) -> list[str]:
-    units = {
-        "cost_per_kw_peak_valley": f"{currency} per kW of peak-to-valley",
-        "cost_per_kw_std": f"{currency} per kW of net-load std",
-        "kw_std_per_kw_peak_valley": "kW of std per kW of peak-to-valley",
-    }
-    lines = [f"trade-off rates at solution {t['solution']} (cost of one unit less):"]
-    for key in ("local", "exact_hyperplane"):
-        if key not in t:
-            continue
-        r = t[key]
-        values = {p: r["rates"][p] for p in PAIRS}
-        rates = "; ".join(
-            f"{'-' if v is None else format(v, ',.4g')} {units[p]}" for p, v in values.items()
-        )
-        lines.append(f"  {key.replace('_', ' ')}: {rates}")
-        spans = r.get("ranges") or {}
-        if spans:
-            lows = "; ".join(_span(spans[p]) for p in PAIRS)
-            lines.append(f"    range over the supporting weights: {lows}")
-        lines.append(f"    ({r['detail']})")
-    return lines
-
-
-def _span(low_high: list[float | None]) -> str:
-    low, high = low_high
-    lo = "-" if low is None else format(low, ",.4g")
-    return f"{lo}..{'inf' if high is None else format(high, ',.4g')}"
-
-
 def _exact_dict(sol: Solution, value: float | None, label: str) -> dict[str, Any]:
     return {
         "feasible": bool(sol.feasible),
@@ -174,17 +158,7 @@ def _exact_dict(sol: Solution, value: float | None, label: str) -> dict[str, Any
     }
 
 
-def _exact_line(exact: dict[str, Any], currency: str) -> str:
-    if not exact["feasible"]:
-        return f"exact (one QP): no schedule ({'; '.join(exact['violations'])})"
-    point = _fmt_point([exact["objectives"][n] for n in OBJECTIVES], currency)
-    return (
-        f"exact (one QP): {point}  (relaxation gap {exact['relaxation_gap']:.3g}, "
-        f"{exact['solve_time_s']:.2f} s)"
-    )
-
-
-def _picked(kind, run, f, pick, reference_dir, exact_out, lines, feasible=True) -> Decision:
+def _picked(kind, run, f, pick, reference, exact_out, lines, feasible=True) -> Decision:
     """The `Decision` of a method that picks one front row (``pick.index``), with the trade-off
     rates there."""
     front = run.front
@@ -193,19 +167,19 @@ def _picked(kind, run, f, pick, reference_dir, exact_out, lines, feasible=True) 
         currency=_currency(run.meta),
         solution=_row(front, pick.index),
         query=pick.to_dict(),
-        tradeoffs=tradeoffs_at(
-            f, pick.index, _reference_front(run, reference_dir), front["solution"]
-        ),
+        tradeoffs=tradeoffs_at(f, pick.index, _reference_front(reference), front["solution"]),
         exact=exact_out,
         feasible=feasible,
         lines=lines,
+        normalization=Normalization.of_front(f),
     )
 
 
-def decide_reference(run_dir, text: str, *, exact=False, reference_dir=None) -> Decision:
+def decide_reference(run: Run, text: str, *, exact=False, reference: Run | None = None
+                     ) -> Decision:
     """`select --reference-point`: the ASF pick towards the aspiration levels in ``text``."""
     levels = parse_aspirations(text)
-    run = _front_run(run_dir)
+    check_runs(run, reference)
     front, meta = run.front, run.meta
     f = _objectives(front)
     pick = reference_point(f, levels)
@@ -216,7 +190,7 @@ def decide_reference(run_dir, text: str, *, exact=False, reference_dir=None) -> 
         + (f" ({', '.join(unnamed)}: no aspiration)" if unnamed else ""),
         f"chosen: solution {int(front['solution'].iloc[pick.index])} "
         f"(ASF {pick.score:.4g}; <= 0: every level met)",
-        f"  {_fmt_point(f[pick.index], cur)}",
+        f"  {fmt_point(f[pick.index], cur)}",
     ]
     exact_out = None
     if exact:
@@ -225,24 +199,24 @@ def decide_reference(run_dir, text: str, *, exact=False, reference_dir=None) -> 
         value = asf_value(sol.objectives, pick.aspiration, norm) if sol.feasible else None
         exact_out = _exact_dict(sol, value, "asf")
         exact_out["asf_front"] = asf_value(f[pick.index], pick.aspiration, norm)
-    return _picked("reference-point", run, f, pick, reference_dir, exact_out, lines)
+    return _picked("reference-point", run, f, pick, reference, exact_out, lines)
 
 
 def decide_constraint(
-    run_dir, where: Sequence[str], minimise: str, *, exact=False, reference_dir=None
+    run: Run, where: Sequence[str], minimise: str, *, exact=False, reference: Run | None = None
 ) -> Decision:
     """`select --where ... --minimise`: the epsilon-constraint pick (or the nearest point)."""
     bounds = [parse_bound(w) for w in where]
     if exact and any(b.op == ">=" for b in bounds):
         raise InputError("--exact: only <= bounds are convex in the QP (a >= bound is not)")
-    run = _front_run(run_dir)
+    check_runs(run, reference)
     front, meta = run.front, run.meta
     f = _objectives(front)
     pick = constraint_query(f, bounds, minimise)
     cur = _currency(meta)
     sid = int(front["solution"].iloc[pick.index])
     head = f"chosen: solution {sid}" if pick.feasible else f"nearest: solution {sid}"
-    lines = [pick.describe(), head, f"  {_fmt_point(f[pick.index], cur)}"]
+    lines = [pick.describe(), head, f"  {fmt_point(f[pick.index], cur)}"]
     exact_out = None
     if exact:
         norm = Normalization.of_front(f)
@@ -254,18 +228,19 @@ def decide_constraint(
             norm,
         )
         exact_out = _exact_dict(sol, float(sol.objectives[m]) if sol.feasible else None, minimise)
-    return _picked("constraint", run, f, pick, reference_dir, exact_out, lines, pick.feasible)
+    return _picked("constraint", run, f, pick, reference, exact_out, lines, pick.feasible)
 
 
-def decide_knees(run_dir, *, reference_dir=None) -> Decision:
-    """`select --knees`: the trade-off knees, each with its rates; nothing is picked."""
-    run = _front_run(run_dir)
+def decide_knees(run: Run, *, knee: int | None = None, reference: Run | None = None) -> Decision:
+    """`select --knees`: the trade-off knees, each with its rates; nothing is picked unless
+    ``knee`` names one of them (its front.csv solution id): then that knee is the pick."""
+    check_runs(run, reference)
     front, meta = run.front, run.meta
     f = _objectives(front)
     found = knees(f)
     cur = _currency(meta)
     ids = front["solution"]
-    reference = _reference_front(run, reference_dir)
+    reference_f = _reference_front(reference)
     listed = []
     lines = [
         f"{len(found.rows)} knee(s) (trade-off mu: least sacrifice per unit gain to a "
@@ -277,30 +252,40 @@ def decide_knees(run_dir, *, reference_dir=None) -> Decision:
             {
                 "solution": _row(front, r),
                 "mu": float(found.mu[r]),
-                "tradeoffs": tradeoffs_at(f, r, reference, ids),
+                "tradeoffs": tradeoffs_at(f, r, reference_f, ids),
             }
         )
         lines.append(
-            f"  solution {int(ids.iloc[r])}  mu {found.mu[r]:.3g}  {_fmt_point(f[r], cur)}"
+            f"  solution {int(ids.iloc[r])}  mu {found.mu[r]:.3g}  {fmt_point(f[r], cur)}"
         )
     query = found.to_dict()
     query["knees"] = listed
-    return Decision("knees", cur, None, query, None, lines=lines)
+    if knee is None:
+        return Decision("knees", cur, None, query, None, lines=lines)
+    rows = [r for r in found.rows if int(ids.iloc[r]) == knee]
+    if not rows:
+        flagged = ", ".join(str(int(ids.iloc[r])) for r in found.rows) or "none"
+        raise InputError(f"--knee {knee}: not a knee of {run.path} (knees: {flagged})")
+    r = rows[0]
+    lines.append(f"chosen: knee solution {knee}")
+    query = {**found.to_dict(), "knee": knee, "mu": float(found.mu[r])}
+    return Decision("knee", cur, _row(front, r), query, tradeoffs_at(f, r, reference_f, ids),
+                    lines=lines, normalization=Normalization.of_front(f))
 
 
 def decide_ahp(
-    run_dir, judgements: Judgements, mode: str, method: str, *, reference_dir=None
+    run: Run, judgements: Judgements, mode: str, method: str, *, reference: Run | None = None
 ) -> tuple[ModeSelection, Decision]:
     """An AHP pick with its trade-off rates and weight sensitivity."""
-    run = _front_run(run_dir)
-    chosen = select_mode(run_dir, judgements, mode, method)
+    check_runs(run, reference)
+    chosen = select_mode(run, judgements, mode, method)
     front, meta = run.front, run.meta
     order = list(judgements.objectives)
     ids = front["solution"].to_numpy()
     sens = sensitivity(front[order].to_numpy(float), chosen.group, method)
     f = _objectives(front)
     index = chosen.selection.index
-    tradeoffs = tradeoffs_at(f, index, _reference_front(run, reference_dir), ids)
+    tradeoffs = tradeoffs_at(f, index, _reference_front(reference), ids)
     sens_dict = sens.to_dict(ids, tuple(order))
     query = {k: v for k, v in chosen.to_dict().items() if k != "solution"}
     lines = []
@@ -321,75 +306,5 @@ def decide_ahp(
         tradeoffs,
         sensitivity=sens_dict,
         lines=lines,
+        normalization=chosen.selection.normalization,
     )
-
-
-def ahp_text(chosen: ModeSelection, judgements: Judgements, result: Decision, path) -> str:
-    """The readable AHP selection: experts, weights, the choice beside the baseline, rates."""
-    group = chosen.group
-    lines = [
-        f"mode {chosen.mode}: {judgements.source} (weights {judgements.method}, "
-        f"RI {judgements.ri_table}, consistent iff CR <= {judgements.threshold:g}, "
-        f"aggregation {judgements.aggregation})"
-    ]
-    width = max(len(e.name) for e in group.experts)
-    for e in group.experts:
-        status = "kept" if e.consistent else "discarded (inconsistent)"
-        lines.append(f"  expert {e.name:<{width}}  CR {e.priority.cr:.3f}  {status}")
-    weights = zip(judgements.objectives, group.weights, strict=True)
-    lines.append("weights: " + ", ".join(f"{name} {w:.3f}" for name, w in weights))
-    s = chosen.selection
-    lines.append(f"chosen: solution {chosen.solution} ({s.method} score {s.score:.4f})")
-    table = chosen.comparison()
-    if "change_pct" in table:
-        table["change_pct"] = table["change_pct"].round(1)
-    lines.append(table.to_string(float_format=lambda v: f"{v:,.6g}", na_rep="-"))
-    lines += [result.text(), f"wrote {path}"]
-    return "\n".join(lines)
-
-
-def select_command(
-    run_dir,
-    *,
-    mode: str | None = None,
-    judgements_path=None,
-    method: str = "weighted-sum",
-    aspiration: str | None = None,
-    where: Sequence[str] = (),
-    minimise: str | None = None,
-    knees_only: bool = False,
-    exact: bool = False,
-    reference_dir=None,
-) -> tuple[Decision, str]:
-    """The `select` command: exactly one decision method, its result and its text (an AHP
-    pick is also written as ``RUN/selection-<mode>.json``)."""
-    kinds = [name for name, given in (
-        ("--mode", mode is not None),
-        ("--reference-point", aspiration is not None),
-        ("--where/--minimise", bool(where) or minimise is not None),
-        ("--knees", knees_only),
-    ) if given]
-    if len(kinds) != 1:
-        raise InputError(
-            "select: give exactly one of --mode, --reference-point, --where/--minimise, --knees"
-            + (f" (got {', '.join(kinds)})" if kinds else "")
-        )
-    if exact and kinds[0] in ("--mode", "--knees"):
-        raise InputError("select: --exact goes with --reference-point or --where/--minimise")
-    if aspiration is not None:
-        result = decide_reference(run_dir, aspiration, exact=exact, reference_dir=reference_dir)
-    elif knees_only:
-        result = decide_knees(run_dir, reference_dir=reference_dir)
-    elif mode is None:
-        result = decide_constraint(
-            run_dir, where, minimise or "cost", exact=exact, reference_dir=reference_dir
-        )
-    else:
-        judgements = (load_default_judgements() if judgements_path is None
-                      else load_judgements(judgements_path))
-        chosen, result = decide_ahp(run_dir, judgements, mode, method, reference_dir=reference_dir)
-        path = write_selection(
-            run_dir, chosen, {"tradeoffs": result.tradeoffs, "sensitivity": result.sensitivity}
-        )
-        return result, ahp_text(chosen, judgements, result, path)
-    return result, result.text()

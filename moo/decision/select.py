@@ -19,12 +19,10 @@ where present, holds the same KPIs for the uncoordinated baseline, printed besid
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,7 +31,7 @@ import pandas as pd
 from models.errors import InputError
 from moo.decision.ahp import GroupPriority, Judgements
 from moo.problems.objectives import KPI_COLUMNS
-from moo.rundir import atomic_write_text, read_run
+from moo.rundir import Run
 from moo.util.normalization import Normalization, objective_matrix
 
 SCALARISATIONS = ("weighted-sum", "tchebycheff")
@@ -149,25 +147,24 @@ def _number(value: Any) -> float:
 
 
 def select_mode(
-    run_dir: str | Path,
+    run: Run,
     judgements: Judgements,
     mode: str,
     method: str = "weighted-sum",
 ) -> ModeSelection:
-    """Weights of `mode` from `judgements`, applied to the front of a run directory."""
+    """Weights of `mode` from `judgements`, applied to the front of a run."""
     group = judgements.weights(mode)
-    run = read_run(run_dir)
     front, meta = run.front, run.meta
     missing = [c for c in judgements.objectives if c not in front.columns]
     if missing:
         raise InputError(
-            f"{Path(run_dir) / 'front.csv'}: no column for objective(s) {', '.join(missing)} "
+            f"{run.path / 'front.csv'}: no column for objective(s) {', '.join(missing)} "
             f"of the judgements ({judgements.source or 'given'})"
         )
     try:
         selection = select(front[list(judgements.objectives)].to_numpy(), group.weights, method)
     except InputError as exc:
-        raise InputError(f"{Path(run_dir) / 'front.csv'}: {exc}") from None
+        raise InputError(f"{run.path / 'front.csv'}: {exc}") from None
     row = front.iloc[selection.index]
     kpis = {c: _number(row[c]) for c in front.columns if c != "solution"}
     baselines = meta.get("baselines")
@@ -182,13 +179,3 @@ def select_mode(
         baseline=baseline if isinstance(baseline, dict) else None,
     )
 
-
-def write_selection(
-    run_dir: str | Path, chosen: ModeSelection, extra: Mapping[str, Any] | None = None
-) -> Path:
-    """Write ``RUN/selection-<mode>.json`` atomically (temp file in RUN, then rename);
-    ``extra`` keys (``tradeoffs``, ``sensitivity``) are added to the object."""
-    run = read_run(run_dir).path  # never write a decision into a run that fails the checks
-    target = run / f"selection-{chosen.mode}.json"
-    atomic_write_text(target, json.dumps({**chosen.to_dict(), **(extra or {})}, indent=2) + "\n")
-    return target

@@ -33,7 +33,7 @@ above; ``HV(run) / outer volume`` is a certified lower bound on the run's HV rat
 
 A bound run directory (``meta["kind"] == "bound"``) holds the relaxed points and their
 certificates in front.csv and no schedules; it is never a reference or seed for an
-optimiser (`require_schedules`).
+optimiser (`moo.rundir.Run.require_schedules`).
 """
 
 from __future__ import annotations
@@ -66,12 +66,12 @@ from moo.exact.front import (
 from moo.problems import feasibility
 from moo.problems.objectives import OBJECTIVES, SOC_TOL
 from moo.rundir import OutputDir, Run, csv_bytes, publish_run, run_meta, scenario_files
+from moo.rundir.run import BOUND as KIND
+from moo.rundir.run import BOUND_WEIGHT_COLUMNS as WEIGHT_COLUMNS
 from moo.util.lattice import simplex_lattice, spread_order
 from moo.util.normalization import HV_REFERENCE, Normalization
 
-KIND = "bound"
 DEFAULT_GROUPS = 24  # 100,000 iov vehicles: about 0.4 s per QP; more groups barely tighten it
-WEIGHT_COLUMNS = tuple(f"w_{name}" for name in OBJECTIVES)
 CHUNK_VEHICLES = 20_000  # envelopes are built this many vehicles at a time ([n, T] floats)
 
 
@@ -574,19 +574,6 @@ def bound_job(
         return write_bound(target, sc, front), front
 
 
-def is_bound(run: Run) -> bool:
-    """True for a run directory written by `write_bound`."""
-    return run.meta.get("kind") == KIND
-
-
-def require_schedules(run: Run, role: str) -> None:
-    """A one-line `InputError` when a bound run is given where schedules are needed."""
-    if is_bound(run):
-        raise InputError(
-            f"{run.path}: a bound run (kind=bound) holds no schedules and cannot be {role}"
-        )
-
-
 @dataclass(frozen=True)
 class Certificate:
     """The certificates of a bound run, in its normalisation."""
@@ -599,8 +586,7 @@ class Certificate:
 
     @classmethod
     def of(cls, run: Run) -> Certificate:
-        if not is_bound(run):
-            raise InputError(f"{run.path}: not a bound run (write one with `v2g-pareto bound`)")
+        run.require_bound()  # read_run checked its normalisation and columns
         norm = run.meta["normalization"]
         weights = run.front[list(WEIGHT_COLUMNS)].to_numpy()
         bound = run.front["bound"].to_numpy()

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from models.errors import InputError
-from moo.exact.bound import Certificate, require_schedules
+from moo.exact.bound import Certificate
 from moo.util.normalization import Normalization
 
 
@@ -139,7 +139,7 @@ def compare_runs(runs: list, reference=None, bound=None) -> list[dict]:
     if not runs:
         raise InputError("compare: give at least one run directory")
     for run in [*runs, *([] if reference is None else [reference])]:
-        require_schedules(run, "compared as a front (give it as --bound)")
+        run.require_schedules("compared as a front (give it as --bound)")
     first = reference if reference is not None else runs[0]
     key = _scenario_key(first.meta)
     for run in [*runs, *([] if bound is None else [bound])]:

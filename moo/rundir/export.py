@@ -1,12 +1,14 @@
 """Export one solution of a run for operation: tables (CSV, Parquet) or OCPP charging profiles.
 
-`export` picks one solution of a run directory (by its front.csv ``solution`` id or by a
-``selection-<mode>.json`` written by ``v2g-pareto select``), re-checks it with the
-independent feasibility checker and writes an export directory atomically, the way a run
-is written (`moo.rundir.output`: a hidden partial directory renamed into place, ``meta.json``
-last; ``--overwrite`` replaces a previous export, never a run or a user's files).
-`read_export` reads any export back into per-vehicle powers, which is how the round trip
-is tested. The formats, every column and every OCPP field are documented in docs/export.md.
+`choose` picks one solution of a run (by its front.csv ``solution`` id or by a kept
+decision, ``selection-<name>.json``, read by the strict reader `moo.rundir.selection`);
+`export_files` re-checks it with the independent feasibility checker and builds the files
+and the manifest of an export directory, which the export job (`jobs.export`) publishes
+by the output rule (`moo.rundir.output`: a hidden partial directory renamed into place,
+``meta.json`` last; ``--overwrite`` replaces a previous export, never a run, a study or a
+user's files). `read_export` reads any export back into per-vehicle powers, which is how
+the round trip is tested. The formats, every column and every OCPP field are documented in
+docs/export.md.
 
 Time. Slot t of a dated run starts at ``start + t * dt`` in elapsed time, where ``start`` is
 the scenario's ``date`` at ``start_hour`` local time in its ``timezone`` (so a DST day's
@@ -40,13 +42,13 @@ from models.errors import InfeasibleScheduleError, InputError
 from models.scenario import Scenario
 from models.series import horizon_bounds
 from moo.problems import feasibility
-from moo.rundir.output import OutputDir
-from moo.rundir.run import Run, read_run, tool_version
+from moo.rundir.output import EXPORT_FORMAT
+from moo.rundir.run import Run, tool_version
+from moo.rundir.selection import read_selection
 
 FORMATS = ("csv", "parquet", "ocpp21", "ocpp201")
 OCPP_VERSIONS = {"ocpp21": "2.1", "ocpp201": "2.0.1"}
 MANIFEST = "meta.json"  # as in a run directory: written last, lists every file's SHA-256
-EXPORT_FORMAT = "v2g-pareto-export/1"
 TABLE_COLUMNS = (
     "kind",
     "vehicle_id",
@@ -95,7 +97,7 @@ class Chosen:
 
     run: Run
     solution: int  # front.csv ``solution`` id
-    selection: str | None  # the mode, when picked through selection-<mode>.json
+    selection: str | None  # the name, when picked through selection-<name>.json
     ev_power_kw: np.ndarray  # [N, T]
     bess_power_kw: np.ndarray | None  # [T]
 
@@ -113,23 +115,14 @@ class Exported:
     bess_power_kw: np.ndarray | None  # [T]
 
 
-def choose(run_dir: str | os.PathLike, solution: int | None, selection: str | None) -> Chosen:
-    """The solution named by ``solution`` (front.csv id) or ``selection`` (a mode)."""
+def choose(run: Run, solution: int | None, selection: str | None) -> Chosen:
+    """The solution named by ``solution`` (front.csv id) or ``selection`` (a kept decision's
+    name)."""
     if (solution is None) == (selection is None):
-        raise InputError("give exactly one of --solution K and --selection MODE")
-    run = read_run(run_dir)
+        raise InputError("give exactly one of --solution K and --selection NAME")
+    run.require_schedules("exported (export a front, exact, swarm or baseline run)")
     if selection is not None:
-        if not selection.replace("-", "").replace("_", "").isalnum():
-            raise InputError(f"--selection {selection!r}: a mode name is letters, digits, - and _")
-        path = run.path / f"selection-{selection}.json"
-        if not path.is_file():
-            modes = sorted(p.stem.removeprefix("selection-") for p in run.path.glob("selection-*"))
-            have = ", ".join(modes) if modes else "none; run `v2g-pareto select RUN --mode M`"
-            raise InputError(f"{path}: no such selection (selections of this run: {have})")
-        try:
-            solution = int(json.loads(path.read_text())["solution"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise InputError(f"{path}: not a selection file ({exc})") from None
+        solution = read_selection(run, selection).solution
     ids = run.front["solution"].to_numpy()
     rows = np.flatnonzero(ids == solution)
     if not rows.size:
@@ -180,35 +173,20 @@ def horizon(scenario: Scenario, date: str | None, timezone: str | None) -> Horiz
     return Horizon(bounds[0], pd.Timedelta(hours=scenario.dt_h), scenario.slots)
 
 
-def export(
-    run_dir: str | os.PathLike,
-    out_dir: str | os.PathLike,
-    fmt: str,
-    *,
-    solution: int | None = None,
-    selection: str | None = None,
-    date: str | None = None,
-    timezone: str | None = None,
-    overwrite: bool = False,
-) -> Path:
-    """Write one solution of a run to ``out_dir`` in format ``fmt``; returns ``out_dir``."""
+def export_files(chosen: Chosen, hz: Horizon, fmt: str) -> tuple[dict[str, bytes], str]:
+    """The files of an export of ``chosen`` in format ``fmt`` and its manifest (meta.json
+    text), after the feasibility checker passed exactly what is written."""
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt}: must be one of {', '.join(FORMATS)}")
-    out = Path(out_dir)
-    _check_target(out, Path(run_dir))
-    with OutputDir(out, overwrite=overwrite) as target:
-        chosen = choose(run_dir, solution, selection)
-        hz = horizon(chosen.scenario, date, timezone)
-        if fmt in OCPP_VERSIONS:
-            ev_w = _grid_watts(chosen.scenario, chosen.ev_power_kw)  # [N, T]
-            _check(chosen, ev_w[None] / 1000.0)
-            files, vehicles = ocpp_files(chosen, hz, ev_w, OCPP_VERSIONS[fmt])
-        else:
-            _check(chosen, chosen.ev_power_kw[None])
-            table = schedule_table(chosen, hz)
-            files = {f"schedule.{fmt}": _table_bytes(table, fmt)}
-            vehicles = None
-        return target.publish(files, _manifest(chosen, hz, fmt, files, vehicles))
+    if fmt in OCPP_VERSIONS:
+        ev_w = _grid_watts(chosen.scenario, chosen.ev_power_kw)  # [N, T]
+        _check(chosen, ev_w[None] / 1000.0)
+        files, vehicles = ocpp_files(chosen, hz, ev_w, OCPP_VERSIONS[fmt])
+    else:
+        _check(chosen, chosen.ev_power_kw[None])
+        files = {f"schedule.{fmt}": _table_bytes(schedule_table(chosen, hz), fmt)}
+        vehicles = None
+    return files, _manifest(chosen, hz, fmt, files, vehicles)
 
 
 def _check(chosen: Chosen, ev_power_kw: np.ndarray) -> None:
@@ -487,7 +465,7 @@ def _manifest(chosen: Chosen, hz: Horizon, fmt: str, files: dict[str, bytes],
         "export_format": fmt,
         "version": tool_version(),
         "run": str(run.path.resolve()),
-        "run_meta_sha256": hashlib.sha256((run.path / "meta.json").read_bytes()).hexdigest(),
+        "run_meta_sha256": run.meta_sha256,
         "solution": chosen.solution,
         "selection": chosen.selection,
         "objectives": {k: float(row[k]) for k in ("cost", "variance", "peak_valley")},
@@ -545,17 +523,3 @@ def read_export(out_dir: str | os.PathLike) -> Exported:
         bess[slot[bess_rows]] = table.loc[bess_rows, "power_kw"]
     return Exported(manifest, ev, bess)
 
-
-def _check_target(out: Path, run_dir: Path) -> None:
-    """Refuse an --out that is (or holds) the run, or holds a run at all: ``--overwrite``
-    replaces a previous export only (the rest of the rules: `moo.rundir.output`)."""
-    run = run_dir.resolve()
-    if out.resolve() == run or out.resolve() in run.parents:
-        raise InputError(f"--out {out}: would replace the run directory {run_dir}")
-    if (out / MANIFEST).is_file():
-        try:
-            kind = json.loads((out / MANIFEST).read_text()).get("format")
-        except (OSError, ValueError, AttributeError):
-            kind = None
-        if kind != EXPORT_FORMAT:
-            raise InputError(f"--out {out}: holds a run, not an export; choose a new directory")

@@ -1,22 +1,39 @@
-"""Where a run goes: ``--out`` checked before any work, locked while the command runs, and
-the finished run renamed into place whole.
+"""The output rule: where every command that writes anything may write, and how.
 
-The rules (README, "Safety"):
+One rule for every writer (docs/run-directory.md, "Output rule"):
+
+1. **Never inside a run it is not producing.** No output goes inside a run directory (a
+   complete or damaged run, an unfinished run's checkpoint) or an export, except the
+   additions a command makes to the run it was given (`OutputFile` with ``own_run``:
+   selections, figures, the explore page), and never onto one of that run's own files.
+2. **Never replace what it did not write.** An existing output is replaced only when it is
+   recognisably an output of the same kind (`holds` for directories, `is_kind` for files);
+   a user's own file or directory is always refused.
+3. **``--overwrite`` replaces only an output of the same kind**: a run replaces a run (or an
+   unfinished run's checkpoint), an export an export, a study a study — never one by the
+   other.
+
+Directory outputs (`OutputDir`: run, study, sweep, export) are claimed before any work,
+locked while the command runs and published whole:
 
 - An ``--out`` that does not exist, or is an empty directory, is taken.
-- An ``--out`` holding a run (``meta.json``) is refused unless ``overwrite``; an ``--out``
-  holding only the checkpoint of an unfinished run is refused unless ``resume`` (continuing
-  that run) or ``overwrite``. An ``--out`` holding anything else — a regular file, a user's
-  own files — is always refused: nothing a user wrote is deleted.
-- A run is written into a fresh hidden directory beside ``--out`` (``.NAME.partial-*``)
+- An ``--out`` holding an output of the writer's kind is refused unless ``overwrite``; an
+  ``--out`` holding only the checkpoint of an unfinished run is refused unless ``resume``
+  (continuing that run) or ``overwrite`` of a run. Anything else — another kind, a regular
+  file, a user's own files — is always refused.
+- An output is written into a fresh hidden directory beside ``--out`` (``.NAME.partial-*``)
   and renamed into place only when every file, ``meta.json`` last, is on disk. Over an
-  existing run the two directories are swapped in one atomic exchange (Linux
+  existing output the two directories are swapped in one atomic exchange (Linux
   ``renameat2(RENAME_EXCHANGE)``; elsewhere two renames), then the old one is deleted. A kill
-  at any moment leaves either the old complete run or the new complete run at ``--out``,
-  never a mixture, and no stale file of the old run survives in the new one.
+  at any moment leaves either the old complete output or the new one at ``--out``, never a
+  mixture, and no stale file of the old one survives in the new one.
 - A lock (``flock`` on ``.NAME.lock`` beside ``--out``) is held from the check to the
   rename: a second writer on the same ``--out`` fails at once with a one-line error. Hidden
   partial directories a killed writer left behind are removed by the next writer.
+
+File outputs (`OutputFile`: an explore page, a figure, a selection) are derived from a run
+and carry a mark of their kind (`MARKS`); one replaces an earlier file of its own kind (it
+is regenerated from the run, so no ``--overwrite`` is needed) and nothing else, atomically.
 """
 
 from __future__ import annotations
@@ -33,44 +50,168 @@ import weakref
 from pathlib import Path
 
 from models.errors import InputError
-from moo.rundir.atomic import current_umask
+from moo.rundir.atomic import atomic_write_bytes, current_umask
 
 META = "meta.json"
 CHECKPOINT = "checkpoint.pkl"
 RUN_FILES = {"front.csv", "schedules.npz", "scenario", "history.csv"}
 
+# Output kinds. Directories: what `holds` recognises and `OutputDir` claims.
+RUN, STUDY, SWEEP, EXPORT = "run", "study", "sweep", "export"
+DIR_KINDS = (RUN, STUDY, SWEEP, EXPORT)
+EXPORT_FORMAT = "v2g-pareto-export/1"  # meta.json "format" of an export directory
+# Files: what `is_kind` recognises by the mark their writer puts in them.
+EXPLORE, FIGURE, SELECTION = "explore page", "figure", "selection"
+SELECTION_FORMAT = "v2g-pareto-selection/1"
+MARKS = {
+    EXPLORE: b'<meta name="generator" content="v2g-pareto explore',
+    FIGURE: b"v2g-pareto figure",  # the figure's Software/Creator metadata
+    SELECTION: f'"format": "{SELECTION_FORMAT}"'.encode(),
+}
+
+
+def _our_meta(path: Path) -> dict | None:
+    """``path/meta.json`` if it is a v2g-pareto manifest (a run's or an export's)."""
+    try:
+        meta = json.loads((path / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(meta, dict) and (
+        meta.get("tool") == "v2g-pareto" or str(meta.get("format", "")).startswith("v2g-pareto")
+    ):
+        return meta
+    return None
+
 
 def holds(path: Path) -> str | None:
     """What an existing directory holds: "empty", "run" (a v2g-pareto run, complete or
-    damaged), "study" (a `study` directory: report.md beside its figures or runs),
-    "checkpoint" (only an unfinished run's checkpoint) or None (anything else)."""
+    damaged), "export" (an export directory), "study" (a `study` directory: report.md beside
+    its figures or runs), "sweep" (a `sweep` directory: sweep.toml beside its runs or
+    tables), "checkpoint" (only an unfinished run's checkpoint) or None (anything else)."""
     names = {p.name for p in path.iterdir()}
     if not names:
         return "empty"
     if META in names:
-        try:
-            meta = json.loads((path / META).read_text(encoding="utf-8"))
-            ours = isinstance(meta, dict) and (
-                meta.get("tool") == "v2g-pareto" or str(meta.get("format", "")).startswith(
-                    "v2g-pareto"
-                )
-            )
-        except (OSError, ValueError):
-            ours = False
-        if ours or names & RUN_FILES:
-            return "run"
+        meta = _our_meta(path)
+        if meta is not None and meta.get("format") == EXPORT_FORMAT:
+            return EXPORT
+        if meta is not None or names & RUN_FILES:
+            return RUN
         return None
     if names & RUN_FILES:  # a run killed before meta.json, written by an older version
-        return "run"
+        return RUN
+    if "sweep.toml" in names and names & {"runs", "results.csv", "results.parquet"}:
+        return SWEEP
     if "report.md" in names and (
         "figures" in names or any((path / n / META).is_file() for n in names)
     ):
-        return "study"
+        return STUDY
     if CHECKPOINT in names and all(
         n == CHECKPOINT or n.startswith(f".{CHECKPOINT}.") for n in names
     ):
         return "checkpoint"
     return None
+
+
+def _is_protected(path: Path) -> bool:
+    """A directory no other output may be written into: a run or an export (its meta.json
+    is ours), or an unfinished run (its checkpoint and nothing but hidden files). A user's
+    folder that merely holds a ``front.csv`` or a ``checkpoint.pkl`` of its own is not."""
+    if (path / META).is_file():
+        return _our_meta(path) is not None
+    if not (path / CHECKPOINT).is_file():
+        return False
+    return all(n == CHECKPOINT or n.startswith(".") for n in os.listdir(path))
+
+
+def enclosing_output(path: str | os.PathLike) -> Path | None:
+    """The run or export directory ``path`` lies inside (a strict ancestor), if any."""
+    here = Path(os.path.realpath(path))
+    for parent in here.parents:
+        if _is_protected(parent):
+            return parent
+    return None
+
+
+def _own_files(run_dir: Path) -> set[str]:
+    """The top-level names a run directory keeps for itself."""
+    meta = _our_meta(run_dir) or {}
+    listed = meta.get("files") if isinstance(meta.get("files"), dict) else {}
+    return {META, CHECKPOINT, *RUN_FILES, *(str(n).split("/")[0] for n in listed)}
+
+
+def check_not_inside(path: str | os.PathLike, what: str, own_run: str | os.PathLike | None
+                     = None) -> None:
+    """Rule 1: refuse ``path`` inside a run or export other than ``own_run`` (the run this
+    output describes), and inside ``own_run`` any of the run's own files."""
+    inside = enclosing_output(path)
+    if inside is None:
+        return
+    if own_run is None or inside != Path(os.path.realpath(own_run)):
+        raise InputError(
+            f"{what} {path}: inside the v2g-pareto output {inside}, which this command does "
+            "not produce; choose a path outside it"
+        )
+    top = Path(os.path.realpath(path)).relative_to(inside).parts[0]
+    if top in _own_files(inside):
+        raise InputError(f"{what} {path}: {top} is a file of the run {inside}; choose another name")
+
+
+def is_kind(path: str | os.PathLike, kind: str) -> bool:
+    """True when the file at ``path`` is an output of ``kind`` (it carries the kind's mark;
+    a selection written before the mark existed is recognised by its keys)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return False
+    if MARKS[kind] in data:
+        return True
+    if kind == SELECTION:
+        try:
+            obj = json.loads(data)
+        except ValueError:
+            return False
+        return isinstance(obj, dict) and {"mode", "weights", "solution"} <= set(obj)
+    return False
+
+
+class OutputFile:
+    """One file an output writer adds (kind `EXPLORE`, `FIGURE` or `SELECTION`): checked
+    by the output rule on construction, written atomically by `write`.
+
+    ``own_run``: the run the file describes, the one directory it may be written inside.
+    """
+
+    def __init__(self, path: str | os.PathLike, kind: str, *, what: str = "--out",
+                 own_run: str | os.PathLike | None = None):
+        if kind not in MARKS:
+            raise ValueError(f"unknown file output kind {kind!r}")
+        self.path, self.kind = Path(path), kind
+        p = self.path
+        if p.is_dir():
+            raise InputError(f"{what} {p}: is a directory (give a file name)")
+        if p.is_symlink() or (p.exists() and not p.is_file()):
+            raise InputError(f"{what} {p}: not a regular file; choose a new name")
+        check_not_inside(p, what, own_run)
+        if p.exists() and not is_kind(p, kind):
+            raise InputError(
+                f"{what} {p}: exists and is not a v2g-pareto {kind}; it is never replaced, "
+                "choose a new name"
+            )
+        ancestor = _existing_ancestor(p.parent)
+        if not ancestor.is_dir():
+            raise InputError(f"{what} {p}: {ancestor} is a file, not a directory")
+
+    def write(self, data: bytes) -> Path:
+        """Write the file atomically (a temporary file beside it, then a rename)."""
+        if MARKS[self.kind] not in data:
+            raise ValueError(f"a {self.kind} must carry its mark {MARKS[self.kind]!r}")
+        atomic_write_bytes(self.path, data)
+        return self.path
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
 
 
 def _existing_ancestor(path: Path) -> Path:
@@ -81,17 +222,26 @@ def _existing_ancestor(path: Path) -> Path:
 
 
 class OutputDir:
-    """An ``--out`` claimed for one run: checked, locked, published atomically.
+    """An ``--out`` claimed for one directory output of ``kind`` (`RUN`, `STUDY`, `SWEEP`,
+    `EXPORT`): checked by the output rule, locked, published atomically.
+
+    ``overwrite``: an output of the same kind there may be replaced (by `publish`, or by a
+    writer that sets the old one aside itself, as a study does). ``resume``: continue in
+    place — a run from its checkpoint, a sweep (its runs and tables) as it stands.
 
     Use as a context manager (or call `release`); `publish` writes the files and renames
-    the run into place.
+    the output into place.
     """
 
-    def __init__(self, out: str | os.PathLike, *, overwrite: bool = False, resume: bool = False):
+    def __init__(self, out: str | os.PathLike, *, kind: str = RUN, overwrite: bool = False,
+                 resume: bool = False):
+        if kind not in DIR_KINDS:
+            raise ValueError(f"unknown directory output kind {kind!r}")
         self.path = Path(out)
         if self.path.is_symlink():
-            # The run goes where the link points; the link itself stays the user's.
+            # The output goes where the link points; the link itself stays the user's.
             self.path = Path(os.path.realpath(self.path))
+        self.kind = kind
         self.overwrite = overwrite
         self._check(resume)
         self._lock_path = self.path.parent / f".{self.path.name}.lock"
@@ -102,18 +252,29 @@ class OutputDir:
     def _check(self, resume: bool) -> None:
         p = self.path
         if p.name in ("", ".", ".."):
-            raise InputError(f"--out {p}: name a run directory, not {str(p)!r}")
+            raise InputError(f"--out {p}: name a {self.kind} directory, not {str(p)!r}")
+        check_not_inside(p, "--out")
         if p.exists() or p.is_symlink():
             if not p.is_dir():
                 raise InputError(f"--out {p}: exists and is not a directory")
             kind = holds(p)
             if kind is None:
+                ours = RUN if self.kind == RUN else f"{RUN} or {self.kind}"
                 raise InputError(
-                    f"--out {p}: holds files that are not a v2g-pareto run; choose a new directory"
+                    f"--out {p}: holds files that are not a v2g-pareto {ours}; choose a new "
+                    "directory"
                 )
-            if kind in ("run", "study") and not self.overwrite:
+            same = kind == self.kind or (kind == "checkpoint" and self.kind == RUN)
+            if kind != "empty" and not same:
+                what = "the checkpoint of an unfinished run" if kind == "checkpoint" else _a(kind)
                 raise InputError(
-                    f"--out {p}: holds a {kind}; give --overwrite to replace it, or choose a "
+                    f"--out {p}: holds {what}, not {_a(self.kind)}; --overwrite replaces only "
+                    "an output of the same kind: choose a new directory"
+                )
+            # resume continues a sweep in place (a run resumes from its checkpoint only).
+            if kind == self.kind and not (self.overwrite or (resume and kind == SWEEP)):
+                raise InputError(
+                    f"--out {p}: holds {_a(kind)}; give --overwrite to replace it, or choose a "
                     "new directory"
                 )
             if kind == "checkpoint" and not (resume or self.overwrite):

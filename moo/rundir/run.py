@@ -49,6 +49,8 @@ from moo.problems.objectives import OBJECTIVES, evaluate, net_load
 from moo.rundir.output import OutputDir
 
 FORMAT = "v2g-pareto-run/1"
+SCHEDULES, BOUND = "schedules", "bound"  # run kinds: meta["kind"] (absent: schedules)
+BOUND_WEIGHT_COLUMNS = tuple(f"w_{name}" for name in OBJECTIVES)  # a bound run's front.csv
 EV_STORE_VALUES = 50_000_000  # per-vehicle floats stored for every solution up to this size
 CHUNK_VALUES = 20_000_000  # per-vehicle floats produced and checked at a time
 
@@ -300,9 +302,38 @@ class Run:
 
     @property
     def kind(self) -> str:
-        """"schedules" for runs that carry schedules; other kinds (a lower-bound front)
-        carry objective vectors only."""
-        return str(self.meta.get("kind", "schedules"))
+        """"schedules" for runs that carry schedules; "bound" (a lower-bound front,
+        `moo.exact.bound`) carries objective vectors and certificates only."""
+        return str(self.meta.get("kind", SCHEDULES))
+
+    @property
+    def is_bound(self) -> bool:
+        """True for a lower-bound run: certificates, no schedules."""
+        return self.kind == BOUND
+
+    @property
+    def has_schedules(self) -> bool:
+        return self.kind == SCHEDULES
+
+    def require_schedules(self, role: str) -> None:
+        """A one-line `InputError` when this run holds no schedules where a command needs
+        them (``role``: what the run was going to be, e.g. "selected from")."""
+        if not self.has_schedules:
+            raise InputError(
+                f"{self.path}: a {self.kind} run (kind={self.kind}) holds no schedules and "
+                f"cannot be {role}"
+            )
+
+    def require_bound(self) -> None:
+        """A one-line `InputError` unless this is a lower-bound run."""
+        if not self.is_bound:
+            raise InputError(f"{self.path}: not a bound run (write one with `v2g-pareto bound`)")
+
+    @cached_property
+    def meta_sha256(self) -> str:
+        """SHA-256 of meta.json: the run's identity (it lists every file's hash), which the
+        files written into the run afterwards (selections) and exports record."""
+        return hashlib.sha256((self.path / "meta.json").read_bytes()).hexdigest()
 
     @cached_property
     def scenario(self) -> Scenario:
@@ -322,7 +353,7 @@ class Run:
 
     @cached_property
     def schedules(self) -> dict[str, np.ndarray]:
-        if self.kind != "schedules":
+        if not self.has_schedules:
             raise InputError(f"{self.path}: a {self.kind} run has no schedules")
         with np.load(self.path / "schedules.npz") as npz:
             return {k: npz[k] for k in npz.files}
@@ -371,9 +402,11 @@ def read_run(run_dir: str | os.PathLike) -> Run:
         if not isinstance(value, types) or isinstance(value, bool):
             names = " or ".join(t.__name__ for t in types)
             raise InputError(f"{meta_path}: {key} must be {names}, not {type(value).__name__}")
-    kind = str(meta.get("kind", "schedules"))
+    kind = meta.get("kind", SCHEDULES)
+    if kind not in (SCHEDULES, BOUND):
+        raise InputError(f"{meta_path}: unknown run kind {kind!r} (reads {SCHEDULES}, {BOUND})")
     required = ["front.csv", "scenario/fleet.csv", "scenario/grid.csv"]
-    if kind == "schedules":
+    if kind == SCHEDULES:
         required.append("schedules.npz")
     files = meta["files"]
     for name in required:
@@ -387,8 +420,11 @@ def read_run(run_dir: str | os.PathLike) -> Run:
             raise InputError(
                 f"{target}: does not match its SHA-256 in meta.json (edited or damaged)"
             )
+    _check_normalization(meta_path, meta, required=False)
     front = _read_front(path / "front.csv", meta["n_solutions"])
-    shapes = _check_schedules(path / "schedules.npz", len(front)) if kind == "schedules" else {}
+    if kind == BOUND:
+        _check_bound(meta_path, meta, path / "front.csv", front)
+    shapes = _check_schedules(path / "schedules.npz", len(front)) if kind == SCHEDULES else {}
     run = Run(path, meta, front)
     # The scenario tables must rebuild the problem (cached for the caller), and the stored
     # schedules must be of its size: no command acts on a run it could not check again.
@@ -416,12 +452,52 @@ def _read_front(front_path: Path, n_solutions: int) -> pd.DataFrame:
         raise InputError(f"{front_path}: {len(front)} rows, meta.json says {n_solutions}")
     if not pd.api.types.is_integer_dtype(front["solution"]):
         raise InputError(f"{front_path}: column solution must hold integer ids")
-    for name in OBJECTIVES:
+    _check_finite(front_path, front, OBJECTIVES)
+    return front
+
+
+def _check_finite(front_path: Path, front: pd.DataFrame, columns) -> None:
+    for name in columns:
         values = pd.to_numeric(front[name], errors="coerce").to_numpy(dtype=float)
         if not np.isfinite(values).all():
             row = int(np.flatnonzero(~np.isfinite(values))[0])
             raise InputError(f"{front_path}: {name} of row {row} is not a finite number")
-    return front
+
+
+def _check_normalization(meta_path: Path, meta: dict, required: bool) -> None:
+    """A recorded normalisation (runs that scale objectives record theirs; a bound run's
+    certificates are stated in it, so it must have one): ``ideal`` and ``nadir``, one
+    finite number per objective — what `compare` and the certificates compute with."""
+    norm = meta.get("normalization")
+    if norm is None and not required:
+        return
+    if not isinstance(norm, dict):
+        what = "a bound run needs" if required else "must hold"
+        raise InputError(f"{meta_path}: {what} normalization (ideal and nadir)")
+    for key in ("ideal", "nadir"):
+        values = norm.get(key)
+        if not (
+            isinstance(values, list)
+            and len(values) == len(OBJECTIVES)
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+            and np.isfinite(values).all()
+        ):
+            raise InputError(
+                f"{meta_path}: normalization.{key} must be {len(OBJECTIVES)} finite numbers"
+            )
+
+
+def _check_bound(meta_path: Path, meta: dict, front_path: Path, front: pd.DataFrame) -> None:
+    """What a bound run's certificates need: the normalisation they are stated in (nadir
+    not below ideal) and finite weight and bound columns."""
+    _check_normalization(meta_path, meta, required=True)
+    norm = meta["normalization"]
+    if (np.asarray(norm["nadir"], float) < np.asarray(norm["ideal"], float)).any():
+        raise InputError(f"{meta_path}: normalization.nadir is below its ideal")
+    missing = [c for c in (*BOUND_WEIGHT_COLUMNS, "bound") if c not in front.columns]
+    if missing:
+        raise InputError(f"{front_path}: a bound run's front.csv lacks {', '.join(missing)}")
+    _check_finite(front_path, front, (*BOUND_WEIGHT_COLUMNS, "bound"))
 
 
 def _check_schedules(npz_path: Path, n_solutions: int) -> dict[str, tuple]:

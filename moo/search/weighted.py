@@ -54,7 +54,6 @@ from pymoo.termination.max_time import TimeBasedTermination
 
 from models.errors import InputError
 from models.scenario import Scenario
-from moo.exact.bound import require_schedules
 from moo.problems.encodings import make_problem
 from moo.problems.objectives import OBJECTIVES, evaluate
 from moo.rundir import Run, write_run
@@ -170,7 +169,7 @@ def scalar_problem(
     front, in ``encoding`` (``auto``: the one that gives the best fronts for the fleet's
     size, `moo.problems.encodings.auto_encoding`), and the encoding's repair. A bound run
     (no schedules, points no schedule reaches) is an `InputError`."""
-    require_schedules(reference, "the reference of a weighted-sum search")
+    reference.require_schedules("the reference of a weighted-sum search")
     problem, repair = make_problem(reference.scenario, encoding)
     scalar = ScalarProblem(problem, weights, reference_normalization(reference))
     return scalar, ScalarRepair(repair)

@@ -12,12 +12,10 @@ from click.testing import CliRunner
 from cli import cli
 from models.errors import InputError
 from moo.decision.ahp import load_default_judgements, load_judgements
-from moo.decision.select import (
-    select,
-    select_mode,
-    write_selection,
-)
+from moo.decision.select import select, select_mode
 from moo.problems.objectives import KPI_COLUMNS, OBJECTIVES
+from moo.rundir import read_run
+from moo.rundir.selection import write_selection
 from moo.util.normalization import Normalization
 from tests.conftest import write_front_run
 
@@ -171,7 +169,7 @@ def test_front_fixture_has_the_spec_columns():
 def test_select_mode_on_a_run(tmp_path):
     run = _run(tmp_path)
     judgements = load_default_judgements()
-    economy = select_mode(run, judgements, "economy")
+    economy = select_mode(read_run(run), judgements, "economy")
     # Normalised: row 0 (0, 1, 1), row 1 (1, 0, 0), row 2 (0.05, 0.85, 0.8), row 3 = row 0.
     # Economy (0.700, 0.205, 0.095): 0.300, 0.700, 0.285 -> row 2.
     # Response (0.401, 0.401, 0.197): 0.599, 0.401, 0.519 -> row 1.
@@ -180,7 +178,7 @@ def test_select_mode_on_a_run(tmp_path):
     assert economy.selection.index == int(np.argmin(f_norm @ w)) == 2
     assert economy.solution == 2
     assert economy.kpis["std_kw"] == 89.6
-    response = select_mode(run, judgements, "response")
+    response = select_mode(read_run(run), judgements, "response")
     assert response.selection.index == 1
 
     table = economy.comparison()
@@ -202,17 +200,22 @@ def test_select_mode_on_a_run(tmp_path):
 
 
 def test_select_mode_without_baseline(tmp_path):
-    chosen = select_mode(_run(tmp_path, baselines=False), load_default_judgements(), "economy")
+    chosen = select_mode(read_run(_run(tmp_path, baselines=False)), load_default_judgements(),
+                         "economy")
     assert chosen.baseline is None
     assert list(chosen.comparison().columns) == ["chosen"]
 
 
 def test_write_selection_is_atomic_and_matches_to_dict(tmp_path):
     run = _run(tmp_path)
-    chosen = select_mode(run, load_default_judgements(), "response", "tchebycheff")
-    path = write_selection(run, chosen)
+    opened = read_run(run)
+    chosen = select_mode(opened, load_default_judgements(), "response", "tchebycheff")
+    path = write_selection(opened, chosen.mode, "ahp", chosen.to_dict())
     assert path == run / "selection-response.json"
-    assert json.loads(path.read_text()) == json.loads(json.dumps(chosen.to_dict()))
+    stored = json.loads(path.read_text())
+    # The pick as to_dict gives it, plus what ties it to this run (moo.rundir.selection).
+    assert {k: stored[k] for k in chosen.to_dict()} == json.loads(json.dumps(chosen.to_dict()))
+    assert stored["run_meta_sha256"] == opened.meta_sha256 and stored["name"] == "response"
     assert sorted(p.name for p in run.iterdir()) == [
         "front.csv",
         "meta.json",
@@ -228,7 +231,7 @@ def test_select_refuses_runs_the_strict_reader_rejects(tmp_path):
     run = _run(tmp_path)
     (run / "front.csv").write_text((run / "front.csv").read_text().replace("1", "2"))
     with pytest.raises(InputError, match=r"front\.csv: does not match its SHA-256"):
-        select_mode(run, load_default_judgements(), "economy")
+        select_mode(read_run(run), load_default_judgements(), "economy")
     result = CliRunner().invoke(cli, ["select", str(run), "--mode", "economy"])
     assert result.exit_code == 2 and "SHA-256" in result.output
     assert not list(run.glob("selection-*"))
@@ -241,7 +244,7 @@ def test_objective_missing_from_the_front_is_an_error(tmp_path):
         'objectives = ["cost", "co2"]\n[[modes.green.experts]]\npairs = {"co2/cost" = 3}\n'
     )
     with pytest.raises(InputError, match="no column for objective.*co2"):
-        select_mode(run, load_judgements(spec), "green")
+        select_mode(read_run(run), load_judgements(spec), "green")
 
 
 # --- CLI ------------------------------------------------------------------------------------------
@@ -266,14 +269,16 @@ def test_cli_select_json_matches_the_written_file(tmp_path):
     assert result.exit_code == 0, result.output
     printed = json.loads(result.output)
     stored = json.loads((run / "selection-response.json").read_text())
-    assert set(stored) == SELECTION_KEYS | {"tradeoffs", "sensitivity"}
+    # The file also ties the pick to this run and keeps the row (moo.rundir.selection).
+    identity = {"format", "name", "decision", "run_meta_sha256", "row"}
+    assert set(stored) == SELECTION_KEYS | {"tradeoffs", "sensitivity"} | identity
     assert printed["method"] == "tchebycheff" and printed["mode"] == "response"
     # stdout's solution is the chosen front.csv row; the file keeps its id (plots read it).
     assert printed["decision"] == "ahp" and printed["feasible"] is True
     assert printed["solution"]["solution"] == stored["solution"]
     assert set(printed["solution"]) == {"solution", *OBJECTIVES, *KPI_COLUMNS}
     rest = {k: v for k, v in printed.items() if k not in ("decision", "feasible", "solution")}
-    assert rest == {k: v for k, v in stored.items() if k != "solution"}
+    assert rest == {k: v for k, v in stored.items() if k not in {"solution", *identity}}
 
 
 def test_cli_select_user_judgements_file(tmp_path):

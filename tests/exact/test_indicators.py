@@ -99,7 +99,8 @@ def fake_run(path, name, objectives, normalization=None):
     meta = {"scenario": {"name": name, "fleet_seed": 1, "n_vehicles": 3}, "algorithm": "x"}
     if normalization:
         meta["normalization"] = normalization
-    return SimpleNamespace(path=path, meta=meta, objectives=np.asarray(objectives, float))
+    return SimpleNamespace(path=path, meta=meta, objectives=np.asarray(objectives, float),
+                           require_schedules=lambda role: None)  # a front run: Run's check
 
 
 def test_compare_runs_normalisation_choice():

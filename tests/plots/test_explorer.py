@@ -20,10 +20,10 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
+from jobs.select import save_ahp
 from models.scenario import load_scenario
 from moo.decision.ahp import load_default_judgements
 from moo.decision.decide import decide_ahp
-from moo.decision.select import write_selection
 from moo.exact.front import exact_front, write_exact
 from moo.problems.baselines import baseline
 from moo.rundir import read_run, write_run
@@ -48,11 +48,11 @@ def _front_run(root, site_path):
              for m in ("uncoordinated", "ordered")]
     exact = write_exact(root / "exact", sc, exact_front(sc, 10))
     judgements = load_default_judgements()
+    front_run, exact_run = read_run(front), read_run(exact)
     for mode in ("economy", "response"):  # as `v2g-pareto select --mode` writes them
-        chosen, decision = decide_ahp(front, judgements, mode, "weighted-sum",
-                                      reference_dir=exact)
-        write_selection(front, chosen, {"tradeoffs": decision.tradeoffs,
-                                        "sensitivity": decision.sensitivity})
+        chosen, decision = decide_ahp(front_run, judgements, mode, "weighted-sum",
+                                      reference=exact_run)
+        save_ahp(front_run, chosen, decision)
     return front, exact, bases
 
 
@@ -62,8 +62,8 @@ def runs(tmp_path_factory):
     site = root / "site.toml"
     site.write_text(SITE_TOML)
     front, exact, bases = _front_run(root, site)
-    page = write_explorer(front, reference_dir=exact, baseline_dirs=bases,
-                          out=root / "explore.html")
+    page = write_explorer(read_run(front), reference=read_run(exact),
+                          baselines=[read_run(b) for b in bases], out=root / "explore.html")
     return {"front": front, "exact": exact, "bases": bases, "page": page}
 
 

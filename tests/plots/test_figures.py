@@ -16,16 +16,18 @@ from cli import cli
 from models.errors import InputError
 from models.scenario import build_scenario
 from moo.decision.ahp import load_default_judgements
-from moo.decision.select import select_mode, write_selection
+from moo.decision.select import select_mode
 from moo.problems.baselines import ordered, uncoordinated
 from moo.rundir import read_run, write_run
+from moo.rundir.output import FIGURE, MARKS
+from moo.rundir.selection import write_selection
 from plots.convergence import convergence
 from plots.front import front_3d, front_projections
 from plots.netload import net_load
 from plots.parallel import parallel_coordinates
 from plots.points import baseline_points, extreme_points, selected_points
 from plots.power import power
-from plots.report import run_figures
+from plots.report import figure_bytes, run_figures
 from plots.soc import fleet_soc, soc
 from plots.style import LOOKS, OKABE_ITO, look
 from plots.timeaxis import MAX_PRICE_BANDS
@@ -135,8 +137,9 @@ def runs(tmp_path_factory):
         )
     write_run(root / "exact", sc, ev[[0, 2, 5]], bess[[0, 2, 5]], algorithm="exact")
     judgements = load_default_judgements()
+    front = read_run(root / "front")
     for mode in ("economy", "response"):
-        write_selection(root / "front", select_mode(root / "front", judgements, mode))
+        write_selection(front, mode, "ahp", select_mode(front, judgements, mode).to_dict())
     return {
         name: read_run(root / name)
         for name in ("front", "plain", "exact", "uncoordinated", "ordered")
@@ -180,7 +183,9 @@ def test_stale_selection_is_an_input_error(runs, tmp_path):
     ev, bess = front_schedules(sc)
     first, other = tmp_path / "first", tmp_path / "other"
     write_run(first, sc, ev, bess, algorithm="nsga2")
-    chosen = write_selection(first, select_mode(first, load_default_judgements(), "economy"))
+    opened = read_run(first)
+    chosen = write_selection(opened, "economy", "ahp",
+                             select_mode(opened, load_default_judgements(), "economy").to_dict())
     # Overwriting a run removes its selections; a selection copied by hand into another run
     # of the same site is what can still go stale.
     write_run(other, sc, ev[::-1].copy(), bess[::-1].copy(), algorithm="nsga2")
@@ -535,3 +540,11 @@ def test_thousands_tolerates_an_empty_history():
     thousands(ax.xaxis, np.array([10.0, 2000.0]))
     assert isinstance(ax.xaxis.get_major_formatter(), StrMethodFormatter)
     plt.close(fig)
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
+def test_every_figure_format_carries_the_output_rules_mark(fmt):
+    """plot replaces a figure only if it is one of ours: the mark must survive each format."""
+    fig = Figure()
+    fig.add_subplot().plot([0, 1], [1, 0])
+    assert MARKS[FIGURE] in figure_bytes(fig, fmt)

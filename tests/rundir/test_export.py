@@ -14,6 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
+from jobs.export import ExportSpec
+from jobs.export import run as export_job
 from models.errors import InputError
 from models.scenario import load_scenario
 from moo.problems import feasibility
@@ -21,9 +23,14 @@ from moo.problems.baselines import baseline
 from moo.problems.objectives import OBJECTIVES, evaluate
 from moo.rundir import read_run, write_run
 from moo.rundir import run as rundir
-from moo.rundir.export import export, read_export, read_table, validate_profile
+from moo.rundir.export import read_export, read_table, validate_profile
 
 CALTECH_CSV = Path(__file__).parents[2] / "models" / "presets" / "data" / "caltech_2019-10-29.csv"
+
+
+def export(run_dir, out, fmt, **options) -> Path:
+    """The export job on ``run_dir``, as the CLI calls it; returns the export directory."""
+    return export_job(ExportSpec(str(run_dir), str(out), fmt, **options)).path
 
 
 def invoke(args):

@@ -6,8 +6,8 @@ import pytest
 
 from models.errors import InputError, NoSolutionError
 from moo.problems.baselines import baseline
-from moo.rundir import OutputDir, is_complete, read_run, write_run
-from moo.rundir.output import holds
+from moo.rundir import OutputDir, OutputFile, is_complete, read_run, write_run
+from moo.rundir.output import EXPLORE, FIGURE, MARKS, holds, is_kind
 
 
 @pytest.fixture
@@ -117,5 +117,82 @@ def test_a_study_directory_is_replaced_only_with_overwrite(tmp_path):
     (study / "report.md").write_text("# Study")
     assert holds(study) == "study"
     with pytest.raises(InputError, match="holds a study; give --overwrite"):
-        OutputDir(study)
-    OutputDir(study, overwrite=True).release()
+        OutputDir(study, kind="study")
+    OutputDir(study, kind="study", overwrite=True).release()
+
+
+def _export_dir(path):
+    path.mkdir()
+    (path / "meta.json").write_text('{"format": "v2g-pareto-export/1", "tool": "v2g-pareto"}')
+    return path
+
+
+def test_overwrite_replaces_only_an_output_of_the_same_kind(tmp_path):
+    """The output rule's third clause, kind by kind (moo.rundir.output)."""
+    study = tmp_path / "study"
+    (study / "figures").mkdir(parents=True)
+    (study / "report.md").write_text("# Study")
+    export = _export_dir(tmp_path / "export")
+    unfinished = tmp_path / "unfinished"
+    unfinished.mkdir()
+    (unfinished / "checkpoint.pkl").write_bytes(b"x")
+    sweep = tmp_path / "sweep"
+    (sweep / "runs").mkdir(parents=True)
+    (sweep / "sweep.toml").write_text("scenarios = ['eva']\n")
+    held = {study: "study", export: "export", unfinished: "checkpoint", sweep: "sweep"}
+    assert {p: holds(p) for p in held} == held
+    for kind in ("run", "study", "sweep", "export"):
+        for path, what in held.items():
+            same = what == kind or (what == "checkpoint" and kind == "run")
+            if same:
+                OutputDir(path, kind=kind, overwrite=True).release()
+            else:
+                with pytest.raises(InputError, match="replaces only an output of the same kind"):
+                    OutputDir(path, kind=kind, overwrite=True)
+    OutputDir(sweep, kind="sweep", resume=True).release()  # a sweep continues in place
+    with pytest.raises(InputError, match="holds an export; give --overwrite"):
+        OutputDir(export, kind="export")
+
+
+def test_nothing_is_written_inside_a_run_or_an_export(tmp_path, building):
+    sc, power = building
+    run = write_run(tmp_path / "run", sc, power, algorithm="x")
+    export = _export_dir(tmp_path / "export")
+    for inside in (run / "sub", run / "scenario" / "deeper", export / "again"):
+        with pytest.raises(InputError, match="inside the v2g-pareto output"):
+            OutputDir(inside)
+        with pytest.raises(InputError, match="inside the v2g-pareto output"):
+            OutputFile(inside / "page.html", EXPLORE)
+    # The run a file describes may receive it, under a name that is not one of its own files.
+    OutputFile(run / "explore.html", EXPLORE, own_run=run)
+    for own in ("meta.json", "front.csv", "scenario/grid.csv"):
+        with pytest.raises(InputError, match="file of the run|not a v2g-pareto"):
+            OutputFile(run / own, EXPLORE, own_run=run)
+
+
+def test_a_file_output_replaces_only_a_file_of_its_kind(tmp_path):
+    page = tmp_path / "page.html"
+    OutputFile(page, EXPLORE).write(MARKS[EXPLORE] + b' (plotly)"> ...')
+    assert is_kind(page, EXPLORE) and not is_kind(page, FIGURE)
+    OutputFile(page, EXPLORE).write(MARKS[EXPLORE] + b' again"> ...')  # its own: replaced
+    mine = tmp_path / "mine.html"
+    mine.write_text("<html>my page</html>")
+    with pytest.raises(InputError, match="is not a v2g-pareto explore page"):
+        OutputFile(mine, EXPLORE)
+    with pytest.raises(InputError, match="is not a v2g-pareto figure"):
+        OutputFile(page, FIGURE)  # an explore page is not a figure
+    with pytest.raises(ValueError, match="must carry its mark"):
+        OutputFile(tmp_path / "x.html", EXPLORE).write(b"<html>unmarked</html>")
+    assert mine.read_text() == "<html>my page</html>"
+
+
+def test_a_users_folder_holding_a_front_csv_is_not_a_run(tmp_path):
+    """Rule 1 protects runs and exports by their meta.json, not by file names a user's own
+    folder may share with a run."""
+    mine = tmp_path / "analysis"
+    mine.mkdir()
+    (mine / "front.csv").write_text("a,b\n1,2\n")
+    (mine / "checkpoint.pkl").write_bytes(b"a model of mine")
+    OutputFile(mine / "page.html", EXPLORE).write(MARKS[EXPLORE] + b'">')
+    OutputDir(mine / "runs" / "b").release()
+    assert (mine / "front.csv").read_text() == "a,b\n1,2\n"

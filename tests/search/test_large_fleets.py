@@ -83,7 +83,7 @@ def test_large_fleet_rule_stores_only_the_named_per_vehicle_arrays(building, tmp
     ref = evaluate(building, ev, bess)
     np.testing.assert_allclose(run.objectives, ref[list(OBJECTIVES)].to_numpy(), rtol=1e-12)
     assert list(run.front["solution"]) == list(range(len(ev)))
-    figures = write_figures(out)  # the focus (first solution) is not stored: no SOC plot
+    figures = write_figures(run)  # the focus (first solution) is not stored: no SOC plot
     names = {p.stem for p in figures}
     assert "net-load" in names and "soc" not in names
 

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from cli import cli
 from models.scenario import load_scenario
-from moo.exact.bound import bound_front, is_bound, write_bound
+from moo.exact.bound import bound_front, write_bound
 from moo.rundir import is_complete, read_run
 from studies import pipeline
 from studies.claims import CLAIMS, bound_claims, claims_table
@@ -54,7 +54,7 @@ def test_study_writes_runs_figures_and_report(tmp_path, site_toml):
         assert col in report
     assert "no claims" in report  # a scenario of no seed
     bound = read_run(out / "bound")  # the lower bound of the study's scenario, a valid run
-    assert is_bound(bound) and bound.meta["scenario"] == read_run(out / "front").meta["scenario"]
+    assert bound.is_bound and bound.meta["scenario"] == read_run(out / "front").meta["scenario"]
     assert "## Seed claims against the lower bound" in report and "`bound/`" in report
     assert "Certified against the lower bound" in report and "HV ratio **>= " in report
     assert "- lower bound: " in report  # a stage of its own in the timings
