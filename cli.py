@@ -12,8 +12,8 @@ import sys
 
 import click
 
+from cli_progress import run_with_progress
 from models.errors import exit_for
-from moo.search.progress import run_with_progress
 
 
 class UserError(click.ClickException):
@@ -159,15 +159,12 @@ def baseline(scenario_name, fleet_seed, scale, date, method, out, overwrite):
 
     Example: v2g-pareto baseline --scenario building --method uncoordinated --out runs/b-unc
     """
-    from moo.problems.objectives import kpi_table
-    from moo.rundir import read_run
-    from moo.search.job import baseline_job
+    from jobs.baseline import BaselineSpec, run
 
-    path = baseline_job(scenario_name, method, out, fleet_seed=fleet_seed, scale=scale,
-                        date=date, overwrite=overwrite)
-    run = read_run(path)
-    click.echo(kpi_table(run.front, run.scenario.currency))
-    wrote(path, "v2g-pareto plot {run}")
+    job = run(BaselineSpec(scenario_name, method, fleet_seed, scale, date), out,
+              overwrite=overwrite)
+    click.echo(job.text())
+    wrote(job.path, "v2g-pareto plot {run}")
 
 
 @cli.command()
@@ -199,19 +196,19 @@ def front(scenario_name, fleet_seed, scale, date, algorithm, encoding, clusters,
 
     Example: v2g-pareto front --scenario building --time-limit 60 --out runs/b
     """
-    from moo.search.job import front_arguments, front_job
-    from moo.search.nsga import Budget
+    from jobs.front import FrontSpec, run
+    from moo.search.termination import Budget
 
-    args = None
+    spec = None
     if resume_dir is None and scenario_name is not None:
-        args = front_arguments(
+        spec = FrontSpec(
             scenario=scenario_name, fleet_seed=fleet_seed, scale=scale, date=date,
             algorithm=algorithm, encoding=encoding, clusters=clusters, pop_size=pop_size,
             budget=Budget.one_of(generations, evals, time_limit), seed=seed,
             max_solutions=max_solutions, checkpoint_every=checkpoint_every,
             local_search=local_search, relax_seeds=relax_seeds, sketch=sketch)
-    job = run_with_progress("front", lambda report: front_job(
-        args, out, resume=resume_dir, overwrite=overwrite, report=report))
+    job = run_with_progress("front", lambda report: run(
+        spec, out, resume=resume_dir, overwrite=overwrite, report=report))
     if job.result.interrupted:
         click.echo("interrupted: wrote the front found so far", err=True)
     click.echo(job.text())
@@ -230,16 +227,15 @@ def exact(scenario_name, fleet_seed, scale, date, points, out, overwrite):
 
     Example: v2g-pareto exact --scenario building --out runs/b-exact
     """
-    from moo.exact.front import exact_job
-    from moo.rundir import read_run
+    from jobs.exact import ExactSpec, run
 
-    path, res = run_with_progress("exact", lambda report: exact_job(
-        scenario_name, out, points=points, fleet_seed=fleet_seed, scale=scale, date=date,
-        overwrite=overwrite, report=report))
-    click.echo(res.text(read_run(path).scenario.currency))
-    for why in res.dropped:
+    spec = ExactSpec(scenario_name, points, fleet_seed, scale, date)
+    job = run_with_progress("exact", lambda report: run(
+        spec, out, overwrite=overwrite, report=report))
+    click.echo(job.text())
+    for why in job.front.dropped:
         click.echo(f"warning: dropped {why}", err=True)
-    wrote(path, "v2g-pareto compare RUN --reference {run}")
+    wrote(job.path, "v2g-pareto compare RUN --reference {run}")
 
 
 @cli.command()
@@ -255,12 +251,12 @@ def bound(scenario_name, fleet_seed, scale, date, points, groups, out, overwrite
 
     Example: v2g-pareto bound --scenario iov --scale 100 --out runs/iov100-bound
     """
-    from moo.exact.bound import bound_job
+    from jobs.bound import BoundSpec, run
 
-    path, res = bound_job(scenario_name, out, points=points, groups=groups,
-                          fleet_seed=fleet_seed, scale=scale, date=date, overwrite=overwrite)
-    click.echo(res.text())
-    wrote(path, "v2g-pareto compare RUN --bound {run}")
+    job = run(BoundSpec(scenario_name, points, groups, fleet_seed, scale, date), out,
+              overwrite=overwrite)
+    click.echo(job.text())
+    wrote(job.path, "v2g-pareto compare RUN --bound {run}")
 
 
 @cli.command()
@@ -414,16 +410,20 @@ def mlgcso_cmd(reference_dir, mode, judgements_path, algorithm, encoding, local_
 
     Example: v2g-pareto mlgcso --reference runs/b --mode economy --evals 50000 --out runs/b-eco
     """
-    from moo.search.job import swarm_job
+    from jobs.swarm import SwarmSpec, run
+    from moo.search.termination import Budget
 
-    args = None
+    spec = None
     if resume_dir is None and None not in (reference_dir, mode):
-        args = dict(reference=reference_dir, mode=mode, judgements=judgements_path,
-                    algorithm=algorithm, encoding=encoding, local_search=local_search,
-                    pop_size=pop_size, phi=phi, evals=evals, time_limit=time_limit, seed=seed,
-                    checkpoint_every=checkpoint_every)
-    job = run_with_progress(algorithm, lambda report: swarm_job(
-        args, out, resume=resume_dir, overwrite=overwrite, report=report))
+        budget = None
+        if evals is not None or time_limit is not None:
+            budget = Budget(evals=evals, time_limit_s=time_limit)
+        spec = SwarmSpec(reference=reference_dir, mode=mode, judgements=judgements_path,
+                         algorithm=algorithm, encoding=encoding, local_search=local_search,
+                         pop_size=pop_size, phi=phi, budget=budget, seed=seed,
+                         checkpoint_every=checkpoint_every)
+    job = run_with_progress(algorithm, lambda report: run(
+        spec, out, resume=resume_dir, overwrite=overwrite, report=report))
     if job.result.interrupted:
         click.echo("interrupted: wrote the best schedule found so far", err=True)
     click.echo(job.text())

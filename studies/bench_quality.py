@@ -29,7 +29,8 @@ import numpy as np
 from models.scenario import Scenario, load_scenario
 from moo.exact.front import exact_front
 from moo.exact.indicators import epsilon_additive, hv_ratio, igd_plus
-from moo.search.nsga import Budget, Memetic, run_front
+from moo.search.nsga import Memetic, run_front
+from moo.search.termination import Budget
 
 DEFAULT_BUDGETS = {"building": (15.0, 30.0, 60.0), "iov": (60.0, 180.0)}
 

@@ -39,18 +39,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from jobs.bound import write_bound
+from jobs.exact import write_exact
+from jobs.front import write_front
+from jobs.swarm import write_swarm
 from models.scenario import Scenario, load_scenario
 from moo.decision.ahp import load_default_judgements
 from moo.decision.decide import decide_ahp
 from moo.decision.select import write_selection
-from moo.exact.bound import Certificate, bound_front, write_bound
-from moo.exact.front import DEFAULT_POINTS, ExactModel, exact_front, solve_weighted, write_exact
+from moo.exact.bound import Certificate, bound_front
+from moo.exact.front import DEFAULT_POINTS, ExactModel, exact_front, solve_weighted
 from moo.exact.indicators import hv_ratio
 from moo.problems.baselines import baseline
 from moo.problems.encodings import auto_encoding
 from moo.rundir import OutputDir, Run, atomic_write_text, read_run, tool_version, write_run
-from moo.search.nsga import Budget, run_front, write_front
-from moo.search.weighted import SwarmBudget, minimize_scalar, scalar_problem, write_swarm
+from moo.search.nsga import run_front
+from moo.search.termination import Budget
+from moo.search.weighted import minimize_scalar, scalar_problem
 from moo.util.normalization import Normalization
 from plots.convergence import convergence
 from plots.explorer import write_explorer
@@ -240,7 +245,7 @@ def _swarm(front: Path, judgements, algo: str, mode: str, time_s: float, seed: i
 
     ref = read_run(front)
     problem, repair = scalar_problem(ref, judgements.objective_weights(mode))  # front's encoding
-    res = minimize_scalar(problem, ref.scenario, algo, budget=SwarmBudget(
+    res = minimize_scalar(problem, ref.scenario, algo, budget=Budget(
         time_limit_s=max(time_s, 1.0)), seed=seed, repair=repair)
     path = write_swarm(out, ref.scenario, res, mode=mode, reference_run=front,
                        judgements_source=judgements.source)

@@ -46,12 +46,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from jobs.exact import write_exact
+from jobs.front import write_front
 from models.errors import InfeasibleScheduleError, InputError, NoSolutionError
 from models.scenario import load_scenario, resolve_scenario_path
 from models.schema import check_number
 from moo.decision.ahp import load_default_judgements
 from moo.decision.select import select
-from moo.exact.front import exact_front, write_exact
+from moo.exact.front import exact_front
 from moo.exact.indicators import hv_ratio, hypervolume, reference_normalization
 from moo.problems.baselines import baseline
 from moo.problems.encodings import ENCODINGS
@@ -64,7 +66,8 @@ from moo.rundir import (
     read_run,
     scenario_digest,
 )
-from moo.search.nsga import Budget, Memetic, default_max_solutions, run_front, write_front
+from moo.search.nsga import Memetic, default_max_solutions, run_front
+from moo.search.termination import Budget
 
 MODES = ("economy", "response")
 # What ends one run of a sweep but not the sweep: recorded in its row (status, error).

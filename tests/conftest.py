@@ -10,10 +10,12 @@ import re
 import numpy as np
 import pytest
 
+from jobs.front import write_front
 from models.scenario import build_scenario, load_scenario
 from moo.rundir import csv_bytes, publish_run, run_meta, scenario_files
 from moo.rundir.run import npz_bytes
-from moo.search.nsga import Budget, run_front, write_front
+from moo.search.nsga import run_front
+from moo.search.termination import Budget
 
 PRESETS = ("building", "qingdao", "iov", "crisscross", "caltech")
 

@@ -8,6 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
+from jobs.bound import write_bound
+from jobs.exact import write_exact
 from models.errors import InputError
 from models.fleet import Fleet
 from models.grid import Bess, Grid, TimeGrid
@@ -17,9 +19,8 @@ from moo.exact.bound import (
     Certificate,
     bound_front,
     outer_hypervolume,
-    write_bound,
 )
-from moo.exact.front import ExactModel, exact_front, write_exact
+from moo.exact.front import ExactModel, exact_front
 from moo.exact.indicators import compare_runs
 from moo.rundir import read_run
 from moo.search.weighted import scalar_problem

@@ -17,7 +17,8 @@ from models.series import horizon_bounds, slot_average
 from moo.exact.front import exact_front
 from moo.problems.baselines import baseline
 from moo.problems.objectives import evaluate
-from moo.search.nsga import Budget, Memetic, run_front
+from moo.search.nsga import Memetic, run_front
+from moo.search.termination import Budget
 from studies.sweep import make_config, parse_dates
 
 DAY = "2024-06-03"  # a Monday without a DST change

@@ -20,15 +20,18 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
+from jobs.exact import write_exact
+from jobs.front import write_front
 from models.scenario import load_scenario
 from moo.decision.ahp import load_default_judgements
 from moo.decision.decide import decide_ahp
 from moo.decision.select import write_selection
-from moo.exact.front import exact_front, write_exact
+from moo.exact.front import exact_front
 from moo.problems.baselines import baseline
 from moo.rundir import read_run, write_run
 from moo.rundir import run as rundir
-from moo.search.nsga import Budget, Memetic, run_front, write_front
+from moo.search.nsga import Memetic, run_front
+from moo.search.termination import Budget
 from plots.explorer import explorer_data, write_explorer
 from studies.screenshot_explorer import available, brush, chromium_driver, open_page, wait_for
 from tests.conftest import SITE_TOML

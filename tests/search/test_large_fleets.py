@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 
+from jobs.front import representatives
 from models.errors import InfeasibleScheduleError
 from models.scenario import load_scenario
 from moo.kernels import population as kernels
@@ -15,7 +16,8 @@ from moo.problems.encodings import AggregateProblem, AggregateRepair
 from moo.problems.objectives import OBJECTIVES, evaluate
 from moo.rundir import run as rundir
 from moo.search import nsga as optimize
-from moo.search.nsga import Budget, Memetic, default_max_solutions, representatives, run_front
+from moo.search.nsga import Memetic, default_max_solutions, run_front
+from moo.search.termination import Budget
 from plots.report import write_figures
 from tests.kernels.test_population import random_scenario
 

@@ -7,10 +7,12 @@ import numpy as np
 import pytest
 
 import moo.rundir as rundir
+from jobs.front import write_front
 from models.scenario import load_scenario
 from moo.problems import feasibility
 from moo.problems.objectives import OBJECTIVES, evaluate
-from moo.search.nsga import Budget, Memetic, RelaxSeeds, run_front, write_front
+from moo.search.nsga import Memetic, RelaxSeeds, run_front
+from moo.search.termination import Budget
 
 SMALL = Memetic(
     divisions=2, seed_moves_per_var=20.0, per_generation=2, generation_moves_per_var=5.0

@@ -17,7 +17,8 @@ from moo.exact.bound import BoundModel, bound_front
 from moo.problems import feasibility
 from moo.problems.encodings import AggregateProblem
 from moo.search import nsga
-from moo.search.nsga import Budget, Memetic, RelaxSeeds, run_front
+from moo.search.nsga import Memetic, RelaxSeeds, run_front
+from moo.search.termination import Budget
 from moo.util.lattice import simplex_lattice, spread_order
 
 OFF = Memetic(enabled=False)

@@ -12,7 +12,8 @@ from moo.problems import feasibility
 from moo.problems.encodings import AggregateProblem
 from moo.problems.sketch import sketch, sketch_factor
 from moo.rundir.checkpoint import CHECKPOINT, FRONT, load_checkpoint
-from moo.search.nsga import Budget, Memetic, RelaxSeeds, SketchSearch, run_front
+from moo.search.nsga import Memetic, RelaxSeeds, SketchSearch, run_front
+from moo.search.termination import Budget
 
 OFF = Memetic(enabled=False)
 

@@ -7,8 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
+from jobs.bound import write_bound
 from models.scenario import load_scenario
-from moo.exact.bound import bound_front, is_bound, write_bound
+from moo.exact.bound import bound_front, is_bound
 from moo.rundir import is_complete, read_run
 from studies import pipeline
 from studies.claims import CLAIMS, bound_claims, claims_table

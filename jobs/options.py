@@ -1,0 +1,19 @@
+"""Checks the specs of the run-writing jobs share: one-line `InputError`s naming the option."""
+
+from __future__ import annotations
+
+from models.errors import InputError
+
+
+def choice(name: str, value, choices) -> None:
+    """``value`` is one of ``choices``."""
+    if value not in choices:
+        raise InputError(f"{name}: use one of {', '.join(map(str, choices))}, got {value!r}")
+
+
+def whole(name: str, value, minimum: int = 1, optional: bool = False) -> None:
+    """``value`` is a whole number >= ``minimum`` (or None when ``optional``)."""
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InputError(f"{name}: must be a whole number >= {minimum}, got {value!r}")
