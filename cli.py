@@ -480,10 +480,10 @@ def study(name_or_path, budget_s, seed, date, out, overwrite):
 
     Example: v2g-pareto study building --out studies/results/building
     """
-    from studies.pipeline import run_study
+    from jobs.study import StudySpec, run
 
-    res = run_study(name_or_path, out, budget_s=budget_s, seed=seed, date=date,
-                    overwrite=overwrite, progress=lambda msg: click.echo(msg, err=True))
+    res = run(StudySpec(name_or_path, budget_s, seed, date), out, overwrite=overwrite,
+              progress=lambda msg: click.echo(msg, err=True))
     if len(res.claims):
         click.echo(res.claims[["seed", "claim", "seed value", "ours", "met"]].to_string(
             index=False))
@@ -528,7 +528,7 @@ def sweep(config_path, scenarios, algorithms, seeds, fleet_seeds, dates, time_li
 
     Example: v2g-pareto sweep --scenarios eva --dates 2024-01-01..2024-12-30 --evals 3000 --out s3
     """
-    from studies.sweep import parse_dates, sweep_command, sweep_text
+    from jobs.sweep import parse_dates, run, spec_of, sweep_text
 
     values = dict(scenarios=scenarios, algorithms=algorithms,
                   seeds=None if seeds is None else list(range(1, seeds + 1)),
@@ -536,8 +536,8 @@ def sweep(config_path, scenarios, algorithms, seeds, fleet_seeds, dates, time_li
                   time_limits_s=time_limit, evals=evals, pop_size=pop_size, encoding=encoding,
                   scale=None if scale == 1 else scale, exact_points=exact_points,
                   dates=None if dates is None else parse_dates(dates))
-    res = sweep_command(values, out, config_path=config_path, workers=workers,
-                        scheduler=scheduler, echo=lambda line: click.echo(line, err=True))
+    res = run(spec_of(values, config_path), out, workers=workers, scheduler=scheduler,
+              echo=lambda line: click.echo(line, err=True))
     click.echo(sweep_text(res))
 
 

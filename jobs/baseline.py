@@ -14,6 +14,7 @@ from pathlib import Path
 
 from jobs.options import choice, whole
 from models.errors import InputError
+from models.scenario import Scenario
 from moo.problems.baselines import METHODS, baseline, check_baseline_limit
 from moo.problems.feasibility import load_checked
 from moo.problems.objectives import kpi_table
@@ -56,8 +57,16 @@ def run(spec: BaselineSpec, out: str | Path, *, overwrite: bool = False) -> Base
     sc = load_checked(spec.scenario, spec.fleet_seed, spec.scale, spec.date)
     check_baseline_limit(sc, spec.method)
     with OutputDir(out, overwrite=overwrite) as target:
-        power = baseline(sc, spec.method)
-        throttled = sc.grid.import_limit_kw is not None
-        path = write_run(target, sc, power[None], algorithm=spec.method, n_evals=1,
-                         wall_time_s=time.perf_counter() - t0, targets=not throttled)
+        path = write_baseline(target, sc, spec.method, t0)
     return BaselineJob(path, read_run(path))
+
+
+def write_baseline(out, scenario: Scenario, method: str, t0: float | None = None) -> Path:
+    """The baseline schedule as a run directory; with an import limit the departure targets
+    are not required (the baseline ignores the limit). ``t0``: when the work started
+    (``time.perf_counter``), for the recorded wall time."""
+    power = baseline(scenario, method)
+    throttled = scenario.grid.import_limit_kw is not None
+    wall = 0.0 if t0 is None else time.perf_counter() - t0
+    return write_run(out, scenario, power[None], algorithm=method, n_evals=1,
+                     wall_time_s=wall, targets=not throttled)

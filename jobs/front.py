@@ -25,6 +25,7 @@ from models.errors import InputError, NoSolutionError
 from models.scenario import Scenario
 from moo.decision.ahp import load_default_judgements
 from moo.decision.select import select
+from moo.exact.bound import BoundFront
 from moo.problems.baselines import ordered, uncoordinated
 from moo.problems.encodings import ENCODINGS, resolve_encoding
 from moo.problems.feasibility import load_checked
@@ -158,10 +159,7 @@ def run(
     record = {**spec.to_dict(), "scenario_sha256": scenario_digest(sc)}
     if payload is not None:
         check_scenario(Path(resume) / CHECKPOINT, payload["run"], sc)
-    encoding = resolve_encoding(sc, spec.encoding)
-    relax = RelaxSeeds(spec.relax_seeds)
-    relax.check(encoding)
-    every = spec.checkpoint_every
+    RelaxSeeds(spec.relax_seeds).check(resolve_encoding(sc, spec.encoding))
 
     def on_generation(row: dict) -> None:
         if report is not None:
@@ -169,20 +167,33 @@ def run(
                                         f"HV {row['hypervolume']:.5f}")
 
     with OutputDir(out, overwrite=overwrite, resume=payload is not None) as target:
-        res = run_front(
-            sc, spec.algorithm, encoding=encoding, pop_size=spec.pop_size, budget=spec.budget,
-            seed=spec.seed, clusters=spec.clusters,
-            max_solutions=spec.max_solutions or default_max_solutions(sc),
-            on_generation=on_generation, resume=payload, memetic=spec.memetic(), relax=relax,
-            sketch_search=SketchSearch(spec.sketch),
-            checkpoint=Path(out) / CHECKPOINT if every else None,
-            checkpoint_every=every or 0, checkpoint_meta=record,
-        )
+        checkpoint = Path(out) / CHECKPOINT if spec.checkpoint_every else None
+        res = search(spec, sc, on_generation=on_generation, checkpoint=checkpoint,
+                     checkpoint_meta=record, resume=payload)
         if len(res.F) == 0:
             raise no_solution(sc, res.interrupted)
         path = write_front(target, sc, res, algorithm=spec.algorithm, pop_size=spec.pop_size,
                            clusters=spec.clusters, budget=spec.budget, seed=spec.seed)
     return FrontJob(path, sc, res, spec)
+
+
+def search(spec: FrontSpec, scenario: Scenario, *, relaxed: BoundFront | None = None,
+           on_generation=None, checkpoint=None, checkpoint_meta: dict | None = None,
+           resume: dict | None = None) -> FrontResult:
+    """`run_front` with the spec's settings on a loaded scenario (``relaxed``: its lower-bound
+    front when the caller has it; checkpoints and resume as `run_front`)."""
+    encoding = resolve_encoding(scenario, spec.encoding)
+    relax = RelaxSeeds(spec.relax_seeds)
+    relax.check(encoding)
+    return run_front(
+        scenario, spec.algorithm, encoding=encoding, pop_size=spec.pop_size,
+        budget=spec.budget, seed=spec.seed, clusters=spec.clusters,
+        max_solutions=spec.max_solutions or default_max_solutions(scenario),
+        on_generation=on_generation, memetic=spec.memetic(), relax=relax, relaxed=relaxed,
+        sketch_search=SketchSearch(spec.sketch), checkpoint=checkpoint,
+        checkpoint_every=spec.checkpoint_every or 0, checkpoint_meta=checkpoint_meta,
+        resume=resume,
+    )
 
 
 def representatives(F: np.ndarray, n_max: int) -> np.ndarray:

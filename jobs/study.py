@@ -1,4 +1,5 @@
-"""The whole study of one preset, within a wall-time budget: runs, figures and report.md.
+"""The `study` command's job: the whole study of one preset (a `StudySpec`), within a
+wall-time budget: runs, figures and report.md.
 
 Stages, each a run directory under ``OUT``:
 
@@ -17,17 +18,20 @@ Stages, each a run directory under ``OUT``:
    shares, so MLGCSO and CSO are compared on equal footing;
 6. ``figures/``, ``explore.html`` (`plots.explorer`, screenshot ``figures/explorer.png``
    where chromium is installed) and ``report.md``: scenario summary, the seed-004-style KPI
-   table, front quality, and the seed's headline claims (`studies.claims`) with our numbers:
+   table, front quality, and the seed's headline claims (`jobs.claims`) with our numbers:
    against the exact front where it was computed, and against the lower bound (reached by a
    schedule of ours, out of reach for every schedule, or open in between) in every study.
 
 The budget is split by fixed shares of what is left when a stage starts (front 40 %,
 exact up to 50 % of the rest, the four swarm runs share 70 % of what then remains), so a
-stage that finishes early leaves its time to the next.
+stage that finishes early leaves its time to the next. The front and swarm stages are the
+specs of their commands (`FrontSpec`, `SwarmSpec`) solved and written by those commands'
+job code, so each stage's run directory is what the command would write.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
@@ -39,10 +43,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from jobs.baseline import write_baseline
 from jobs.bound import write_bound
+from jobs.claims import bound_claims, claims_table
 from jobs.exact import write_exact
-from jobs.front import write_front
-from jobs.swarm import write_swarm
+from jobs.front import FrontSpec, write_front
+from jobs.front import search as search_front
+from jobs.options import whole
+from jobs.swarm import SwarmSpec, prepare, write_swarm
+from jobs.swarm import search as search_swarm
+from models.errors import InputError
 from models.scenario import Scenario, load_scenario
 from moo.decision.ahp import load_default_judgements
 from moo.decision.decide import decide_ahp
@@ -50,18 +60,15 @@ from moo.decision.select import write_selection
 from moo.exact.bound import Certificate, bound_front
 from moo.exact.front import DEFAULT_POINTS, ExactModel, exact_front, solve_weighted
 from moo.exact.indicators import hv_ratio
-from moo.problems.baselines import baseline
 from moo.problems.encodings import auto_encoding
-from moo.rundir import OutputDir, Run, atomic_write_text, read_run, tool_version, write_run
-from moo.search.nsga import run_front
+from moo.rundir import OutputDir, Run, atomic_write_text, read_run, tool_version
 from moo.search.termination import Budget
-from moo.search.weighted import minimize_scalar, scalar_problem
 from moo.util.normalization import Normalization
+from moo.util.spec import Spec
 from plots.convergence import convergence
 from plots.explorer import write_explorer
 from plots.report import save_figure, write_figures
-from studies.claims import bound_claims, claims_table
-from studies.screenshot_explorer import available, screenshot
+from plots.screenshot import available, screenshot
 
 DEFAULT_BUDGET_S = {"building": 240.0, "caltech": 180.0, "qingdao": 300.0, "iov": 600.0,
                     "crisscross": 600.0, "eva": 300.0}
@@ -69,6 +76,26 @@ MODES = ("economy", "response")
 SWARMS = ("mlgcso", "cso")
 KPI_ROWS = ("uncoordinated", "ordered", "economy", "response", "mlgcso-economy",
             "mlgcso-response", "cso-economy", "cso-response")
+
+
+@dataclass(frozen=True)
+class StudySpec(Spec):
+    """The options of a study: the preset (or scenario file), the wall-time budget in seconds
+    (None: the preset's `DEFAULT_BUDGET_S`, 300 s for a file), the optimiser seed and the day
+    of a dated scenario."""
+
+    scenario: str
+    budget_s: float | None = None
+    seed: int = 1
+    date: str | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.scenario, str) or not self.scenario:
+            raise InputError(f"scenario: a preset name or a file, got {self.scenario!r}")
+        b = self.budget_s
+        if b is not None and not (isinstance(b, int | float) and math.isfinite(b) and b > 0):
+            raise InputError(f"budget: must be a finite number of seconds > 0, got {b!r}")
+        whole("seed", self.seed, 0)
 
 
 @dataclass
@@ -107,23 +134,21 @@ class _Clock:
         return _Stage()
 
 
-def run_study(
-    name_or_path: str,
+def run(
+    spec: StudySpec,
     out: str | Path,
     *,
-    budget_s: float | None = None,
-    seed: int = 1,
-    date: str | None = None,
     overwrite: bool = False,
     progress: Callable[[str], None] = lambda msg: None,
 ) -> StudyResult:
-    """Run every stage of the study of one preset (or scenario file) into ``out``; ``date``
-    runs that day of a dated scenario (`models.scenario.load_scenario`). ``out`` follows the
-    run-directory rules (`moo.rundir.OutputDir`). With ``overwrite`` a previous study there
-    is set aside as the hidden sibling ``.NAME.previous-PID`` while the new one is written in
-    its place (its runs record where they are, so it is not written elsewhere and renamed):
-    deleted when the new study is complete, put back when it fails or is interrupted."""
-    scenario = load_scenario(name_or_path, date=date)
+    """Run every stage of the study of one preset (or scenario file) into ``out``; a
+    ``date`` runs that day of a dated scenario (`models.scenario.load_scenario`). ``out``
+    follows the run-directory rules (`moo.rundir.OutputDir`). With ``overwrite`` a previous
+    study there is set aside as the hidden sibling ``.NAME.previous-PID`` while the new one
+    is written in its place (its runs record where they are, so it is not written elsewhere
+    and renamed): deleted when the new study is complete, put back when it fails or is
+    interrupted."""
+    scenario = load_scenario(spec.scenario, date=spec.date)
     with OutputDir(out, overwrite=overwrite) as claim:
         previous = None
         if claim.path.exists():
@@ -131,7 +156,7 @@ def run_study(
             shutil.rmtree(previous, ignore_errors=True)
             os.rename(claim.path, previous)
         try:
-            result = _run_study(scenario, claim.path, budget_s, seed, date, progress)
+            result = _run_study(spec, scenario, claim.path, progress)
         except BaseException:  # a study that did not finish leaves nothing half-written
             shutil.rmtree(claim.path, ignore_errors=True)
             if previous is not None:
@@ -142,10 +167,11 @@ def run_study(
         return result
 
 
-def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) -> StudyResult:
+def _run_study(spec: StudySpec, scenario: Scenario, out: Path, progress) -> StudyResult:
     revision = source_revision()  # of the code this process loaded, before anything changes
     preset = Path(scenario.source).stem
-    budget_s = budget_s or DEFAULT_BUDGET_S.get(preset, 300.0)
+    budget_s = spec.budget_s or DEFAULT_BUDGET_S.get(preset, 300.0)
+    seed, date = spec.seed, spec.date
     out.mkdir(parents=True, exist_ok=True)
     clock = _Clock(budget_s, progress)
     judgements = load_default_judgements()
@@ -154,10 +180,7 @@ def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) ->
     scalars_ahp: dict[str, float] = {}
     for method in ("uncoordinated", "ordered"):
         with clock.stage(f"baseline {method}"):
-            throttled = scenario.grid.import_limit_kw is not None
-            runs[method] = write_run(out / f"baseline-{method}", scenario,
-                                     baseline(scenario, method)[None], algorithm=method,
-                                     n_evals=1, targets=not throttled)
+            runs[method] = write_baseline(out / f"baseline-{method}", scenario, method)
 
     with clock.stage("lower bound"):  # before the front, whose relaxed seeds it gives
         relaxed = bound_front(scenario)
@@ -165,12 +188,13 @@ def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) ->
 
     encoding = auto_encoding(scenario)
     with clock.stage(f"front (NSGA-III, {encoding} encoding)"):
-        budget = Budget(time_limit_s=max(0.4 * clock.left(), 1.0))
-        res = run_front(scenario, "nsga3", encoding=encoding, pop_size=100, budget=budget,
-                        seed=seed, max_solutions=200, relaxed=relaxed)
-        runs["front"] = write_front(out / "front", scenario, res, algorithm="nsga3",
-                                    pop_size=100, clusters=1,
-                                    budget=budget, seed=seed)
+        front = FrontSpec(spec.scenario, date=date, algorithm="nsga3", encoding=encoding,
+                          budget=Budget(time_limit_s=max(0.4 * clock.left(), 1.0)), seed=seed,
+                          max_solutions=200)
+        res = search_front(front, scenario, relaxed=relaxed)
+        runs["front"] = write_front(out / "front", scenario, res, algorithm=front.algorithm,
+                                    pop_size=front.pop_size, clusters=front.clusters,
+                                    budget=front.budget, seed=seed)
 
     with clock.stage("exact reference"):
         runs["exact"] = _exact(scenario, out / "exact", 0.5 * clock.left(), progress)
@@ -242,11 +266,10 @@ def _exact(scenario: Scenario, path: Path, share_s: float, progress) -> Path | N
 
 
 def _swarm(front: Path, judgements, algo: str, mode: str, time_s: float, seed: int, out: Path):
-
+    spec = SwarmSpec(str(front), mode, algorithm=algo,
+                     budget=Budget(time_limit_s=max(time_s, 1.0)), seed=seed)
     ref = read_run(front)
-    problem, repair = scalar_problem(ref, judgements.objective_weights(mode))  # front's encoding
-    res = minimize_scalar(problem, ref.scenario, algo, budget=Budget(
-        time_limit_s=max(time_s, 1.0)), seed=seed, repair=repair)
+    res = search_swarm(spec, ref, prepare(spec, ref, judgements))
     path = write_swarm(out, ref.scenario, res, mode=mode, reference_run=front,
                        judgements_source=judgements.source)
     return path, float(read_run(path).meta["scalar"])
@@ -409,7 +432,7 @@ def sparse_reference_note(exact: Run, n_front: int) -> list[str]:
             "cannot."]
 
 
-# What each verdict of `studies.claims.bound_claims` says, for the report (by its first word).
+# What each verdict of `jobs.claims.bound_claims` says, for the report (by its first word).
 VERDICTS = {
     "reached": "*reached*: a schedule of ours meets the claim",
     "out": "*out of reach*: even the best possible value fails it, so no schedule of this "
@@ -424,7 +447,7 @@ VERDICTS = {
 
 def bound_section(table: pd.DataFrame, bound: Run) -> list[str]:
     """The report's "Seed claims against the lower bound": ``table`` from
-    `studies.claims.bound_claims`, ``bound`` its bound run (a directory beside report.md)."""
+    `jobs.claims.bound_claims`, ``bound`` its bound run (a directory beside report.md)."""
     b = bound.meta["bound"]
     seconds = b["build_time_s"] + b["solve_time_s"]
     run = (f"lower-bound run `{Path(bound.path).name}/`: {bound.meta['n_solutions']} weight "

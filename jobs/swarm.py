@@ -17,12 +17,12 @@ from pathlib import Path
 from jobs.options import choice, whole
 from models.errors import InputError
 from models.scenario import Scenario
-from moo.decision.ahp import load_default_judgements, load_judgements
+from moo.decision.ahp import Judgements, load_default_judgements, load_judgements
 from moo.decision.select import select
 from moo.problems.encodings import ENCODINGS
 from moo.problems.feasibility import check_import_limit
 from moo.problems.objectives import OBJECTIVES, evaluate
-from moo.rundir import OutputDir, read_run, scenario_digest, write_run
+from moo.rundir import OutputDir, Run, read_run, scenario_digest, write_run
 from moo.rundir.checkpoint import CHECKPOINT, SWARM, check_scenario, load_checkpoint
 from moo.search.cso import DEFAULT_PHI
 from moo.search.termination import Budget
@@ -151,22 +151,36 @@ def run(
                   else load_judgements(spec.judgements))
     ref = read_run(spec.reference)
     check_import_limit(ref.scenario)
-    problem, repair = scalar_problem(ref, judgements.objective_weights(spec.mode), spec.encoding)
+    prepared = prepare(spec, ref, judgements)
     spec = dataclasses.replace(spec, reference=str(Path(spec.reference).resolve()))
     record = {**spec.to_dict(), "judgements_source": judgements.source,
               "scenario_sha256": scenario_digest(ref.scenario)}
-    every = spec.checkpoint_every
     with OutputDir(out, overwrite=overwrite) as target:
-        res = minimize_scalar(
-            problem, ref.scenario, spec.algorithm, pop_size=spec.pop_size, phi=spec.phi,
-            budget=spec.budget, seed=spec.seed, repair=repair,
-            local_search=LocalSearch(enabled=spec.local_search),
-            checkpoint=Path(out) / CHECKPOINT if every else None,
-            checkpoint_every=every or 0, checkpoint_meta=record, on_generation=on_generation,
-        )
+        checkpoint = Path(out) / CHECKPOINT if spec.checkpoint_every else None
+        res = search(spec, ref, prepared, on_generation=on_generation, checkpoint=checkpoint,
+                     checkpoint_meta=record)
         path = write_swarm(target, ref.scenario, res, mode=spec.mode,
                            reference_run=spec.reference, judgements_source=judgements.source)
     return SwarmJob(path, res, ref, spec)
+
+
+def prepare(spec: SwarmSpec, reference: Run, judgements: Judgements):
+    """The scalar problem and its repair of ``spec`` over the reference front (refused
+    before any output is claimed when the reference or the mode does not fit)."""
+    return scalar_problem(reference, judgements.objective_weights(spec.mode), spec.encoding)
+
+
+def search(spec: SwarmSpec, reference: Run, prepared, *, on_generation=None,
+           checkpoint=None, checkpoint_meta: dict | None = None) -> SwarmResult:
+    """`minimize_scalar` with the spec's settings on the `prepare`d problem."""
+    problem, repair = prepared
+    return minimize_scalar(
+        problem, reference.scenario, spec.algorithm, pop_size=spec.pop_size, phi=spec.phi,
+        budget=spec.budget, seed=spec.seed, repair=repair,
+        local_search=LocalSearch(enabled=spec.local_search), checkpoint=checkpoint,
+        checkpoint_every=spec.checkpoint_every or 0, checkpoint_meta=checkpoint_meta,
+        on_generation=on_generation,
+    )
 
 
 def write_swarm(

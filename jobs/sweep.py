@@ -1,4 +1,4 @@
-"""Monte Carlo sweeps of front runs as tasks on Dask distributed.
+"""The `sweep` command's job: Monte Carlo sweeps of front runs as tasks on Dask distributed.
 
 A sweep is the grid scenarios × days × algorithms × optimiser seeds × fleet seeds × budgets.
 Each grid point is one task that writes its own run directory (`run_one`) and returns one
@@ -40,7 +40,7 @@ import os
 import time
 import tomllib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +68,7 @@ from moo.rundir import (
 )
 from moo.search.nsga import Memetic, default_max_solutions, run_front
 from moo.search.termination import Budget
+from moo.util.spec import Spec
 
 MODES = ("economy", "response")
 # What ends one run of a sweep but not the sweep: recorded in its row (status, error).
@@ -75,8 +76,9 @@ RUN_ERRORS = (InputError, NoSolutionError, InfeasibleScheduleError)
 
 
 @dataclass(frozen=True)
-class SweepConfig:
-    """The grid of a sweep; every list is one axis."""
+class SweepSpec(Spec):
+    """The grid of a sweep (its TOML file's keys, the `sweep` command's options); every
+    list is one axis, and the resolved grid is written as ``OUT/sweep.toml``."""
 
     scenarios: tuple[str, ...] = ("building",)
     algorithms: tuple[str, ...] = ("nsga2",)
@@ -191,7 +193,7 @@ def reference_dir(out: Path, scenario: str, fleet_seed: int | None, scale: int,
     return out / "reference" / f"{_scenario_label(scenario, scale, date, fleet_seed)}-{digest}"
 
 
-def _check_config(c: SweepConfig) -> None:
+def _check_config(c: SweepSpec) -> None:
     """Every value of the grid, its type and range; an error names its key path."""
     for name in ("scenarios", "algorithms", "seeds", "fleet_seeds", "time_limits_s", "evals",
                  "dates"):
@@ -254,8 +256,8 @@ def parse_dates(text: str) -> list[str]:
     return days
 
 
-def load_config(path: str | os.PathLike, **overrides) -> SweepConfig:
-    """Read a sweep TOML (keys: the `SweepConfig` fields); options given override it."""
+def load_config(path: str | os.PathLike, **overrides) -> SweepSpec:
+    """Read a sweep TOML (keys: the `SweepSpec` fields); options given override it."""
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
@@ -263,7 +265,7 @@ def load_config(path: str | os.PathLike, **overrides) -> SweepConfig:
         raise InputError(f"{path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML ({exc})") from None
-    known = {f.name for f in fields(SweepConfig)}
+    known = {f.name for f in fields(SweepSpec)}
     unknown = sorted(set(data) - known)
     if unknown:
         raise InputError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
@@ -276,13 +278,13 @@ def load_config(path: str | os.PathLike, **overrides) -> SweepConfig:
         raise InputError(f"{path}: {exc}") from None
 
 
-def make_config(**values) -> SweepConfig:
-    """A `SweepConfig` from plain values (lists become tuples), checked."""
+def make_config(**values) -> SweepSpec:
+    """A `SweepSpec` from plain values (lists become tuples), checked."""
     for key, value in list(values.items()):
         if isinstance(value, list):
             values[key] = tuple(value)
     try:
-        return SweepConfig(**values)
+        return SweepSpec(**values)
     except TypeError as exc:
         raise InputError(f"sweep: {exc}") from None
 
@@ -321,7 +323,7 @@ def _run_one(spec: dict, reference: str | None) -> dict:
     if not skipped:
         scenario = load_scenario(spec["scenario"], spec["fleet_seed"], spec["scale"],
                                  spec.get("date"))
-        budget = Budget(**spec["budget"])
+        budget = Budget.from_dict(spec["budget"])
         moves = spec.get("seed_moves_per_var", 500.0)
         memetic = (Memetic(enabled=False) if moves <= 0 else
                    Memetic(seed_moves_per_var=moves, generation_moves_per_var=moves / 10))
@@ -414,7 +416,7 @@ class SweepResult:
 
 
 def run_sweep(
-    config: SweepConfig,
+    config: SweepSpec,
     out: str | os.PathLike,
     *,
     workers: int | None = None,
@@ -514,12 +516,13 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
     return med.join(iqr).reset_index()
 
 
-def _config_toml(config: SweepConfig) -> str:
+def _config_toml(config: SweepSpec) -> str:
     lines = []
-    for key, value in asdict(config).items():
-        if value is None or (isinstance(value, tuple) and any(v is None for v in value)):
-            lines.append(f"# {key} = {value!r}")
-        elif isinstance(value, tuple):
+    for key, value in config.to_dict().items():
+        if value is None or (isinstance(value, list) and any(v is None for v in value)):
+            lines.append(f"# {key} = {tuple(value)!r}" if isinstance(value, list)
+                         else f"# {key} = {value!r}")
+        elif isinstance(value, list):
             lines.append(f"{key} = [{', '.join(repr(v) for v in value)}]")
         elif isinstance(value, str):
             lines.append(f'{key} = "{value}"')
@@ -528,14 +531,17 @@ def _config_toml(config: SweepConfig) -> str:
     return "\n".join(lines).replace("'", '"') + "\n"
 
 
-def sweep_command(values: dict, out, *, config_path=None, workers=None, scheduler=None,
-                  echo=print) -> SweepResult:
-    """The `sweep` command: the grid from a config file and/or ``values`` (command-line
-    overrides; None means not given), each finished run reported through ``echo``."""
+def spec_of(values: dict, config_path=None) -> SweepSpec:
+    """The grid of the `sweep` command: a config file and/or ``values`` (command-line
+    overrides; None means not given)."""
     if config_path:
-        config = load_config(config_path, **values)
-    else:
-        config = make_config(**{k: v for k, v in values.items() if v is not None})
+        return load_config(config_path, **values)
+    return make_config(**{k: v for k, v in values.items() if v is not None})
+
+
+def run(config: SweepSpec, out, *, workers=None, scheduler=None, echo=print) -> SweepResult:
+    """The `sweep` command: every run of the grid, each finished run reported through
+    ``echo``; failed runs end it with an error naming them (after the table is written)."""
     echo(f"sweep: {len(config.tasks(Path(out)))} runs on {scheduler or 'a local cluster'}")
 
     def show(row):

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from cli import cli
 from jobs.bound import write_bound
+from jobs.claims import bound_claims
 from jobs.exact import write_exact
 from models.errors import InputError
 from models.fleet import Fleet
@@ -26,7 +27,6 @@ from moo.rundir import read_run
 from moo.search.weighted import scalar_problem
 from moo.util.lattice import simplex_lattice
 from moo.util.normalization import Normalization
-from studies.claims import bound_claims
 
 REL_TOL = 1e-6
 

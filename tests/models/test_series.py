@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
+from jobs.sweep import make_config, parse_dates
 from models.errors import ScenarioError
 from models.grid import Grid, TimeGrid
 from models.scenario import load_scenario
@@ -19,7 +20,6 @@ from moo.problems.baselines import baseline
 from moo.problems.objectives import evaluate
 from moo.search.nsga import Memetic, run_front
 from moo.search.termination import Budget
-from studies.sweep import make_config, parse_dates
 
 DAY = "2024-06-03"  # a Monday without a DST change
 TZ = "Europe/Copenhagen"

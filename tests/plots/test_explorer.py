@@ -33,7 +33,7 @@ from moo.rundir import run as rundir
 from moo.search.nsga import Memetic, run_front
 from moo.search.termination import Budget
 from plots.explorer import explorer_data, write_explorer
-from studies.screenshot_explorer import available, brush, chromium_driver, open_page, wait_for
+from plots.screenshot import available, brush, chromium_driver, open_page, wait_for
 from tests.conftest import SITE_TOML
 
 SMALL = Memetic(divisions=2, seed_moves_per_var=20.0, per_generation=2,
