@@ -531,9 +531,18 @@ def _config_toml(config: SweepSpec) -> str:
     return "\n".join(lines).replace("'", '"') + "\n"
 
 
-def spec_of(values: dict, config_path=None) -> SweepSpec:
-    """The grid of the `sweep` command: a config file and/or ``values`` (command-line
-    overrides; None means not given)."""
+def spec_of(options: dict, config_path=None) -> SweepSpec:
+    """The grid of the `sweep` command: a config file and/or its options (overrides; None
+    means not given; ``seeds`` and ``fleet_seeds`` N mean 1..N, ``dates`` is text for
+    `parse_dates`, ``scale`` 1 is not given)."""
+    values = dict(options)
+    for axis in ("seeds", "fleet_seeds"):
+        if values.get(axis) is not None:
+            values[axis] = list(range(1, values[axis] + 1))
+    if values.get("dates") is not None:
+        values["dates"] = parse_dates(values["dates"])
+    if values.get("scale") == 1:
+        values["scale"] = None
     if config_path:
         return load_config(config_path, **values)
     return make_config(**{k: v for k, v in values.items() if v is not None})

@@ -3,12 +3,16 @@ one-line `InputError` naming the option for bad values."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from cli import cli
 from jobs.baseline import BaselineSpec
 from jobs.bound import BoundSpec
 from jobs.exact import ExactSpec
 from jobs.front import FrontSpec
+from jobs.study import StudySpec
 from jobs.swarm import SwarmSpec
 from models.errors import InputError
 from moo.search.nsga import FRONT_BUDGET
@@ -22,6 +26,7 @@ EXAMPLES = [
               local_search="off", relax_seeds="on", sketch="off"),
     ExactSpec("qingdao", points=15, scale=2),
     BoundSpec("iov", points=21, groups=8, scale=100),
+    StudySpec("building", budget_s=60.0, seed=3, date="2024-01-05"),
     SwarmSpec("runs/b", "economy", judgements="j.toml", algorithm="cso", encoding="vehicle",
               local_search=False, pop_size=30, phi=0.1, budget=Budget(time_limit_s=5.0),
               seed=2, checkpoint_every=4),
@@ -68,3 +73,18 @@ def test_swarm_budget_both_limits_is_an_input_error():
 def test_bad_values_name_the_option(make, match):
     with pytest.raises(InputError, match=match):
         make()
+
+
+@pytest.mark.parametrize("command, spec", [
+    ("baseline", BaselineSpec), ("front", FrontSpec), ("exact", ExactSpec),
+    ("bound", BoundSpec), ("mlgcso", SwarmSpec), ("study", StudySpec)])
+def test_the_commands_show_the_specs_defaults(command, spec):
+    """--help shows each option's default; it is the spec field's, not a second one."""
+    defaults = {f.name: f.default for f in dataclasses.fields(spec)
+                if f.default is not dataclasses.MISSING}
+    shown = {p.name: p.default for p in cli.commands[command].params}
+    shared = [name for name in set(defaults) & set(shown)
+              if isinstance(shown[name], str | int | float)]  # not None, not click's UNSET
+    assert shared
+    for name in shared:
+        assert shown[name] == defaults[name], f"{command} --{name}"
