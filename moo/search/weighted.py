@@ -58,7 +58,7 @@ from moo.search.cso import CSO, DEFAULT_PHI, CompetitiveSwarm
 from moo.search.local import LocalSearchSettings, Polisher, local_moves, seed_lattice
 from moo.search.mlgcso import MLGCSO
 from moo.search.nsga import seed_vectors
-from moo.search.termination import Budget
+from moo.search.termination import Budget, Counts
 from moo.util.normalization import Normalization
 
 ALGORITHMS = {"mlgcso": MLGCSO, "cso": CSO}
@@ -345,6 +345,7 @@ def run_swarm(
             elapsed_s=seed_s,
         )
     rows, polish = state["rows"], algorithm.local_search
+    share = state["budget"].termination()  # the share shown: seeding included, as the stop
 
     def moves() -> int:
         return state["seed_moves"] + (polish.n_moves if polish is not None else 0)
@@ -367,7 +368,8 @@ def run_swarm(
                 state["elapsed_s"] = time.perf_counter() - t0
                 save_checkpoint(checkpoint, state, checkpoint_meta, SWARM)
             if on_generation is not None:
-                on_generation({**row, "budget_share": min(algorithm.termination.perc, 1.0)})
+                spent = Counts(algorithm.n_gen, row["n_evals"], row["elapsed_s"])
+                on_generation({**row, "budget_share": min(share.update(spent), 1.0)})
     except KeyboardInterrupt:
         if algorithm.opt is None:
             raise
