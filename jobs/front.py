@@ -38,6 +38,7 @@ from moo.search.nsga import (
     RELAX_MODES,
     SKETCH_MODES,
     FrontResult,
+    FrontSettings,
     Memetic,
     RelaxSeeds,
     SketchSearch,
@@ -185,15 +186,13 @@ def search(spec: FrontSpec, scenario: Scenario, *, relaxed: BoundFront | None = 
     encoding = resolve_encoding(scenario, spec.encoding)
     relax = RelaxSeeds(spec.relax_seeds)
     relax.check(encoding)
-    return run_front(
-        scenario, spec.algorithm, encoding=encoding, pop_size=spec.pop_size,
-        budget=spec.budget, seed=spec.seed, clusters=spec.clusters,
-        max_solutions=spec.max_solutions or default_max_solutions(scenario),
-        on_generation=on_generation, memetic=spec.memetic(), relax=relax, relaxed=relaxed,
-        sketch_search=SketchSearch(spec.sketch), checkpoint=checkpoint,
-        checkpoint_every=spec.checkpoint_every or 0, checkpoint_meta=checkpoint_meta,
-        resume=resume,
-    )
+    settings = FrontSettings(
+        spec.algorithm, encoding, spec.pop_size, spec.budget, spec.seed, spec.clusters,
+        spec.max_solutions or default_max_solutions(scenario), spec.memetic(), relax,
+        SketchSearch(spec.sketch))
+    return run_front(scenario, settings, relaxed=relaxed, on_generation=on_generation,
+                     checkpoint=checkpoint, checkpoint_every=spec.checkpoint_every or 0,
+                     checkpoint_meta=checkpoint_meta, resume=resume)
 
 
 def representatives(F: np.ndarray, n_max: int) -> np.ndarray:

@@ -66,7 +66,7 @@ from moo.rundir import (
     read_run,
     scenario_digest,
 )
-from moo.search.nsga import Memetic, default_max_solutions, run_front
+from moo.search.nsga import FrontSettings, Memetic, default_max_solutions, run_front
 from moo.search.termination import Budget
 from moo.util.spec import Spec
 
@@ -327,8 +327,7 @@ def _run_one(spec: dict, reference: str | None) -> dict:
         moves = spec.get("seed_moves_per_var", 500.0)
         memetic = (Memetic(enabled=False) if moves <= 0 else
                    Memetic(seed_moves_per_var=moves, generation_moves_per_var=moves / 10))
-        res = run_front(
-            scenario,
+        settings = FrontSettings(
             spec["algorithm"],
             encoding=spec["encoding"],
             pop_size=spec["pop_size"],
@@ -337,6 +336,7 @@ def _run_one(spec: dict, reference: str | None) -> dict:
             max_solutions=min(spec["max_solutions"], default_max_solutions(scenario)),
             memetic=memetic,
         )
+        res = run_front(scenario, settings)
         write_front(
             spec["run"],
             scenario,

@@ -47,7 +47,7 @@ from moo.decision.ahp import load_default_judgements
 from moo.decision.select import select
 from moo.exact.front import solve_weighted
 from moo.rundir import is_complete, read_run
-from moo.search.nsga import run_front
+from moo.search.nsga import FrontSettings, run_front
 from moo.search.termination import Budget
 from moo.search.weighted import (
     LocalSearch,
@@ -92,7 +92,7 @@ def reference_front(preset: str, out: Path, time_limit_s: float) -> Path:
         return path
     sc = load_scenario(preset)
     budget = Budget(time_limit_s=time_limit_s)
-    res = run_front(sc, "nsga2", pop_size=100, budget=budget, seed=1)  # encoding auto
+    res = run_front(sc, FrontSettings("nsga2", budget=budget, seed=1))  # encoding auto
     return write_front(
         path,
         sc,

@@ -56,6 +56,8 @@ from moo.util.normalization import Normalization
 ALGORITHMS = ("nsga2", "nsga3")
 HISTORY_COLUMNS = ("generation", "n_evals", "elapsed_s", "hypervolume", "n_nondominated")
 FRONT_BUDGET = Budget(generations=200)  # a front run's budget unless told
+MAX_SOLUTIONS = 500
+WRITE_VALUES = 500_000_000  # per-vehicle floats a front run writes (and checks) by default
 
 
 @dataclass
@@ -267,27 +269,37 @@ class FrontState:
                    Archive(problem.n_var, kernels.N_OUT))
 
 
+@dataclass(frozen=True)
+class FrontSettings:
+    """How a front is searched: algorithm (``nsga2``, ``nsga3``), encoding (``auto``:
+    `resolve_encoding`), population, budget, seed, departure clusters of the aggregate
+    encoding, archive members kept, and the seeding and sketch parts."""
+
+    algorithm: str = "nsga2"
+    encoding: str = "auto"
+    pop_size: int = 100
+    budget: Budget = FRONT_BUDGET
+    seed: int = 1
+    clusters: int = 1
+    max_solutions: int = MAX_SOLUTIONS
+    memetic: Memetic = Memetic()
+    relax: RelaxSeeds = RelaxSeeds()
+    sketch_search: SketchSearch = SketchSearch()
+
+
 def run_front(
     scenario: Scenario,
-    algorithm: str = "nsga2",
+    settings: FrontSettings = FrontSettings(),
     *,
-    encoding: str = "auto",
-    pop_size: int = 100,
-    budget: Budget = FRONT_BUDGET,
-    seed: int = 1,
-    clusters: int = 1,
-    max_solutions: int = 500,
-    on_generation: Callable[[dict], None] | None = None,
-    memetic: Memetic = Memetic(),
-    relax: RelaxSeeds = RelaxSeeds(),
     relaxed: BoundFront | None = None,
-    sketch_search: SketchSearch = SketchSearch(),
+    on_generation: Callable[[dict], None] | None = None,
     checkpoint: str | os.PathLike | None = None,
     checkpoint_every: int = 0,
     checkpoint_meta: dict | None = None,
     resume: dict | None = None,
 ) -> FrontResult:
-    """Run NSGA-II/III and return the non-dominated set of everything it evaluated.
+    """Run NSGA-II/III as ``settings`` say and return the non-dominated set of everything it
+    evaluated.
 
     ``relaxed``: the scenario's lower-bound front when the caller already has it (a study
     computes it anyway); the relaxed seeds then come from it instead of a second solve.
@@ -301,13 +313,15 @@ def run_front(
     continues such a run where it stopped, giving the same front as an uninterrupted run
     with the same seed and a generation or evaluation budget.
     """
+    budget, memetic, relax = settings.budget, settings.memetic, settings.relax
     if resume is not None:
         state: FrontState = resume["state"]
         t0 = time.perf_counter() - state.elapsed_s
     else:
         t0 = time.perf_counter()
-        encoding = resolve_encoding(scenario, encoding)
-        state = FrontState.start(scenario, encoding, clusters, sketch_search, seed)
+        encoding = resolve_encoding(scenario, settings.encoding)
+        state = FrontState.start(scenario, encoding, settings.clusters, settings.sketch_search,
+                                 settings.seed)
     problem, archive, m = state.problem, state.archive, state.sketch
     ideal, nadir = history_normalization(state.baseline_F)
     units = np.array([m, m * m, m], dtype=float)  # sketch objectives -> whole-fleet units
@@ -320,8 +334,7 @@ def run_front(
     interrupted = False
     try:
         if state.algo is None:
-            _seed_algorithm(state, scenario, algorithm, pop_size, seed, budget, t0, memetic,
-                            relax, relaxed)
+            _seed_algorithm(state, scenario, settings, t0, relaxed)
         algo = state.algo
         while spent() < 1.0:
             pop = algo.ask()
@@ -349,11 +362,12 @@ def run_front(
     except KeyboardInterrupt:
         interrupted = True
     if m > 1:
-        problem, archive, n_whole = _on_whole_fleet(problem, scenario, archive, state, clusters)
+        problem, archive, n_whole = _on_whole_fleet(problem, scenario, archive, state,
+                                                    settings.clusters)
         state.n_evals += n_whole
     wall = time.perf_counter() - t0
     keep = archive.reduced(
-        max_solutions,
+        settings.max_solutions,
         archive.F.min(axis=0) if len(archive) else ideal,
         archive.F.max(axis=0) if len(archive) else nadir,
     )
@@ -376,17 +390,19 @@ def run_front(
             **operators(state.algo),
             "memetic": {**memetic.to_dict(), "active": memetic.active(state.problem)},
             "relax_seeds": {**relax.to_dict(), "active": state.relaxed is not None},
-            "sketch": {**sketch_search.to_dict(), "factor": m,
+            "sketch": {**settings.sketch_search.to_dict(), "factor": m,
                        "vehicles": len(state.problem.kdata.veh[0])},
         },
     )
 
 
-def _seed_algorithm(state: FrontState, scenario, algorithm, pop_size, seed, budget, t0,
-                    memetic: Memetic, relax: RelaxSeeds, relaxed: BoundFront | None) -> None:
+def _seed_algorithm(state: FrontState, scenario, settings: FrontSettings, t0: float,
+                    relaxed: BoundFront | None) -> None:
     """The first population (baselines, local-search and relaxed seeds, random rest) and
     the pymoo algorithm set up on it; the seeding's evaluations count in ``state.n_evals``."""
     problem, rng, m = state.problem, state.rng, state.sketch
+    memetic, relax, budget = settings.memetic, settings.relax, settings.budget
+    pop_size = settings.pop_size
     extra = np.zeros((0, problem.n_var))
     if memetic.active(problem):
         deadline = np.inf
@@ -415,7 +431,7 @@ def _seed_algorithm(state: FrontState, scenario, algorithm, pop_size, seed, budg
             rng.uniform(size=(max(pop_size - len(seeds) - n_seed, 0), problem.n_var)),
         ]
     )
-    algo = make_algorithm(algorithm, pop_size, initial, state.repair, seed)
+    algo = make_algorithm(settings.algorithm, pop_size, initial, state.repair, settings.seed)
     algo.setup(problem, verbose=False)
     state.algo = algo
 
@@ -485,8 +501,6 @@ def _feasible(pop, problem) -> np.ndarray:
     return pop.get("G")[:, 0] <= 1e-9
 
 
-MAX_SOLUTIONS = 500
-WRITE_VALUES = 500_000_000  # per-vehicle floats a front run writes (and checks) by default
 
 
 def default_max_solutions(scenario: Scenario) -> int:

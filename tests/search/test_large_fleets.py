@@ -16,7 +16,7 @@ from moo.problems.encodings import AggregateProblem, AggregateRepair
 from moo.problems.objectives import OBJECTIVES, evaluate
 from moo.rundir import run as rundir
 from moo.search import nsga as optimize
-from moo.search.nsga import Memetic, default_max_solutions, run_front
+from moo.search.nsga import FrontSettings, Memetic, default_max_solutions, run_front
 from moo.search.termination import Budget
 from plots.report import write_figures
 from tests.kernels.test_population import random_scenario
@@ -135,11 +135,12 @@ def test_default_front_size_is_bounded_for_large_fleets(building):
 
 def test_local_search_switches_off_above_max_vars(building):
     small = Memetic(divisions=2, seed_moves_per_var=5.0, generation_moves_per_var=2.0)
-    res = run_front(building, pop_size=12, budget=Budget(generations=2), memetic=small)
+    settings = FrontSettings(pop_size=12, budget=Budget(generations=2), memetic=small)
+    res = run_front(building, settings)
     assert res.settings["memetic"]["active"] is True
     assert res.n_evals > 12 * 2  # the local-search seeds are evaluated too
     off = Memetic(divisions=2, max_vars=10)
-    res = run_front(building, pop_size=12, budget=Budget(generations=2), memetic=off)
+    res = run_front(building, FrontSettings(pop_size=12, budget=Budget(generations=2), memetic=off))
     assert res.settings["memetic"]["active"] is False
     assert res.n_evals == 12 * 2  # two generations (the first is the initial population)
 

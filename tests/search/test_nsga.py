@@ -11,7 +11,7 @@ from jobs.front import write_front
 from models.scenario import load_scenario
 from moo.problems import feasibility
 from moo.problems.objectives import OBJECTIVES, evaluate
-from moo.search.nsga import Memetic, RelaxSeeds, run_front
+from moo.search.nsga import FrontSettings, Memetic, RelaxSeeds, run_front
 from moo.search.termination import Budget
 
 SMALL = Memetic(
@@ -25,8 +25,7 @@ def building():
 
 
 def small_run(sc, seed=1, algorithm="nsga2", encoding="aggregate", **kw):
-    return run_front(
-        sc,
+    settings = FrontSettings(
         algorithm,
         encoding=encoding,
         pop_size=24,
@@ -34,8 +33,8 @@ def small_run(sc, seed=1, algorithm="nsga2", encoding="aggregate", **kw):
         seed=seed,
         memetic=kw.pop("memetic", SMALL),
         relax=kw.pop("relax", RelaxSeeds("off")),  # tests/search/test_relax.py has them on
-        **kw,
     )
+    return run_front(sc, settings, **kw)
 
 
 @pytest.fixture(scope="module")
