@@ -12,8 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from jobs.options import choice, whole
-from models.errors import InputError
+from jobs.options import choice, site
 from models.scenario import Scenario
 from moo.problems.baselines import METHODS, baseline, check_baseline_limit
 from moo.problems.feasibility import load_checked
@@ -33,10 +32,8 @@ class BaselineSpec(Spec):
     date: str | None = None
 
     def __post_init__(self):
-        if not isinstance(self.scenario, str) or not self.scenario:
-            raise InputError(f"scenario: a preset name or a file, got {self.scenario!r}")
+        site(self)
         choice("method", self.method, METHODS)
-        whole("scale", self.scale)
 
 
 @dataclass

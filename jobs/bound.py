@@ -10,34 +10,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from jobs.exact import ExactSpec
 from jobs.options import whole
-from models.errors import InputError
 from models.scenario import Scenario
 from moo.exact.bound import DEFAULT_GROUPS, KIND, BoundFront, bound_front
-from moo.exact.front import DEFAULT_POINTS
 from moo.problems.feasibility import load_checked
 from moo.rundir import OutputDir, csv_bytes, publish_run, run_meta, scenario_files
-from moo.util.spec import Spec
 
 
 @dataclass(frozen=True)
-class BoundSpec(Spec):
-    """The options of a lower-bound front: ``points`` weight vectors, ``groups`` vehicle
-    groups (more: tighter, slower)."""
+class BoundSpec(ExactSpec):
+    """The options of a lower-bound front: the exact front's (the scenario, ``points``
+    weight vectors) and ``groups`` vehicle groups (more: tighter, slower)."""
 
-    scenario: str
-    points: int = DEFAULT_POINTS
     groups: int = DEFAULT_GROUPS
-    fleet_seed: int | None = None
-    scale: int = 1
-    date: str | None = None
 
     def __post_init__(self):
-        if not isinstance(self.scenario, str) or not self.scenario:
-            raise InputError(f"scenario: a preset name or a file, got {self.scenario!r}")
-        whole("points", self.points, 3)
+        super().__post_init__()
         whole("groups", self.groups)
-        whole("scale", self.scale)
 
 
 @dataclass

@@ -11,8 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from jobs.options import whole
-from models.errors import InputError
+from jobs.options import site, whole
 from models.scenario import Scenario
 from moo.exact.front import DEFAULT_POINTS, ExactFront, exact_front
 from moo.problems.feasibility import load_checked
@@ -31,10 +30,8 @@ class ExactSpec(Spec):
     date: str | None = None
 
     def __post_init__(self):
-        if not isinstance(self.scenario, str) or not self.scenario:
-            raise InputError(f"scenario: a preset name or a file, got {self.scenario!r}")
+        site(self)
         whole("points", self.points, 3)
-        whole("scale", self.scale)
 
 
 @dataclass

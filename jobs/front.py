@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from jobs.options import choice, whole
+from jobs.options import choice, site, whole
 from models.errors import InputError, NoSolutionError
 from models.scenario import Scenario
 from moo.decision.ahp import load_default_judgements
@@ -78,8 +78,7 @@ class FrontSpec(Spec):
     sketch: str = "auto"
 
     def __post_init__(self):
-        if not isinstance(self.scenario, str) or not self.scenario:
-            raise InputError(f"scenario: a preset name or a file, got {self.scenario!r}")
+        site(self)
         if self.budget is None:
             object.__setattr__(self, "budget", FRONT_BUDGET)
         choice("algorithm", self.algorithm, ALGORITHMS)
@@ -87,7 +86,6 @@ class FrontSpec(Spec):
         choice("local search", self.local_search, LOCAL_SEARCH)
         choice("relax seeds", self.relax_seeds, RELAX_MODES)
         choice("sketch", self.sketch, SKETCH_MODES)
-        whole("scale", self.scale)
         whole("clusters", self.clusters)
         whole("pop size", self.pop_size, 4)
         whole("seed", self.seed, 0)

@@ -17,3 +17,17 @@ def whole(name: str, value, minimum: int = 1, optional: bool = False) -> None:
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise InputError(f"{name}: must be a whole number >= {minimum}, got {value!r}")
+
+
+def named(name: str, value) -> None:
+    """``value`` is a non-empty string (a preset name, a path, a mode)."""
+    if not isinstance(value, str) or not value:
+        raise InputError(f"{name}: required, a name or a path, got {value!r}")
+
+
+def site(spec) -> None:
+    """The scenario fields a spec shares with the scenario options of the commands:
+    ``scenario`` (a preset or a file) and ``scale`` (site copies); ``fleet_seed`` and
+    ``date`` are checked by the scenario loader, which names them as the file does."""
+    named("scenario", spec.scenario)
+    whole("scale", spec.scale)

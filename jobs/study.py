@@ -49,7 +49,7 @@ from jobs.claims import bound_claims, claims_table
 from jobs.exact import write_exact
 from jobs.front import FrontSpec, write_front
 from jobs.front import search as search_front
-from jobs.options import whole
+from jobs.options import named, whole
 from jobs.swarm import SwarmSpec, prepare, write_swarm
 from jobs.swarm import search as search_swarm
 from models.errors import InputError
@@ -90,8 +90,7 @@ class StudySpec(Spec):
     date: str | None = None
 
     def __post_init__(self):
-        if not isinstance(self.scenario, str) or not self.scenario:
-            raise InputError(f"scenario: a preset name or a file, got {self.scenario!r}")
+        named("scenario", self.scenario)
         b = self.budget_s
         if b is not None and not (isinstance(b, int | float) and math.isfinite(b) and b > 0):
             raise InputError(f"budget: must be a finite number of seconds > 0, got {b!r}")

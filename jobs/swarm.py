@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from jobs.options import choice, whole
+from jobs.options import choice, named, whole
 from models.errors import InputError
 from models.scenario import Scenario
 from moo.decision.ahp import Judgements, load_default_judgements, load_judgements
@@ -62,10 +62,8 @@ class SwarmSpec(Spec):
     checkpoint_every: int | None = None
 
     def __post_init__(self):
-        for name in ("reference", "mode"):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not value:
-                raise InputError(f"{name}: required, got {value!r}")
+        named("reference", self.reference)
+        named("mode", self.mode)
         if self.budget is None:
             object.__setattr__(self, "budget", SWARM_BUDGET)
         if self.budget.evals is not None and self.budget.time_limit_s is not None:
