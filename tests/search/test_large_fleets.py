@@ -8,7 +8,6 @@ import json
 import numpy as np
 import pytest
 
-from jobs.front import representatives
 from models.errors import InfeasibleScheduleError
 from models.scenario import load_scenario
 from moo.kernels import population as kernels
@@ -108,22 +107,6 @@ def test_an_unstored_infeasible_solution_is_still_caught(building, tmp_path, mon
     with pytest.raises(InfeasibleScheduleError, match=r"solutions 5\.\.9"):
         rundir.write_run(tmp_path / "r", building, ev, bess, algorithm="test", ev_keep=[0])
     assert not (tmp_path / "r" / "meta.json").exists()
-
-
-def test_representatives_name_the_anchors_and_the_ahp_picks():
-    rng = np.random.default_rng(6)
-    F = rng.uniform(size=(40, 3))
-    keep = representatives(F, 9)
-    assert len(keep) == 9 and len(set(keep)) == 9
-    assert set(np.argmin(F, axis=0)) <= set(keep)
-    from moo.decision.ahp import load_default_judgements
-    from moo.decision.select import select
-
-    j = load_default_judgements()
-    for mode in ("economy", "response"):
-        w = dict(zip(j.objectives, j.weights(mode).weights, strict=True))
-        assert select(F, [w[k] for k in OBJECTIVES]).index in keep
-    assert len(representatives(F[:3], 9)) == 3
 
 
 def test_default_front_size_is_bounded_for_large_fleets(building):
