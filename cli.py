@@ -469,12 +469,11 @@ def study(name_or_path, budget_s, seed, date, out, overwrite):
     """
     from jobs.study import StudySpec, run
 
-    res = run(StudySpec(name_or_path, budget_s, seed, date), out, overwrite=overwrite,
+    job = run(StudySpec(name_or_path, budget_s, seed, date), out, overwrite=overwrite,
               progress=lambda msg: click.echo(msg, err=True))
-    if len(res.claims):
-        click.echo(res.claims[["seed", "claim", "seed value", "ours", "met"]].to_string(
-            index=False))
-    wrote(res.out / "report.md")
+    if job.text():
+        click.echo(job.text())
+    wrote(job.path)
 
 
 def _csv_list(kind):

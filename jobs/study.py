@@ -99,6 +99,8 @@ class StudySpec(Spec):
 
 @dataclass
 class StudyResult:
+    """A finished study: where it is (``path``: its report.md) and what it found."""
+
     out: Path
     kpis: pd.DataFrame
     claims: pd.DataFrame
@@ -106,6 +108,16 @@ class StudyResult:
     timings: dict = field(default_factory=dict)
     figures: list = field(default_factory=list)
     bound_claims: pd.DataFrame | None = None  # the claims against the lower bound
+
+    @property
+    def path(self) -> Path:
+        return self.out / "report.md"
+
+    def text(self) -> str:
+        """What the `study` command prints: the seed claims with our numbers (none: empty)."""
+        if not len(self.claims):
+            return ""
+        return self.claims[["seed", "claim", "seed value", "ours", "met"]].to_string(index=False)
 
 
 class _Clock:
