@@ -25,7 +25,6 @@ from models.errors import InputError, NoSolutionError
 from models.scenario import Scenario
 from moo.decision.ahp import load_default_judgements
 from moo.decision.select import select
-from moo.exact.bound import BoundFront
 from moo.problems.baselines import ordered, uncoordinated
 from moo.problems.encodings import ENCODINGS, resolve_encoding
 from moo.problems.feasibility import load_checked
@@ -158,7 +157,7 @@ def run(
     record = {**spec.to_dict(), "scenario_sha256": scenario_digest(sc)}
     if payload is not None:
         check_scenario(Path(resume) / CHECKPOINT, payload["run"], sc)
-    RelaxSeeds(spec.relax_seeds).check(resolve_encoding(sc, spec.encoding))
+    how = settings(spec, sc)
 
     def on_generation(row: dict) -> None:
         if report is not None:
@@ -166,9 +165,10 @@ def run(
                                         f"HV {row['hypervolume']:.5f}")
 
     with OutputDir(out, overwrite=overwrite, resume=payload is not None) as target:
-        checkpoint = Path(out) / CHECKPOINT if spec.checkpoint_every else None
-        res = search(spec, sc, on_generation=on_generation, checkpoint=checkpoint,
-                     checkpoint_meta=record, resume=payload)
+        res = run_front(sc, how, on_generation=on_generation,
+                        checkpoint=Path(out) / CHECKPOINT if spec.checkpoint_every else None,
+                        checkpoint_every=spec.checkpoint_every or 0, checkpoint_meta=record,
+                        resume=payload)
         if len(res.F) == 0:
             raise no_solution(sc, res.interrupted)
         path = write_front(target, sc, res, algorithm=spec.algorithm, pop_size=spec.pop_size,
@@ -176,21 +176,17 @@ def run(
     return FrontJob(path, sc, res, spec)
 
 
-def search(spec: FrontSpec, scenario: Scenario, *, relaxed: BoundFront | None = None,
-           on_generation=None, checkpoint=None, checkpoint_meta: dict | None = None,
-           resume: dict | None = None) -> FrontResult:
-    """`run_front` with the spec's settings on a loaded scenario (``relaxed``: its lower-bound
-    front when the caller has it; checkpoints and resume as `run_front`)."""
+def settings(spec: FrontSpec, scenario: Scenario) -> FrontSettings:
+    """How `run_front` searches this scenario for the spec: ``auto`` encoding and front size
+    resolved for it (once), and the relaxed seeds checked against the encoding (an
+    `InputError` before anything is claimed or solved)."""
     encoding = resolve_encoding(scenario, spec.encoding)
     relax = RelaxSeeds(spec.relax_seeds)
     relax.check(encoding)
-    settings = FrontSettings(
+    return FrontSettings(
         spec.algorithm, encoding, spec.pop_size, spec.budget, spec.seed, spec.clusters,
         spec.max_solutions or default_max_solutions(scenario), spec.memetic(), relax,
         SketchSearch(spec.sketch))
-    return run_front(scenario, settings, relaxed=relaxed, on_generation=on_generation,
-                     checkpoint=checkpoint, checkpoint_every=spec.checkpoint_every or 0,
-                     checkpoint_meta=checkpoint_meta, resume=resume)
 
 
 def representatives(F: np.ndarray, n_max: int) -> np.ndarray:

@@ -47,8 +47,7 @@ from jobs.baseline import write_baseline
 from jobs.bound import write_bound
 from jobs.claims import bound_claims, claims_table
 from jobs.exact import write_exact
-from jobs.front import FrontSpec, write_front
-from jobs.front import search as search_front
+from jobs.front import FrontSpec, settings, write_front
 from jobs.options import named, whole
 from jobs.swarm import SwarmSpec, prepare, write_swarm
 from jobs.swarm import search as search_swarm
@@ -62,6 +61,7 @@ from moo.exact.front import DEFAULT_POINTS, ExactModel, exact_front, solve_weigh
 from moo.exact.indicators import hv_ratio
 from moo.problems.encodings import auto_encoding
 from moo.rundir import OutputDir, Run, atomic_write_text, read_run, tool_version
+from moo.search.nsga import run_front
 from moo.search.termination import Budget
 from moo.util.normalization import Normalization
 from moo.util.spec import Spec
@@ -202,7 +202,7 @@ def _run_study(spec: StudySpec, scenario: Scenario, out: Path, progress) -> Stud
         front = FrontSpec(spec.scenario, date=date, algorithm="nsga3", encoding=encoding,
                           budget=Budget(time_limit_s=max(0.4 * clock.left(), 1.0)), seed=seed,
                           max_solutions=200)
-        res = search_front(front, scenario, relaxed=relaxed)
+        res = run_front(scenario, settings(front, scenario), relaxed=relaxed)
         runs["front"] = write_front(out / "front", scenario, res, algorithm=front.algorithm,
                                     pop_size=front.pop_size, clusters=front.clusters,
                                     budget=front.budget, seed=seed)

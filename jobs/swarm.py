@@ -141,7 +141,8 @@ def run(
                             checkpoint_every=every or 0, checkpoint_meta=record)
             path = write_swarm(target, ref.scenario, res, mode=spec.mode,
                                reference_run=spec.reference,
-                               judgements_source=record["judgements_source"])
+                               judgements_source=record.get("judgements_source",
+                                                            spec.judgements))
         return SwarmJob(path, res, ref, spec)
     if spec is None or out is None:
         raise InputError("give --reference, --mode and --out (or --resume RUN_DIR)")
