@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from jobs.options import choice, site, whole
+from jobs.options import budget, choice, site, whole
 from models.errors import InputError, NoSolutionError
 from models.scenario import Scenario
 from moo.decision.ahp import load_default_judgements
@@ -80,6 +80,7 @@ class FrontSpec(Spec):
         site(self)
         if self.budget is None:
             object.__setattr__(self, "budget", FRONT_BUDGET)
+        budget(self.budget)
         choice("algorithm", self.algorithm, ALGORITHMS)
         choice("encoding", self.encoding, ENCODINGS)
         choice("local search", self.local_search, LOCAL_SEARCH)

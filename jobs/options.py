@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from models.errors import InputError
+from moo.search.termination import Budget
 
 
 def choice(name: str, value, choices) -> None:
@@ -31,3 +32,9 @@ def site(spec) -> None:
     ``date`` are checked by the scenario loader, which names them as the file does."""
     named("scenario", spec.scenario)
     whole("scale", spec.scale)
+
+
+def budget(value) -> None:
+    """``value`` is a `Budget` (a spec read from a dict has made it one already)."""
+    if not isinstance(value, Budget):
+        raise InputError(f"budget: expected generations, evals or a time limit, got {value!r}")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from jobs.options import choice, named, whole
+from jobs.options import budget, choice, named, whole
 from models.errors import InputError
 from models.scenario import Scenario
 from moo.decision.ahp import Judgements, load_default_judgements, load_judgements
@@ -66,6 +66,7 @@ class SwarmSpec(Spec):
         named("mode", self.mode)
         if self.budget is None:
             object.__setattr__(self, "budget", SWARM_BUDGET)
+        budget(self.budget)
         if self.budget.evals is not None and self.budget.time_limit_s is not None:
             raise InputError("give one of --evals and --time-limit, not both")
         choice("algorithm", self.algorithm, tuple(ALGORITHMS))

@@ -63,6 +63,7 @@ def test_swarm_budget_both_limits_is_an_input_error():
     (lambda: FrontSpec(""), "scenario"),
     (lambda: FrontSpec.from_dict({"scenario": "b", "budget": {"evals": 0}}), "evals"),
     (lambda: FrontSpec.from_dict({"scenario": "b", "popsize": 10}), "unknown option"),
+    (lambda: FrontSpec("building", budget={"evals": 10}), "budget"),
     (lambda: BaselineSpec("building", "smart"), "method"),
     (lambda: ExactSpec("building", points=2), "points"),
     (lambda: BoundSpec("building", groups=0), "groups"),
