@@ -10,9 +10,11 @@ from cli import cli
 from jobs import study
 from jobs.bound import write_bound
 from jobs.claims import CLAIMS, bound_claims, claims_table
-from jobs.study import StudySpec, bound_section
+from jobs.report import bound_section, sparse_reference_note
+from jobs.study import StudySpec
 from models.scenario import load_scenario
 from moo.exact.bound import bound_front, is_bound
+from moo.exact.front import DEFAULT_POINTS
 from moo.rundir import is_complete, read_run
 
 
@@ -209,8 +211,8 @@ def test_the_sparse_reference_note_only_for_a_cut_exact_front():
             self.meta = {"parameters": {"points": points}}
             self.front = pd.DataFrame({"cost": range(n)})
 
-    full = study.DEFAULT_POINTS
-    assert study.sparse_reference_note(Exact(full, 60), 200) == []  # the whole lattice
-    assert study.sparse_reference_note(Exact(10, 10), 8) == []  # no sparser than the front
-    note = study.sparse_reference_note(Exact(10, 10), 200)
+    full = DEFAULT_POINTS
+    assert sparse_reference_note(Exact(full, 60), 200) == []  # the whole lattice
+    assert sparse_reference_note(Exact(10, 10), 8) == []  # no sparser than the front
+    note = sparse_reference_note(Exact(10, 10), 200)
     assert len(note) == 1 and "only 10 points" in note[0] and "can exceed 1" in note[0]
