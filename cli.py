@@ -12,8 +12,8 @@ import sys
 
 import click
 
+from cli_progress import run_with_progress
 from models.errors import exit_for
-from moo.search.progress import run_with_progress
 
 
 class UserError(click.ClickException):
@@ -84,7 +84,7 @@ date_option = option(
 def scenario_options(required: bool = True):
     """--scenario, --fleet-seed, --scale and --date: how every command takes a scenario."""
     return stack(
-        option("--scenario", "scenario_name", required=required, metavar="NAME|PATH",
+        option("--scenario", required=required, metavar="NAME|PATH",
                help="A preset (`v2g-pareto scenarios`) or a TOML file."),
         option("--fleet-seed", type=int, help="Override the file's fleet_seed."),
         option("--scale", type=POS, default=1, metavar="K", help="K copies of the site."),
@@ -154,20 +154,16 @@ def scenario_show(name_or_path, fleet_seed, date):
         help="Full power on arrival, or charge-only valley filling.")
 @out_options()
 @user_errors
-def baseline(scenario_name, fleet_seed, scale, date, method, out, overwrite):
+def baseline(out, overwrite, **options):
     """Compute a reference schedule (docs/model.md §6) and write it as a run directory.
 
     Example: v2g-pareto baseline --scenario building --method uncoordinated --out runs/b-unc
     """
-    from moo.problems.objectives import kpi_table
-    from moo.rundir import read_run
-    from moo.search.job import baseline_job
+    from jobs.baseline import BaselineSpec, run
 
-    path = baseline_job(scenario_name, method, out, fleet_seed=fleet_seed, scale=scale,
-                        date=date, overwrite=overwrite)
-    run = read_run(path)
-    click.echo(kpi_table(run.front, run.scenario.currency))
-    wrote(path, "v2g-pareto plot {run}")
+    job = run(BaselineSpec(**options), out, overwrite=overwrite)
+    click.echo(job.text())
+    wrote(job.path, "v2g-pareto plot {run}")
 
 
 @cli.command()
@@ -192,26 +188,19 @@ def baseline(scenario_name, fleet_seed, scale, date, method, out, overwrite):
 @resume_options
 @out_options(required=False)
 @user_errors
-def front(scenario_name, fleet_seed, scale, date, algorithm, encoding, clusters, pop_size,
-          generations, evals, time_limit, seed, max_solutions, local_search, relax_seeds,
-          sketch, resume_dir, checkpoint_every, out, overwrite):
+def front(generations, evals, time_limit, resume_dir, out, overwrite, **options):
     """Find the cost / variance / peak-to-valley Pareto front with NSGA-II or NSGA-III.
 
     Example: v2g-pareto front --scenario building --time-limit 60 --out runs/b
     """
-    from moo.search.job import front_arguments, front_job
-    from moo.search.nsga import Budget
+    from jobs.front import FrontSpec, run
+    from moo.search.termination import Budget
 
-    args = None
-    if resume_dir is None and scenario_name is not None:
-        args = front_arguments(
-            scenario=scenario_name, fleet_seed=fleet_seed, scale=scale, date=date,
-            algorithm=algorithm, encoding=encoding, clusters=clusters, pop_size=pop_size,
-            budget=Budget.one_of(generations, evals, time_limit), seed=seed,
-            max_solutions=max_solutions, checkpoint_every=checkpoint_every,
-            local_search=local_search, relax_seeds=relax_seeds, sketch=sketch)
-    job = run_with_progress("front", lambda report: front_job(
-        args, out, resume=resume_dir, overwrite=overwrite, report=report))
+    spec = None
+    if resume_dir is None and options["scenario"] is not None:
+        spec = FrontSpec(budget=Budget.one_of(generations, evals, time_limit), **options)
+    job = run_with_progress("front", lambda report: run(
+        spec, out, resume=resume_dir, overwrite=overwrite, report=report))
     if job.result.interrupted:
         click.echo("interrupted: wrote the front found so far", err=True)
     click.echo(job.text())
@@ -219,48 +208,48 @@ def front(scenario_name, fleet_seed, scale, date, algorithm, encoding, clusters,
           "v2g-pareto explore {run}")
 
 
+points_option = option("--points", type=click.IntRange(min=3), default=66, metavar="K",
+                       help="Weight vectors (a simplex lattice of at most K).")
+
+
 @cli.command()
 @scenario_options()
-@option("--points", type=click.IntRange(min=3), default=66, metavar="K",
-        help="Weight vectors (a simplex lattice of at most K).")
+@points_option
 @out_options()
 @user_errors
-def exact(scenario_name, fleet_seed, scale, date, points, out, overwrite):
+def exact(out, overwrite, **options):
     """Exact reference front: weighted-sum QPs of the model solved with Clarabel.
 
     Example: v2g-pareto exact --scenario building --out runs/b-exact
     """
-    from moo.exact.front import exact_job
-    from moo.rundir import read_run
+    from jobs.exact import ExactSpec, run
 
-    path, res = run_with_progress("exact", lambda report: exact_job(
-        scenario_name, out, points=points, fleet_seed=fleet_seed, scale=scale, date=date,
-        overwrite=overwrite, report=report))
-    click.echo(res.text(read_run(path).scenario.currency))
-    for why in res.dropped:
+    spec = ExactSpec(**options)
+    job = run_with_progress("exact", lambda report: run(
+        spec, out, overwrite=overwrite, report=report))
+    click.echo(job.text())
+    for why in job.front.dropped:
         click.echo(f"warning: dropped {why}", err=True)
-    wrote(path, "v2g-pareto compare RUN --reference {run}")
+    wrote(job.path, "v2g-pareto compare RUN --reference {run}")
 
 
 @cli.command()
 @scenario_options()
-@option("--points", type=click.IntRange(min=3), default=66, metavar="K",
-        help="Weight vectors (a simplex lattice of at most K).")
+@points_option
 @option("--groups", type=POS, default=24, metavar="G",
         help="Vehicle groups (more: tighter, slower).")
 @out_options()
 @user_errors
-def bound(scenario_name, fleet_seed, scale, date, points, groups, out, overwrite):
+def bound(out, overwrite, **options):
     """Lower-bound front: certificates no schedule can beat, at any fleet size.
 
     Example: v2g-pareto bound --scenario iov --scale 100 --out runs/iov100-bound
     """
-    from moo.exact.bound import bound_job
+    from jobs.bound import BoundSpec, run
 
-    path, res = bound_job(scenario_name, out, points=points, groups=groups,
-                          fleet_seed=fleet_seed, scale=scale, date=date, overwrite=overwrite)
-    click.echo(res.text())
-    wrote(path, "v2g-pareto compare RUN --bound {run}")
+    job = run(BoundSpec(**options), out, overwrite=overwrite)
+    click.echo(job.text())
+    wrote(job.path, "v2g-pareto compare RUN --bound {run}")
 
 
 @cli.command()
@@ -387,8 +376,7 @@ def bench_eval_cmd(scenarios, pop_size, repeat, as_json):
 
 
 @cli.command("mlgcso")
-@option("--reference", "reference_dir", type=PATH, metavar="FRONT_RUN",
-        help="Front run giving scenario and scale.")
+@option("--reference", type=PATH, metavar="FRONT_RUN", help="Front run giving scenario and scale.")
 @option("--mode", metavar="economy|response|NAME", help="Mode whose weights make the scalar.")
 @judgements_option
 @option("--algorithm", type=click.Choice(["mlgcso", "cso"]), default="mlgcso",
@@ -406,22 +394,21 @@ def bench_eval_cmd(scenarios, pop_size, repeat, as_json):
 @resume_options
 @out_options(required=False)
 @user_errors
-def mlgcso_cmd(reference_dir, mode, judgements_path, algorithm, encoding, local_search, pop_size,
-               phi, evals, time_limit, seed, resume_dir, checkpoint_every, out, overwrite):
+def mlgcso_cmd(judgements_path, evals, time_limit, resume_dir, out, overwrite, **options):
     """Weighted-sum route: minimise one mode's AHP-weighted scalar with MLGCSO or CSO.
 
     Example: v2g-pareto mlgcso --reference runs/b --mode economy --evals 50000 --out runs/b-eco
     """
-    from moo.search.job import swarm_job
+    from jobs.swarm import SwarmSpec, run
+    from moo.search.termination import Budget
 
-    args = None
-    if resume_dir is None and None not in (reference_dir, mode):
-        args = dict(reference=reference_dir, mode=mode, judgements=judgements_path,
-                    algorithm=algorithm, encoding=encoding, local_search=local_search,
-                    pop_size=pop_size, phi=phi, evals=evals, time_limit=time_limit, seed=seed,
-                    checkpoint_every=checkpoint_every)
-    job = run_with_progress(algorithm, lambda report: swarm_job(
-        args, out, resume=resume_dir, overwrite=overwrite, report=report))
+    spec = None
+    if resume_dir is None and None not in (options["reference"], options["mode"]):
+        budget = None if evals is None and time_limit is None else Budget(
+            evals=evals, time_limit_s=time_limit)
+        spec = SwarmSpec(judgements=judgements_path, budget=budget, **options)
+    job = run_with_progress(options["algorithm"], lambda report: run(
+        spec, out, resume=resume_dir, overwrite=overwrite, report=report))
     if job.result.interrupted:
         click.echo("interrupted: wrote the best schedule found so far", err=True)
     click.echo(job.text())
@@ -475,14 +462,13 @@ def study(name_or_path, budget_s, seed, date, out, overwrite):
 
     Example: v2g-pareto study building --out studies/results/building
     """
-    from studies.pipeline import run_study
+    from jobs.study import StudySpec, run
 
-    res = run_study(name_or_path, out, budget_s=budget_s, seed=seed, date=date,
-                    overwrite=overwrite, progress=lambda msg: click.echo(msg, err=True))
-    if len(res.claims):
-        click.echo(res.claims[["seed", "claim", "seed value", "ours", "met"]].to_string(
-            index=False))
-    wrote(res.out / "report.md")
+    job = run(StudySpec(name_or_path, budget_s, seed, date), out, overwrite=overwrite,
+              progress=lambda msg: click.echo(msg, err=True))
+    if job.text():
+        click.echo(job.text())
+    wrote(job.path)
 
 
 def _csv_list(kind):
@@ -507,7 +493,8 @@ def _csv_list(kind):
 @option("--seeds", type=POS, help="Optimiser seeds 1..N.")
 @option("--fleet-seeds", type=POS, help="Fleet seeds 1..N.")
 @option("--dates", metavar="FROM..TO[,DAY...]", help="Days, one run each.")
-@option("--time-limit", callback=_csv_list(float), metavar="S[,S...]", help="Seconds per run.")
+@option("--time-limit", "time_limits_s", callback=_csv_list(float), metavar="S[,S...]",
+        help="Seconds per run.")
 @option("--evals", callback=_csv_list(int), metavar="E[,E...]", help="Evaluations per run.")
 @option("--pop", "pop_size", type=click.IntRange(min=4))
 @option("--encoding", type=click.Choice(["auto", "aggregate", "vehicle"]), help="Default auto.")
@@ -517,22 +504,15 @@ def _csv_list(kind):
 @option("--scheduler", metavar="ADDR", help="An existing Dask cluster.")
 @option("--out", type=DIR, required=True)
 @user_errors
-def sweep(config_path, scenarios, algorithms, seeds, fleet_seeds, dates, time_limit, evals,
-          pop_size, encoding, scale, exact_points, workers, scheduler, out):
+def sweep(config_path, workers, scheduler, out, **options):
     """Run a grid of fronts as Dask tasks; one row per run (Parquet and CSV).
 
     Example: v2g-pareto sweep --scenarios eva --dates 2024-01-01..2024-12-30 --evals 3000 --out s3
     """
-    from studies.sweep import parse_dates, sweep_command, sweep_text
+    from jobs.sweep import run, spec_of, sweep_text
 
-    values = dict(scenarios=scenarios, algorithms=algorithms,
-                  seeds=None if seeds is None else list(range(1, seeds + 1)),
-                  fleet_seeds=None if fleet_seeds is None else list(range(1, fleet_seeds + 1)),
-                  time_limits_s=time_limit, evals=evals, pop_size=pop_size, encoding=encoding,
-                  scale=None if scale == 1 else scale, exact_points=exact_points,
-                  dates=None if dates is None else parse_dates(dates))
-    res = sweep_command(values, out, config_path=config_path, workers=workers,
-                        scheduler=scheduler, echo=lambda line: click.echo(line, err=True))
+    res = run(spec_of(options, config_path), out, workers=workers, scheduler=scheduler,
+              echo=lambda line: click.echo(line, err=True))
     click.echo(sweep_text(res))
 
 

@@ -29,7 +29,8 @@ import numpy as np
 from models.scenario import Scenario, load_scenario
 from moo.exact.front import exact_front
 from moo.exact.indicators import epsilon_additive, hv_ratio, igd_plus
-from moo.search.nsga import Budget, Memetic, run_front
+from moo.search.nsga import FrontSettings, Memetic, run_front
+from moo.search.termination import Budget
 
 DEFAULT_BUDGETS = {"building": (15.0, 30.0, 60.0), "iov": (60.0, 180.0)}
 
@@ -127,15 +128,10 @@ def main(argv=None) -> None:
                 for limit in budgets.get(preset, (60.0,)):
                     res_rows = []
                     for seed in args.seeds:
-                        res = run_front(
-                            sc,
-                            algorithm,
-                            encoding=encoding,
-                            pop_size=args.pop_size,
-                            budget=Budget(time_limit_s=limit),
-                            seed=seed,
-                            memetic=memetic,
-                        )
+                        res = run_front(sc, FrontSettings(algorithm, encoding=encoding,
+                                                          pop_size=args.pop_size,
+                                                          budget=Budget(time_limit_s=limit),
+                                                          seed=seed, memetic=memetic))
                         res_rows.append(
                             (
                                 hv_ratio(res.F, ref),

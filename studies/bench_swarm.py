@@ -4,7 +4,7 @@ For each preset (default ``building`` and ``qingdao``):
 
 1. a reference front: NSGA-II in the encoding the study uses for the preset
    (`moo.problems.encodings.auto_encoding`: vehicle for small fleets), memetic seeding on, a fixed
-   wall-time budget, written with `moo.search.nsga.write_front` (reused when ``OUT`` already
+   wall-time budget, written with `jobs.front.write_front` (reused when ``OUT`` already
    holds a complete one); its column min / max is the normalisation (docs/model.md §7);
 2. for each mode (economy, response) with the shipped AHP weights:
    - the exact weighted-sum optimum under that normalisation (`moo.exact.front.solve_weighted`),
@@ -41,15 +41,16 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from jobs.front import write_front
 from models.scenario import load_scenario
 from moo.decision.ahp import load_default_judgements
 from moo.decision.select import select
 from moo.exact.front import solve_weighted
 from moo.rundir import is_complete, read_run
-from moo.search.nsga import Budget, run_front, write_front
+from moo.search.nsga import FrontSettings, run_front
+from moo.search.termination import Budget
 from moo.search.weighted import (
     LocalSearch,
-    SwarmBudget,
     minimize_scalar,
     scalar_problem,
 )
@@ -91,7 +92,7 @@ def reference_front(preset: str, out: Path, time_limit_s: float) -> Path:
         return path
     sc = load_scenario(preset)
     budget = Budget(time_limit_s=time_limit_s)
-    res = run_front(sc, "nsga2", pop_size=100, budget=budget, seed=1)  # encoding auto
+    res = run_front(sc, FrontSettings("nsga2", budget=budget, seed=1))  # encoding auto
     return write_front(
         path,
         sc,
@@ -113,7 +114,7 @@ def swarm_run(ref_dir: Path, mode: str, algorithm: str, variant: str, seed: int,
         ref.scenario,
         algorithm,
         pop_size=args.pop,
-        budget=SwarmBudget(evals=args.evals),
+        budget=Budget(evals=args.evals),
         seed=seed,
         repair=repair,
         local_search=VARIANTS[variant],

@@ -31,9 +31,11 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from jobs.bound import write_bound  # noqa: E402
+from jobs.exact import write_exact  # noqa: E402
 from models.scenario import load_scenario  # noqa: E402
-from moo.exact.bound import Certificate, bound_front, outer_hypervolume, write_bound  # noqa: E402
-from moo.exact.front import ExactModel, exact_front, write_exact  # noqa: E402
+from moo.exact.bound import Certificate, bound_front, outer_hypervolume  # noqa: E402
+from moo.exact.front import ExactModel, exact_front  # noqa: E402
 from moo.rundir import read_run  # noqa: E402
 
 

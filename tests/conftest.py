@@ -10,10 +10,12 @@ import re
 import numpy as np
 import pytest
 
+from jobs.front import write_front
 from models.scenario import build_scenario, load_scenario
 from moo.rundir import csv_bytes, publish_run, run_meta, scenario_files
 from moo.rundir.run import npz_bytes
-from moo.search.nsga import Budget, run_front, write_front
+from moo.search.nsga import FrontSettings, run_front
+from moo.search.termination import Budget
 
 PRESETS = ("building", "qingdao", "iov", "crisscross", "caltech")
 
@@ -161,7 +163,7 @@ def write_small_front(path, scenario, *, encoding: str, pop_size: int, generatio
     """Run a small NSGA-II front on ``scenario`` and write it to ``path``: the reference run
     that weighted-sum and checkpoint tests start from."""
     budget = Budget(generations=generations)
-    res = run_front(scenario, "nsga2", encoding=encoding, pop_size=pop_size, budget=budget,
-                    seed=seed)
+    res = run_front(scenario, FrontSettings("nsga2", encoding=encoding, pop_size=pop_size,
+                                            budget=budget, seed=seed))
     return write_front(path, scenario, res, algorithm="nsga2", pop_size=pop_size, clusters=1,
                        budget=budget, seed=seed)

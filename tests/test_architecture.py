@@ -80,3 +80,39 @@ def test_run_kind_checks_come_from_the_run_format(path):
         if isinstance(node, ast.ImportFrom) and module.startswith("moo.exact"):
             names = {a.name for a in node.names} & RUN_KIND_CHECKS
             assert not names, f"{path.name}:{node.lineno} imports {names} from {module}"
+
+
+RUN_WRITERS = {"write_run", "publish_run", "OutputDir"}
+
+
+def _names(tree):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            yield node, node.id
+        elif isinstance(node, ast.Attribute):
+            yield node, node.attr
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                yield node, alias.name
+
+
+@pytest.mark.parametrize("path", [p for p in _sources() if _layer(_module_name(p)) not in (
+    LAYERS.index("jobs"), LAYERS.index("moo.rundir"))], ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_jobs_write_run_directories(path):
+    """A run directory is written by a command's job (`jobs/`), through the run format's
+    writers; solver, plot and study modules hand their results to a job's writer."""
+    for node, name in _names(ast.parse(path.read_text())):
+        assert name not in RUN_WRITERS, f"{path.name}:{node.lineno} uses {name} outside jobs/"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "moo").rglob("*.py")),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_library_modules_leave_decisions_and_click_to_their_callers(path):
+    """The search stores what its caller names (no AHP inside `moo.search`), and no module
+    of the library imports click (the CLI and its progress bar do)."""
+    me = _module_name(path)
+    for node, module in _imports(ast.parse(path.read_text())):
+        assert module.split(".")[0] != "click", f"{path.name}:{node.lineno} imports click"
+        if me.startswith("moo.search"):
+            assert _layer(module) != LAYERS.index("moo.decision"), (
+                f"{path.name}:{node.lineno} imports {module}: moo.search must not decide")

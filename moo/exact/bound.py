@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import clarabel
 import numpy as np
@@ -63,10 +62,8 @@ from moo.exact.front import (
     divisions_for,
     payoff_spread,
 )
-from moo.problems import feasibility
 from moo.problems.objectives import OBJECTIVES, SOC_TOL
-from moo.rundir import OutputDir, Run, csv_bytes, publish_run, run_meta, scenario_files
-from moo.rundir.run import BOUND as KIND
+from moo.rundir import Run
 from moo.rundir.run import BOUND_WEIGHT_COLUMNS as WEIGHT_COLUMNS
 from moo.util.lattice import simplex_lattice, spread_order
 from moo.util.normalization import HV_REFERENCE, Normalization
@@ -538,40 +535,6 @@ def outer_hypervolume(weights: np.ndarray, bound: np.ndarray) -> float:
     return float(ConvexHull(inter.intersections).volume)
 
 
-def write_bound(out_dir, scenario: Scenario, front: BoundFront, overwrite: bool = False) -> Path:
-    """Write a bound run: front.csv holds the relaxed optima and their certificates, there
-    are no schedules (``meta["kind"] = "bound"``); written like every run
-    (`moo.rundir.publish_run`: atomically, ``--out`` rules, hashes)."""
-    files = {**scenario_files(scenario), "front.csv": csv_bytes(front.table())}
-    meta = run_meta(
-        scenario,
-        algorithm=KIND,
-        parameters=front.parameters(),
-        seed=None,
-        n_evals=front.n_qp,
-        wall_time_s=front.build_time_s + front.solve_time_s,
-        n_solutions=len(front.bound),
-    )
-    meta.update(kind=KIND, ev_power_stored=[], **front.meta())
-    return publish_run(out_dir, files, meta, overwrite=overwrite)
-
-
-def bound_job(
-    scenario: str,
-    out,
-    *,
-    points: int = DEFAULT_POINTS,
-    groups: int = DEFAULT_GROUPS,
-    fleet_seed: int | None = None,
-    scale: int = 1,
-    date: str | None = None,
-    overwrite: bool = False,
-) -> tuple[Path, BoundFront]:
-    """The `bound` command: scenario checked, ``--out`` claimed, bound solved and written."""
-    sc = feasibility.load_checked(scenario, fleet_seed, scale, date)
-    with OutputDir(out, overwrite=overwrite) as target:
-        front = bound_front(sc, points, groups)
-        return write_bound(target, sc, front), front
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import clarabel
 import moocore
@@ -67,7 +66,6 @@ from models.errors import InputError
 from models.scenario import Scenario
 from moo.problems import feasibility
 from moo.problems.objectives import OBJECTIVES, evaluate
-from moo.rundir import OutputDir, write_run
 from moo.util.lattice import simplex_lattice
 from moo.util.normalization import Normalization
 
@@ -637,22 +635,6 @@ def exact_front(
     )
 
 
-def write_exact(out_dir, scenario: Scenario, front: ExactFront, overwrite: bool = False) -> Path:
-    """Write an exact front as a run directory (algorithm "exact", n_evals = QPs solved)."""
-    return write_run(
-        out_dir,
-        scenario,
-        front.ev_power,
-        front.bess_power,
-        algorithm="exact",
-        parameters=front.parameters(),
-        n_evals=front.n_qp,
-        wall_time_s=front.build_time_s + front.solve_time_s,
-        extra_meta=front.meta(),
-        overwrite=overwrite,
-    )
-
-
 def solve_weighted(scenario: Scenario, weights, ideal, nadir):
     """Exact optimum of ``sum_k w_k (F_k - ideal_k) / (nadir_k - ideal_k)`` for one weight vector.
 
@@ -733,21 +715,3 @@ def _infeasibility_cause(scenario: Scenario) -> str:
         f"target (departure SOC) and keeps the BESS cyclic below it: that needs a peak net load of "
         f"at least {peak_kw:.1f} kW"
     )
-
-
-def exact_job(
-    scenario: str,
-    out,
-    *,
-    points: int = DEFAULT_POINTS,
-    fleet_seed: int | None = None,
-    scale: int = 1,
-    date: str | None = None,
-    overwrite: bool = False,
-    report=None,
-) -> tuple[Path, ExactFront]:
-    """The `exact` command: scenario checked, ``--out`` claimed, front solved and written."""
-    sc = feasibility.load_checked(scenario, fleet_seed, scale, date)
-    with OutputDir(out, overwrite=overwrite) as target:
-        front = exact_front(sc, points, report)
-        return write_exact(target, sc, front), front

@@ -20,13 +20,13 @@ from moo.rundir.atomic import atomic_write_bytes
 from moo.rundir.output import CHECKPOINT
 from moo.rundir.run import scenario_digest
 
-FRONT = "v2g-pareto-front-checkpoint/1"
+FRONT = "v2g-pareto-front-checkpoint/2"  # /2: the state is a FrontState, the run a FrontSpec
 SWARM = "v2g-pareto-swarm-checkpoint/1"
 
 __all__ = ["CHECKPOINT", "FRONT", "SWARM", "check_scenario", "load_checkpoint", "save_checkpoint"]
 
 
-def save_checkpoint(path: str | os.PathLike, state: dict, run: dict | None, fmt: str) -> None:
+def save_checkpoint(path: str | os.PathLike, state, run: dict | None, fmt: str) -> None:
     """Write an optimiser state atomically (cloudpickle: pymoo's operators hold closures);
     ``fmt`` tags what wrote it (`FRONT`, `SWARM`)."""
     payload = {"format": fmt, "run": run, "state": state}
@@ -47,7 +47,7 @@ def load_checkpoint(path: str | os.PathLike, fmt: str) -> dict:
     if not isinstance(payload, dict) or payload.get("format") != fmt:
         kind = fmt.removeprefix("v2g-pareto-").split("/")[0].replace("-", " ")
         raise InputError(f"{path}: not a v2g-pareto {kind}")
-    if not isinstance(payload.get("run"), dict) or not isinstance(payload.get("state"), dict):
+    if not isinstance(payload.get("run"), dict) or payload.get("state") is None:
         raise InputError(f"{path}: a damaged checkpoint (no run arguments or state)")
     return payload
 

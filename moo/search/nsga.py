@@ -19,7 +19,6 @@ the componentwise maximum of the two baselines' objectives (a non-positive range
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from collections.abc import Callable
@@ -36,8 +35,6 @@ from pymoo.operators.mutation.pm import PM
 
 from models.errors import InputError
 from models.scenario import Scenario
-from moo.decision.ahp import load_default_judgements
-from moo.decision.select import select
 from moo.exact.bound import BoundFront, bound_front
 from moo.exact.front import DEFAULT_POINTS
 from moo.kernels import population as kernels
@@ -48,69 +45,19 @@ from moo.problems.encodings import (
     make_problem,
     resolve_encoding,
 )
-from moo.problems.objectives import evaluate
 from moo.problems.sketch import SKETCH_SLOTS_MAX, sketch, sketch_factor
-from moo.rundir import EV_STORE_VALUES, ScheduleSource, write_run
 from moo.rundir.checkpoint import FRONT, save_checkpoint
 from moo.search.archive import Archive
 from moo.search.local import FrontSeeder, LocalSearchSettings, local_moves, seed_lattice
+from moo.search.termination import Budget, Counts
 from moo.util.lattice import das_dennis
 from moo.util.normalization import Normalization
 
 ALGORITHMS = ("nsga2", "nsga3")
 HISTORY_COLUMNS = ("generation", "n_evals", "elapsed_s", "hypervolume", "n_nondominated")
-
-
-@dataclass(frozen=True)
-class Budget:
-    """When to stop: the first of generations, evaluations and wall time reached."""
-
-    generations: int | None = None
-    evals: int | None = None
-    time_limit_s: float | None = None
-
-    def __post_init__(self):
-        for name, value in (("generations", self.generations), ("evals", self.evals)):
-            if value is not None and (isinstance(value, bool) or int(value) != value or value < 1):
-                raise InputError(f"{name}: must be a whole number >= 1, got {value!r}")
-        t = self.time_limit_s
-        if t is not None and not (isinstance(t, int | float) and math.isfinite(t) and t > 0):
-            raise InputError(f"time limit: must be a finite number of seconds > 0, got {t!r}")
-        if self.generations is None and self.evals is None and self.time_limit_s is None:
-            object.__setattr__(self, "generations", 200)
-
-    @classmethod
-    def one_of(cls, generations=None, evals=None, time_limit_s=None) -> Budget:
-        """The budget of a command's options, where at most one may be given."""
-        given = [name for name, v in (("--generations", generations), ("--evals", evals),
-                                      ("--time-limit", time_limit_s)) if v is not None]
-        if len(given) > 1:
-            raise InputError(f"give one of --generations, --evals, --time-limit, not "
-                             f"{' and '.join(given)}")
-        return cls(generations, evals, time_limit_s)
-
-    def spent(self, gen: int, n_evals: int, elapsed_s: float) -> float:
-        """The share of the budget used (0..1): the largest over the limits given."""
-        shares = [
-            gen / self.generations if self.generations else 0.0,
-            n_evals / self.evals if self.evals else 0.0,
-            elapsed_s / self.time_limit_s if self.time_limit_s else 0.0,
-        ]
-        return min(max(shares), 1.0)
-
-    def done(self, gen: int, n_evals: int, elapsed_s: float) -> bool:
-        return (
-            (self.generations is not None and gen >= self.generations)
-            or (self.evals is not None and n_evals >= self.evals)
-            or (self.time_limit_s is not None and elapsed_s >= self.time_limit_s)
-        )
-
-    def to_dict(self) -> dict:
-        return {
-            "generations": self.generations,
-            "evals": self.evals,
-            "time_limit_s": self.time_limit_s,
-        }
+FRONT_BUDGET = Budget(generations=200)  # a front run's budget unless told
+MAX_SOLUTIONS = 500
+WRITE_VALUES = 500_000_000  # per-vehicle floats a front run writes (and checks) by default
 
 
 @dataclass
@@ -168,6 +115,16 @@ def make_algorithm(name: str, pop_size: int, initial: np.ndarray, repair, seed: 
     if name == "nsga3":
         return NSGA3(ref_dirs=reference_directions(pop_size), **common)
     raise ValueError(f"unknown algorithm {name!r}: use one of {', '.join(ALGORITHMS)}")
+
+
+def operators(algo) -> dict:
+    """The variation operators a pymoo algorithm runs, as meta.json records them (read from
+    the operator objects, so the record is what ran)."""
+    if algo is None:
+        return {}
+    cx, mut = algo.mating.crossover, algo.mating.mutation
+    return {"crossover": f"{type(cx).__name__}(prob={cx.prob.value:g}, eta={cx.eta.value:g})",
+            "mutation": f"{type(mut).__name__}(eta={mut.eta.value:g})"}
 
 
 def seed_vectors(problem, scenario: Scenario) -> np.ndarray:
@@ -278,150 +235,151 @@ class SketchSearch:
         return dict(self.__dict__)
 
 
-def run_front(
-    scenario: Scenario,
-    algorithm: str = "nsga2",
-    *,
-    encoding: str = "auto",
-    pop_size: int = 100,
-    budget: Budget = Budget(),
-    seed: int = 1,
-    clusters: int = 1,
-    max_solutions: int = 500,
-    on_generation: Callable[[dict], None] | None = None,
-    memetic: Memetic = Memetic(),
-    relax: RelaxSeeds = RelaxSeeds(),
-    relaxed: BoundFront | None = None,
-    sketch_search: SketchSearch = SketchSearch(),
-    checkpoint: str | os.PathLike | None = None,
-    checkpoint_every: int = 0,
-    checkpoint_meta: dict | None = None,
-    resume: dict | None = None,
-) -> FrontResult:
-    """Run NSGA-II/III and return the non-dominated set of everything it evaluated.
+@dataclass
+class FrontState:
+    """Everything a front run carries between generations (and a checkpoint stores)."""
 
-    ``relaxed``: the scenario's lower-bound front when the caller already has it (a study
-    computes it anyway); the relaxed seeds then come from it instead of a second solve.
+    problem: object  # the searched problem (of the sketch when ``sketch`` > 1)
+    repair: object
+    seeds: np.ndarray  # [2, n_var] the baselines' decision vectors
+    baseline_F: np.ndarray  # [2, 3] the whole fleet's baselines: history's normalisation
+    sketch: int  # the sketch factor m (1: the whole fleet)
+    rng: np.random.Generator
+    archive: Archive
+    rows: list = field(default_factory=list)  # history rows
+    gen: int = 0
+    n_evals: int = 0
+    relaxed: BoundFront | None = None
+    seeder: FrontSeeder | None = None
+    algo: object = None  # the pymoo algorithm once seeded
+    elapsed_s: float = 0.0
 
-    The wall-time budget counts from the start, seeding included. With ``checkpoint`` and
-    ``checkpoint_every`` N, the whole optimiser state is written there atomically after
-    every N generations, with ``checkpoint_meta`` (what the caller needs to resume, e.g.
-    its arguments); ``resume`` (a payload from `load_checkpoint`) continues such a run
-    where it stopped, giving the same front as an uninterrupted run with the same seed and
-    a generation or evaluation budget.
-    """
-    if resume is not None:
-        state = resume["state"]
-        t0 = time.perf_counter() - state["elapsed_s"]
-    else:
-        t0 = time.perf_counter()
-        encoding = resolve_encoding(scenario, encoding)
+    @classmethod
+    def start(cls, scenario: Scenario, encoding: str, clusters: int, sketch_search: SketchSearch,
+              seed: int) -> FrontState:
         m = sketch_search.factor(scenario, encoding)
         searched = sketch(scenario, m)
         problem, repair = make_problem(searched, encoding, clusters)
         seeds = seed_vectors(problem, searched)
         baseline_F = problem.evaluate(seeds, return_values_of=["F"])
-        if m > 1:  # the whole fleet's baselines: the normalisation of history and meta
+        if m > 1:
             whole = make_problem(scenario, encoding, clusters)[0]
             baseline_F = whole.evaluate(seed_vectors(whole, scenario), return_values_of=["F"])
-        state = dict(
-            problem=problem,
-            repair=repair,
-            seeds=seeds,
-            baseline_F=baseline_F,
-            sketch=m,
-            relaxed=None,
-            rng=np.random.default_rng(seed),
-            archive=Archive(problem.n_var, kernels.N_OUT),
-            rows=[],
-            gen=0,
-            n_evals=0,
-            seeder=None,
-            algo=None,
-            elapsed_s=0.0,
-        )
-    problem, rng, archive, rows = state["problem"], state["rng"], state["archive"], state["rows"]
-    ideal, nadir = history_normalization(state["baseline_F"])
-    m = state.get("sketch", 1)
+        return cls(problem, repair, seeds, baseline_F, m, np.random.default_rng(seed),
+                   Archive(problem.n_var, kernels.N_OUT))
+
+
+@dataclass(frozen=True)
+class FrontSettings:
+    """How a front is searched: algorithm (``nsga2``, ``nsga3``), encoding (``auto``:
+    `resolve_encoding`), population, budget, seed, departure clusters of the aggregate
+    encoding, archive members kept, and the seeding and sketch parts."""
+
+    algorithm: str = "nsga2"
+    encoding: str = "auto"
+    pop_size: int = 100
+    budget: Budget = FRONT_BUDGET
+    seed: int = 1
+    clusters: int = 1
+    max_solutions: int = MAX_SOLUTIONS
+    memetic: Memetic = Memetic()
+    relax: RelaxSeeds = RelaxSeeds()
+    sketch_search: SketchSearch = SketchSearch()
+
+
+def run_front(
+    scenario: Scenario,
+    settings: FrontSettings = FrontSettings(),
+    *,
+    relaxed: BoundFront | None = None,
+    on_generation: Callable[[dict], None] | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int = 0,
+    checkpoint_meta: dict | None = None,
+    resume: dict | None = None,
+) -> FrontResult:
+    """Run NSGA-II/III as ``settings`` say and return the non-dominated set of everything it
+    evaluated.
+
+    ``relaxed``: the scenario's lower-bound front when the caller already has it (a study
+    computes it anyway); the relaxed seeds then come from it instead of a second solve.
+
+    The budget (`Budget.termination`, pymoo's) counts the generations, every evaluation
+    (seeds included) and the wall time from the start, seeding included; ``on_generation``
+    gets each history row with ``budget_share``, the share of the budget spent. With
+    ``checkpoint`` and ``checkpoint_every`` N, the whole optimiser state (`FrontState`) is
+    written there atomically after every N generations, with ``checkpoint_meta`` (what the
+    caller needs to resume, e.g. its spec); ``resume`` (a payload from `load_checkpoint`)
+    continues such a run where it stopped, giving the same front as an uninterrupted run
+    with the same seed and a generation or evaluation budget.
+    """
+    budget, memetic, relax = settings.budget, settings.memetic, settings.relax
+    if resume is not None:
+        state: FrontState = resume["state"]
+        t0 = time.perf_counter() - state.elapsed_s
+    else:
+        t0 = time.perf_counter()
+        encoding = resolve_encoding(scenario, settings.encoding)
+        state = FrontState.start(scenario, encoding, settings.clusters, settings.sketch_search,
+                                 settings.seed)
+    problem, archive, m = state.problem, state.archive, state.sketch
+    ideal, nadir = history_normalization(state.baseline_F)
     units = np.array([m, m * m, m], dtype=float)  # sketch objectives -> whole-fleet units
+    termination = budget.termination()
+
+    def spent() -> float:
+        counts = Counts(state.gen, state.n_evals, time.perf_counter() - t0)
+        return termination.update(counts)
+
     interrupted = False
     try:
-        if state["algo"] is None:
-            extra = np.zeros((0, problem.n_var))
-            if memetic.active(problem):
-                deadline = np.inf
-                if budget.time_limit_s is not None:
-                    deadline = t0 + memetic.seed_share * budget.time_limit_s
-                state["seeder"], extra, state["n_evals"] = _memetic_seeds(
-                    problem, problem.scenario, memetic, rng, archive, deadline
-                )
-            if relax.active(problem):
-                if relaxed is None:
-                    deadline = np.inf
-                    if budget.time_limit_s is not None:
-                        deadline = time.perf_counter() + relax.seed_share * budget.time_limit_s
-                    relaxed = bound_front(scenario, relax.points, deadline=deadline, columns=False)
-                state["relaxed"] = relaxed
-                relaxed = _relaxed_seeds(problem, state["relaxed"], m, archive)
-                extra = np.vstack([extra, relaxed])
-                state["n_evals"] += len(relaxed)
-            seeds = state["seeds"]
-            n_seed = min(len(extra), max(pop_size // 2 - len(seeds), 0))
-            pick = np.linspace(0, len(extra) - 1, n_seed).round().astype(int) if n_seed else []
-            initial = np.vstack(
-                [
-                    seeds,
-                    extra[pick],
-                    rng.uniform(size=(max(pop_size - len(seeds) - n_seed, 0), problem.n_var)),
-                ]
-            )
-            algo = make_algorithm(algorithm, pop_size, initial, state["repair"], seed)
-            algo.setup(problem, verbose=False)
-            state["algo"] = algo
-        algo, seeder = state["algo"], state["seeder"]
-        while not budget.done(state["gen"], state["n_evals"], time.perf_counter() - t0):
+        if state.algo is None:
+            _seed_algorithm(state, scenario, settings, t0, relaxed)
+        algo = state.algo
+        while spent() < 1.0:
             pop = algo.ask()
-            if seeder is not None and memetic.per_generation > 0:
-                pop = _inject(pop, problem, seeder, memetic, rng)
+            if state.seeder is not None and memetic.per_generation > 0:
+                pop = _inject(pop, problem, state.seeder, memetic, state.rng)
             algo.evaluator.eval(problem, pop)
             algo.tell(infills=pop)
-            state["gen"] += 1
-            state["n_evals"] += len(pop)
+            state.gen += 1
+            state.n_evals += len(pop)
             feasible = _feasible(pop, problem)
             archive.add(pop.get("X")[feasible], pop.get("F")[feasible], pop.get("report")[feasible])
             row = dict(
-                generation=state["gen"],
-                n_evals=state["n_evals"],
+                generation=state.gen,
+                n_evals=state.n_evals,
                 elapsed_s=time.perf_counter() - t0,
                 hypervolume=archive_hypervolume(archive.F * units, ideal, nadir),
                 n_nondominated=len(archive),
             )
-            rows.append(row)
-            if checkpoint is not None and checkpoint_every and state["gen"] % checkpoint_every == 0:
-                state["elapsed_s"] = time.perf_counter() - t0
+            state.rows.append(row)
+            if checkpoint is not None and checkpoint_every and state.gen % checkpoint_every == 0:
+                state.elapsed_s = time.perf_counter() - t0
                 save_checkpoint(checkpoint, state, checkpoint_meta, FRONT)
             if on_generation is not None:
-                on_generation(row)
+                on_generation({**row, "budget_share": min(spent(), 1.0)})
     except KeyboardInterrupt:
         interrupted = True
     if m > 1:
-        problem, archive, n_whole = _on_whole_fleet(problem, scenario, archive, state, clusters)
-        state["n_evals"] += n_whole
+        problem, archive, n_whole = _on_whole_fleet(problem, scenario, archive, state,
+                                                    settings.clusters)
+        state.n_evals += n_whole
     wall = time.perf_counter() - t0
     keep = archive.reduced(
-        max_solutions,
+        settings.max_solutions,
         archive.F.min(axis=0) if len(archive) else ideal,
         archive.F.max(axis=0) if len(archive) else nadir,
     )
     order = keep[np.argsort(archive.F[keep, 0], kind="stable")]  # by cost, for reading
-    baseline_F = state["baseline_F"]
+    baseline_F = state.baseline_F
     return FrontResult(
         problem=problem,
         X=archive.X[order],
         F=archive.F[order],
         report=archive.R[order],
-        history=pd.DataFrame(rows, columns=list(HISTORY_COLUMNS)),
-        n_evals=state["n_evals"],
+        history=pd.DataFrame(state.rows, columns=list(HISTORY_COLUMNS)),
+        n_evals=state.n_evals,
         wall_time_s=wall,
         archive_size=len(archive),
         interrupted=interrupted,
@@ -429,12 +387,53 @@ def run_front(
         normalization={"ideal": ideal.tolist(), "nadir": nadir.tolist()},
         settings={
             "encoding": "vehicle" if isinstance(problem, VehicleProblem) else "aggregate",
-            "memetic": {**memetic.to_dict(), "active": memetic.active(state["problem"])},
-            "relax_seeds": {**relax.to_dict(), "active": state.get("relaxed") is not None},
-            "sketch": {**sketch_search.to_dict(), "factor": m,
-                       "vehicles": len(state["problem"].kdata.veh[0])},
+            **operators(state.algo),
+            "memetic": {**memetic.to_dict(), "active": memetic.active(state.problem)},
+            "relax_seeds": {**relax.to_dict(), "active": state.relaxed is not None},
+            "sketch": {**settings.sketch_search.to_dict(), "factor": m,
+                       "vehicles": len(state.problem.kdata.veh[0])},
         },
     )
+
+
+def _seed_algorithm(state: FrontState, scenario, settings: FrontSettings, t0: float,
+                    relaxed: BoundFront | None) -> None:
+    """The first population (baselines, local-search and relaxed seeds, random rest) and
+    the pymoo algorithm set up on it; the seeding's evaluations count in ``state.n_evals``."""
+    problem, rng, m = state.problem, state.rng, state.sketch
+    memetic, relax, budget = settings.memetic, settings.relax, settings.budget
+    pop_size = settings.pop_size
+    extra = np.zeros((0, problem.n_var))
+    if memetic.active(problem):
+        deadline = np.inf
+        if budget.time_limit_s is not None:
+            deadline = t0 + memetic.seed_share * budget.time_limit_s
+        state.seeder, extra, state.n_evals = _memetic_seeds(
+            problem, problem.scenario, memetic, rng, state.archive, deadline
+        )
+    if relax.active(problem):
+        if relaxed is None:
+            deadline = np.inf
+            if budget.time_limit_s is not None:
+                deadline = time.perf_counter() + relax.seed_share * budget.time_limit_s
+            relaxed = bound_front(scenario, relax.points, deadline=deadline, columns=False)
+        state.relaxed = relaxed
+        rounded = _relaxed_seeds(problem, relaxed, m, state.archive)
+        extra = np.vstack([extra, rounded])
+        state.n_evals += len(rounded)
+    seeds = state.seeds
+    n_seed = min(len(extra), max(pop_size // 2 - len(seeds), 0))
+    pick = np.linspace(0, len(extra) - 1, n_seed).round().astype(int) if n_seed else []
+    initial = np.vstack(
+        [
+            seeds,
+            extra[pick],
+            rng.uniform(size=(max(pop_size - len(seeds) - n_seed, 0), problem.n_var)),
+        ]
+    )
+    algo = make_algorithm(settings.algorithm, pop_size, initial, state.repair, settings.seed)
+    algo.setup(problem, verbose=False)
+    state.algo = algo
 
 
 def _memetic_seeds(problem, scenario, memetic: Memetic, rng, archive: Archive, deadline: float):
@@ -469,16 +468,16 @@ def _add_feasible(problem, X: np.ndarray, archive: Archive) -> None:
     archive.add(X[ok], out[0][ok], out[1][ok])
 
 
-def _on_whole_fleet(problem, scenario, archive: Archive, state: dict, clusters: int):
+def _on_whole_fleet(problem, scenario, archive: Archive, state: FrontState, clusters: int):
     """A sketch search's archive dispatched on the whole fleet: each member's requests times
     the sketch factor (and each relaxed seed's profile) as whole-fleet requests, repaired and
     evaluated. Returns the whole-fleet problem, its archive and the evaluations spent."""
-    m = state["sketch"]
+    m = state.sketch
     whole, _ = make_problem(scenario, "aggregate", clusters)
     req, _ = problem.requests(archive.X)
     X = whole.realised_x(req * m, problem.bess_power(archive.X) * m)
-    if state.get("relaxed") is not None:
-        X = np.vstack([X, whole.fleet_to_x(state["relaxed"].ev_kw, state["relaxed"].bess_kw)])
+    if state.relaxed is not None:
+        X = np.vstack([X, whole.fleet_to_x(state.relaxed.ev_kw, state.relaxed.bess_kw)])
     result = Archive(whole.n_var, kernels.N_OUT)
     for chunk in np.array_split(np.arange(len(X)), max(1, len(X) // 100)) if len(X) else []:
         _add_feasible(whole, whole.repair(X[chunk]), result)
@@ -502,8 +501,6 @@ def _feasible(pop, problem) -> np.ndarray:
     return pop.get("G")[:, 0] <= 1e-9
 
 
-MAX_SOLUTIONS = 500
-WRITE_VALUES = 500_000_000  # per-vehicle floats a front run writes (and checks) by default
 
 
 def default_max_solutions(scenario: Scenario) -> int:
@@ -512,88 +509,3 @@ def default_max_solutions(scenario: Scenario) -> int:
     100,000 vehicles x 96 slots), never fewer than 20."""
     per_solution = max(scenario.fleet.n * scenario.slots, 1)
     return int(min(MAX_SOLUTIONS, max(20, WRITE_VALUES // per_solution)))
-
-
-def representatives(F: np.ndarray, n_max: int) -> np.ndarray:
-    """Solutions of a front F [S, 3] whose per-vehicle schedules a large-fleet run stores:
-    the minimum of each objective, the Economy and Response picks of the shipped AHP
-    judgements (`moo.decision.select`), then evenly spaced solutions in cost order up to
-    ``n_max`` in all."""
-    if len(F) == 0:
-        return np.zeros(0, dtype=np.int64)
-    chosen = list(np.argmin(F, axis=0))
-    judgements = load_default_judgements()
-    for mode in ("economy", "response"):
-        chosen.append(select(F, judgements.objective_weights(mode)).index)
-    by_cost = np.argsort(F[:, 0], kind="stable")
-    chosen = set(int(i) for i in chosen)
-    for m in range(2, len(F) + 1):  # finer and finer even spacing until n_max are named
-        if len(chosen) >= min(n_max, len(F)):
-            break
-        for i in by_cost[np.linspace(0, len(F) - 1, m).round().astype(int)]:
-            if len(chosen) < n_max:
-                chosen.add(int(i))
-    chosen = sorted(chosen)
-    return np.unique(np.asarray(chosen, dtype=np.int64))
-
-
-def write_front(
-    out,
-    scenario: Scenario,
-    res: FrontResult,
-    *,
-    algorithm: str,
-    pop_size: int,
-    clusters: int,
-    budget: Budget,
-    seed: int,
-    overwrite: bool = False,
-):
-    """Dispatch the kept archive members into schedules and write the run directory.
-
-    Schedules are dispatched, checked and written a chunk at a time (`ScheduleSource`); for
-    large fleets the per-vehicle arrays are stored only for `representatives` (the rule in
-    `moo.rundir.run`).
-    """
-    X = res.X
-
-    def get(idx):
-        ev, bess, _ = res.problem.schedules(X[idx])
-        return ev, bess
-
-    per_solution = max(scenario.fleet.n * scenario.slots, 1)
-    keep = representatives(res.F, max(EV_STORE_VALUES // per_solution, 5))
-    base = {
-        name: evaluate(scenario, fn(scenario)[None]).iloc[0].drop("solution").to_dict()
-        for name, fn in (("uncoordinated", uncoordinated), ("ordered", ordered))
-    }
-    return write_run(
-        out,
-        scenario,
-        ScheduleSource(len(X), get),
-        algorithm=algorithm,
-        ev_keep=keep,
-        parameters={
-            "pop_size": pop_size,
-            "clusters": clusters,
-            "budget": budget.to_dict(),
-            "crossover": "SBX(prob=0.9, eta=15)",
-            "mutation": "PM(eta=20)",
-            "max_solutions": len(res.F),
-            **res.settings,
-        },
-        seed=seed,
-        n_evals=res.n_evals,
-        wall_time_s=res.wall_time_s,
-        history=res.history,
-        extra_meta={
-            "normalization": {
-                **res.normalization,
-                "kind": "history: ideal 0, nadir max of baselines",
-            },
-            "baselines": base,
-            "archive_size": res.archive_size,
-            "interrupted": res.interrupted,
-        },
-        overwrite=overwrite,
-    )

@@ -15,8 +15,8 @@ repaired offspring. `run_swarm` drives a pymoo algorithm (`moo.search.mlgcso.MLG
 `moo.search.cso.CSO`) ask-and-tell under a pymoo termination, recording the best scalar after each
 generation; Ctrl-C ends it cleanly with the best found so far, and with a checkpoint path
 the whole state is written atomically every N generations (`resume_swarm` continues it).
-`write_swarm` writes the best solution as a run directory (docs/model.md §9) with the weights, the
-normalisation and the scalar in meta.json.
+The `mlgcso` job (`jobs.swarm`) writes the best solution as a run directory (docs/model.md §9)
+with the weights, the normalisation and the scalar in meta.json.
 
 Seeding, shared with the front optimiser (`moo.search.nsga`): the initial swarm holds the
 decision vectors of the uncoordinated and ordered baselines (docs/model.md §6), then, with the local
@@ -38,79 +38,37 @@ is an O(T) update of one unit's energy path); they are counted separately
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from pymoo.core.problem import Problem
 from pymoo.core.repair import Repair
-from pymoo.termination.max_eval import MaximumFunctionCallTermination
-from pymoo.termination.max_time import TimeBasedTermination
 
 from models.errors import InputError
 from models.scenario import Scenario
 from moo.problems.encodings import make_problem
-from moo.problems.objectives import OBJECTIVES, evaluate
-from moo.rundir import Run, write_run
+from moo.rundir import Run
 from moo.rundir.checkpoint import SWARM, save_checkpoint
 from moo.search.cso import CSO, DEFAULT_PHI, CompetitiveSwarm
 from moo.search.local import LocalSearchSettings, Polisher, local_moves, seed_lattice
 from moo.search.mlgcso import MLGCSO
 from moo.search.nsga import seed_vectors
+from moo.search.termination import Budget, Counts
 from moo.util.normalization import Normalization
 
 ALGORITHMS = {"mlgcso": MLGCSO, "cso": CSO}
 HISTORY_COLUMNS = ("generation", "n_evals", "elapsed_s", "best_scalar", "local_moves")
-DEFAULT_EVALS = 20_000
+SWARM_BUDGET = Budget(evals=20_000)  # a swarm run's budget unless told
 FEASIBLE_CV = 1e-9  # import-limit excess (kW) that still counts as met
 INITIAL = "uncoordinated and ordered baselines, the rest uniform random"
 INITIAL_LS = (
     "uncoordinated and ordered baselines, local-search points (front seeder's anchors and "
     "lattice, then the mode's weights; best first), the rest uniform random"
 )
-
-
-@dataclass(frozen=True)
-class SwarmBudget:
-    """When a swarm run stops: after ``evals`` evaluations or ``time_limit_s`` seconds.
-
-    The check comes after each generation, so a run may overshoot ``evals`` by at most one
-    generation's learners (the exact count is recorded).
-    """
-
-    evals: int | None = None
-    time_limit_s: float | None = None
-
-    def __post_init__(self):
-        if self.evals is not None and self.time_limit_s is not None:
-            raise InputError("give one of --evals and --time-limit, not both")
-        e, t = self.evals, self.time_limit_s
-        if e is not None and (isinstance(e, bool) or int(e) != e or e < 1):
-            raise InputError(f"evals: must be a whole number >= 1, got {e!r}")
-        if t is not None and not (isinstance(t, int | float) and math.isfinite(t) and t > 0):
-            raise InputError(f"time limit: must be a finite number of seconds > 0, got {t!r}")
-        if self.evals is None and self.time_limit_s is None:
-            object.__setattr__(self, "evals", DEFAULT_EVALS)
-
-    def spent(self, n_evals: int, elapsed_s: float) -> float:
-        """The share of the budget used (0..1)."""
-        share = n_evals / self.evals if self.evals else elapsed_s / self.time_limit_s
-        return min(max(share, 0.0), 1.0)
-
-    def termination(self, spent_s: float = 0.0):
-        """The pymoo termination criterion; ``spent_s`` of the time limit already used (by
-        the seeding, which runs before the swarm's clock starts)."""
-        if self.evals is not None:
-            return MaximumFunctionCallTermination(self.evals)
-        return TimeBasedTermination(max(self.time_limit_s - spent_s, 1e-3))
-
-    def to_dict(self) -> dict:
-        return {"evals": self.evals, "time_limit_s": self.time_limit_s}
 
 
 def reference_normalization(reference: Run) -> Normalization:
@@ -299,7 +257,7 @@ def minimize_scalar(
     *,
     pop_size: int = 100,
     phi: float = DEFAULT_PHI,
-    budget: SwarmBudget = SwarmBudget(),
+    budget: Budget = SWARM_BUDGET,
     seed: int = 1,
     repair: Repair | None = None,
     local_search: LocalSearch = LocalSearch(),
@@ -346,7 +304,7 @@ def minimize_scalar(
 def run_swarm(
     problem: ScalarProblem,
     algorithm: CompetitiveSwarm,
-    budget: SwarmBudget,
+    budget: Budget,
     on_generation: Callable[[dict], None] | None = None,
     *,
     local_search: LocalSearch = LocalSearch(enabled=False),
@@ -386,6 +344,7 @@ def run_swarm(
             elapsed_s=seed_s,
         )
     rows, polish = state["rows"], algorithm.local_search
+    share = state["budget"].termination()  # the share shown: seeding included, as the stop
 
     def moves() -> int:
         return state["seed_moves"] + (polish.n_moves if polish is not None else 0)
@@ -408,7 +367,8 @@ def run_swarm(
                 state["elapsed_s"] = time.perf_counter() - t0
                 save_checkpoint(checkpoint, state, checkpoint_meta, SWARM)
             if on_generation is not None:
-                on_generation(row)
+                spent = Counts(algorithm.n_gen, row["n_evals"], row["elapsed_s"])
+                on_generation({**row, "budget_share": min(share.update(spent), 1.0)})
     except KeyboardInterrupt:
         if algorithm.opt is None:
             raise
@@ -444,51 +404,4 @@ def run_swarm(
         local_moves=moves(),
         wall_time_s=time.perf_counter() - t0,
         interrupted=interrupted,
-    )
-
-
-def write_swarm(
-    out, scenario: Scenario, res: SwarmResult, *, mode: str, reference_run, judgements_source: str
-) -> Path:
-    """Dispatch the best solution into schedules and write the run directory.
-
-    meta.json adds ``mode``, ``weights`` (objective -> weight), ``normalization`` (objective
-    names, ideal, nadir), ``scalar`` (recomputable from front.csv with those) and
-    ``reference_run``.
-    """
-    if not res.feasible:
-        raise InputError(
-            f"no schedule within import_limit_kw found in {res.n_evals} evaluations "
-            "(best exceeds it); give a larger budget"
-        )
-    problem = res.problem
-    ev, bess, _ = problem.problem.schedules(res.x[None])
-    objectives = evaluate(scenario, ev, bess)[list(OBJECTIVES)].to_numpy()  # as front.csv
-    norm = problem.normalization
-    return write_run(
-        out,
-        scenario,
-        ev,
-        bess,
-        algorithm=res.algorithm,
-        parameters=res.parameters,
-        seed=res.seed,
-        n_evals=res.n_evals,
-        wall_time_s=res.wall_time_s,
-        history=res.history,
-        extra_meta={
-            "mode": mode,
-            "judgements": judgements_source,
-            "weights": dict(zip(OBJECTIVES, problem.weights.tolist(), strict=True)),
-            "normalization": {
-                "objectives": list(OBJECTIVES),
-                "ideal": norm.ideal.tolist(),
-                "nadir": norm.nadir.tolist(),
-                "kind": "reference front: column min / max",
-            },
-            "scalar": float(problem.scalar(objectives)[0]),
-            "reference_run": str(Path(reference_run).resolve()),
-            "local_moves": res.local_moves,
-            "interrupted": res.interrupted,
-        },
     )

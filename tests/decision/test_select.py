@@ -327,11 +327,14 @@ def test_cli_select_help_has_an_example():
 
 def test_select_on_a_real_front_for_shipped_and_user_modes(tmp_path):
     """`select` on a front written by `run_front`: both shipped modes and a user-defined one."""
+    from jobs.front import write_front
     from models.scenario import load_scenario
-    from moo.search.nsga import Budget, run_front, write_front
+    from moo.search.nsga import FrontSettings, run_front
+    from moo.search.termination import Budget
 
     scenario = load_scenario("building")
-    res = run_front(scenario, "nsga2", pop_size=20, budget=Budget(generations=5), seed=3)
+    res = run_front(scenario, FrontSettings("nsga2", pop_size=20, budget=Budget(generations=5),
+                                            seed=3))
     run = write_front(tmp_path / "front", scenario, res, algorithm="nsga2",
                       pop_size=20, clusters=1,
                       budget=Budget(generations=5), seed=3)

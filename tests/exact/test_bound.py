@@ -8,6 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
+from jobs.bound import write_bound
+from jobs.claims import bound_claims
+from jobs.exact import write_exact
 from models.errors import InputError
 from models.fleet import Fleet
 from models.grid import Bess, Grid, TimeGrid
@@ -17,15 +20,13 @@ from moo.exact.bound import (
     Certificate,
     bound_front,
     outer_hypervolume,
-    write_bound,
 )
-from moo.exact.front import ExactModel, exact_front, write_exact
+from moo.exact.front import ExactModel, exact_front
 from moo.exact.indicators import compare_runs
 from moo.rundir import read_run
 from moo.search.weighted import scalar_problem
 from moo.util.lattice import simplex_lattice
 from moo.util.normalization import Normalization
-from studies.claims import bound_claims
 
 REL_TOL = 1e-6
 

@@ -8,8 +8,8 @@ import copy
 import pandas as pd
 import pytest
 
+from jobs.sweep import make_config
 from moo.rundir import is_complete
-from studies.sweep import make_config
 from tests.conftest import MINIMAL, to_toml
 from tests.hostile.conftest import invoke, leftovers, one_line_error, tight_toml
 
@@ -101,7 +101,7 @@ def test_a_failed_run_is_recorded_reported_and_retried(tmp_path):
 
 
 def test_a_sweep_where_every_run_failed_still_reports(tmp_path):
-    from studies.sweep import SweepResult, failed_row, summarize, sweep_text
+    from jobs.sweep import SweepResult, failed_row, summarize, sweep_text
 
     spec = dict(scenario="s", fleet_seed=None, algorithm="nsga2", encoding="auto",
                 budget_label="e16", seed=1, pop_size=8, scale=1, run=str(tmp_path / "r"))

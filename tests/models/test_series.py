@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
+from jobs.sweep import make_config, parse_dates
 from models.errors import ScenarioError
 from models.grid import Grid, TimeGrid
 from models.scenario import load_scenario
@@ -17,8 +18,8 @@ from models.series import horizon_bounds, slot_average
 from moo.exact.front import exact_front
 from moo.problems.baselines import baseline
 from moo.problems.objectives import evaluate
-from moo.search.nsga import Budget, Memetic, run_front
-from studies.sweep import make_config, parse_dates
+from moo.search.nsga import FrontSettings, Memetic, run_front
+from moo.search.termination import Budget
 
 DAY = "2024-06-03"  # a Monday without a DST change
 TZ = "Europe/Copenhagen"
@@ -117,8 +118,8 @@ def test_series_scenario_runs_baseline_front_exact_like_inline(pair):
         b = evaluate(inline, baseline(inline, method)[None]).iloc[0]
         assert a["cost"] == pytest.approx(b["cost"], rel=1e-12)
         assert a["variance"] == pytest.approx(b["variance"], rel=1e-12)
-    fronts = [run_front(sc, "nsga2", pop_size=12, budget=Budget(generations=3), seed=1,
-                        memetic=SMALL).F for sc in pair]
+    fronts = [run_front(sc, FrontSettings("nsga2", pop_size=12, budget=Budget(generations=3),
+                                          seed=1, memetic=SMALL)).F for sc in pair]
     np.testing.assert_allclose(fronts[0], fronts[1], rtol=1e-9)
     exacts = [exact_front(sc, points=3).objectives for sc in pair]
     np.testing.assert_allclose(exacts[0], exacts[1], rtol=1e-6, atol=1e-6)

@@ -20,17 +20,20 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
+from jobs.exact import write_exact
+from jobs.front import write_front
 from jobs.select import save_ahp
 from models.scenario import load_scenario
 from moo.decision.ahp import load_default_judgements
 from moo.decision.decide import decide_ahp
-from moo.exact.front import exact_front, write_exact
+from moo.exact.front import exact_front
 from moo.problems.baselines import baseline
 from moo.rundir import read_run, write_run
 from moo.rundir import run as rundir
-from moo.search.nsga import Budget, Memetic, run_front, write_front
+from moo.search.nsga import FrontSettings, Memetic, run_front
+from moo.search.termination import Budget
 from plots.explorer import explorer_data, write_explorer
-from studies.screenshot_explorer import available, brush, chromium_driver, open_page, wait_for
+from plots.screenshot import available, brush, chromium_driver, open_page, wait_for
 from tests.conftest import SITE_TOML
 
 SMALL = Memetic(divisions=2, seed_moves_per_var=20.0, per_generation=2,
@@ -40,8 +43,8 @@ SMALL = Memetic(divisions=2, seed_moves_per_var=20.0, per_generation=2,
 def _front_run(root, site_path):
     """A small real front of the tiny site, with baselines, exact reference and AHP picks."""
     sc = load_scenario(site_path)
-    res = run_front(sc, "nsga2", encoding="vehicle", pop_size=24, budget=Budget(generations=6),
-                    seed=1, memetic=SMALL)
+    res = run_front(sc, FrontSettings("nsga2", encoding="vehicle", pop_size=24,
+                                      budget=Budget(generations=6), seed=1, memetic=SMALL))
     front = write_front(root / "front", sc, res, algorithm="nsga2",
                         pop_size=24, clusters=1, budget=Budget(generations=6), seed=1)
     bases = [write_run(root / f"b-{m}", sc, baseline(sc, m)[None], algorithm=m, n_evals=1)

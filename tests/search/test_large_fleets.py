@@ -15,7 +15,8 @@ from moo.problems.encodings import AggregateProblem, AggregateRepair
 from moo.problems.objectives import OBJECTIVES, evaluate
 from moo.rundir import run as rundir
 from moo.search import nsga as optimize
-from moo.search.nsga import Budget, Memetic, default_max_solutions, representatives, run_front
+from moo.search.nsga import FrontSettings, Memetic, default_max_solutions, run_front
+from moo.search.termination import Budget
 from plots.report import write_figures
 from tests.kernels.test_population import random_scenario
 
@@ -108,22 +109,6 @@ def test_an_unstored_infeasible_solution_is_still_caught(building, tmp_path, mon
     assert not (tmp_path / "r" / "meta.json").exists()
 
 
-def test_representatives_name_the_anchors_and_the_ahp_picks():
-    rng = np.random.default_rng(6)
-    F = rng.uniform(size=(40, 3))
-    keep = representatives(F, 9)
-    assert len(keep) == 9 and len(set(keep)) == 9
-    assert set(np.argmin(F, axis=0)) <= set(keep)
-    from moo.decision.ahp import load_default_judgements
-    from moo.decision.select import select
-
-    j = load_default_judgements()
-    for mode in ("economy", "response"):
-        w = dict(zip(j.objectives, j.weights(mode).weights, strict=True))
-        assert select(F, [w[k] for k in OBJECTIVES]).index in keep
-    assert len(representatives(F[:3], 9)) == 3
-
-
 def test_default_front_size_is_bounded_for_large_fleets(building):
     assert default_max_solutions(building) == optimize.MAX_SOLUTIONS
     big = load_scenario("iov", scale=100)
@@ -133,11 +118,12 @@ def test_default_front_size_is_bounded_for_large_fleets(building):
 
 def test_local_search_switches_off_above_max_vars(building):
     small = Memetic(divisions=2, seed_moves_per_var=5.0, generation_moves_per_var=2.0)
-    res = run_front(building, pop_size=12, budget=Budget(generations=2), memetic=small)
+    settings = FrontSettings(pop_size=12, budget=Budget(generations=2), memetic=small)
+    res = run_front(building, settings)
     assert res.settings["memetic"]["active"] is True
     assert res.n_evals > 12 * 2  # the local-search seeds are evaluated too
     off = Memetic(divisions=2, max_vars=10)
-    res = run_front(building, pop_size=12, budget=Budget(generations=2), memetic=off)
+    res = run_front(building, FrontSettings(pop_size=12, budget=Budget(generations=2), memetic=off))
     assert res.settings["memetic"]["active"] is False
     assert res.n_evals == 12 * 2  # two generations (the first is the initial population)
 

@@ -7,10 +7,12 @@ import numpy as np
 import pytest
 
 import moo.rundir as rundir
+from jobs.front import write_front
 from models.scenario import load_scenario
 from moo.problems import feasibility
 from moo.problems.objectives import OBJECTIVES, evaluate
-from moo.search.nsga import Budget, Memetic, RelaxSeeds, run_front, write_front
+from moo.search.nsga import FrontSettings, Memetic, RelaxSeeds, run_front
+from moo.search.termination import Budget
 
 SMALL = Memetic(
     divisions=2, seed_moves_per_var=20.0, per_generation=2, generation_moves_per_var=5.0
@@ -23,8 +25,7 @@ def building():
 
 
 def small_run(sc, seed=1, algorithm="nsga2", encoding="aggregate", **kw):
-    return run_front(
-        sc,
+    settings = FrontSettings(
         algorithm,
         encoding=encoding,
         pop_size=24,
@@ -32,8 +33,8 @@ def small_run(sc, seed=1, algorithm="nsga2", encoding="aggregate", **kw):
         seed=seed,
         memetic=kw.pop("memetic", SMALL),
         relax=kw.pop("relax", RelaxSeeds("off")),  # tests/search/test_relax.py has them on
-        **kw,
     )
+    return run_front(sc, settings, **kw)
 
 
 @pytest.fixture(scope="module")

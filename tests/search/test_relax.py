@@ -17,7 +17,8 @@ from moo.exact.bound import BoundModel, bound_front
 from moo.problems import feasibility
 from moo.problems.encodings import AggregateProblem
 from moo.search import nsga
-from moo.search.nsga import Budget, Memetic, RelaxSeeds, run_front
+from moo.search.nsga import FrontSettings, Memetic, RelaxSeeds, run_front
+from moo.search.termination import Budget
 from moo.util.lattice import simplex_lattice, spread_order
 
 OFF = Memetic(enabled=False)
@@ -71,8 +72,9 @@ def test_rounded_seeds_start_near_the_bound(qingdao, qingdao_bound):
     the bound for the median lattice weight; without them it does not."""
 
     def gaps(mode):
-        res = run_front(qingdao, encoding="aggregate", pop_size=20,
-                        budget=Budget(generations=1), memetic=OFF, relax=RelaxSeeds(mode))
+        res = run_front(qingdao, FrontSettings(encoding="aggregate", pop_size=20,
+                                               budget=Budget(generations=1), memetic=OFF,
+                                               relax=RelaxSeeds(mode)))
         ev, bess, _ = res.problem.schedules(res.X)
         assert feasibility.check(qingdao, ev, bess).ok
         b = qingdao_bound
@@ -88,8 +90,8 @@ def test_rounded_seeds_start_near_the_bound(qingdao, qingdao_bound):
 
 
 def test_vehicle_encoding_makes_no_relaxed_seeds(qingdao):
-    res = run_front(qingdao, encoding="vehicle", pop_size=8, budget=Budget(generations=1),
-                    memetic=OFF)
+    res = run_front(qingdao, FrontSettings(encoding="vehicle", pop_size=8,
+                                           budget=Budget(generations=1), memetic=OFF))
     assert res.settings["relax_seeds"]["active"] is False
     with pytest.raises(InputError, match="aggregate encoding"):
         RelaxSeeds("on").check("vehicle")
@@ -139,13 +141,14 @@ def test_a_cut_lattice_is_spread_and_returned_in_lattice_order(qingdao, qingdao_
 
 
 def test_a_given_bound_front_seeds_without_a_second_solve(qingdao, qingdao_bound, monkeypatch):
-    common = dict(encoding="aggregate", pop_size=20, budget=Budget(generations=2), memetic=OFF)
-    own = run_front(qingdao, **common)  # solves the relaxation itself
+    common = FrontSettings(encoding="aggregate", pop_size=20, budget=Budget(generations=2),
+                           memetic=OFF)
+    own = run_front(qingdao, common)  # solves the relaxation itself
 
     def no_second_solve(*args, **kwargs):
         raise AssertionError("the relaxation was solved again")
 
     monkeypatch.setattr(nsga, "bound_front", no_second_solve)
-    given = run_front(qingdao, relaxed=qingdao_bound, **common)
+    given = run_front(qingdao, common, relaxed=qingdao_bound)
     assert given.settings["relax_seeds"]["active"]
     np.testing.assert_array_equal(given.F, own.F)  # the same seeds, the same front

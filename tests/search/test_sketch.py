@@ -12,7 +12,8 @@ from moo.problems import feasibility
 from moo.problems.encodings import AggregateProblem
 from moo.problems.sketch import sketch, sketch_factor
 from moo.rundir.checkpoint import CHECKPOINT, FRONT, load_checkpoint
-from moo.search.nsga import Budget, Memetic, RelaxSeeds, SketchSearch, run_front
+from moo.search.nsga import FrontSettings, Memetic, RelaxSeeds, SketchSearch, run_front
+from moo.search.termination import Budget
 
 OFF = Memetic(enabled=False)
 
@@ -53,8 +54,9 @@ def test_sketch_factor_follows_the_plugged_vehicle_slots(crisscross):
 
 def test_sketch_run_writes_whole_fleet_schedules_evaluated_exactly(crisscross):
     search = SketchSearch(max_slots=crisscross.fleet.plugged_slots() // 4)  # m = 4 (or 5)
-    res = run_front(crisscross, encoding="aggregate", pop_size=16, budget=Budget(generations=3),
-                    memetic=OFF, relax=RelaxSeeds("off"), sketch_search=search)
+    res = run_front(crisscross, FrontSettings(encoding="aggregate", pop_size=16,
+                                              budget=Budget(generations=3), memetic=OFF,
+                                              relax=RelaxSeeds("off"), sketch_search=search))
     sk = res.settings["sketch"]
     assert sk["factor"] >= 4 and sk["vehicles"] < crisscross.fleet.n / 3
     assert isinstance(res.problem, AggregateProblem)
@@ -82,10 +84,10 @@ def test_sketch_run_resumes_to_the_uninterrupted_front(crisscross, tmp_path):
     search = SketchSearch(max_slots=crisscross.fleet.plugged_slots() // 3)
     common = dict(encoding="aggregate", pop_size=12, memetic=OFF, relax=RelaxSeeds("off"),
                   sketch_search=search, seed=3)
-    whole = run_front(crisscross, budget=Budget(generations=4), **common)
+    whole = run_front(crisscross, FrontSettings(budget=Budget(generations=4), **common))
     path = tmp_path / CHECKPOINT
-    run_front(crisscross, budget=Budget(generations=2), checkpoint=path, checkpoint_every=2,
-              checkpoint_meta={}, **common)
-    resumed = run_front(crisscross, budget=Budget(generations=4),
-                        resume=load_checkpoint(path, FRONT), **common)
+    run_front(crisscross, FrontSettings(budget=Budget(generations=2), **common),
+              checkpoint=path, checkpoint_every=2, checkpoint_meta={})
+    resumed = run_front(crisscross, FrontSettings(budget=Budget(generations=4), **common),
+                        resume=load_checkpoint(path, FRONT))
     np.testing.assert_allclose(resumed.F, whole.F, rtol=1e-12)

@@ -11,7 +11,6 @@ from pymoo.core.repair import Repair
 from pymoo.optimize import minimize
 
 from cli import cli
-from models.errors import InputError
 from models.scenario import load_scenario
 from moo.problems import feasibility
 from moo.problems.encodings import VEHICLE_SLOTS_MAX, VehicleProblem, auto_encoding
@@ -19,9 +18,9 @@ from moo.rundir import read_run
 from moo.search.cso import CSO, learn
 from moo.search.mlgcso import MLGCSO, UNIT_SIZES, partition
 from moo.search.nsga import seed_vectors
+from moo.search.termination import Budget
 from moo.search.weighted import (
     LocalSearch,
-    SwarmBudget,
     local_search_seeds,
     minimize_scalar,
     scalar_coefficients,
@@ -473,7 +472,7 @@ def test_scalar_problem_and_run_swarm(front_run):
         ref.scenario,
         "cso",
         pop_size=10,
-        budget=SwarmBudget(evals=400),
+        budget=Budget(evals=400),
         seed=4,
         local_search=LocalSearch(enabled=False),
     )
@@ -488,12 +487,6 @@ def test_scalar_problem_and_run_swarm(front_run):
     # The swarm starts from the baselines' decision vectors: it ends no worse than they are.
     seeds = problem.evaluate(seed_vectors(problem.problem, ref.scenario), return_values_of=["F"])
     assert res.scalar <= seeds.min()
-
-
-def test_budget_both_limits_is_an_input_error():
-    with pytest.raises(InputError, match="not both"):
-        SwarmBudget(evals=10, time_limit_s=1.0)
-    assert SwarmBudget().evals == 20_000
 
 
 def test_scalar_coefficients_give_the_scalar_up_to_a_constant(front_run):
@@ -536,7 +529,7 @@ def test_local_search_seeds_are_feasible_and_beat_the_baselines(front_run, encod
         ref.scenario,
         "mlgcso",
         pop_size=12,
-        budget=SwarmBudget(evals=100),
+        budget=Budget(evals=100),
         seed=2,
         repair=repair,
     )

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
+from jobs.sweep import load_config, make_config, run_sweep
 from moo.rundir import is_complete
-from studies.sweep import load_config, make_config, run_sweep
 
 
 def test_sweep_on_local_cluster_and_restart(site_toml, tmp_path):

@@ -6,7 +6,7 @@ every host unresolvable, so the page must work from disk alone. The screenshot s
 whole page after an optional brush (``--brush COLUMN:LO:HI``, a parallel-coordinates range
 in the column's unit) and a click on a solution (``--select ROW``, a front.csv row).
 
-    python studies/screenshot_explorer.py runs/b/explore.html docs/img/explorer-building.png \\
+    python plots/screenshot.py runs/b/explore.html docs/img/explorer-building.png \\
         --brush peak_valley:0:400
 """
 

@@ -1,4 +1,4 @@
-"""Monte Carlo sweeps of front runs as tasks on Dask distributed.
+"""The `sweep` command's job: Monte Carlo sweeps of front runs as tasks on Dask distributed.
 
 A sweep is the grid scenarios × days × algorithms × optimiser seeds × fleet seeds × budgets.
 Each grid point is one task that writes its own run directory (`run_one`) and returns one
@@ -40,18 +40,20 @@ import os
 import time
 import tomllib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from jobs.exact import write_exact
+from jobs.front import write_front
 from models.errors import InfeasibleScheduleError, InputError, NoSolutionError
 from models.scenario import load_scenario, resolve_scenario_path
 from models.schema import check_number
 from moo.decision.ahp import load_default_judgements
 from moo.decision.select import select
-from moo.exact.front import exact_front, write_exact
+from moo.exact.front import exact_front
 from moo.exact.indicators import hv_ratio, hypervolume, reference_normalization
 from moo.problems.baselines import baseline
 from moo.problems.encodings import ENCODINGS
@@ -64,7 +66,9 @@ from moo.rundir import (
     read_run,
     scenario_digest,
 )
-from moo.search.nsga import Budget, Memetic, default_max_solutions, run_front, write_front
+from moo.search.nsga import FrontSettings, Memetic, default_max_solutions, run_front
+from moo.search.termination import Budget
+from moo.util.spec import Spec
 
 MODES = ("economy", "response")
 # What ends one run of a sweep but not the sweep: recorded in its row (status, error).
@@ -72,8 +76,9 @@ RUN_ERRORS = (InputError, NoSolutionError, InfeasibleScheduleError)
 
 
 @dataclass(frozen=True)
-class SweepConfig:
-    """The grid of a sweep; every list is one axis."""
+class SweepSpec(Spec):
+    """The grid of a sweep (its TOML file's keys, the `sweep` command's options); every
+    list is one axis, and the resolved grid is written as ``OUT/sweep.toml``."""
 
     scenarios: tuple[str, ...] = ("building",)
     algorithms: tuple[str, ...] = ("nsga2",)
@@ -188,7 +193,7 @@ def reference_dir(out: Path, scenario: str, fleet_seed: int | None, scale: int,
     return out / "reference" / f"{_scenario_label(scenario, scale, date, fleet_seed)}-{digest}"
 
 
-def _check_config(c: SweepConfig) -> None:
+def _check_config(c: SweepSpec) -> None:
     """Every value of the grid, its type and range; an error names its key path."""
     for name in ("scenarios", "algorithms", "seeds", "fleet_seeds", "time_limits_s", "evals",
                  "dates"):
@@ -251,8 +256,8 @@ def parse_dates(text: str) -> list[str]:
     return days
 
 
-def load_config(path: str | os.PathLike, **overrides) -> SweepConfig:
-    """Read a sweep TOML (keys: the `SweepConfig` fields); options given override it."""
+def load_config(path: str | os.PathLike, **overrides) -> SweepSpec:
+    """Read a sweep TOML (keys: the `SweepSpec` fields); options given override it."""
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
@@ -260,7 +265,7 @@ def load_config(path: str | os.PathLike, **overrides) -> SweepConfig:
         raise InputError(f"{path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML ({exc})") from None
-    known = {f.name for f in fields(SweepConfig)}
+    known = {f.name for f in fields(SweepSpec)}
     unknown = sorted(set(data) - known)
     if unknown:
         raise InputError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
@@ -273,13 +278,13 @@ def load_config(path: str | os.PathLike, **overrides) -> SweepConfig:
         raise InputError(f"{path}: {exc}") from None
 
 
-def make_config(**values) -> SweepConfig:
-    """A `SweepConfig` from plain values (lists become tuples), checked."""
+def make_config(**values) -> SweepSpec:
+    """A `SweepSpec` from plain values (lists become tuples), checked."""
     for key, value in list(values.items()):
         if isinstance(value, list):
             values[key] = tuple(value)
     try:
-        return SweepConfig(**values)
+        return SweepSpec(**values)
     except TypeError as exc:
         raise InputError(f"sweep: {exc}") from None
 
@@ -318,12 +323,11 @@ def _run_one(spec: dict, reference: str | None) -> dict:
     if not skipped:
         scenario = load_scenario(spec["scenario"], spec["fleet_seed"], spec["scale"],
                                  spec.get("date"))
-        budget = Budget(**spec["budget"])
+        budget = Budget.from_dict(spec["budget"])
         moves = spec.get("seed_moves_per_var", 500.0)
         memetic = (Memetic(enabled=False) if moves <= 0 else
                    Memetic(seed_moves_per_var=moves, generation_moves_per_var=moves / 10))
-        res = run_front(
-            scenario,
+        settings = FrontSettings(
             spec["algorithm"],
             encoding=spec["encoding"],
             pop_size=spec["pop_size"],
@@ -332,6 +336,7 @@ def _run_one(spec: dict, reference: str | None) -> dict:
             max_solutions=min(spec["max_solutions"], default_max_solutions(scenario)),
             memetic=memetic,
         )
+        res = run_front(scenario, settings)
         write_front(
             spec["run"],
             scenario,
@@ -411,7 +416,7 @@ class SweepResult:
 
 
 def run_sweep(
-    config: SweepConfig,
+    config: SweepSpec,
     out: str | os.PathLike,
     *,
     workers: int | None = None,
@@ -511,12 +516,13 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
     return med.join(iqr).reset_index()
 
 
-def _config_toml(config: SweepConfig) -> str:
+def _config_toml(config: SweepSpec) -> str:
     lines = []
-    for key, value in asdict(config).items():
-        if value is None or (isinstance(value, tuple) and any(v is None for v in value)):
-            lines.append(f"# {key} = {value!r}")
-        elif isinstance(value, tuple):
+    for key, value in config.to_dict().items():
+        if value is None or (isinstance(value, list) and any(v is None for v in value)):
+            lines.append(f"# {key} = {tuple(value)!r}" if isinstance(value, list)
+                         else f"# {key} = {value!r}")
+        elif isinstance(value, list):
             lines.append(f"{key} = [{', '.join(repr(v) for v in value)}]")
         elif isinstance(value, str):
             lines.append(f'{key} = "{value}"')
@@ -525,14 +531,26 @@ def _config_toml(config: SweepConfig) -> str:
     return "\n".join(lines).replace("'", '"') + "\n"
 
 
-def sweep_command(values: dict, out, *, config_path=None, workers=None, scheduler=None,
-                  echo=print) -> SweepResult:
-    """The `sweep` command: the grid from a config file and/or ``values`` (command-line
-    overrides; None means not given), each finished run reported through ``echo``."""
+def spec_of(options: dict, config_path=None) -> SweepSpec:
+    """The grid of the `sweep` command: a config file and/or its options (overrides; None
+    means not given; ``seeds`` and ``fleet_seeds`` N mean 1..N, ``dates`` is text for
+    `parse_dates`, ``scale`` 1 is not given)."""
+    values = dict(options)
+    for axis in ("seeds", "fleet_seeds"):
+        if values.get(axis) is not None:
+            values[axis] = list(range(1, values[axis] + 1))
+    if values.get("dates") is not None:
+        values["dates"] = parse_dates(values["dates"])
+    if values.get("scale") == 1:
+        values["scale"] = None
     if config_path:
-        config = load_config(config_path, **values)
-    else:
-        config = make_config(**{k: v for k, v in values.items() if v is not None})
+        return load_config(config_path, **values)
+    return make_config(**{k: v for k, v in values.items() if v is not None})
+
+
+def run(config: SweepSpec, out, *, workers=None, scheduler=None, echo=print) -> SweepResult:
+    """The `sweep` command: every run of the grid, each finished run reported through
+    ``echo``; failed runs end it with an error naming them (after the table is written)."""
     echo(f"sweep: {len(config.tasks(Path(out)))} runs on {scheduler or 'a local cluster'}")
 
     def show(row):

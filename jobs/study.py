@@ -1,4 +1,5 @@
-"""The whole study of one preset, within a wall-time budget: runs, figures and report.md.
+"""The `study` command's job: the whole study of one preset (a `StudySpec`), within a
+wall-time budget: runs, figures and report.md.
 
 Stages, each a run directory under ``OUT``:
 
@@ -16,18 +17,22 @@ Stages, each a run directory under ``OUT``:
    of the front, local-search seeding as the front's: `moo.search.weighted`), equal wall-time
    shares, so MLGCSO and CSO are compared on equal footing;
 6. ``figures/``, ``explore.html`` (`plots.explorer`, screenshot ``figures/explorer.png``
-   where chromium is installed) and ``report.md``: scenario summary, the seed-004-style KPI
-   table, front quality, and the seed's headline claims (`studies.claims`) with our numbers:
-   against the exact front where it was computed, and against the lower bound (reached by a
-   schedule of ours, out of reach for every schedule, or open in between) in every study.
+   where chromium is installed) and ``report.md`` (`jobs.report`): scenario summary, the
+   seed-004-style KPI table, front quality, and the seed's headline claims (`jobs.claims`)
+   with our numbers: against the exact front where it was computed, and against the lower
+   bound (reached by a schedule of ours, out of reach for every schedule, or open in
+   between) in every study.
 
 The budget is split by fixed shares of what is left when a stage starts (front 40 %,
 exact up to 50 % of the rest, the four swarm runs share 70 % of what then remains), so a
-stage that finishes early leaves its time to the next.
+stage that finishes early leaves its time to the next. The front and swarm stages are the
+specs of their commands (`FrontSpec`, `SwarmSpec`) solved and written by those commands'
+job code, so each stage's run directory is what the command would write.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
@@ -36,31 +41,39 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from jobs.baseline import write_baseline
+from jobs.bound import write_bound
+from jobs.claims import bound_claims, claims_table
+from jobs.exact import write_exact
 from jobs.explore import ExploreSpec
 from jobs.explore import run as explore_job
+from jobs.front import FrontSpec, settings, write_front
+from jobs.options import named, whole
 from jobs.plot import PlotSpec
 from jobs.plot import run as plot_job
+from jobs.report import bound_section, quality, render
 from jobs.select import save_ahp
+from jobs.swarm import SwarmSpec, prepare, write_swarm
+from jobs.swarm import search as search_swarm
+from models.errors import InputError
 from models.scenario import Scenario, load_scenario
 from moo.decision.ahp import load_default_judgements
 from moo.decision.decide import decide_ahp
-from moo.exact.bound import Certificate, bound_front, write_bound
-from moo.exact.front import DEFAULT_POINTS, ExactModel, exact_front, solve_weighted, write_exact
+from moo.exact.bound import bound_front
+from moo.exact.front import DEFAULT_POINTS, ExactModel, exact_front, solve_weighted
 from moo.exact.indicators import hv_ratio
-from moo.problems.baselines import baseline
 from moo.problems.encodings import auto_encoding
-from moo.rundir import OutputDir, Run, atomic_write_text, read_run, tool_version, write_run
+from moo.rundir import OutputDir, atomic_write_text, read_run, tool_version
 from moo.rundir.output import STUDY
-from moo.search.nsga import Budget, run_front, write_front
-from moo.search.weighted import SwarmBudget, minimize_scalar, scalar_problem, write_swarm
+from moo.search.nsga import run_front
+from moo.search.termination import Budget
 from moo.util.normalization import Normalization
+from moo.util.spec import Spec
 from plots.convergence import convergence
 from plots.report import save_figure
-from studies.claims import bound_claims, claims_table
-from studies.screenshot_explorer import available, screenshot
+from plots.screenshot import available, screenshot
 
 DEFAULT_BUDGET_S = {"building": 240.0, "caltech": 180.0, "qingdao": 300.0, "iov": 600.0,
                     "crisscross": 600.0, "eva": 300.0}
@@ -70,8 +83,29 @@ KPI_ROWS = ("uncoordinated", "ordered", "economy", "response", "mlgcso-economy",
             "mlgcso-response", "cso-economy", "cso-response")
 
 
+@dataclass(frozen=True)
+class StudySpec(Spec):
+    """The options of a study: the preset (or scenario file), the wall-time budget in seconds
+    (None: the preset's `DEFAULT_BUDGET_S`, 300 s for a file), the optimiser seed and the day
+    of a dated scenario."""
+
+    scenario: str
+    budget_s: float | None = None
+    seed: int = 1
+    date: str | None = None
+
+    def __post_init__(self):
+        named("scenario", self.scenario)
+        b = self.budget_s
+        if b is not None and not (isinstance(b, int | float) and math.isfinite(b) and b > 0):
+            raise InputError(f"budget: must be a finite number of seconds > 0, got {b!r}")
+        whole("seed", self.seed, 0)
+
+
 @dataclass
 class StudyResult:
+    """A finished study: where it is (``path``: its report.md) and what it found."""
+
     out: Path
     kpis: pd.DataFrame
     claims: pd.DataFrame
@@ -79,6 +113,16 @@ class StudyResult:
     timings: dict = field(default_factory=dict)
     figures: list = field(default_factory=list)
     bound_claims: pd.DataFrame | None = None  # the claims against the lower bound
+
+    @property
+    def path(self) -> Path:
+        return self.out / "report.md"
+
+    def text(self) -> str:
+        """What the `study` command prints: the seed claims with our numbers (none: empty)."""
+        if not len(self.claims):
+            return ""
+        return self.claims[["seed", "claim", "seed value", "ours", "met"]].to_string(index=False)
 
 
 class _Clock:
@@ -106,23 +150,21 @@ class _Clock:
         return _Stage()
 
 
-def run_study(
-    name_or_path: str,
+def run(
+    spec: StudySpec,
     out: str | Path,
     *,
-    budget_s: float | None = None,
-    seed: int = 1,
-    date: str | None = None,
     overwrite: bool = False,
     progress: Callable[[str], None] = lambda msg: None,
 ) -> StudyResult:
-    """Run every stage of the study of one preset (or scenario file) into ``out``; ``date``
-    runs that day of a dated scenario (`models.scenario.load_scenario`). ``out`` follows the
-    run-directory rules (`moo.rundir.OutputDir`). With ``overwrite`` a previous study there
-    is set aside as the hidden sibling ``.NAME.previous-PID`` while the new one is written in
-    its place (its runs record where they are, so it is not written elsewhere and renamed):
-    deleted when the new study is complete, put back when it fails or is interrupted."""
-    scenario = load_scenario(name_or_path, date=date)
+    """Run every stage of the study of one preset (or scenario file) into ``out``; a
+    ``date`` runs that day of a dated scenario (`models.scenario.load_scenario`). ``out``
+    follows the run-directory rules (`moo.rundir.OutputDir`). With ``overwrite`` a previous
+    study there is set aside as the hidden sibling ``.NAME.previous-PID`` while the new one
+    is written in its place (its runs record where they are, so it is not written elsewhere
+    and renamed): deleted when the new study is complete, put back when it fails or is
+    interrupted."""
+    scenario = load_scenario(spec.scenario, date=spec.date)
     with OutputDir(out, kind=STUDY, overwrite=overwrite) as claim:
         previous = None
         if claim.path.exists():
@@ -130,7 +172,7 @@ def run_study(
             shutil.rmtree(previous, ignore_errors=True)
             os.rename(claim.path, previous)
         try:
-            result = _run_study(scenario, claim.path, budget_s, seed, date, progress)
+            result = _run_study(spec, scenario, claim.path, progress)
         except BaseException:  # a study that did not finish leaves nothing half-written
             shutil.rmtree(claim.path, ignore_errors=True)
             if previous is not None:
@@ -141,10 +183,11 @@ def run_study(
         return result
 
 
-def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) -> StudyResult:
+def _run_study(spec: StudySpec, scenario: Scenario, out: Path, progress) -> StudyResult:
     revision = source_revision()  # of the code this process loaded, before anything changes
     preset = Path(scenario.source).stem
-    budget_s = budget_s or DEFAULT_BUDGET_S.get(preset, 300.0)
+    budget_s = spec.budget_s or DEFAULT_BUDGET_S.get(preset, 300.0)
+    seed, date = spec.seed, spec.date
     out.mkdir(parents=True, exist_ok=True)
     clock = _Clock(budget_s, progress)
     judgements = load_default_judgements()
@@ -153,10 +196,7 @@ def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) ->
     scalars_ahp: dict[str, float] = {}
     for method in ("uncoordinated", "ordered"):
         with clock.stage(f"baseline {method}"):
-            throttled = scenario.grid.import_limit_kw is not None
-            runs[method] = write_run(out / f"baseline-{method}", scenario,
-                                     baseline(scenario, method)[None], algorithm=method,
-                                     n_evals=1, targets=not throttled)
+            runs[method] = write_baseline(out / f"baseline-{method}", scenario, method)
 
     with clock.stage("lower bound"):  # before the front, whose relaxed seeds it gives
         relaxed = bound_front(scenario)
@@ -164,12 +204,13 @@ def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) ->
 
     encoding = auto_encoding(scenario)
     with clock.stage(f"front (NSGA-III, {encoding} encoding)"):
-        budget = Budget(time_limit_s=max(0.4 * clock.left(), 1.0))
-        res = run_front(scenario, "nsga3", encoding=encoding, pop_size=100, budget=budget,
-                        seed=seed, max_solutions=200, relaxed=relaxed)
-        runs["front"] = write_front(out / "front", scenario, res, algorithm="nsga3",
-                                    pop_size=100, clusters=1,
-                                    budget=budget, seed=seed)
+        front = FrontSpec(spec.scenario, date=date, algorithm="nsga3", encoding=encoding,
+                          budget=Budget(time_limit_s=max(0.4 * clock.left(), 1.0)), seed=seed,
+                          max_solutions=200)
+        res = run_front(scenario, settings(front, scenario), relaxed=relaxed)
+        runs["front"] = write_front(out / "front", scenario, res, algorithm=front.algorithm,
+                                    pop_size=front.pop_size, clusters=front.clusters,
+                                    budget=front.budget, seed=seed)
 
     with clock.stage("exact reference"):
         runs["exact"] = _exact(scenario, out / "exact", 0.5 * clock.left(), progress)
@@ -217,10 +258,10 @@ def _run_study(scenario: Scenario, out: Path, budget_s, seed, date, progress) ->
     hv = None if exact is None else float(hv_ratio(front.objectives, exact.objectives))
     clock.timings["total"] = time.perf_counter() - clock.t0
     scalars.update({f"ahp-{mode}": v for mode, v in scalars_ahp.items()})
-    report = _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, scalars,
-                     optima, clock.timings, figures, out, revision,
-                     _quality(front, exact, bound, hv), bound_section(against_bound, bound),
-                     front.meta["parameters"]["encoding"])
+    report = render(scenario, preset, budget_s, seed, date, runs, kpis, claims, scalars,
+                    optima, clock.timings, figures, out, revision,
+                    quality(front, exact, bound, hv), bound_section(against_bound, bound),
+                    front.meta["parameters"]["encoding"])
     atomic_write_text(out / "report.md", report)
     progress(f"[{clock.timings['total']:6.1f} s] wrote {out / 'report.md'}")
     return StudyResult(out, kpis, claims, hv, clock.timings, figures, against_bound)
@@ -242,11 +283,10 @@ def _exact(scenario: Scenario, path: Path, share_s: float, progress) -> Path | N
 
 
 def _swarm(front: Path, judgements, algo: str, mode: str, time_s: float, seed: int, out: Path):
-
+    spec = SwarmSpec(str(front), mode, algorithm=algo,
+                     budget=Budget(time_limit_s=max(time_s, 1.0)), seed=seed)
     ref = read_run(front)
-    problem, repair = scalar_problem(ref, judgements.objective_weights(mode))  # front's encoding
-    res = minimize_scalar(problem, ref.scenario, algo, budget=SwarmBudget(
-        time_limit_s=max(time_s, 1.0)), seed=seed, repair=repair)
+    res = search_swarm(spec, ref, prepare(spec, ref, judgements))
     path = write_swarm(out, ref.scenario, res, mode=mode, reference_run=front,
                        judgements_source=judgements.source)
     return path, float(read_run(path).meta["scalar"])
@@ -270,22 +310,6 @@ def _kpi_table(runs: dict, picks: dict) -> pd.DataFrame:
         elif name in runs:
             rows[name] = read_run(runs[name]).front.iloc[0]
     return pd.DataFrame(rows).T.drop(columns="solution").astype(float)
-
-
-def _quality(front: Run, exact: Run | None, bound: Run, hv: float | None) -> list[str]:
-    """The report's "Front quality" lines: HV ratio against the exact front (``hv``), and the
-    certified ratio and gap against the lower bound."""
-    if exact is None:
-        lines = ["The exact reference did not fit the budget; no HV ratio."]
-    else:
-        lines = [f"HV ratio of the NSGA-III front against the exact front "
-                 f"({len(exact.front)} points): **{hv:.4f}** (docs/model.md §10 normalisation).",
-                 *sparse_reference_note(exact, len(front.front))]
-    cert = Certificate.of(bound).certify(front.objectives)
-    return [*lines, "", f"Certified against the lower bound (`bound/`, docs/model.md §10.1): HV "
-            f"ratio **>= {cert['certified_hv_ratio']:.3f}**, worst per-weight gap "
-            f"{cert['certified_gap']:.3f} (normalised; the true values are at least this good, "
-            "whatever the exact front says)."]
 
 
 def _figures(runs: dict, out: Path) -> list[Path]:
@@ -339,126 +363,3 @@ def source_revision() -> str:
     except (OSError, subprocess.SubprocessError):
         return f"v2g-pareto {tool_version()}"
     return f"commit {head}{'+changes' if dirty.strip() else ''}"
-
-
-def _report(scenario, preset, budget_s, seed, date, runs, kpis, claims, scalars, optima,
-            timings, figures, out: Path, revision: str, quality: list[str],
-            against_bound: list[str], encoding: str) -> str:
-    s = scenario.summary()
-    cur = scenario.currency
-    bess = "none" if s["bess"] is None else f"{s['bess']['capacity_kwh']:g} kWh"
-    lines = [f"# Study: {preset}", "",
-             f"{s['description']}", "",
-             f"Command: `v2g-pareto study {preset} --budget {budget_s:g} --seed {seed}"
-             f"{f' --date {date}' if date else ''}`; "
-             f"total wall time {timings['total']:.0f} s; code {revision}; "
-             f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end.", "",
-             "## Scenario", "",
-             f"- {s['vehicles']} vehicles ({s['v2g_vehicles']} V2G capable), "
-             f"{s['unreachable_targets']} with an unreachable requested target",
-             f"- T = {s['slots']} slots of {s['dt_hours']:g} h, horizon {s['horizon']}",
-             f"- energy needed {s['energy_needed_kwh']:,.0f} kWh; base load "
-             f"{s['base_load_kw'][0]:,.0f}–{s['base_load_kw'][2]:,.0f} kW; PV "
-             f"{s['pv_kwh']:,.0f} kWh; buy price {s['price_buy'][0]:g}–{s['price_buy'][1]:g} "
-             f"{cur}/kWh; BESS {bess}",
-             "", "## KPIs", "",
-             _markdown(_kpi_view(kpis, cur)), "",
-             "Economy and Response are the AHP picks (shipped judgements) from the NSGA-III "
-             f"front ({encoding} encoding); "
-             "MLGCSO/CSO minimise the same weighted sum of normalised objectives "
-             "(normalisation: the front's ideal/nadir).", "",
-             "## Front quality", "", *quality]
-    lines += ["", "Weighted-sum scalars of each mode, in the front's normalisation (lower is "
-              "better; `ahp-*`: the AHP pick from the front):", ""]
-    for k, v in scalars.items():
-        mode = k.split("-")[-1]
-        gap = f" (exact optimum {optima[mode]:.4f}, gap {v - optima[mode]:.4f})" if optima else ""
-        lines.append(f"- {k}: {v:.4f}{gap}")
-    lines += ["", "## Seed claims", ""]
-    if len(claims):
-        lines.append(_markdown(claims.set_index("seed")))
-        lines += ["", "*Best on exact front*: the best value any schedule of the exact front "
-                  "reaches for that claim (a claim the model cannot meet at all shows there)."]
-    else:
-        lines.append("This preset comes from no seed paper: no claims to hold it to.")
-    lines += ["", *against_bound]
-    lines += ["", "## Figures", "",
-              "Interactive explorer: [explore.html](explore.html) (one self-contained page: "
-              "linked 3-D front, projections, parallel-coordinates brushing, per-solution "
-              "net load, fleet power/SOC and trade-off rates, AHP weight map; `v2g-pareto "
-              "explore`); `figures/explorer.png` is its screenshot in headless Chromium.", ""]
-    lines += [f"![{p.stem}](figures/{p.name})" for p in figures]
-    lines += ["", "## Stage times", ""]
-    lines += [f"- {k}: {v:.1f} s" for k, v in timings.items()]
-    lines += ["", "Run directories: " + ", ".join(f"`{Path(p).name}`" for p in runs.values()
-                                                  if p is not None), ""]
-    return "\n".join(lines)
-
-
-def sparse_reference_note(exact: Run, n_front: int) -> list[str]:
-    """A warning under the HV ratio when the exact front was cut to fewer weight vectors than
-    the default to fit the budget and has fewer points than the front: its finite points then
-    undercount the true front, and the ratio can exceed 1."""
-    points = exact.meta["parameters"]["points"]
-    if points >= DEFAULT_POINTS or len(exact.front) >= n_front:
-        return []
-    return [f"The exact front has only {len(exact.front)} points ({points} weight vectors "
-            f"fitted the budget, {DEFAULT_POINTS} by default) against the front's {n_front}: its "
-            "points cover less of the true front, so this ratio measures how sparse the "
-            "reference is as much as the front, and can exceed 1; the certified ratio below "
-            "cannot."]
-
-
-# What each verdict of `studies.claims.bound_claims` says, for the report (by its first word).
-VERDICTS = {
-    "reached": "*reached*: a schedule of ours meets the claim",
-    "out": "*out of reach*: even the best possible value fails it, so no schedule of this "
-           "scenario can meet it",
-    "open": "*open, gap X*: the claim lies between ours and the best possible, which are X "
-            "apart: neither a schedule of ours nor the bound settles it",
-    "not": "*not reached (fixed baseline)*: the claim is about a baseline schedule, which no "
-           "optimisation changes",
-    "n/a": "*n/a*: the bound says nothing about it",
-}
-
-
-def bound_section(table: pd.DataFrame, bound: Run) -> list[str]:
-    """The report's "Seed claims against the lower bound": ``table`` from
-    `studies.claims.bound_claims`, ``bound`` its bound run (a directory beside report.md)."""
-    b = bound.meta["bound"]
-    seconds = b["build_time_s"] + b["solve_time_s"]
-    run = (f"lower-bound run `{Path(bound.path).name}/`: {bound.meta['n_solutions']} weight "
-           f"vectors, {b['n_groups']} vehicle groups, {seconds:.1f} s, as `v2g-pareto bound` "
-           "writes it")
-    lines = ["## Seed claims against the lower bound", ""]
-    if not len(table):
-        return lines + [f"No seed claims to check against the bound ({run})."]
-    used = {v.split(" ")[0].rstrip(",") for v in table["verdict"]}
-    said = "; ".join(text for key, text in VERDICTS.items() if key in used)
-    return lines + [
-        _markdown(table.set_index("seed")), "",
-        "*Ours*: the best value any schedule of ours reaches for the claim (the KPI table's "
-        "row, the NSGA-III front and the four swarm runs); *best possible*: the claim's "
-        "value with that column at the lower bound's limit, which no schedule of this "
-        f"scenario beats ({run}). Verdicts: {said}.",
-    ]
-
-
-def _kpi_view(kpis: pd.DataFrame, cur: str) -> pd.DataFrame:
-    cols = {"cost": f"total cost [{cur}]", "grid_cost": f"grid cost [{cur}]",
-            "degradation_cost": f"degradation [{cur}]", "std_kw": "net-load std [kW]",
-            "peak_valley": "peak-valley [kW]", "peak_valley_pct": "peak-valley [%]",
-            "satisfaction": "satisfaction [%]", "v2g_energy_kwh": "V2G energy [kWh]"}
-    view = kpis[list(cols)].copy()
-    view["satisfaction"] *= 100
-    return view.rename(columns=cols)
-
-
-def _markdown(table: pd.DataFrame) -> str:
-    head = "| " + " | ".join([""] + [str(c) for c in table.columns]) + " |"
-    sep = "|" + "---|" * (len(table.columns) + 1)
-    body = []
-    for idx, row in table.iterrows():
-        cells = [f"{v:,.1f}" if isinstance(v, float | np.floating) else str(v) for v in row]
-        body.append("| " + " | ".join([str(idx)] + cells) + " |")
-    return "\n".join([head, sep, *body])

@@ -1,4 +1,4 @@
-"""The study pipeline end to end on a tiny scenario, and the seed-claim checks."""
+"""The study job end to end on a tiny scenario, and the seed-claim checks."""
 
 import os
 
@@ -7,12 +7,15 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
+from jobs import study
+from jobs.bound import write_bound
+from jobs.claims import CLAIMS, bound_claims, claims_table
+from jobs.report import bound_section, sparse_reference_note
+from jobs.study import StudySpec
 from models.scenario import load_scenario
-from moo.exact.bound import bound_front, write_bound
+from moo.exact.bound import bound_front
+from moo.exact.front import DEFAULT_POINTS
 from moo.rundir import is_complete, read_run
-from studies import pipeline
-from studies.claims import CLAIMS, bound_claims, claims_table
-from studies.pipeline import bound_section
 
 
 def test_study_writes_runs_figures_and_report(tmp_path, site_toml):
@@ -173,14 +176,14 @@ def test_a_failed_overwrite_puts_the_previous_study_back(tmp_path, site_toml, mo
     out = tmp_path / "study"
     _old_study(out)
 
-    def fails(scenario, path, *args):
+    def fails(spec, scenario, path, *args):
         path.mkdir()
         (path / "report.md").write_text("# half")
         raise RuntimeError("stage failed")
 
-    monkeypatch.setattr(pipeline, "_run_study", fails)
+    monkeypatch.setattr(study, "_run_study", fails)
     with pytest.raises(RuntimeError, match="stage failed"):
-        pipeline.run_study(str(site_toml), out, overwrite=True)
+        study.run(StudySpec(str(site_toml)), out, overwrite=True)
     assert (out / "report.md").read_text() == "# old study"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".study.previous")] == []
 
@@ -189,15 +192,15 @@ def test_a_finished_overwrite_removes_the_previous_study(tmp_path, site_toml, mo
     out = tmp_path / "study"
     _old_study(out)
 
-    def writes(scenario, path, *args):
+    def writes(spec, scenario, path, *args):
         assert not (path / "report.md").exists()  # the old study is out of the way
         assert (path.parent / f".study.previous-{os.getpid()}" / "report.md").exists()
         path.mkdir()
         (path / "report.md").write_text("# new")
         return "done"
 
-    monkeypatch.setattr(pipeline, "_run_study", writes)
-    assert pipeline.run_study(str(site_toml), out, overwrite=True) == "done"
+    monkeypatch.setattr(study, "_run_study", writes)
+    assert study.run(StudySpec(str(site_toml)), out, overwrite=True) == "done"
     assert (out / "report.md").read_text() == "# new"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".study.previous")] == []
 
@@ -208,8 +211,8 @@ def test_the_sparse_reference_note_only_for_a_cut_exact_front():
             self.meta = {"parameters": {"points": points}}
             self.front = pd.DataFrame({"cost": range(n)})
 
-    full = pipeline.DEFAULT_POINTS
-    assert pipeline.sparse_reference_note(Exact(full, 60), 200) == []  # the whole lattice
-    assert pipeline.sparse_reference_note(Exact(10, 10), 8) == []  # no sparser than the front
-    note = pipeline.sparse_reference_note(Exact(10, 10), 200)
+    full = DEFAULT_POINTS
+    assert sparse_reference_note(Exact(full, 60), 200) == []  # the whole lattice
+    assert sparse_reference_note(Exact(10, 10), 8) == []  # no sparser than the front
+    note = sparse_reference_note(Exact(10, 10), 200)
     assert len(note) == 1 and "only 10 points" in note[0] and "can exceed 1" in note[0]

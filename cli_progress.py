@@ -1,5 +1,8 @@
 """Progress of a long command on stderr: the share of its budget spent and the time left.
 
+Beside the CLI (click stays out of the library): jobs report ``(share, status)`` through
+the ``report`` callback they are given, and this module renders it.
+
 On a terminal it is click's progress bar (percentage, estimated time left, a short status
 such as the generation and the front's hypervolume); otherwise — a log file, CI — a plain
 line every ``every_s`` seconds, so logs stay readable. The estimate assumes the rest of the
