@@ -32,7 +32,8 @@ import numpy as np
 
 from models.scenario import load_scenario
 from models.uncertainty import EVALUATION, realise
-from moo.search.nsga import Budget, Memetic, RelaxSeeds, run_front
+from moo.search.nsga import FrontSettings, Memetic, RelaxSeeds, run_front
+from moo.search.termination import Budget
 from moo.uncertainty.evaluate import evaluate_plans
 from moo.uncertainty.plan import plans_from_schedules
 from moo.uncertainty.recourse import realise_plans
@@ -41,9 +42,11 @@ from studies.bench_eval import cpu_name
 
 def front_plans(scenario, solutions: int, generations: int):
     """Plans of an aggregate-encoding front with up to ``solutions`` members."""
-    res = run_front(scenario, encoding="aggregate", pop_size=100,
-                    budget=Budget(generations=generations), max_solutions=solutions,
-                    memetic=Memetic(max_vars=0), relax=RelaxSeeds("off"))
+    res = run_front(scenario, FrontSettings(encoding="aggregate", pop_size=100,
+                                            budget=Budget(generations=generations),
+                                            max_solutions=solutions,
+                                            memetic=Memetic(max_vars=0),
+                                            relax=RelaxSeeds("off")))
     ev, bess, _ = res.problem.schedules(res.X)
     net = scenario.grid.net_base_kw + ev.sum(axis=1) + (0.0 if bess is None else bess)
     return res, plans_from_schedules(scenario, net, bess, ev)
