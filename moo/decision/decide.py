@@ -215,7 +215,7 @@ def decide_reference(run_dir, text: str, *, exact=False, reference_dir=None) -> 
         f"reference point: {', '.join(f'{n} {v:,g}' for n, v in levels.items())}"
         + (f" ({', '.join(unnamed)}: no aspiration)" if unnamed else ""),
         f"chosen: solution {int(front['solution'].iloc[pick.index])} "
-        f"(ASF {pick.score:.4g}; <= 0: every level met)",
+        f"(ASF {pick.score:.4g}; {pick.describe_levels()})",
         f"  {_fmt_point(f[pick.index], cur)}",
     ]
     exact_out = None
@@ -382,7 +382,8 @@ def select_command(
         result = decide_knees(run_dir, reference_dir=reference_dir)
     elif mode is None:
         result = decide_constraint(
-            run_dir, where, minimise or "cost", exact=exact, reference_dir=reference_dir
+            run_dir, where, "cost" if minimise is None else minimise,
+            exact=exact, reference_dir=reference_dir,
         )
     else:
         judgements = (load_default_judgements() if judgements_path is None
