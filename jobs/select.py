@@ -122,7 +122,7 @@ def run(spec: SelectSpec, *, report: Callable[[float], None] | None = None) -> S
     elif kind == "--knees":
         decision = decide_knees(front, knee=spec.knee, reference=reference)
     else:
-        decision = decide_constraint(front, spec.where, spec.minimise or "cost",
+        decision = decide_constraint(front, spec.where, "cost" if spec.minimise is None else spec.minimise,
                                      exact=spec.exact, reference=reference)
     text = decision_text(decision)
     path = None

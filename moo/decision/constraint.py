@@ -2,9 +2,11 @@
 
 ``minimise F_m subject to F_k <= b_k / F_k >= b_k`` over the front's points, bounds in the
 objectives' physical units and compared exactly. Among the points that satisfy every bound,
-the one with the lowest ``F̃_m + RHO * sum_{j != m} F̃_j`` (front min-max normalisation,
-RHO = 1e-4) is chosen, so ties in F_m go to the better rest; scores within 1e-12 are equal
-and the lowest row wins. The same objective is minimised by the exact QP
+the one with the lowest F_m is chosen (the line printed says so, so it must hold on any
+front: an augmented score ``F̃_m + RHO * sum_{j != m} F̃_j`` alone would let the rest
+outweigh a small difference in F_m on a front with a wide range); ties in F_m (normalised
+values within 1e-12) go to the lowest ``RHO * sum_{j != m} F̃_j`` (front min-max
+normalisation, RHO = 1e-4), then to the lowest row. The same objective is minimised by the exact QP
 (`moo.exact.scalarised.solve_epsilon`).
 
 A query no point satisfies is a result, not an error: ``feasible`` is False and ``index``
@@ -76,7 +78,7 @@ def constraint_query(objectives, bounds: Sequence[Bound], minimise: str) -> Cons
     viol = np.array([b.violation(f[:, b.index]) for b in bounds]).reshape(len(bounds), len(f))
     ok = ~(viol > 0).any(axis=0)  # [S]
     if ok.any():
-        key = np.where(ok, score, np.inf)
+        key = np.where(ok, f_norm[:, m], np.inf)
     else:
         key = (viol / norm.span[[b.index for b in bounds]][:, None]).sum(axis=0)
     candidates = np.flatnonzero(key <= key.min() + _TIE_TOL)

@@ -189,7 +189,7 @@ def decide_reference(run: Run, text: str, *, exact=False, reference: Run | None 
         f"reference point: {', '.join(f'{n} {v:,g}' for n, v in levels.items())}"
         + (f" ({', '.join(unnamed)}: no aspiration)" if unnamed else ""),
         f"chosen: solution {int(front['solution'].iloc[pick.index])} "
-        f"(ASF {pick.score:.4g}; <= 0: every level met)",
+        f"(ASF {pick.score:.4g}; {pick.describe_levels()})",
         f"  {fmt_point(f[pick.index], cur)}",
     ]
     exact_out = None

@@ -14,7 +14,9 @@ max; if no named objective varies (a one-point front), the max is 0 and the augm
 term decides.
 
 The point with the lowest ASF is chosen; ASF values within 1e-12 are equal and the lowest
-row wins. Negative ASF means every stated level is met (by that margin, in normalised units).
+row wins. Whether a level is met is decided in physical units (``F_k <= z_k`` at the pick),
+never from the sign of the ASF: a coordinate that drops out of the max (zero range, a
+one-point front) says nothing about its level, and the augmentation term shifts the sign.
 """
 
 from __future__ import annotations
@@ -57,6 +59,17 @@ class ReferencePick:
     aspiration: np.ndarray  # [K] physical units, NaN: no aspiration
     score: float  # ASF of the pick
     normalization: Normalization
+    missed: tuple[tuple[str, float], ...] = ()  # (objective, by how much, physical units)
+
+    @property
+    def every_level_met(self) -> bool:
+        return not self.missed
+
+    def describe_levels(self) -> str:
+        """One phrase: every level met, or which levels the pick misses and by how much."""
+        if not self.missed:
+            return "every level met"
+        return "missed: " + ", ".join(f"{n} by {v:,.6g}" for n, v in self.missed)
 
     def to_dict(self) -> dict:
         return {
@@ -65,6 +78,7 @@ class ReferencePick:
             },
             "asf": self.score,
             "rho": RHO,
+            "missed": {n: v for n, v in self.missed},
         }
 
 
@@ -75,4 +89,9 @@ def reference_point(objectives, levels: Mapping[str, float]) -> ReferencePick:
     z = aspiration_vector(levels)
     score = asf(f, z, norm)
     best = int(np.flatnonzero(score <= score.min() + _TIE_TOL)[0])
-    return ReferencePick(best, z, float(score[best]), norm)
+    missed = tuple(
+        (OBJECTIVES[k], float(f[best, k] - z[k]))
+        for k in np.flatnonzero(~np.isnan(z))
+        if f[best, k] > z[k]
+    )
+    return ReferencePick(best, z, float(score[best]), norm, missed)

@@ -129,7 +129,7 @@ def sensitivity(objectives, group: GroupPriority, method: str = "weighted-sum") 
     row = select(f, w0, method).index
     kept = group.kept
     expert_w = np.array([e.priority.weights for e in kept]).reshape(len(kept), f.shape[1])
-    grid = simplex_lattice(int(round(1.0 / STEP)))  # [G, 3]
+    grid = simplex_lattice(int(round(1.0 / STEP)), objectives=f.shape[1])  # [G, K]
     grid_rows = grid_picks(f, grid, method)
     if method == "weighted-sum":
         dist, flip_w, flip_row = _flip(Normalization.of_front(f).apply(f), row, w0)

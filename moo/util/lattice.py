@@ -13,17 +13,20 @@ import numpy as np
 from pymoo.util.ref_dirs import get_reference_directions
 
 
-def das_dennis(divisions: int) -> np.ndarray:  # [W, 3]
-    """The lattice in pymoo's order (NSGA-III reference directions)."""
-    return get_reference_directions("das-dennis", 3, n_partitions=divisions)
+def das_dennis(divisions: int, objectives: int = 3) -> np.ndarray:  # [W, K]
+    """The lattice in pymoo's order (NSGA-III reference directions), ``objectives`` = K."""
+    return get_reference_directions("das-dennis", objectives, n_partitions=divisions)
 
 
-def simplex_lattice(divisions: int, *, vertices_first: bool = False) -> np.ndarray:  # [W, 3]
-    """The lattice row by row (first weight, then second, ascending); with
-    ``vertices_first`` the three single-objective vertices lead, the rest keep that order."""
-    w = das_dennis(divisions)
+def simplex_lattice(
+    divisions: int, *, vertices_first: bool = False, objectives: int = 3
+) -> np.ndarray:  # [W, K]
+    """The lattice over K = ``objectives`` weights row by row (first weight, then second, ...,
+    ascending); with ``vertices_first`` the K single-objective vertices lead, the rest keep
+    that order."""
+    w = das_dennis(divisions, objectives)
     w = np.round(w * divisions) / divisions  # exact multiples of 1/H, whatever pymoo's rounding
-    w = w[np.lexsort((w[:, 1], w[:, 0]))]
+    w = w[np.lexsort(w.T[::-1])]
     if vertices_first:
         vertex = np.count_nonzero(w, axis=1) == 1
         w = np.vstack([w[vertex], w[~vertex]])
