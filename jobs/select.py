@@ -122,8 +122,9 @@ def run(spec: SelectSpec, *, report: Callable[[float], None] | None = None) -> S
     elif kind == "--knees":
         decision = decide_knees(front, knee=spec.knee, reference=reference)
     else:
-        decision = decide_constraint(front, spec.where, "cost" if spec.minimise is None else spec.minimise,
-                                     exact=spec.exact, reference=reference)
+        minimise = "cost" if spec.minimise is None else spec.minimise
+        decision = decide_constraint(front, spec.where, minimise, exact=spec.exact,
+                                     reference=reference)
     text = decision_text(decision)
     path = None
     if spec.save is not None:
