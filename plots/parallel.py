@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
+from moo.util.normalization import Normalization
 from plots.front import FrontLike, currency_of, front_label, objectives_of
 from plots.points import OperatingPoint
 from plots.style import OBJECTIVES, WIDE, format_value, look, new_figure, objective_label, styled
@@ -31,11 +32,8 @@ def parallel_coordinates(
     f = objectives_of(front)  # [S, 3]
     cur = currency_of(front, currency)
     every = np.vstack([f, *(p.objectives for p in points)])
-    lo, hi = every.min(axis=0), every.max(axis=0)
-    span = np.where(hi > lo, hi - lo, 1.0)
-
-    def norm(values: np.ndarray) -> np.ndarray:
-        return (values - lo) / span
+    box = Normalization.of_front(every)
+    norm, lo, hi = box.apply, box.ideal, box.nadir
 
     x = np.arange(len(OBJECTIVES), dtype=float)
     fig = new_figure(WIDE)

@@ -165,8 +165,7 @@ class FrontSeeder:
         self.evaluate_units = evaluate_units  # units [S, U, T] -> objectives [S, 3]
         self.P = np.zeros((0, polisher.n_units, polisher.scenario.slots))
         self.F = np.zeros((0, 3))
-        self.ideal = np.zeros(3)
-        self.nadir = np.ones(3)
+        self.norm = Normalization(np.zeros(3), np.ones(3))  # until the anchors set it
 
     def _add(self, P: np.ndarray) -> np.ndarray:
         F = self.evaluate_units(P)
@@ -185,13 +184,12 @@ class FrontSeeder:
         scale = np.maximum(np.abs(f0), 1e-9)
         coefs = np.maximum(np.eye(3), self.WEIGHT_FLOOR) / scale
         F = self._add(self.polisher.polish(np.repeat(p0, 3, axis=0), coefs, 2 * moves, rng))
-        self.ideal, self.nadir = F.min(axis=0), F.max(axis=0)
-        self.nadir = np.where(self.nadir > self.ideal, self.nadir, self.ideal + 1.0)
+        self.norm = Normalization.of_front(F)  # an objective the anchors tie in drops out
 
     def improve(self, weights: np.ndarray, moves: int, rng: np.random.Generator):
         """Polish the best known point of each weight vector [W, 3]; returns (P, F) new."""
         weights = np.maximum(np.atleast_2d(weights), self.WEIGHT_FLOOR)
-        norm = Normalization(self.ideal, self.nadir)
+        norm = self.norm
         best = np.argmin(norm.scalarized(self.F, weights), axis=1)
         coefs = norm.coefficients(weights)  # [W, 3]
         P = self.polisher.polish(self.P[best], coefs, moves, rng)

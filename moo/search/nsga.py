@@ -87,17 +87,8 @@ def reference_directions(pop_size: int) -> np.ndarray:
     return das_dennis(p)
 
 
-def history_normalization(baseline_F: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    nadir = baseline_F.max(axis=0)
-    ideal = np.zeros(3)
-    nadir = np.where(nadir > ideal, nadir, np.maximum(np.abs(nadir), 1.0))
-    return ideal, nadir
-
-
-def archive_hypervolume(F: np.ndarray, ideal: np.ndarray, nadir: np.ndarray) -> float:
-    if len(F) == 0:
-        return 0.0
-    return Normalization(ideal, nadir).hypervolume(F)
+def archive_hypervolume(F: np.ndarray, box: Normalization) -> float:
+    return 0.0 if len(F) == 0 else box.hypervolume(F)
 
 
 def make_algorithm(name: str, pop_size: int, initial: np.ndarray, repair, seed: int | None):
@@ -323,7 +314,7 @@ def run_front(
         state = FrontState.start(scenario, encoding, settings.clusters, settings.sketch_search,
                                  settings.seed)
     problem, archive, m = state.problem, state.archive, state.sketch
-    ideal, nadir = history_normalization(state.baseline_F)
+    box = Normalization.of_baselines(state.baseline_F)
     units = np.array([m, m * m, m], dtype=float)  # sketch objectives -> whole-fleet units
     termination = budget.termination()
 
@@ -350,7 +341,7 @@ def run_front(
                 generation=state.gen,
                 n_evals=state.n_evals,
                 elapsed_s=time.perf_counter() - t0,
-                hypervolume=archive_hypervolume(archive.F * units, ideal, nadir),
+                hypervolume=archive_hypervolume(archive.F * units, box),
                 n_nondominated=len(archive),
             )
             state.rows.append(row)
@@ -368,8 +359,8 @@ def run_front(
     wall = time.perf_counter() - t0
     keep = archive.reduced(
         settings.max_solutions,
-        archive.F.min(axis=0) if len(archive) else ideal,
-        archive.F.max(axis=0) if len(archive) else nadir,
+        archive.F.min(axis=0) if len(archive) else box.ideal,
+        archive.F.max(axis=0) if len(archive) else box.nadir,
     )
     order = keep[np.argsort(archive.F[keep, 0], kind="stable")]  # by cost, for reading
     baseline_F = state.baseline_F
@@ -384,7 +375,7 @@ def run_front(
         archive_size=len(archive),
         interrupted=interrupted,
         baselines={"uncoordinated": baseline_F[0].tolist(), "ordered": baseline_F[1].tolist()},
-        normalization={"ideal": ideal.tolist(), "nadir": nadir.tolist()},
+        normalization={"ideal": box.ideal.tolist(), "nadir": box.nadir.tolist()},
         settings={
             "encoding": "vehicle" if isinstance(problem, VehicleProblem) else "aggregate",
             **operators(state.algo),

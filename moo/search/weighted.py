@@ -201,7 +201,7 @@ def _one_seeder(problem, scenario, settings, rng, deadline):
     moves = local_moves(inner, settings.seed_moves_per_var, settings.seed_moves_max)
     seeder, n_moves = seed_lattice(inner, scenario, settings.divisions, moves, rng, deadline)
     # The mode's coefficients in the seeder's own normalisation (improve() divides by it).
-    target = scalar_coefficients(problem) * (seeder.nadir - seeder.ideal)
+    target = scalar_coefficients(problem) * seeder.norm.span
     if target.sum() > 0:
         for _ in range(settings.mode_rounds):
             seeder.improve(target / target.sum(), moves, rng)

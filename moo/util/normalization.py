@@ -64,6 +64,16 @@ class Normalization:
         f = objective_matrix(objectives)
         return cls(f.min(axis=0), f.max(axis=0))
 
+    @classmethod
+    def of_baselines(cls, baseline_F) -> Normalization:
+        """The fixed box of a run's convergence curve (``history.csv``): ideal 0 and nadir
+        the baselines' componentwise worst [B, K], so curves of different runs of one
+        scenario compare. A worst at or below 0 (a baseline that earns money, or a zero
+        range) cannot bound a box above 0: that coordinate's nadir is ``max(|worst|, 1)``."""
+        worst = objective_matrix(baseline_F).max(axis=0)
+        ideal = np.zeros_like(worst)
+        return cls(ideal, np.where(worst > ideal, worst, np.maximum(np.abs(worst), 1.0)))
+
     @property
     def varies(self) -> np.ndarray:  # [K] bool
         """The coordinates with a non-zero range."""
