@@ -75,9 +75,15 @@ def stack(*decorators):
     return apply
 
 
+def _day(ctx, param, value):
+    """A --date through `models.dates.parse_day`, the one reader of a day a user gives."""
+    from models.dates import parse_day
+
+    return None if value is None else user_errors(parse_day)(value, "--date").isoformat()
+
+
 date_option = option(
-    "--date", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
-    callback=lambda ctx, param, value: None if value is None else value.date().isoformat(),
+    "--date", metavar="YYYY-MM-DD", callback=_day,
     help="The day of a dated scenario's data (series, sessions, pvlib PV).")
 
 
@@ -346,7 +352,7 @@ def select(run_dir, mode, judgements_path, method, aspiration, where, minimise, 
 @option("--format", "fmt", type=click.Choice(["csv", "parquet", "ocpp21", "ocpp201"]),
         required=True, help="Tables, or one OCPP SetChargingProfileRequest per vehicle "
         "(ocpp21 with V2G set-points; ocpp201 charge-only).")
-@option("--date", metavar="YYYY-MM-DD", help="The day of an undated run.")
+@option("--date", metavar="YYYY-MM-DD", callback=_day, help="The day of an undated run.")
 @option("--timezone", metavar="IANA", help="Time zone of an undated run (UTC).")
 @option("--out", type=DIR, required=True, help="Export directory.")
 @option("--overwrite", is_flag=True, help="Replace a previous export in --out.")

@@ -22,7 +22,6 @@ clipped to the vehicle's ratings; the rounded schedule is what the checker re-ch
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -36,6 +35,7 @@ import pandas as pd
 from jsonschema.exceptions import best_match
 from ocpp.messages import MessageType, get_validator
 
+from models.dates import parse_day
 from models.errors import InfeasibleScheduleError, InputError
 from models.scenario import Scenario
 from models.series import horizon_bounds
@@ -172,10 +172,7 @@ def horizon(scenario: Scenario, date: str | None, timezone: str | None) -> Horiz
         zoneinfo.ZoneInfo(tz)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise InputError(f"--timezone {tz}: not an IANA time zone like 'Europe/Berlin'") from None
-    try:
-        day = dt.date.fromisoformat(str(day))
-    except ValueError:
-        raise InputError(f"--date {day}: not a date YYYY-MM-DD") from None
+    day = parse_day(day, "--date" if scenario.date is None else "the run's scenario date")
     bounds = horizon_bounds(scenario.time, day, tz)  # [T+1], the scenario's own time axis
     return Horizon(bounds[0], pd.Timedelta(hours=scenario.dt_h), scenario.slots)
 
