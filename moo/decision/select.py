@@ -19,7 +19,6 @@ where present, holds the same KPIs for the uncoordinated baseline, printed besid
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
 from collections.abc import Mapping, Sequence
@@ -34,6 +33,7 @@ from models.errors import InputError
 from moo.decision.ahp import GroupPriority, Judgements
 from moo.problems.objectives import KPI_COLUMNS
 from moo.rundir import atomic_write_text, read_run
+from moo.util.jsontext import dumps
 from moo.util.normalization import Normalization, objective_matrix
 
 SCALARISATIONS = ("weighted-sum", "tchebycheff")
@@ -190,5 +190,5 @@ def write_selection(
     ``extra`` keys (``tradeoffs``, ``sensitivity``) are added to the object."""
     run = read_run(run_dir).path  # never write a decision into a run that fails the checks
     target = run / f"selection-{chosen.mode}.json"
-    atomic_write_text(target, json.dumps({**chosen.to_dict(), **(extra or {})}, indent=2) + "\n")
+    atomic_write_text(target, dumps({**chosen.to_dict(), **(extra or {})}, indent=2) + "\n")
     return target
