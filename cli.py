@@ -6,14 +6,15 @@ without loading numba and pymoo; nothing here is imported to dodge a cycle.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import json
 import sys
 
 import click
 
-from models.errors import exit_for
+from models.errors import exit_for, one_line
 from moo.search.progress import run_with_progress
+from moo.util.jsontext import dumps
 
 
 class UserError(click.ClickException):
@@ -40,7 +41,29 @@ def user_errors(func):
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineGroup(click.Group):
+    """The command tree, where every error click reports (a bad option value quoting what the
+    user typed included) is one line: `models.errors.one_line`, the rule of our own errors."""
+
+    def make_context(self, *args, **kwargs):
+        with _one_line_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx):
+        with _one_line_errors():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _one_line_errors():
+    try:
+        yield
+    except click.ClickException as exc:
+        exc.message = one_line(exc.message)
+        raise
+
+
+@click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="v2g-pareto")
 def cli():
     """Pareto fronts for EV-fleet V2G scheduling: cost, net-load variance, peak-to-valley.
@@ -288,7 +311,7 @@ def compare(run_dirs, reference, bound_dir, as_json):
     rows = compare_runs([read_run(path) for path in run_dirs],
                         None if reference is None else read_run(reference),
                         None if bound_dir is None else read_run(bound_dir))
-    click.echo(json.dumps(rows) if as_json else compare_text(rows))
+    click.echo(dumps(rows) if as_json else compare_text(rows))
 
 
 @cli.command()
@@ -309,7 +332,7 @@ def ahp(matrix_text, method, ri_table, threshold, as_json):
     from moo.decision.ahp import JudgementMatrix
 
     result = JudgementMatrix.parse(matrix_text).priority(method, ri_table, threshold)
-    click.echo(json.dumps(result.to_dict()) if as_json else result.text())
+    click.echo(dumps(result.to_dict()) if as_json else result.text())
 
 
 @cli.command()
@@ -340,7 +363,7 @@ def select(run_dir, mode, judgements_path, method, aspiration, where, minimise, 
         run_dir, mode=mode, judgements_path=judgements_path, method=method,
         aspiration=aspiration, where=where, minimise=minimise, knees_only=knees, exact=exact,
         reference_dir=reference_dir)
-    click.echo(json.dumps(result.to_dict()) if as_json else text)
+    click.echo(dumps(result.to_dict()) if as_json else text)
     if not result.feasible:
         sys.exit(1)
 
@@ -391,7 +414,7 @@ def bench_eval_cmd(scenarios, pop_size, repeat, as_json):
     from studies.bench_eval import bench_eval_table
 
     rows, text = bench_eval_table(scenarios, pop_size, repeat)
-    click.echo(json.dumps(rows, indent=2) if as_json else text)
+    click.echo(dumps(rows, indent=2) if as_json else text)
 
 
 @cli.command("mlgcso")

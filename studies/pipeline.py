@@ -122,7 +122,7 @@ def run_study(
     with OutputDir(out, overwrite=overwrite) as claim:
         previous = None
         if claim.path.exists():
-            previous = claim.path.parent / f".{claim.path.name}.previous-{os.getpid()}"
+            previous = claim.aside_path()
             shutil.rmtree(previous, ignore_errors=True)
             os.rename(claim.path, previous)
         try:

@@ -164,8 +164,13 @@ def _scenario_sha256(scenario: str, scale: int, date: str | None,
                      fleet_seed: int | None) -> str:
     """SHA-256 of the resolved scenario, loaded and checked as every command does (once per
     version of the file: its size and modification time are part of the cache key)."""
-    stat = resolve_scenario_path(scenario).stat()
-    return _digest(scenario, scale, date, fleet_seed, stat.st_size, stat.st_mtime_ns)
+    try:
+        stat = resolve_scenario_path(scenario).stat()
+        return _digest(scenario, scale, date, fleet_seed, stat.st_size, stat.st_mtime_ns)
+    except InputError as exc:  # a sweep has many scenarios: say which one breaks a rule
+        day = "" if date is None else f" on {date}"
+        seed = "" if fleet_seed is None else f" with fleet seed {fleet_seed}"
+        raise InputError(f"sweep: scenario {scenario}{day}{seed}: {exc}") from None
 
 
 @functools.lru_cache(maxsize=4096)

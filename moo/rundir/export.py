@@ -42,6 +42,7 @@ from models.series import horizon_bounds
 from moo.problems import feasibility
 from moo.rundir.output import OutputDir
 from moo.rundir.run import Run, read_run, tool_version
+from moo.util.jsontext import dumps
 
 FORMATS = ("csv", "parquet", "ocpp21", "ocpp201")
 OCPP_VERSIONS = {"ocpp21": "2.1", "ocpp201": "2.0.1"}
@@ -343,7 +344,7 @@ def ocpp_files(
                                    int(f.departure_slot[i]), ev_w[i], version)
         name = f"profiles/vehicle-{i:05d}.json"
         validate_profile(payload, version, name)
-        files[name] = (json.dumps(payload, indent=1) + "\n").encode()
+        files[name] = (dumps(payload, indent=1) + "\n").encode()
         vehicles.append({
             "vehicle_id": i,
             "session_id": session,
@@ -502,7 +503,7 @@ def _manifest(chosen: Chosen, hz: Horizon, fmt: str, files: dict[str, bytes],
     if vehicles is not None:
         manifest["ocpp_version"] = OCPP_VERSIONS[fmt]
         manifest["vehicles"] = vehicles
-    return json.dumps(manifest, indent=2) + "\n"
+    return dumps(manifest, indent=2) + "\n"
 
 
 def read_export(out_dir: str | os.PathLike) -> Exported:
