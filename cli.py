@@ -6,14 +6,15 @@ without loading numba and pymoo; nothing here is imported to dodge a cycle.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import json
 import sys
 
 import click
 
 from cli_progress import run_with_progress
-from models.errors import exit_for
+from models.errors import exit_for, one_line
+from moo.util.jsontext import dumps
 
 
 class UserError(click.ClickException):
@@ -40,7 +41,29 @@ def user_errors(func):
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineGroup(click.Group):
+    """The command tree, where every error click reports (a bad option value quoting what the
+    user typed included) is one line: `models.errors.one_line`, the rule of our own errors."""
+
+    def make_context(self, *args, **kwargs):
+        with _one_line_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx):
+        with _one_line_errors():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _one_line_errors():
+    try:
+        yield
+    except click.ClickException as exc:
+        exc.message = one_line(exc.message)
+        raise
+
+
+@click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="v2g-pareto")
 def cli():
     """Pareto fronts for EV-fleet V2G scheduling: cost, net-load variance, peak-to-valley.
@@ -75,9 +98,15 @@ def stack(*decorators):
     return apply
 
 
+def _day(ctx, param, value):
+    """A --date through `models.dates.parse_day`, the one reader of a day a user gives."""
+    from models.dates import parse_day
+
+    return None if value is None else user_errors(parse_day)(value, "--date").isoformat()
+
+
 date_option = option(
-    "--date", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
-    callback=lambda ctx, param, value: None if value is None else value.date().isoformat(),
+    "--date", metavar="YYYY-MM-DD", callback=_day,
     help="The day of a dated scenario's data (series, sessions, pvlib PV).")
 
 
@@ -288,7 +317,7 @@ def ahp(matrix_text, method, ri_table, threshold, as_json):
     from moo.decision.ahp import JudgementMatrix
 
     result = JudgementMatrix.parse(matrix_text).priority(method, ri_table, threshold)
-    click.echo(json.dumps(result.to_dict()) if as_json else result.text())
+    click.echo(dumps(result.to_dict()) if as_json else result.text())
 
 
 @cli.command()
@@ -321,7 +350,7 @@ def select(run_dir, mode, judgements_path, method, aspiration, where, minimise, 
                             reference_point=aspiration, where=where, minimise=minimise,
                             knees=knees, knee=knee, exact=exact, reference_dir=reference_dir,
                             save=save))
-    click.echo(json.dumps(result.to_dict()) if as_json else result.text())
+    click.echo(dumps(result.to_dict()) if as_json else result.text())
     if not result.feasible:
         sys.exit(1)
 
@@ -333,7 +362,7 @@ def select(run_dir, mode, judgements_path, method, aspiration, where, minimise, 
 @option("--format", "fmt", type=click.Choice(["csv", "parquet", "ocpp21", "ocpp201"]),
         required=True, help="Tables, or one OCPP SetChargingProfileRequest per vehicle "
         "(ocpp21 with V2G set-points; ocpp201 charge-only).")
-@option("--date", metavar="YYYY-MM-DD", help="The day of an undated run.")
+@option("--date", metavar="YYYY-MM-DD", callback=_day, help="The day of an undated run.")
 @option("--timezone", metavar="IANA", help="Time zone of an undated run (UTC).")
 @option("--out", type=DIR, required=True, help="Export directory.")
 @option("--overwrite", is_flag=True, help="Replace a previous export in --out.")
@@ -372,7 +401,7 @@ def bench_eval_cmd(scenarios, pop_size, repeat, as_json):
     from studies.bench_eval import bench_eval_table
 
     rows, text = bench_eval_table(scenarios, pop_size, repeat)
-    click.echo(json.dumps(rows, indent=2) if as_json else text)
+    click.echo(dumps(rows, indent=2) if as_json else text)
 
 
 @cli.command("mlgcso")

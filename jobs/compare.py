@@ -4,13 +4,13 @@ normalisation and weight columns), one row per run; writes nothing."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from models.errors import InputError
 from moo.exact.indicators import compare_runs, compare_text
 from moo.rundir import read_run
+from moo.util.jsontext import dumps
 from moo.util.spec import Spec
 
 
@@ -34,7 +34,7 @@ class CompareResult:
     path = None  # writes nothing
 
     def text(self) -> str:
-        return json.dumps(self.rows) if self.as_json else compare_text(self.rows)
+        return dumps(self.rows) if self.as_json else compare_text(self.rows)
 
 
 def run(spec: CompareSpec, *, report: Callable[[float], None] | None = None) -> CompareResult:

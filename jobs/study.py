@@ -168,7 +168,7 @@ def run(
     with OutputDir(out, kind=STUDY, overwrite=overwrite) as claim:
         previous = None
         if claim.path.exists():
-            previous = claim.path.parent / f".{claim.path.name}.previous-{os.getpid()}"
+            previous = claim.aside_path()
             shutil.rmtree(previous, ignore_errors=True)
             os.rename(claim.path, previous)
         try:

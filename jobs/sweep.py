@@ -48,6 +48,7 @@ import pandas as pd
 
 from jobs.exact import write_exact
 from jobs.front import write_front
+from models.dates import parse_day
 from models.errors import InfeasibleScheduleError, InputError, NoSolutionError
 from models.scenario import load_scenario, resolve_scenario_path
 from models.schema import check_number
@@ -168,8 +169,13 @@ def _scenario_sha256(scenario: str, scale: int, date: str | None,
                      fleet_seed: int | None) -> str:
     """SHA-256 of the resolved scenario, loaded and checked as every command does (once per
     version of the file: its size and modification time are part of the cache key)."""
-    stat = resolve_scenario_path(scenario).stat()
-    return _digest(scenario, scale, date, fleet_seed, stat.st_size, stat.st_mtime_ns)
+    try:
+        stat = resolve_scenario_path(scenario).stat()
+        return _digest(scenario, scale, date, fleet_seed, stat.st_size, stat.st_mtime_ns)
+    except InputError as exc:  # a sweep has many scenarios: say which one breaks a rule
+        day = "" if date is None else f" on {date}"
+        seed = "" if fleet_seed is None else f" with fleet seed {fleet_seed}"
+        raise InputError(f"sweep: scenario {scenario}{day}{seed}: {exc}") from None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -220,10 +226,7 @@ def _check_config(c: SweepSpec) -> None:
     for i, v in enumerate(c.dates):
         if v is None:
             continue
-        try:
-            dt.date.fromisoformat(v)
-        except (TypeError, ValueError):
-            raise InputError(f"sweep: dates[{i}]: must be a day YYYY-MM-DD, got {v!r}") from None
+        parse_day(v, f"sweep: dates[{i}]")
     if c.encoding not in ENCODINGS:
         raise InputError(f"sweep: encoding: must be one of {', '.join(ENCODINGS)}, got "
                          f"{c.encoding!r}")
@@ -242,10 +245,7 @@ def parse_dates(text: str) -> list[str]:
         if not part:
             continue
         ends = part.split("..")
-        try:
-            first, last = (dt.date.fromisoformat(e.strip()) for e in (ends[0], ends[-1]))
-        except ValueError:
-            raise InputError(f"--dates: {part!r} is not YYYY-MM-DD or FROM..TO") from None
+        first, last = (parse_day(e.strip(), "--dates") for e in (ends[0], ends[-1]))
         if len(ends) > 2 or last < first:
             raise InputError(f"--dates: {part!r} must be FROM..TO with FROM <= TO")
         days += [(first + dt.timedelta(days=k)).isoformat() for k in range((last - first).days + 1)]
@@ -280,6 +280,10 @@ def load_config(path: str | os.PathLike, **overrides) -> SweepSpec:
 
 def make_config(**values) -> SweepSpec:
     """A `SweepSpec` from plain values (lists become tuples), checked."""
+    if _is_day(values.get("dates")):  # a TOML date literal, as the presets write them
+        values["dates"] = [values["dates"]]
+    if isinstance(values.get("dates"), list | tuple):
+        values["dates"] = [d.isoformat() if _is_day(d) else d for d in values["dates"]]
     for key, value in list(values.items()):
         if isinstance(value, list):
             values[key] = tuple(value)
@@ -287,6 +291,10 @@ def make_config(**values) -> SweepSpec:
         return SweepSpec(**values)
     except TypeError as exc:
         raise InputError(f"sweep: {exc}") from None
+
+
+def _is_day(value) -> bool:
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
 
 
 # --- the tasks (run on Dask workers; plain functions of plain data) ----------------------

@@ -17,6 +17,19 @@ MAX_KW = 1e9
 MAX_PRICE = 1e6
 
 
+def check_values(values: np.ndarray, where: str, bound: float) -> None:
+    """The rule of every site series (finite, magnitude <= ``bound``), checked where a series
+    is derived so that ``where`` names the key a user wrote (``grid.tariff.tax``), not the
+    derived column (``grid.price_buy``) that `Grid` checks again."""
+    arr = np.asarray(values, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(~(np.abs(arr) <= bound))
+    if bad.size:
+        k = int(bad[0])
+        raise ScenarioError(f"{where}: magnitude must be <= {bound:g}, got {arr.flat[k]:g} "
+                            f"in slot {k}")
+
+
 @dataclass(frozen=True)
 class TimeGrid:
     """``slots_per_day`` equal slots over 24 h starting at clock hour ``start_hour``."""
@@ -83,13 +96,7 @@ class Grid:
             arr = np.ascontiguousarray(getattr(self, name), dtype=np.float64)
             if arr.shape != (n,):
                 raise ScenarioError(f"grid.{name}: shape {arr.shape}, expected ({n},)")
-            if not np.all(np.isfinite(arr)):
-                raise ScenarioError(f"grid.{name}: must be finite")
-            bound = MAX_PRICE if name.startswith("price") else MAX_KW
-            if np.any(np.abs(arr) > bound):
-                raise ScenarioError(
-                    f"grid.{name}: magnitude must be <= {bound:g}, got {np.abs(arr).max():g}"
-                )
+            check_values(arr, f"grid.{name}", MAX_PRICE if name.startswith("price") else MAX_KW)
             arr.setflags(write=False)
             object.__setattr__(self, name, arr)
         if np.any(self.pv_kw < 0):

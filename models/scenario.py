@@ -47,7 +47,16 @@ import pandas as pd
 
 from models.errors import ScenarioError
 from models.fleet import MIN_CAPACITY_KWH, Fleet, stay_slots
-from models.grid import Bess, Grid, TimeGrid, interpolate_periodic, step_average
+from models.grid import (
+    MAX_KW,
+    MAX_PRICE,
+    Bess,
+    Grid,
+    TimeGrid,
+    check_values,
+    interpolate_periodic,
+    step_average,
+)
 from models.pv import pvlib_clear_sky
 from models.sampling import GroupSpec, parse_clock, parse_soc
 from models.schema import Table, check_number
@@ -302,8 +311,11 @@ def build_scenario(
     import_limit = gt.number("import_limit_kw", None, gt=0)
     if import_limit is not None:
         import_limit *= scale
+    copies = f" x {scale} (--scale)" if scale > 1 else ""
     base_kw = _profile(gt.table("base_load"), when, base_dir) * scale
+    check_values(base_kw, f"grid.base_load{copies}", MAX_KW)
     pv_kw = _pv(gt.table("pv", {"model": "none"}), when, base_dir) * scale
+    check_values(pv_kw, f"grid.pv{copies}", MAX_KW)
     if isinstance(gt.raw("prices"), dict):
         buy, sell, currency = _market_prices(
             gt.table("prices"), gt.table("tariff", {}), when, base_dir, currency, currency_given
@@ -568,8 +580,25 @@ def _market_prices(
     vat = tariff.number("vat", 0.0, ge=0, lt=1)
     sell_fee = tariff.number("sell_fee", 0.0)
     tariff.done()
-    buy = (price + fee + tax) * (1.0 + vat)
-    return buy, price - sell_fee, unit_currency[0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        buy = (price + fee + tax) * (1.0 + vat)
+        sell = price - sell_fee
+    # A price out of range is named by what made it: the tariff key, or the series.
+    for side, values, terms in (("buy", buy, {"network_fee": fee, "tax": tax}),
+                                ("sell", sell, {"sell_fee": sell_fee})):
+        with np.errstate(invalid="ignore"):
+            bad = np.flatnonzero(~(np.abs(values) <= MAX_PRICE))
+        if bad.size:
+            k = int(bad[0])
+            size = {key: abs(float(np.broadcast_to(v, values.shape)[k]))
+                    for key, v in terms.items()}
+            key = max(size, key=size.get)
+            where = tariff.key_path(key) if size[key] >= abs(price[k]) else tbl.key_path("series")
+            rule = ("(price + network_fee + tax) * (1 + vat)" if side == "buy"
+                    else "price - sell_fee")
+            raise ScenarioError(f"{where}: gives a {side} price of {values[k]:g} in slot {k} "
+                                f"({side} = {rule}); its magnitude must be <= {MAX_PRICE:g}")
+    return buy, sell, unit_currency[0]
 
 
 def _network_fee(tariff: Table, day: Day) -> np.ndarray:  # [T] currency/kWh
@@ -604,7 +633,8 @@ def _network_fee(tariff: Table, day: Day) -> np.ndarray:  # [T] currency/kWh
     at = bounds[0] + pd.to_timedelta((np.arange(minutes) + 0.5) * 24 * 60 / minutes, unit="min")
     local = at.tz_convert(day.timezone)
     fee_at = fees[which[local.month - 1, local.hour * 60 + local.minute]]
-    return fee_at.reshape(day.time.slots_per_day, -1).mean(axis=1)
+    with np.errstate(over="ignore"):  # fees beyond float range: named with the prices
+        return fee_at.reshape(day.time.slots_per_day, -1).mean(axis=1)
 
 
 def _period_minutes(p: Table) -> np.ndarray:  # [1440] bool: minutes of the day in the period

@@ -47,6 +47,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from models.dates import DAYS, first_outside
 from models.errors import ScenarioError
 from models.grid import TimeGrid
 from models.schema import Table
@@ -189,6 +190,10 @@ def _parse_times(raw: pd.Series, path: Path, ts_col: str, tz: str | None) -> np.
         raise ScenarioError(f"{path} row {row + 1}: {text.iloc[row]!r} mixes naive and "
                             "UTC-offset timestamps (rule: all rows with an offset, or none)")
     index = pd.DatetimeIndex(pd.to_datetime(text, format="ISO8601", utc=bool(aware[0])))
+    row = first_outside(index)
+    if row is not None:
+        raise ScenarioError(f"{path} row {row + 1}: {text.iloc[row]!r} in {ts_col!r} is not on "
+                            f"a day {DAYS} (the days a time axis can hold)")
     if not aware[0]:
         if tz is None:
             raise ScenarioError(f"{path}: timestamps in {ts_col!r} have no UTC offset; set "

@@ -59,6 +59,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from models.dates import DAYS, first_outside, parse_day
+from models.errors import InputError, ScenarioError
 from models.fleet import Fleet, stay_slots
 from models.grid import TimeGrid
 from models.sampling import GroupSpec
@@ -81,18 +83,14 @@ _FROM_CSV = {
 
 
 def read_date(tbl: Table, key: str, default=None) -> dt.date | None:
-    """A calendar date given as ``"YYYY-MM-DD"`` or as a TOML date literal."""
+    """A calendar day given as ``"YYYY-MM-DD"`` or as a TOML date literal (`models.dates`)."""
     value = tbl.raw(key, default)
     if value is None and default is None:
         return None
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise tbl.error(key, "must be a date YYYY-MM-DD", value)
+    try:
+        return parse_day(value, tbl.key_path(key))
+    except InputError as exc:
+        raise ScenarioError(str(exc)) from None
 
 
 def read_timezone(tbl: Table, key: str, default=None) -> str | None:
@@ -233,6 +231,10 @@ def _local_times(tbl: Table, key: str, values: pd.Series, tz: str | None) -> pd.
     if times.hasnans:
         row = int(np.flatnonzero(times.isna())[0])
         raise tbl.error(key, f"row {row + 1}: missing timestamp in column {values.name!r}")
+    row = first_outside(times)
+    if row is not None:
+        raise tbl.error(key, f"row {row + 1}: {values.iloc[row]!r} in column {values.name!r} is "
+                        f"not on a day {DAYS} (the days a time axis can hold)")
     if times.tz is not None:
         times = times.tz_convert(tz) if tz is not None else times
         times = times.tz_localize(None)

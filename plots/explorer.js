@@ -189,7 +189,8 @@
   function csvText() {
     const lines = [TABLE_COLS.join(",")];
     state.rows.slice().sort((a, b) => value(a, "cost") - value(b, "cost"))
-      .forEach((r) => lines.push(TABLE_COLS.map((c) => String(value(r, c))).join(",")));
+      .forEach((r) => lines.push(TABLE_COLS.map((c) => (value(r, c) === null ? "" :
+        String(value(r, c)))).join(",")));
     return lines.join("\n") + "\n";
   }
   document.getElementById("download-csv").addEventListener("click", () => {

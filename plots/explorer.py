@@ -12,13 +12,14 @@ What is embedded, so the file stays small for any fleet size: front.csv, the net
 every solution (schedules.npz keeps it complete, [S, T]) and, for the solutions whose
 per-vehicle powers the run stored, fleet aggregates only (charge and discharge power per
 slot, mean and 10–90 % band of the plugged vehicles' SOC, the BESS power and SOC): never a
-per-vehicle array. Values are rounded to what a plot can show (0.1 kW, 0.1 % SOC).
+per-vehicle array. Values are rounded to what a plot can show (0.1 kW, 0.1 % SOC). A value
+that is not a finite number (``peak_valley_pct`` of a site whose net load never peaks above
+0) is written as ``null`` (`moo.util.jsontext`) and drawn as missing.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import math
 import os
 from collections.abc import Sequence
@@ -37,6 +38,7 @@ from moo.decision.tradeoffs import PAIRS
 from moo.problems.objectives import KPI_COLUMNS
 from moo.rundir import OutputFile, Run
 from moo.rundir.output import EXPLORE
+from moo.util.jsontext import dumps
 from plots.points import baseline_points, read_selections, selected_points
 from plots.report import check_shown
 from plots.soc import bess_soc, fleet_soc
@@ -230,7 +232,10 @@ def explorer_data(run: Run, reference: Run | None = None,
         ref = {**_look("reference"), "label": f"Reference front ({algorithm})",
                "objectives": reference.objectives.tolist()}
     knee = knees(run.objectives)
+    # An axis takes a column that varies and is finite in every row (a line has nowhere to
+    # cross a missing value); the table and the detail show a missing value as "–".
     varying = [c for c in PARCOORDS_EXTRA if c in front.columns
+               and np.isfinite(front[c].to_numpy(float)).all()
                and float(front[c].max() - front[c].min()) > 1e-9 * max(1.0, abs(front[c].max()))]
     g = scenario.grid
     return {
@@ -271,7 +276,7 @@ def explorer_data(run: Run, reference: Run | None = None,
 
 def _json_script(data: dict) -> str:
     """JSON safe inside a <script> element (no ``</`` can close it early)."""
-    text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    text = dumps(data, separators=(",", ":"))
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
 
 

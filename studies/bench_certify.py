@@ -39,6 +39,7 @@ if str(ROOT) not in sys.path:
 
 from moo.exact.indicators import compare_runs  # noqa: E402
 from moo.rundir import is_complete, read_run  # noqa: E402
+from moo.util.jsontext import dumps  # noqa: E402
 from studies.bench_scale import cpu_name  # noqa: E402
 
 
@@ -127,7 +128,7 @@ def one_scale(args, k: int) -> dict:
 def write_table(out: Path, head: str) -> str:
     rows = [json.loads(p.read_text()) for p in sorted(out.glob("*-x*.json"))]
     rows.sort(key=lambda r: r["scale"])
-    (out / "certify.json").write_text(json.dumps(rows, indent=2) + "\n")
+    (out / "certify.json").write_text(dumps(rows, indent=2) + "\n")
     cols = ["vehicles", "bound_s", "bound_peak_rss_gb", "bound_qp", "bound_groups",
             "front_s", "front_peak_rss_gb", "local_search", "relax_seeds", "sketch_factor",
             "front_points", "certified_hv_ratio", "certified_gap", "front_s_also",
@@ -160,8 +161,8 @@ def main(argv=None) -> None:
     if not args.table_only:
         for k in args.scales:
             row = one_scale(args, k)
-            (args.out / f"{args.scenario}-x{k}.json").write_text(json.dumps(row, indent=2) + "\n")
-            print(json.dumps(row), flush=True)
+            (args.out / f"{args.scenario}-x{k}.json").write_text(dumps(row, indent=2) + "\n")
+            print(dumps(row), flush=True)
     head = (
         f"{args.scenario} x K: `bound --points {args.points}` (default groups) and the default "
         f"front (nsga2, pop {args.pop}, {args.generations} generations, seed {args.seed}); "

@@ -18,7 +18,6 @@ Writes ``OUT/scale.csv`` and ``OUT/scale.md`` and prints the table.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -30,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from moo.rundir import read_run  # verifies every file against meta.json
+from moo.util.jsontext import dumps
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -102,7 +102,7 @@ def main(argv=None) -> None:
     for k in args.scales:
         row = run_front(args, k, args.out / f"{args.scenario}-x{k}")
         rows.append(row)
-        print(json.dumps(row), flush=True)
+        print(dumps(row), flush=True)
     table = pd.DataFrame(rows)
     table.to_csv(args.out / "scale.csv", index=False)
     import numba

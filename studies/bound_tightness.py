@@ -37,6 +37,7 @@ from models.scenario import load_scenario  # noqa: E402
 from moo.exact.bound import Certificate, bound_front, outer_hypervolume  # noqa: E402
 from moo.exact.front import ExactModel, exact_front  # noqa: E402
 from moo.rundir import read_run  # noqa: E402
+from moo.util.jsontext import dumps  # noqa: E402
 
 
 def exact_relaxed_bounds(scenario, cert: Certificate) -> np.ndarray:  # [W]
@@ -86,8 +87,8 @@ def main(argv=None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     for name in args.scenarios:
         row = one(name, args.points, args.out)
-        (args.out / f"{name}.json").write_text(json.dumps(row, indent=2) + "\n")
-        print(json.dumps(row), flush=True)
+        (args.out / f"{name}.json").write_text(dumps(row, indent=2) + "\n")
+        print(dumps(row), flush=True)
     rows = [json.loads(p.read_text()) for p in sorted(args.out.glob("*.json"))]
     cols = ["scenario", "points", "tightness", "tightness_exact_relaxed", "exact_certified_gap",
             "outer_hv", "outer_hv_exact_relaxed", "hv_exact", "bound_s", "exact_s"]

@@ -19,7 +19,6 @@ project's checker and objectives.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from moo.kernels.data import dispatch_reference, kernel_data  # noqa: E402
 from moo.kernels.population import slot_bounds  # noqa: E402
 from moo.problems import feasibility  # noqa: E402
 from moo.problems.objectives import evaluate  # noqa: E402
+from moo.util.jsontext import dumps  # noqa: E402
 
 
 def share(data, request: np.ndarray, rule: str) -> np.ndarray:  # [N, T] kW
@@ -93,8 +93,8 @@ def main(argv=None) -> None:
         rows[f"{name}_tracking_kw"] = float(np.abs(ev.sum(axis=0) - request).sum())
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"dispatch-rounding-{args.scenario}.json").write_text(
-        json.dumps(rows, indent=2) + "\n")
-    print(json.dumps(rows, indent=2))
+        dumps(rows, indent=2) + "\n")
+    print(dumps(rows, indent=2))
 
 
 if __name__ == "__main__":

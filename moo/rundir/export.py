@@ -24,7 +24,6 @@ clipped to the vehicle's ratings; the rounded schedule is what the checker re-ch
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -38,6 +37,7 @@ import pandas as pd
 from jsonschema.exceptions import best_match
 from ocpp.messages import MessageType, get_validator
 
+from models.dates import parse_day
 from models.errors import InfeasibleScheduleError, InputError
 from models.scenario import Scenario
 from models.series import horizon_bounds
@@ -45,6 +45,7 @@ from moo.problems import feasibility
 from moo.rundir.output import EXPORT_FORMAT
 from moo.rundir.run import Run, tool_version
 from moo.rundir.selection import read_selection
+from moo.util.jsontext import dumps
 
 FORMATS = ("csv", "parquet", "ocpp21", "ocpp201")
 OCPP_VERSIONS = {"ocpp21": "2.1", "ocpp201": "2.0.1"}
@@ -165,10 +166,7 @@ def horizon(scenario: Scenario, date: str | None, timezone: str | None) -> Horiz
         zoneinfo.ZoneInfo(tz)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise InputError(f"--timezone {tz}: not an IANA time zone like 'Europe/Berlin'") from None
-    try:
-        day = dt.date.fromisoformat(str(day))
-    except ValueError:
-        raise InputError(f"--date {day}: not a date YYYY-MM-DD") from None
+    day = parse_day(day, "--date" if scenario.date is None else "the run's scenario date")
     bounds = horizon_bounds(scenario.time, day, tz)  # [T+1], the scenario's own time axis
     return Horizon(bounds[0], pd.Timedelta(hours=scenario.dt_h), scenario.slots)
 
@@ -324,7 +322,7 @@ def ocpp_files(
                                    int(f.departure_slot[i]), ev_w[i], version)
         name = f"profiles/vehicle-{i:05d}.json"
         validate_profile(payload, version, name)
-        files[name] = (json.dumps(payload, indent=1) + "\n").encode()
+        files[name] = (dumps(payload, indent=1) + "\n").encode()
         vehicles.append({
             "vehicle_id": i,
             "session_id": session,
@@ -483,7 +481,7 @@ def _manifest(chosen: Chosen, hz: Horizon, fmt: str, files: dict[str, bytes],
     if vehicles is not None:
         manifest["ocpp_version"] = OCPP_VERSIONS[fmt]
         manifest["vehicles"] = vehicles
-    return json.dumps(manifest, indent=2) + "\n"
+    return dumps(manifest, indent=2) + "\n"
 
 
 def read_export(out_dir: str | os.PathLike) -> Exported:

@@ -27,6 +27,11 @@ locked while the command runs and published whole:
   ``renameat2(RENAME_EXCHANGE)``; elsewhere two renames), then the old one is deleted. A kill
   at any moment leaves either the old complete output or the new one at ``--out``, never a
   mixture, and no stale file of the old one survives in the new one.
+- A writer that must move an old output away while it writes the new one in place (a
+  ``study --overwrite``, whose runs record where they are) keeps it as ``.NAME.previous-PID``
+  (`OutputDir.aside_path`) and deletes it at the end or puts it back on failure. If that
+  writer was killed, the next claim of ``--out`` is refused, naming the kept directory and
+  the command that restores it: nothing a user had is left hidden.
 - A lock (``flock`` on ``.NAME.lock`` beside ``--out``) is held from the check to the
   rename: a second writer on the same ``--out`` fails at once with a one-line error. Hidden
   partial directories a killed writer left behind are removed by the next writer.
@@ -43,6 +48,7 @@ import errno
 import fcntl
 import json
 import os
+import shlex
 import shutil
 import signal
 import tempfile
@@ -55,6 +61,7 @@ from moo.rundir.atomic import atomic_write_bytes, current_umask
 META = "meta.json"
 CHECKPOINT = "checkpoint.pkl"
 RUN_FILES = {"front.csv", "schedules.npz", "scenario", "history.csv"}
+ASIDE = ".previous-"  # .NAME.previous-PID: an old output kept while the new one is written
 
 # Output kinds. Directories: what `holds` recognises and `OutputDir` claims.
 RUN, STUDY, SWEEP, EXPORT = "run", "study", "sweep", "export"
@@ -214,6 +221,27 @@ def _a(noun: str) -> str:
     return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
 
 
+def kept_aside(path: Path) -> list[Path]:
+    """The old outputs of ``path`` that a writer killed mid-way kept aside
+    (``.NAME.previous-PID`` of a process that is no longer running), oldest name first."""
+    found = []
+    for aside in sorted(path.parent.glob(f".{path.name}{ASIDE}*")):
+        pid = aside.name.rsplit("-", 1)[-1]
+        if aside.is_dir() and pid.isdigit() and not _running(int(pid)):
+            found.append(aside)
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 def _existing_ancestor(path: Path) -> Path:
     for parent in [path, *path.parents]:
         if parent.exists() or parent.is_symlink():
@@ -254,6 +282,14 @@ class OutputDir:
         if p.name in ("", ".", ".."):
             raise InputError(f"--out {p}: name a {self.kind} directory, not {str(p)!r}")
         check_not_inside(p, "--out")
+        aside = kept_aside(p)
+        if aside:
+            move = f"mv {shlex.quote(str(aside[-1]))} {shlex.quote(str(p))}"
+            restore = f"rm -r {shlex.quote(str(p))} && {move}" if p.exists() else move
+            raise InputError(
+                f"--out {p}: a killed --overwrite kept the output it was replacing as "
+                f"{aside[-1]}; restore it with `{restore}`, or remove {aside[-1]} to go on"
+            )
         if p.exists() or p.is_symlink():
             if not p.is_dir():
                 raise InputError(f"--out {p}: exists and is not a directory")
@@ -293,6 +329,10 @@ class OutputDir:
             p.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(f"--out {p}: cannot create {p.parent} ({exc.strerror})") from None
+
+    def aside_path(self) -> Path:
+        """Where this writer keeps the old output while it writes the new one in place."""
+        return self.path.parent / f".{self.path.name}{ASIDE}{os.getpid()}"
 
     def _lock(self) -> None:
         # Ctrl-C is held back while the lock file is created and locked, so it cannot land

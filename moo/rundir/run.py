@@ -47,6 +47,7 @@ from models.scenario import Scenario
 from moo.problems import feasibility
 from moo.problems.objectives import OBJECTIVES, evaluate, net_load
 from moo.rundir.output import OutputDir
+from moo.util.jsontext import dumps
 
 FORMAT = "v2g-pareto-run/1"
 SCHEDULES, BOUND = "schedules", "bound"  # run kinds: meta["kind"] (absent: schedules)
@@ -248,21 +249,11 @@ def publish_run(
     atomically at ``out_dir``: every writer of run directories ends here."""
     hashes = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
     meta = {**meta, "files": hashes}
-    text = json.dumps(meta, indent=2, default=_json_default)
+    text = dumps(meta, indent=2)
     if isinstance(out_dir, OutputDir):
         return out_dir.publish(files, text)
     with OutputDir(out_dir, overwrite=overwrite) as target:
         return target.publish(files, text)
-
-
-def _json_default(obj):
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
 def is_complete(run_dir: str | os.PathLike) -> bool:

@@ -38,6 +38,7 @@ from models.errors import InputError
 from moo.problems.objectives import OBJECTIVES
 from moo.rundir.output import SELECTION, SELECTION_FORMAT, OutputFile
 from moo.rundir.run import Run
+from moo.util.jsontext import dumps
 
 DECISIONS = ("ahp", "reference-point", "constraint", "knee")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
@@ -158,19 +159,5 @@ def write_selection(run: Run, name: str, decision: str, data: Mapping[str, Any])
            "run_meta_sha256": run.meta_sha256, **data}
     path = selection_path(run, name)
     target = OutputFile(path, SELECTION, what="--save", own_run=run.path)
-    target.write((json.dumps(_json_safe(obj), indent=2, allow_nan=False) + "\n").encode())
+    target.write((dumps(obj, indent=2) + "\n").encode())
     return path
-
-
-def _json_safe(value: Any) -> Any:
-    """``value`` with numpy scalars as Python numbers and non-finite floats as None (strict
-    JSON: the reader refuses NaN and Infinity)."""
-    if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.integer | np.bool_):
-        return value.item()
-    if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(value) else None
-    return value

@@ -1,5 +1,5 @@
 """Small shared pieces of the optimisation side: one home each.
 
 `normalization` (min-max normalisation, hypervolume reference point), `lattice` (weight
-vectors on the simplex).
+vectors on the simplex), `jsontext` (JSON text of run values, non-finite as null).
 """

@@ -225,7 +225,7 @@ BAD_CASES = [
     (
         "pvlib date",
         lambda d: pvlib_table(d).update(date="29/10/2019"),
-        "grid.pv.date: must be a date YYYY-MM-DD, got '29/10/2019'",
+        "grid.pv.date: must be a day YYYY-MM-DD from 1678-01-01 to 2261-12-31, got '29/10/2019'",
     ),
     (
         "missing sessions CSV",

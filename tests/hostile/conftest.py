@@ -21,16 +21,19 @@ def invoke(*args: str):
 
 
 def one_line_error(result, code: int = 2) -> str:
-    """Assert a clean failure: exit ``code``, exactly one line starting with "Error:", no
+    """Assert a clean failure: exit ``code``, exactly one line starting with "Error:" and
+    nothing after it (a message with a line break in it would end on its own line), no
     traceback and no exception escaping click; returns that line."""
     assert result.exception is None or isinstance(result.exception, SystemExit), (
         f"exception escaped: {result.exception!r}\n{result.output}"
     )
     assert "Traceback" not in result.output, result.output
-    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    lines = result.output.splitlines()
+    errors = [k for k, line in enumerate(lines) if line.startswith("Error:")]
     assert len(errors) == 1, f"expected one 'Error:' line, got:\n{result.output}"
+    assert not "".join(lines[errors[0] + 1:]).strip(), f"the error spans lines:\n{result.output}"
     assert result.exit_code == code, f"exit {result.exit_code} (wanted {code}):\n{result.output}"
-    return errors[0]
+    return lines[errors[0]]
 
 
 def ok(result):

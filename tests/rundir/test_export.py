@@ -290,7 +290,7 @@ def test_dates_and_time_zones(caltech_run, building_run, tmp_path):
     with pytest.raises(InputError, match="not an IANA time zone"):
         export(building_run.path, tmp_path / "c", "csv", solution=0, date="2026-03-29",
                timezone="No/Where")
-    with pytest.raises(InputError, match="not a date"):
+    with pytest.raises(InputError, match="must be a day YYYY-MM-DD"):
         export(building_run.path, tmp_path / "c", "csv", solution=0, date="2026-02-30")
 
 
