@@ -87,8 +87,6 @@ class ReplaySpec(Spec):
                                              isinstance(self.realisation, int) or
                                              self.realisation < 0):
             raise InputError(f"--realisation must be an integer >= 0, got {self.realisation!r}")
-        if self.date is not None and self.realisation is not None:
-            raise InputError("give --date D (a real day) or --realisation I, not both")
         self.options()  # validates replan_every, arrivals, the time cap
 
     def options(self) -> ReplayOptions:
@@ -148,6 +146,9 @@ def realised_day(spec: ReplaySpec) -> tuple[Scenario, Realisation]:
     """(forecast day, realised day) of a spec (module docstring)."""
     base = load_scenario(spec.scenario, spec.fleet_seed, spec.scale)
     if history_dates(base):
+        if spec.date is not None and spec.realisation is not None:
+            raise InputError("give --date D (a real day of the history) or --realisation I, "
+                             "not both")
         if spec.date is not None:
             return history_day(spec, spec.date)
         return base, realise(base, spec.realisation or 0)

@@ -11,9 +11,9 @@ replaces the installed profile with it (OCPP 2.1 K01.FR.05: a profile with the i
 installed one replaces it); the profile in force in a slot is therefore the last one sent at
 or before it, and `applied_power` reads the applied schedule back from the log that way.
 
-A car that plugs in between two re-plans has no request until the next one; until then the
-site's dispatcher gives it its must-charge power (`moo.operate.replay`), which a station
-would run as its default profile.
+A car that plugs in between two re-plans gets a request at plug-in for the slots until the
+next re-plan, with the power the site's dispatcher gives it there (its must-charge power;
+zero unless its stay needs it; `moo.operate.replay`).
 """
 
 from __future__ import annotations

@@ -23,9 +23,14 @@ departure is unmet energy, never a violation) before anything is written.
   exact QP where it fits, else the §10.1 relaxation (its value is the bound; its rounding by
   the dispatcher is the schedule written).
 
-Every step calls ``on_step(slot, vehicles, power_kw, end_slot)`` with what the operator
-would send then: for each vehicle present, its power from ``slot`` on ([M, T] kW, the
-applied slots first, then the plan) until ``end_slot`` [M] (`moo.operate.ocpp`).
+``on_step(slot, vehicles, power_kw, end_slot)`` is called with what the operator would send
+(`moo.operate.ocpp`): each vehicle's power from ``slot`` until ``end_slot`` [M] ([M, T]
+kW). Under ``mpc`` at every re-plan for the vehicles present (the applied slots, then the
+plan to the stated departure), and at plug-in for a car that arrives between two re-plans
+(the power the dispatcher gives it until the next re-plan: its must-charge power, zero
+unless its stay needs it); under ``plan`` every ``replan_every`` slots for the next ones;
+under ``perfect`` once per car at plug-in for its whole stay (hindsight has nothing to
+re-plan).
 """
 
 from __future__ import annotations
@@ -231,10 +236,12 @@ def _perfect(realisation: Realisation, weighted: Weighted, options: ReplayOption
     if solved.solver == "bound":
         bound = _normalised_value(weighted, solved.bound)
     f = checked.fleet
+    for a in np.unique(f.arrival_slot):  # hindsight: each car's whole stay, sent at plug-in
+        ids = np.flatnonzero(f.arrival_slot == a)
+        sink(int(a), ids, solved.ev_power[ids], f.departure_slot[ids])
     rows = []
     for slot in range(0, checked.slots, options.replan_every):
         ids = np.flatnonzero((f.arrival_slot <= slot) & (slot < f.departure_slot))
-        sink(slot, ids, solved.ev_power[ids], f.departure_slot[ids])
         rows.append(_step_row(slot, realisation, ids, len(ids), plugged, solved.solver, "",
                               solved.solve_time_s if slot == 0 else 0.0, 0.0))
     return solved.ev_power, solved.bess_power, rows, solved.solver, bound
@@ -302,6 +309,10 @@ def _mpc(realisation: Realisation, forecast: Scenario, weighted: Weighted,
         sent = new[ids].copy()
         sent[:, t0:t1] = applied[ids, t0:t1]
         sink(t0, ids, sent, realisation.stated_departure_slot[ids])
+        for a in range(t0 + 1, t1):  # plugged in since the re-plan: must-charge until the next
+            come = np.flatnonzero((f.arrival_slot == a) & (realisation.window_end > a))
+            if come.size:
+                sink(a, come, applied[come], np.minimum(t1, realisation.window_end[come]))
         intended, intended_b = new, new_b
         planned_before[ids] = True
         rows.append(_step_row(t0, realisation, ids, len(ids), plugged, solver, fallback,
