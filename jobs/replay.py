@@ -120,10 +120,11 @@ class ReplayResult:
         return "\n".join(lines)
 
 
-def history_day(spec: ReplaySpec, date: str) -> tuple[Scenario, Realisation]:
-    """The real day ``date`` of the scenario's session history, and the scenario as the
+def history_day(scenario: str, date: str, fleet_seed: int | None = None,
+                scale: int = 1) -> tuple[Scenario, Realisation]:
+    """The real day ``date`` of a scenario's session history, and the scenario as the
     operator forecasts it (its PV computed for that day)."""
-    path = resolve_scenario_path(spec.scenario)
+    path = resolve_scenario_path(scenario)
     with path.open("rb") as fh:
         data = tomllib.load(fh)
     hist = data["uncertainty"]["history"]
@@ -133,7 +134,7 @@ def history_day(spec: ReplaySpec, date: str) -> tuple[Scenario, Realisation]:
         pv["date"] = date
     try:
         forecast = build_scenario(data, base_dir=path.parent, name=path.stem, source=str(path),
-                                  fleet_seed=spec.fleet_seed, scale=spec.scale)
+                                  fleet_seed=fleet_seed, scale=scale)
     except ScenarioError as exc:
         raise InputError(f"--date {date}: outside the data ({exc})") from None
     r = realise(forecast, 0, EVALUATION, day=0)
@@ -150,7 +151,7 @@ def realised_day(spec: ReplaySpec) -> tuple[Scenario, Realisation]:
             raise InputError("give --date D (a real day of the history) or --realisation I, "
                              "not both")
         if spec.date is not None:
-            return history_day(spec, spec.date)
+            return history_day(spec.scenario, spec.date, spec.fleet_seed, spec.scale)
         return base, realise(base, spec.realisation or 0)
     sc = base if spec.date is None else load_scenario(spec.scenario, spec.fleet_seed,
                                                       spec.scale, spec.date)
