@@ -555,11 +555,13 @@ def sweep(config_path, scenarios, algorithms, seeds, fleet_seeds, dates, time_li
         help="Expected arrivals in a re-plan: the forecast day's, or none.")
 @option("--step-time-cap", type=float, default=30.0, metavar="SECONDS",
         help="Per-solve time cap of a re-plan (then the previous plan is kept).")
+@option("--hindsight", type=click.Choice(["floor", "reachable"]), default="floor",
+        help="perfect delivers the policies' floor (a bound) or every reachable target.")
 @option("--ocpp", is_flag=True, help="Write the OCPP 2.1 requests each step would send.")
 @out_options()
 @user_errors
 def replay(scenario_name, fleet_seed, scale, date, realisation, policy, mode, judgements_path,
-           front_dir, replan_every, arrivals, step_time_cap, ocpp, out, overwrite):
+           front_dir, replan_every, arrivals, step_time_cap, hindsight, ocpp, out, overwrite):
     """Play one realised day slot by slot under a policy; write the applied day.
 
     Example: v2g-pareto replay --scenario caltech --date 2019-11-05 --policy mpc --out rp
@@ -569,7 +571,8 @@ def replay(scenario_name, fleet_seed, scale, date, realisation, policy, mode, ju
     spec = ReplaySpec(scenario=scenario_name, policy=policy, out=out, mode=mode,
                       front=front_dir, date=date, realisation=realisation,
                       replan_every=replan_every, arrivals=arrivals,
-                      step_time_cap_s=step_time_cap, ocpp=ocpp, judgements=judgements_path,
+                      step_time_cap_s=step_time_cap, hindsight=hindsight, ocpp=ocpp,
+                      judgements=judgements_path,
                       fleet_seed=fleet_seed, scale=scale, overwrite=overwrite)
     res = run(spec)
     click.echo(res.text())

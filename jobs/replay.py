@@ -67,6 +67,7 @@ class ReplaySpec(Spec):
     replan_every: int = 4
     arrivals: str = "nominal"
     step_time_cap_s: float = DEFAULT_TIME_CAP_S
+    hindsight: str = "floor"
     ocpp: bool = False
     judgements: str | None = None
     fleet_seed: int | None = None
@@ -91,7 +92,7 @@ class ReplaySpec(Spec):
 
     def options(self) -> ReplayOptions:
         return ReplayOptions(replan_every=self.replan_every, arrivals=self.arrivals,
-                             time_cap_s=self.step_time_cap_s)
+                             time_cap_s=self.step_time_cap_s, hindsight=self.hindsight)
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,12 @@ departure is unmet energy, never a violation) before anything is written.
   plan's remaining request (before the first plan: must-charge only), which the dispatcher
   makes feasible the same way.
 - ``perfect``: the hindsight optimum for the same weights on the actual day, held to the
-  same delivery floor as the other policies (the checked targets), so it bounds them: the
-  exact QP where it fits, else the §10.1 relaxation (its value is the bound; its rounding by
-  the dispatcher is the schedule written).
+  same delivery floor as the other policies (the checked targets), so it bounds them
+  (``hindsight="floor"``, default); knowing who leaves early it may leave such a car at that
+  floor. ``hindsight="reachable"`` holds every car to the target its actual stay can reach
+  instead (no unmet energy; not a bound on policies that leave cars short). The exact QP
+  where it fits, else the §10.1 relaxation (its value is the bound; its rounding by the
+  dispatcher is the schedule written).
 
 ``on_step(slot, vehicles, power_kw, end_slot)`` is called with what the operator would send
 (`moo.operate.ocpp`): each vehicle's power from ``slot`` until ``end_slot`` [M] ([M, T]
@@ -64,6 +67,9 @@ from moo.util.normalization import Normalization
 
 POLICIES = ("plan", "mpc", "perfect")
 ARRIVALS = ("nominal", "none")  # expected arrivals in a re-plan: the forecast day's, or none
+# What `perfect` must deliver: the policies' floor (§12.3's checked targets: a bound on every
+# policy), or every car's target reachable over its actual stay (unmet energy 0).
+HINDSIGHT = ("floor", "reachable")
 STEP_COLUMNS = ("slot", "known_vehicles", "present_vehicles", "planned_vehicles",
                 "plugged_slots", "solver", "fallback", "solve_time_s", "moved_kwh")
 # Columns front.csv gets after the §5 ones (units: kWh, currency, vehicles, normalised).
@@ -106,6 +112,7 @@ class ReplayOptions:
     time_cap_s: float = DEFAULT_TIME_CAP_S
     exact_max_slots: int = EXACT_MAX_SLOTS
     groups: int = DEFAULT_GROUPS
+    hindsight: str = "floor"
 
     def __post_init__(self):
         if isinstance(self.replan_every, bool) or not isinstance(self.replan_every, int) or (
@@ -113,6 +120,8 @@ class ReplayOptions:
             raise InputError(f"--replan-every must be an integer >= 1, got {self.replan_every!r}")
         if self.arrivals not in ARRIVALS:
             raise InputError(f"--arrivals {self.arrivals}: use {' or '.join(ARRIVALS)}")
+        if self.hindsight not in HINDSIGHT:
+            raise InputError(f"--hindsight {self.hindsight}: use {' or '.join(HINDSIGHT)}")
         if not self.time_cap_s > 0:
             raise InputError(f"--step-time-cap must be > 0 seconds, got {self.time_cap_s}")
 
@@ -224,7 +233,10 @@ def _follow(realisation: Realisation, plan: Plans, k: int, sink: StepSink):
 
 def _perfect(realisation: Realisation, weighted: Weighted, options: ReplayOptions,
              sink: StepSink):
-    checked = realisation.checked_scenario()
+    if options.hindsight == "floor":
+        checked = realisation.checked_scenario()
+    else:  # the actual sessions: each car's target reachable over its actual stay
+        checked = realisation.scenario
     plugged = checked.fleet.plugged_slots()
     solver = solver_for(plugged, options.exact_max_slots)
     solved = solve_scenario(checked, weighted.coef, solver, time_cap_s=math.inf,

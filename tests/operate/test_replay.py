@@ -125,3 +125,14 @@ def test_above_the_size_threshold_the_relaxation_rounded_by_the_dispatcher(tiny,
     # the relaxation's value bounds the hindsight optimum, which bounds its rounding
     assert relaxed.bound <= exact.measures["weighted"] + 1e-6
     assert exact.measures["weighted"] <= relaxed.measures["weighted"] + 1e-6
+
+
+def test_hindsight_reachable_leaves_nobody_short(tiny, weighted):
+    day = realise(tiny, 5)
+    floor = replay("perfect", day, weighted["economy"])
+    full = replay("perfect", day, weighted["economy"],
+                  options=ReplayOptions(hindsight="reachable"))
+    assert check_applied(full) == 0.0
+    assert full.measures["unmet_kwh"] == pytest.approx(0.0, abs=1e-6)
+    # delivering more can only cost more in the weighted objective
+    assert floor.measures["weighted"] <= full.measures["weighted"] + 1e-6
