@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -145,8 +147,19 @@ def main() -> None:
     report(out, days, means, gaps, fronts, args, time.perf_counter() - t0)
 
 
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, cwd=Path(__file__).parent, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def report(out: Path, days, means, gaps, fronts, args, seconds: float) -> None:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     lines = ["# Replaying November–December 2019 (ACN Caltech and JPL)", "",
+             f"Commit {_commit()}, {os.cpu_count()} cores, load average {load:.1f} at the end "
+             "(a shared machine: times move with the other load).", "",
              f"`nice python -m studies.replay_month --out {args.out} --replan-every "
              f"{args.replan_every}`: {days['day'].nunique()} weekdays, "
              f"{len(days)} replays in {seconds:.0f} s. Weighted objectives in each site's "
