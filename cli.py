@@ -545,6 +545,44 @@ def sweep(config_path, workers, scheduler, out, **options):
     click.echo(sweep_text(res))
 
 
+@cli.command("replay")
+@scenario_options()
+@option("--realisation", type=click.IntRange(min=0), metavar="I",
+        help="Realisation I of the evaluation stream (default 0; --date for a real day).")
+@option("--policy", type=click.Choice(["plan", "mpc", "perfect"]), required=True,
+        help="Day-ahead plan with recourse, re-planning, or the hindsight optimum.")
+@option("--mode", default="economy", help="AHP mode whose weights the policies use.")
+@judgements_option
+@option("--front", "front_dir", type=DIR, metavar="RUN_DIR", help="The day-ahead front.")
+@option("--replan-every", type=int, default=4, metavar="K", help="Slots between re-plans.")
+@option("--arrivals", type=click.Choice(["nominal", "none"]), default="nominal",
+        help="Expected arrivals in a re-plan: the forecast day's, or none.")
+@option("--step-time-cap", type=float, default=30.0, metavar="SECONDS",
+        help="Per-solve time cap of a re-plan (then the previous plan is kept).")
+@option("--hindsight", type=click.Choice(["floor", "reachable"]), default="floor",
+        help="perfect delivers the policies' floor (a bound) or every reachable target.")
+@option("--ocpp", is_flag=True, help="Write the OCPP 2.1 requests each step would send.")
+@out_options()
+@user_errors
+def replay(scenario_name, fleet_seed, scale, date, realisation, policy, mode, judgements_path,
+           front_dir, replan_every, arrivals, step_time_cap, hindsight, ocpp, out, overwrite):
+    """Play one realised day slot by slot under a policy; write the applied day.
+
+    Example: v2g-pareto replay --scenario caltech --date 2019-11-05 --policy mpc --out rp
+    """
+    from jobs.replay import ReplaySpec, run
+
+    spec = ReplaySpec(scenario=scenario_name, policy=policy, out=out, mode=mode,
+                      front=front_dir, date=date, realisation=realisation,
+                      replan_every=replan_every, arrivals=arrivals,
+                      step_time_cap_s=step_time_cap, hindsight=hindsight, ocpp=ocpp,
+                      judgements=judgements_path,
+                      fleet_seed=fleet_seed, scale=scale, overwrite=overwrite)
+    res = run(spec)
+    click.echo(res.text())
+    wrote(res.path)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="v2g-pareto")

@@ -1,7 +1,7 @@
 """The package map holds: imports point one way (models -> moo.util -> moo.kernels ->
-moo.problems -> moo.rundir -> moo.uncertainty -> moo.exact -> moo.decision -> moo.search ->
-plots -> jobs -> studies -> cli), and no import hides inside a function except in the CLI
-(kept lazy for start-up)."""
+moo.problems -> moo.rundir -> moo.uncertainty -> moo.exact -> moo.decision -> moo.operate ->
+moo.search -> plots -> jobs -> studies -> cli), and no import hides inside a function except
+in the CLI (kept lazy for start-up)."""
 
 import ast
 from pathlib import Path
@@ -10,7 +10,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ["models", "moo.util", "moo.kernels", "moo.problems", "moo.rundir", "moo.uncertainty",
-          "moo.exact", "moo.decision", "moo.search", "plots", "jobs", "studies", "cli"]
+          "moo.exact", "moo.decision", "moo.operate", "moo.search", "plots", "jobs", "studies",
+          "cli"]
 
 
 def _layer(module: str) -> int | None:
