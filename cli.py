@@ -564,7 +564,7 @@ def sweep(config_path, workers, scheduler, out, **options):
 @option("--ocpp", is_flag=True, help="Write the OCPP 2.1 requests each step would send.")
 @out_options()
 @user_errors
-def replay(scenario_name, fleet_seed, scale, date, realisation, policy, mode, judgements_path,
+def replay(scenario, fleet_seed, scale, date, realisation, policy, mode, judgements_path,
            front_dir, replan_every, arrivals, step_time_cap, hindsight, ocpp, out, overwrite):
     """Play one realised day slot by slot under a policy; write the applied day.
 
@@ -572,7 +572,7 @@ def replay(scenario_name, fleet_seed, scale, date, realisation, policy, mode, ju
     """
     from jobs.replay import ReplaySpec, run
 
-    spec = ReplaySpec(scenario=scenario_name, policy=policy, out=out, mode=mode,
+    spec = ReplaySpec(scenario=scenario, policy=policy, out=out, mode=mode,
                       front=front_dir, date=date, realisation=realisation,
                       replan_every=replan_every, arrivals=arrivals,
                       step_time_cap_s=step_time_cap, hindsight=hindsight, ocpp=ocpp,

@@ -32,14 +32,13 @@ from pathlib import Path
 
 import numpy as np
 
+from jobs.replay_record import write_replay
 from models.errors import InputError, ScenarioError
 from models.scenario import Scenario, build_scenario, load_scenario, resolve_scenario_path
 from models.uncertainty import EVALUATION, Realisation, history_dates, nominal, realise
 from moo.decision.ahp import load_default_judgements, load_judgements
 from moo.decision.select import select
-from moo.exact.bound import require_schedules
 from moo.operate.ocpp import ProfileLog
-from moo.operate.record import write_replay
 from moo.operate.replay import POLICIES, Replay, ReplayOptions, Weighted, replay
 from moo.operate.solve import DEFAULT_TIME_CAP_S, payoff_normalization
 from moo.problems.feasibility import check_import_limit
@@ -167,7 +166,7 @@ def realised_day(spec: ReplaySpec) -> tuple[Scenario, Realisation]:
 def day_ahead(front_dir: str, forecast: Scenario, weights: np.ndarray):
     """(normalisation, plan of the mode's pick, its solution id) of a front run."""
     run = read_run(front_dir)
-    require_schedules(run, "a day-ahead plan")
+    run.require_schedules("a day-ahead plan")
     if run.scenario.slots != forecast.slots:
         raise InputError(f"--front {front_dir}: {run.scenario.slots} slots, the scenario "
                          f"{forecast.slots}")

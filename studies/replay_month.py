@@ -37,12 +37,13 @@ from pathlib import Path
 import pandas as pd
 from distributed import Client, LocalCluster, as_completed
 
+from jobs.exact import write_exact
 from jobs.replay import day_ahead, history_day
+from jobs.replay_record import check_applied
 from models.errors import InputError
 from models.scenario import load_scenario
 from moo.decision.ahp import load_default_judgements
-from moo.exact.front import exact_front, write_exact
-from moo.operate.record import check_applied
+from moo.exact.front import exact_front
 from moo.operate.replay import POLICIES, ReplayOptions, Weighted, replay
 from plots.replay import day_gaps, day_net_load
 

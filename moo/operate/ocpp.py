@@ -18,12 +18,11 @@ zero unless its stay needs it; `moo.operate.replay`).
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
 from models.scenario import Scenario
 from moo.rundir.export import Horizon, charging_profile, transaction_id, validate_profile
+from moo.util.jsontext import dumps
 
 VERSION = "2.1"
 
@@ -61,7 +60,7 @@ class ProfileLog:
 
     def jsonl(self) -> bytes:
         """One request per line, in the order sent."""
-        return "".join(json.dumps(r) + "\n" for r in self.records).encode()
+        return "".join(dumps(r) + "\n" for r in self.records).encode()
 
 
 def applied_power(records: list[dict], n: int, horizon: Horizon) -> np.ndarray:  # [N, T] kW

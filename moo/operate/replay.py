@@ -3,7 +3,7 @@
 The day is a `models.uncertainty.Realisation`: the vehicles that come, each known from its
 arrival slot with its *stated* departure and requested energy, each leaving at its *actual*
 departure with whatever energy it has. Every policy ends in one applied schedule of the
-whole day, which `moo.operate.record` checks against the actual sessions
+whole day, which `jobs.replay_record` checks against the actual sessions
 (`Realisation.checked_scenario`, the §12.3 convention: a car leaving before its stated
 departure is unmet energy, never a violation) before anything is written.
 

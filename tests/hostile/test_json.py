@@ -126,7 +126,7 @@ def test_json_output_of_commands_is_strict_json(negative_site):
 
 
 def test_the_page_draws_missing_values_as_missing_in_a_browser(negative_site):
-    from studies.screenshot_explorer import available, chromium_driver, open_page
+    from plots.screenshot import available, chromium_driver, open_page
 
     if not available():
         reason = "chromium, chromedriver or selenium not installed"

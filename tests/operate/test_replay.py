@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from jobs.replay_record import check_applied
 from models.uncertainty import Realisation, nominal, realise
 from moo.decision.ahp import load_default_judgements
-from moo.operate.record import check_applied
 from moo.operate.replay import ReplayOptions, Weighted, replay
 from moo.operate.solve import payoff_normalization
 from moo.problems import feasibility
