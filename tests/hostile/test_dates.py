@@ -8,7 +8,7 @@ import copy
 
 import click
 import pytest
-from studies.sweep import load_config
+from jobs.sweep import load_config
 
 from cli import cli
 from models.dates import DAYS, FIRST_DAY, LAST_DAY, parse_day
