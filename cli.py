@@ -360,6 +360,39 @@ def export_cmd(run_dir, solution, selection, fmt, date, timezone, out, overwrite
                               date=date, timezone=timezone, overwrite=overwrite)).text())
 
 
+@cli.command()
+@click.argument("run_dir", type=PATH, metavar="RUN_DIR")
+@option("--realisations", type=POS, metavar="N",
+        help="Realised days of the evaluation stream (with --history-dates: default every day).")
+@option("--alpha", type=float, default=0.9, help="CVaR level of the summary.")
+@option("--seed", type=click.IntRange(min=0), help="Realisations' seed (default the "
+        "[uncertainty] table's).")
+@option("--history-dates", metavar="FIRST..LAST",
+        help="Evaluate on the real days of this range of the session history, one each.")
+@option("--scenario", "scenario_file", metavar="PATH",
+        help="The run's scenario file, if it moved since the run.")
+@option("--scheduler", metavar="ADDR", help="An existing Dask cluster.")
+@option("--workers", type=POS, help="Embedded LocalCluster workers (default: the cores).")
+@option("--check-schedules", is_flag=True, help="Hold every realised schedule to the checker.")
+@option("--out", type=DIR, required=True, help="Realised directory.")
+@option("--overwrite", is_flag=True, help="Replace a realised directory in --out.")
+@user_errors
+def realise(run_dir, realisations, alpha, seed, history_dates, scenario_file, scheduler,
+            workers, check_schedules, out, overwrite):
+    """Evaluate every solution of a front run on realised days (docs/model.md §12).
+
+    Example: v2g-pareto realise runs/b --realisations 500 --out runs/b-realised
+    """
+    from jobs.realise import RealiseSpec, run
+
+    spec = RealiseSpec(run_dir, out, realisations, alpha, seed, history_dates, scenario_file,
+                       scheduler, workers, check_schedules=check_schedules, overwrite=overwrite)
+    result = run_with_progress("realise", lambda report: run(spec, report=report))
+    click.echo(result.text())
+    click.echo(f"next: v2g-pareto explore {run_dir} --realised {result.path}; v2g-pareto "
+               f"select {run_dir} --mode economy --risk cvar --realised {result.path}")
+
+
 @cli.group()
 def bench():
     """Benchmarks (measured on this machine; see the README's tables).
