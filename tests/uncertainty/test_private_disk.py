@@ -14,13 +14,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from distributed import Client, LocalCluster
 
+from cli import cli
 from models.scenario import load_scenario
 from moo.problems.encodings import AggregateProblem
+from moo.rundir import read_run
 from moo.uncertainty.distributed import evaluate_on_dask
-from moo.uncertainty.evaluate import evaluate_plans
-from moo.uncertainty.plan import plans_from_schedules
+from moo.uncertainty.evaluate import Draw, evaluate_plans
+from moo.uncertainty.plan import plans_from_run, plans_from_schedules, uncertain_scenario
+from moo.uncertainty.realised import read_realised
 
 PRESETS = Path(__file__).resolve().parents[2] / "models" / "presets"
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,3 +71,48 @@ def test_worker_without_the_scenario_disk(tmp_path):
             worker.terminate()
             worker.wait(timeout=30)
     pd.testing.assert_frame_equal(dask.table, serial.table)
+
+
+def test_realise_command_with_a_worker_that_cannot_see_the_run_or_out(tmp_path):
+    """`v2g-pareto realise --scheduler`: the worker sees neither the scenario file, nor the
+    run, nor --out (one empty tmpfs over all three); the client writes the realised
+    directory, which equals the serial evaluation."""
+    if shutil.which("unshare") is None or not _namespaces_work(tmp_path):
+        pytest.skip("no mount namespaces here")
+    client_disk = tmp_path / "client"
+    site = client_disk / "site"
+    (site / "data").mkdir(parents=True)
+    shutil.copy(PRESETS / "caltech.toml", site / "caltech.toml")
+    for name in ("caltech_2019-10-29.csv", "caltech_2019-09-01_2019-12-31.csv.gz"):
+        shutil.copy(PRESETS / "data" / name, site / "data" / name)
+    run = client_disk / "front"
+    out = client_disk / "realised"
+    result = CliRunner().invoke(cli, ["front", "--scenario", str(site / "caltech.toml"),
+                                      "--generations", "2", "--pop", "8", "--local-search",
+                                      "off", "--out", str(run)])
+    assert result.exit_code == 0, result.output
+
+    env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    with LocalCluster(n_workers=0, dashboard_address=":0") as cluster:
+        hide = f"mount -t tmpfs none {client_disk}"
+        script = (f'{hide} && test ! -e {run}/meta.json && exec "$0" -m '
+                  'distributed.cli.dask_worker "$1" --nthreads 1 --no-dashboard')
+        worker = subprocess.Popen(["unshare", "-m", "sh", "-c", script, sys.executable,
+                                   cluster.scheduler_address], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            with Client(cluster) as client:
+                client.wait_for_workers(1, timeout=60)
+            result = CliRunner().invoke(cli, ["realise", str(run), "--realisations", "4",
+                                              "--history-dates", "2019-11-04..2019-11-08",
+                                              "--scheduler", cluster.scheduler_address,
+                                              "--out", str(out)])
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+    assert result.exit_code == 0, result.output
+    got = read_realised(out)
+    front = read_run(run)
+    scenario, _ = uncertain_scenario(front, history=("2019-11-04", "2019-11-08"))
+    serial = evaluate_plans(scenario, plans_from_run(front), 4, draw=Draw(by_day=True))
+    pd.testing.assert_frame_equal(got.table, serial.table)
