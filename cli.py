@@ -318,20 +318,24 @@ def ahp(matrix_text, method, ri_table, threshold, as_json):
 @option("--reference", "reference_dir", type=PATH, metavar="EXACT_RUN",
         help="Exact run: hyperplane rates.")
 @option("--save", metavar="NAME", help="Keep the pick as RUN/selection-NAME.json.")
+@option("--risk", metavar="mean|cvar[:ALPHA]",
+        help="With --mode: pick on this measure of the realised objectives (--realised).")
+@option("--realised", "realised_dir", type=PATH, metavar="DIR", help="The run's `realise` "
+        "directory.")
 @json_option
 @user_errors
 def select(run_dir, mode, judgements_path, method, aspiration, where, minimise, knees, knee,
-           exact, reference_dir, save, as_json):
+           exact, reference_dir, save, risk, realised_dir, as_json):
     """Pick an operating point from a front run: AHP, reference point, constraints, knees.
 
-    Example: v2g-pareto select runs/b --mode economy
+    Example: v2g-pareto select runs/b --mode economy --risk cvar --realised runs/b-realised
     """
     from jobs.select import SelectSpec, run
 
     result = run(SelectSpec(run_dir, mode=mode, judgements=judgements_path, method=method,
                             reference_point=aspiration, where=where, minimise=minimise,
                             knees=knees, knee=knee, exact=exact, reference_dir=reference_dir,
-                            save=save))
+                            save=save, risk=risk, realised=realised_dir))
     click.echo(json.dumps(result.to_dict()) if as_json else result.text())
     if not result.feasible:
         sys.exit(1)

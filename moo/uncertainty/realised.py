@@ -99,6 +99,11 @@ class Realised:
         return Draw.from_dict(self.meta["draw"])
 
     @property
+    def meta_sha256(self) -> str:
+        """SHA-256 of its meta.json: the evaluation's identity (a kept risk pick records it)."""
+        return hashlib.sha256((self.path / "meta.json").read_bytes()).hexdigest()
+
+    @property
     def realisations(self) -> int:
         return len(self.meta["realisations"])
 
