@@ -488,15 +488,20 @@ def plot(run_dir, reference_dir, baseline_dirs, fmt, out_dir):
 @shown_runs[0]
 @shown_runs[1]
 @option("--out", type=PATH, metavar="FILE.html", help="Default RUN_DIR/explore.html.")
+@option("--realised", "realised_dir", type=PATH, metavar="DIR",
+        help="The run's `realise` directory: each point's out-of-sample spread.")
 @user_errors
-def explore(run_dir, reference_dir, baseline_dirs, out):
+def explore(run_dir, reference_dir, baseline_dirs, out, realised_dir):
     """Write an interactive explorer of a front run: one HTML file that opens offline.
+
+    RUN_DIR may be a `realise` directory: its run is shown with its spread.
 
     Example: v2g-pareto explore runs/b --reference runs/b-exact --baseline runs/b-unc --out b.html
     """
     from jobs.explore import ExploreSpec, run
 
-    click.echo(run(ExploreSpec(run_dir, reference_dir, baseline_dirs, out)).text())
+    click.echo(run(ExploreSpec(run_dir, reference_dir, baseline_dirs, out,
+                               realised_dir)).text())
 
 
 @cli.command()

@@ -43,7 +43,7 @@ def _front(root, toml_text, name="front", extra=()):
 @pytest.fixture(scope="module")
 def cluster():
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as c:
+                      dashboard_address=":0") as c:
         yield c.scheduler_address
 
 
