@@ -336,20 +336,24 @@ def ahp(matrix_text, method, ri_table, threshold, as_json):
 @option("--reference", "reference_dir", type=PATH, metavar="EXACT_RUN",
         help="Exact run: hyperplane rates.")
 @option("--save", metavar="NAME", help="Keep the pick as RUN/selection-NAME.json.")
+@option("--risk", metavar="mean|cvar[:ALPHA]",
+        help="With --mode: pick on this measure of the realised objectives (--realised).")
+@option("--realised", "realised_dir", type=PATH, metavar="DIR", help="The run's `realise` "
+        "directory.")
 @json_option
 @user_errors
 def select(run_dir, mode, judgements_path, method, aspiration, where, minimise, knees, knee,
-           exact, reference_dir, save, as_json):
+           exact, reference_dir, save, risk, realised_dir, as_json):
     """Pick an operating point from a front run: AHP, reference point, constraints, knees.
 
-    Example: v2g-pareto select runs/b --mode economy
+    Example: v2g-pareto select runs/b --mode economy --risk cvar --realised runs/b-realised
     """
     from jobs.select import SelectSpec, run
 
     result = run(SelectSpec(run_dir, mode=mode, judgements=judgements_path, method=method,
                             reference_point=aspiration, where=where, minimise=minimise,
                             knees=knees, knee=knee, exact=exact, reference_dir=reference_dir,
-                            save=save))
+                            save=save, risk=risk, realised=realised_dir))
     click.echo(dumps(result.to_dict()) if as_json else result.text())
     if not result.feasible:
         sys.exit(1)
@@ -376,6 +380,39 @@ def export_cmd(run_dir, solution, selection, fmt, date, timezone, out, overwrite
 
     click.echo(run(ExportSpec(run_dir, out, fmt, solution=solution, selection=selection,
                               date=date, timezone=timezone, overwrite=overwrite)).text())
+
+
+@cli.command()
+@click.argument("run_dir", type=PATH, metavar="RUN_DIR")
+@option("--realisations", type=POS, metavar="N",
+        help="Realised days of the evaluation stream (with --history-dates: default every day).")
+@option("--alpha", type=float, default=0.9, help="CVaR level of the summary.")
+@option("--seed", type=click.IntRange(min=0), help="Realisations' seed (default the "
+        "[uncertainty] table's).")
+@option("--history-dates", metavar="FIRST..LAST",
+        help="Evaluate on the real days of this range of the session history, one each.")
+@option("--scenario", "scenario_file", metavar="PATH",
+        help="The run's scenario file, if it moved since the run.")
+@option("--scheduler", metavar="ADDR", help="An existing Dask cluster.")
+@option("--workers", type=POS, help="Embedded LocalCluster workers (default: the cores).")
+@option("--check-schedules", is_flag=True, help="Hold every realised schedule to the checker.")
+@option("--out", type=DIR, required=True, help="Realised directory.")
+@option("--overwrite", is_flag=True, help="Replace a realised directory in --out.")
+@user_errors
+def realise(run_dir, realisations, alpha, seed, history_dates, scenario_file, scheduler,
+            workers, check_schedules, out, overwrite):
+    """Evaluate every solution of a front run on realised days (docs/model.md §12).
+
+    Example: v2g-pareto realise runs/b --realisations 500 --out runs/b-realised
+    """
+    from jobs.realise import RealiseSpec, run
+
+    spec = RealiseSpec(run_dir, out, realisations, alpha, seed, history_dates, scenario_file,
+                       scheduler, workers, check_schedules=check_schedules, overwrite=overwrite)
+    result = run_with_progress("realise", lambda report: run(spec, report=report))
+    click.echo(result.text())
+    click.echo(f"next: v2g-pareto explore {run_dir} --realised {result.path}; v2g-pareto "
+               f"select {run_dir} --mode economy --risk cvar --realised {result.path}")
 
 
 @cli.group()
@@ -467,15 +504,20 @@ def plot(run_dir, reference_dir, baseline_dirs, fmt, out_dir):
 @shown_runs[0]
 @shown_runs[1]
 @option("--out", type=PATH, metavar="FILE.html", help="Default RUN_DIR/explore.html.")
+@option("--realised", "realised_dir", type=PATH, metavar="DIR",
+        help="The run's `realise` directory: each point's out-of-sample spread.")
 @user_errors
-def explore(run_dir, reference_dir, baseline_dirs, out):
+def explore(run_dir, reference_dir, baseline_dirs, out, realised_dir):
     """Write an interactive explorer of a front run: one HTML file that opens offline.
+
+    RUN_DIR may be a `realise` directory: its run is shown with its spread.
 
     Example: v2g-pareto explore runs/b --reference runs/b-exact --baseline runs/b-unc --out b.html
     """
     from jobs.explore import ExploreSpec, run
 
-    click.echo(run(ExploreSpec(run_dir, reference_dir, baseline_dirs, out)).text())
+    click.echo(run(ExploreSpec(run_dir, reference_dir, baseline_dirs, out,
+                               realised_dir)).text())
 
 
 @cli.command()

@@ -1,9 +1,11 @@
 """The `select` job: one decision on a front run, its text, and the decision kept.
 
 The run (and an exact ``--reference``) is read once and handed to the method of
-`moo.decision.decide`. An AHP pick is always kept as ``RUN/selection-<mode>.json``; a
-reference-point, constraint or chosen-knee pick is kept as ``RUN/selection-<name>.json``
-with ``save=NAME`` (`moo.rundir.selection`: the query, the normalisation, the chosen row and
+`moo.decision.decide`; ``risk`` with ``realised`` (a `realise` directory of the run)
+picks with the mode's weights on the realised objectives instead (`moo.decision.risk`).
+An AHP pick is always kept as ``RUN/selection-<mode>.json``; a reference-point,
+constraint, chosen-knee or risk pick is kept as ``RUN/selection-<name>.json`` with
+``save=NAME`` (`moo.rundir.selection`: the query, the normalisation, the chosen row and
 the run's identity), so `export --selection NAME` and the figures can act on it.
 """
 
@@ -24,11 +26,13 @@ from moo.decision.decide import (
     decide_reference,
     fmt_point,
 )
+from moo.decision.risk import RiskMeasure, decide_risk
 from moo.decision.select import ModeSelection
 from moo.decision.tradeoffs import PAIRS
 from moo.problems.objectives import OBJECTIVES
 from moo.rundir import Run, read_run
 from moo.rundir.selection import check_name, write_selection
+from moo.uncertainty.realised import read_realised
 from moo.util.spec import Spec
 
 METHODS = ("--mode", "--reference-point", "--where/--minimise", "--knees")
@@ -51,6 +55,8 @@ class SelectSpec(Spec):
     exact: bool = False
     reference_dir: str | None = None  # an exact run: hyperplane rates
     save: str | None = None  # keep the pick as selection-<save>.json
+    risk: str | None = None  # with mode: "mean", "cvar" or "cvar:ALPHA" of realised objectives
+    realised: str | None = None  # the run's `realise` directory (with risk)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "where", tuple(self.where))
@@ -62,8 +68,17 @@ class SelectSpec(Spec):
             )
         if self.exact and kinds[0] in ("--mode", "--knees"):
             raise InputError("select: --exact goes with --reference-point or --where/--minimise")
+        if (self.risk is None) != (self.realised is None):
+            raise InputError("select: --risk and --realised go together (the measure, and the "
+                             "`v2g-pareto realise` directory it is taken over)")
+        if self.risk is not None:
+            if kinds[0] != "--mode":
+                raise InputError("select: --risk picks with a mode's weights; give --mode")
+            if self.reference_dir is not None:
+                raise InputError("select: --reference goes without --risk")
+            RiskMeasure.parse(self.risk)
         if self.save is not None:
-            if kinds[0] == "--mode":
+            if kinds[0] == "--mode" and self.risk is None:
                 raise InputError("select: an AHP pick is kept as selection-<mode>.json; "
                                  "--save goes with the other methods")
             if kinds[0] == "--knees" and self.knee is None:
@@ -112,6 +127,11 @@ def run(spec: SelectSpec, *, report: Callable[[float], None] | None = None) -> S
     if kind == "--mode":
         judgements = (load_default_judgements() if spec.judgements is None
                       else load_judgements(spec.judgements))
+    if spec.risk is not None:
+        decision = decide_risk(front, read_realised(spec.realised, front), judgements,
+                               spec.mode, RiskMeasure.parse(spec.risk), spec.method)
+        return _kept(front, spec, decision)
+    if kind == "--mode":
         chosen, decision = decide_ahp(front, judgements, spec.mode, spec.method,
                                       reference=reference)
         path = save_ahp(front, chosen, decision)
@@ -125,6 +145,11 @@ def run(spec: SelectSpec, *, report: Callable[[float], None] | None = None) -> S
         minimise = "cost" if spec.minimise is None else spec.minimise
         decision = decide_constraint(front, spec.where, minimise, exact=spec.exact,
                                      reference=reference)
+    return _kept(front, spec, decision)
+
+
+def _kept(front: Run, spec: SelectSpec, decision: Decision) -> SelectResult:
+    """The answer's text, and the decision kept as ``selection-<save>.json`` if asked."""
     text = decision_text(decision)
     path = None
     if spec.save is not None:
@@ -133,6 +158,8 @@ def run(spec: SelectSpec, *, report: Callable[[float], None] | None = None) -> S
             text += f"\nkept as {path} (export it with --selection {spec.save})"
         else:
             text += f"\nnot kept as {spec.save}: no point satisfies the bounds"
+    elif decision.decision == "risk":
+        text += "\n(keep it with --save NAME, then export it with --selection NAME)"
     return SelectResult(decision, path, text)
 
 

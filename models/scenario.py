@@ -62,7 +62,7 @@ from models.sampling import GroupSpec, parse_clock, parse_soc
 from models.schema import Table, check_number
 from models.series import POWER_UNITS_KW, Day, horizon_bounds, read_series
 from models.sessions import read_date, read_timezone, sessions_group
-from models.uncertainty import Uncertainty, parse_uncertainty
+from models.uncertainty import Uncertainty, parse_uncertainty, with_history_range
 
 
 @dataclass(frozen=True, eq=False)
@@ -240,7 +240,8 @@ def resolve_scenario_path(name_or_path: str) -> Path:
 
 
 def load_scenario(
-    name_or_path: str, fleet_seed: int | None = None, scale: int = 1, date=None
+    name_or_path: str, fleet_seed: int | None = None, scale: int = 1, date=None,
+    history: tuple | None = None,
 ) -> Scenario:
     """Load, validate and sample a scenario; ``fleet_seed`` and ``date`` override the file's.
 
@@ -251,6 +252,9 @@ def load_scenario(
     (sessions groups: every session) times K, and base load, PV, BESS ratings and the import
     limit times K, so the case keeps its character (shares, shapes, prices) at K times the
     size. The fleet is sampled afresh with K times the vehicles, not copied.
+
+    ``history`` = (first, last) dates replaces the range of ``[uncertainty.history]``
+    (`models.uncertainty.with_history_range`); the nominal day is unchanged.
     """
     path = resolve_scenario_path(str(name_or_path))
     try:
@@ -263,6 +267,8 @@ def load_scenario(
             f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); a scenario is a TOML "
             "file"
         ) from None
+    if history is not None:
+        data = with_history_range(data, *history)
     return build_scenario(
         data,
         base_dir=path.parent,

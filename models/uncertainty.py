@@ -476,6 +476,20 @@ def _subset(fleet: Fleet, keep: np.ndarray) -> Fleet:
     return Fleet(**fields)
 
 
+def with_history_range(data: dict, first, last) -> dict:
+    """A parsed scenario file whose ``[uncertainty.history]`` covers ``first`` .. ``last``
+    (dates, inclusive) instead of its own range: how a plan made on one period is evaluated
+    on the real days of another (the file itself is not changed; the copy is validated
+    like the file when the scenario is built)."""
+    unc = data.get("uncertainty")
+    history = unc.get("history") if isinstance(unc, dict) else None
+    if not isinstance(history, dict):
+        raise ScenarioError("uncertainty.history: a history range is given but the scenario "
+                            "has no [uncertainty.history] table (a sessions history)")
+    return {**data, "uncertainty": {**unc, "history": {**history, "from": str(first),
+                                                       "to": str(last)}}}
+
+
 def history_dates(scenario: Scenario) -> tuple[str, ...]:
     """The days a realisation of the scenario's sessions group can be (empty without a
     history)."""

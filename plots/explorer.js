@@ -166,6 +166,56 @@
     gdw.style.display = "none";
   }
 
+  // --- out-of-sample spread (a `realise` evaluation of the run) ----------------------------
+  // Per objective: the planned value (open circle) and the realised mean with its 10–90 %
+  // band as whiskers, solutions ordered by planned cost; null (NaN, inf) is drawn as missing.
+  const R = D.realised;
+  const gdr = document.getElementById("realised");
+  const realisedLabel = (k) => (k === "cost" ? D.labels.cost.replace(/^Cost/, "Cost + imbalance")
+    : D.labels[k]);
+  function realisedHover(r) {
+    const lines = OBJ.map((k) => {
+      const m = R.objectives[k];
+      return `${realisedLabel(k)}: ${fmt(m.mean[r], 2)} (10–90 %: ${fmt(m.p10[r], 2)} … ` +
+        `${fmt(m.p90[r], 2)}; CVaR ${fmt(m.cvar[r], 2)})`;
+    });
+    return [`Solution ${value(r, "solution")}: realised over ${R.n} days`, ...lines,
+      `P(unmet > 0): ${fmt(R.p_unmet[r], 2)}`,
+      `Mean unmet energy: ${fmt(R.unmet_kwh[r], 2)} kWh`].join("<br>");
+  }
+  if (R) {
+    const order = ALL.slice().sort((a, b) => value(a, "cost") - value(b, "cost"));
+    const xs = order.map((r) => value(r, "cost"));
+    const gap = (a, b) => (a === null || b === null ? null : a - b);
+    const traces = [];
+    const layout = { font: FONT, margin: { l: 80, r: 10, t: 10, b: 50 }, hovermode: "closest",
+      grid: { rows: OBJ.length, columns: 1, pattern: "independent", ygap: 0.12 },
+      legend: { orientation: "h", y: -0.12 } };
+    OBJ.forEach((k, i) => {
+      const s = i ? String(i + 1) : "";
+      const m = R.objectives[k];
+      traces.push({ type: "scatter", mode: "markers", name: "Planned", x: xs,
+        y: order.map((r) => value(r, k)), xaxis: `x${s}`, yaxis: `y${s}`, customdata: order,
+        hoverinfo: "skip", showlegend: i === 0,
+        marker: { size: 7, color: "#777", symbol: "circle-open" } });
+      traces.push({ type: "scatter", mode: "markers", name: "Realised mean, 10–90 %", x: xs,
+        y: order.map((r) => m.mean[r]), xaxis: `x${s}`, yaxis: `y${s}`, customdata: order,
+        text: order.map(realisedHover), hoverinfo: "text", showlegend: i === 0,
+        error_y: { type: "data", symmetric: false, thickness: 1, width: 2, color: "#0072b2",
+                   array: order.map((r) => gap(m.p90[r], m.mean[r])),
+                   arrayminus: order.map((r) => gap(m.mean[r], m.p10[r])) },
+        marker: { size: 6, color: order.map((r) => value(r, "cost")), ...scale } });
+      layout[`xaxis${s}`] = { title: i === OBJ.length - 1 ? { text: "Planned " +
+        D.labels.cost } : undefined, automargin: true };
+      layout[`yaxis${s}`] = { title: { text: realisedLabel(k), font: { size: 11 } },
+        automargin: true };
+    });
+    Plotly.newPlot(gdr, traces, layout, CFG);
+    document.getElementById("realised-note").textContent = R.note;
+  } else {
+    document.getElementById("realised-card").style.display = "none";
+  }
+
   // --- table of brushed solutions ----------------------------------------------------------
   const TABLE_COLS = D.columns;
   const table = document.getElementById("brushed");
@@ -343,8 +393,20 @@
         3)}</td>` + (ex ? `<td>${fmt(ex.rates[i], 3)}</td><td>${span(ex.ranges[i])}</td>` :
         "") + "</tr>").join("") + `</table><p class="hint">${T.note}</p>`;
     }
+    let oos = "";
+    if (R) {
+      const a = R.alpha;
+      oos = `<h3>Out of sample (${R.n} days)</h3><table class="kpi" id="detail-realised">` +
+        `<tr><th></th><th>mean</th><th>10–90 %</th><th>CVaR ${a}</th></tr>` +
+        OBJ.map((k) => { const m = R.objectives[k]; return `<tr><td>${realisedLabel(k)}` +
+          `</td><td>${fmt(m.mean[r], 2)}</td><td>${fmt(m.p10[r], 2)} … ${fmt(m.p90[r], 2)}` +
+          `</td><td>${fmt(m.cvar[r], 2)}</td></tr>`; }).join("") +
+        `<tr><td>P(unmet &gt; 0)</td><td class="v" data-col="p_unmet">${fmt(R.p_unmet[r], 2)}` +
+        `</td><td></td><td></td></tr><tr><td>Mean unmet energy [kWh]</td><td class="v" ` +
+        `data-col="unmet_kwh">${fmt(R.unmet_kwh[r], 2)}</td><td></td><td></td></tr></table>`;
+    }
     return `<h3 id="detail-title">Solution ${value(r, "solution")}${tags}</h3>` +
-      `<table class="kpi" id="detail-kpis">${kpi}</table>${rates}`;
+      `<table class="kpi" id="detail-kpis">${kpi}</table>${oos}${rates}`;
   }
   function select(r) {
     if (r === null || r === undefined || r < 0 || r >= S) return;
@@ -363,7 +425,7 @@
     const p = (ev.points || []).find((q) => q.customdata !== undefined && q.customdata !== null);
     if (p) select(Number(Array.isArray(p.customdata) ? p.customdata[0] : p.customdata));
   };
-  [gd3, gdp, gdw].forEach((gd) => gd.on && gd.on("plotly_click", onClick));
+  [gd3, gdp, gdw, gdr].forEach((gd) => gd.on && gd.on("plotly_click", onClick));
 
   document.getElementById("front-note").textContent = (D.knees || []).length ?
     `${D.knees.length} knee(s) marked with open squares. ${D.knee_note}` : "No knees found.";

@@ -4,9 +4,11 @@ The page holds plotly.js (inlined, so it opens from disk with no network), the r
 one JSON block, and a small controller (`explorer.js` beside this module) that links the
 views: the 3-D front, its three pairwise projections, parallel coordinates whose brushing
 filters every other view and the table of brushed solutions (downloadable as CSV), and the
-AHP weight map. A click on any solution shows its KPI row, its net load against the base
-load and the baselines, its trade-off rates and, where the run stored its per-vehicle
-schedule, the fleet's power and SOC.
+AHP weight map; with an out-of-sample evaluation of the run (``v2g-pareto realise``), each
+solution's realised mean and 10–90 % band per objective. A click on any solution shows its
+KPI row (and its out-of-sample summary), its net load against the base load and the
+baselines, its trade-off rates and, where the run stored its per-vehicle schedule, the
+fleet's power and SOC.
 
 What is embedded, so the file stays small for any fleet size: front.csv, the net load of
 every solution (schedules.npz keeps it complete, [S, T]) and, for the solutions whose
@@ -38,6 +40,7 @@ from moo.decision.tradeoffs import PAIRS
 from moo.problems.objectives import KPI_COLUMNS
 from moo.rundir import OutputFile, Run
 from moo.rundir.output import EXPLORE
+from moo.uncertainty.realised import Realised
 from moo.util.jsontext import dumps
 from plots.points import baseline_points, read_selections, selected_points
 from plots.report import check_shown
@@ -184,6 +187,56 @@ def weight_map_data(run: Run) -> dict | None:
     }
 
 
+# The realised measure drawn for each objective: the cost a plan really costs is its
+# realised cost plus the imbalance cost (as `select --risk` scores it).
+REALISED_MEASURES = {"cost": "total_cost", "variance": "variance", "peak_valley": "peak_valley"}
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    """Non-finite values as NaN (drawn as missing)."""
+    v = np.asarray(values, dtype=float)
+    return np.where(np.isfinite(v), v, np.nan)
+
+
+def _row_stats(values: np.ndarray) -> dict:
+    """Mean, 10 % and 90 % quantiles of each row [S, N], over its finite values (null where
+    a row has none)."""
+    v = _finite(values)
+    ok = np.isfinite(v).any(axis=1)
+    mean, p10, p90 = (np.full(v.shape[0], np.nan) for _ in range(3))
+    if ok.any():
+        mean[ok] = np.nanmean(v[ok], axis=1)
+        p10[ok], p90[ok] = np.nanpercentile(v[ok], [10, 90], axis=1)
+    return {"mean": _rounded(mean, 6), "p10": _rounded(p10, 6), "p90": _rounded(p90, 6)}
+
+
+def realised_data(realised: Realised) -> dict:
+    """The out-of-sample spread of every front row (`v2g-pareto realise`): per objective the
+    mean, 10–90 % band and CVaR over the realisations; P(unmet > 0) and mean unmet energy."""
+    s = realised.summary  # in front.csv order
+    draw = realised.draw
+    days = "real days of the session history" if draw.by_day else "drawn days"
+    objectives = {}
+    for name, measure in REALISED_MEASURES.items():
+        stats = _row_stats(realised.matrix(measure))
+        stats["cvar"] = _rounded(_finite(s[f"{measure}_cvar"].to_numpy()), 6)
+        objectives[name] = stats
+    return {
+        "path": str(realised.path),
+        "alpha": realised.alpha,
+        "n": realised.realisations,
+        "objectives": objectives,
+        "p_unmet": _rounded(_finite(s["p_unmet"].to_numpy()), 4),
+        "unmet_kwh": _rounded(_finite(s["unmet_kwh_mean"].to_numpy()), 3),
+        "imbalance_cost": _rounded(_finite(s["imbalance_cost_mean"].to_numpy()), 4),
+        "note": f"Each solution's plan dispatched on {realised.realisations} {days} "
+                f"({realised.path}): the realised mean with its 10–90 % band (whiskers) "
+                "against the planned value (open circle), solutions ordered by planned "
+                "cost. Cost includes the imbalance cost. Hover: P(unmet > 0) is the share "
+                "of days on which some car leaves short of what its actual stay allowed.",
+    }
+
+
 def _clock_ticks(scenario: Scenario) -> dict:
     """Tick positions (h since the horizon start) and clock labels every 3 h."""
     start = scenario.time.start_hour
@@ -192,8 +245,12 @@ def _clock_ticks(scenario: Scenario) -> dict:
 
 
 def explorer_data(run: Run, reference: Run | None = None,
-                  baselines: Sequence[Run] = ()) -> dict:
-    """Everything the page draws, as JSON-ready lists (no per-vehicle arrays)."""
+                  baselines: Sequence[Run] = (), realised: Realised | None = None) -> dict:
+    """Everything the page draws, as JSON-ready lists (no per-vehicle arrays); with
+    ``realised`` (an evaluation of this run) each point's out-of-sample spread."""
+    if realised is not None and realised.run.meta_sha256 != run.meta_sha256:
+        raise InputError(f"--realised {realised.path}: an evaluation of another run "
+                         f"({realised.run.path}), not of {run.path}")
     if len(run.front) < 2:
         raise InputError(f"{run.path}: one solution, not a front (explore needs a front run)")
     scenario = run.scenario
@@ -267,6 +324,7 @@ def explorer_data(run: Run, reference: Run | None = None,
         "knee_note": f"Knees: {knee.to_dict()['definition']}, epsilon {knee.epsilon:g}.",
         "tradeoffs": tradeoff_data(run, reference, [m["row"] for m in marks] + list(knee.rows)),
         "weightmap": weight_map_data(run),
+        "realised": None if realised is None else realised_data(realised),
         "looks": {k: _look(k) for k in ("front", "solution", "base_load", "net_base", "pv",
                                         "ev_charge", "ev_discharge", "ev_soc", "bess_soc",
                                         "bess_charge")
@@ -280,9 +338,10 @@ def _json_script(data: dict) -> str:
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
-def explorer_html(run: Run, reference: Run | None = None, baselines: Sequence[Run] = ()) -> str:
+def explorer_html(run: Run, reference: Run | None = None, baselines: Sequence[Run] = (),
+                  realised: Realised | None = None) -> str:
     """The explorer page of a front run as one HTML string."""
-    data = explorer_data(run, reference, baselines)
+    data = explorer_data(run, reference, baselines, realised)
     here = files("plots")
     css = here.joinpath("explorer.css").read_text(encoding="utf-8")
     controller = here.joinpath("explorer.js").read_text(encoding="utf-8")
@@ -316,6 +375,8 @@ def explorer_html(run: Run, reference: Run | None = None, baselines: Sequence[Ru
   <section class="card full"><h2>Parallel coordinates
     <button id="clear-brush" type="button">Clear brushing</button></h2>
     <div id="parcoords" class="plot"></div></section>
+  <section class="card full" id="realised-card"><h2>Out of sample</h2>
+    <p class="hint" id="realised-note"></p><div id="realised" class="plot tall"></div></section>
   <section class="card half"><h2>Net load</h2><div id="netload" class="plot"></div></section>
   <section class="card half"><h2>Fleet power and SOC</h2>
     <p class="hint" id="fleet-note"></p><div id="fleet" class="plot"></div></section>
@@ -340,13 +401,15 @@ def write_explorer(
     reference: Run | None = None,
     baselines: Sequence[Run] = (),
     out: str | os.PathLike | None = None,
+    realised: Realised | None = None,
 ) -> Path:
     """Write the explorer of a front run to ``out`` (default RUN/explore.html), atomically,
     by the output rule (`moo.rundir.OutputFile`): never inside another run or onto a run's
-    own file, never over a file that is not an explore page."""
+    own file, never over a file that is not an explore page. ``realised``: the run's
+    out-of-sample evaluation, drawn as each point's spread."""
     check_shown(run, reference, baselines)
     path = Path(out) if out is not None else run.path / DEFAULT_NAME
     if path.is_dir():
         raise InputError(f"--out {path}: is a directory (give a file name, e.g. explore.html)")
     target = OutputFile(path, EXPLORE, own_run=run.path)
-    return target.write(explorer_html(run, reference, baselines).encode())
+    return target.write(explorer_html(run, reference, baselines, realised).encode())

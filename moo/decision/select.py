@@ -64,14 +64,16 @@ def _weight_vector(weights: Sequence[float], k: int) -> np.ndarray:  # [K]
 
 
 def select(
-    objectives: np.ndarray, weights: Sequence[float], method: str = "weighted-sum"
+    objectives: np.ndarray, weights: Sequence[float], method: str = "weighted-sum",
+    normalization: Normalization | None = None,
 ) -> Selection:
-    """Choose the solution of a front [S, K] minimising the weighted scalarisation."""
+    """Choose the solution of a front [S, K] minimising the weighted scalarisation, in
+    ``normalization`` (default: the front's own)."""
     if method not in SCALARISATIONS:
         raise InputError(f"unknown selection method {method!r}: use {', '.join(SCALARISATIONS)}")
     f = objective_matrix(objectives)
     w = _weight_vector(weights, f.shape[1])
-    norm = Normalization.of_front(f)
+    norm = Normalization.of_front(f) if normalization is None else normalization
     f_norm = norm.apply(f)  # [S, K]
     weighted_sum = f_norm @ w  # [S]
     score = weighted_sum if method == "weighted-sum" else (f_norm * w).max(axis=1)

@@ -13,7 +13,7 @@ One rule for every writer (docs/run-directory.md, "Output rule"):
    unfinished run's checkpoint), an export an export, a study a study — never one by the
    other.
 
-Directory outputs (`OutputDir`: run, study, sweep, export) are claimed before any work,
+Directory outputs (`OutputDir`: run, study, sweep, export, realised) are claimed before any work,
 locked while the command runs and published whole:
 
 - An ``--out`` that does not exist, or is an empty directory, is taken.
@@ -64,9 +64,11 @@ RUN_FILES = {"front.csv", "schedules.npz", "scenario", "history.csv"}
 ASIDE = ".previous-"  # .NAME.previous-PID: an old output kept while the new one is written
 
 # Output kinds. Directories: what `holds` recognises and `OutputDir` claims.
-RUN, STUDY, SWEEP, EXPORT = "run", "study", "sweep", "export"
-DIR_KINDS = (RUN, STUDY, SWEEP, EXPORT)
+RUN, STUDY, SWEEP, EXPORT, REALISED = "run", "study", "sweep", "export", "realised"
+DIR_KINDS = (RUN, STUDY, SWEEP, EXPORT, REALISED)
 EXPORT_FORMAT = "v2g-pareto-export/1"  # meta.json "format" of an export directory
+# meta.json "format" of an out-of-sample evaluation of a run (`v2g-pareto realise`)
+REALISED_FORMAT = "v2g-pareto-realised/1"
 # Files: what `is_kind` recognises by the mark their writer puts in them.
 EXPLORE, FIGURE, SELECTION = "explore page", "figure", "selection"
 SELECTION_FORMAT = "v2g-pareto-selection/1"
@@ -92,7 +94,8 @@ def _our_meta(path: Path) -> dict | None:
 
 def holds(path: Path) -> str | None:
     """What an existing directory holds: "empty", "run" (a v2g-pareto run, complete or
-    damaged), "export" (an export directory), "study" (a `study` directory: report.md beside
+    damaged), "export" (an export directory), "realised" (an out-of-sample evaluation),
+    "study" (a `study` directory: report.md beside
     its figures or runs), "sweep" (a `sweep` directory: sweep.toml beside its runs or
     tables), "checkpoint" (only an unfinished run's checkpoint) or None (anything else)."""
     names = {p.name for p in path.iterdir()}
@@ -102,6 +105,8 @@ def holds(path: Path) -> str | None:
         meta = _our_meta(path)
         if meta is not None and meta.get("format") == EXPORT_FORMAT:
             return EXPORT
+        if meta is not None and meta.get("format") == REALISED_FORMAT:
+            return REALISED
         if meta is not None or names & RUN_FILES:
             return RUN
         return None
@@ -251,7 +256,7 @@ def _existing_ancestor(path: Path) -> Path:
 
 class OutputDir:
     """An ``--out`` claimed for one directory output of ``kind`` (`RUN`, `STUDY`, `SWEEP`,
-    `EXPORT`): checked by the output rule, locked, published atomically.
+    `EXPORT`, `REALISED`): checked by the output rule, locked, published atomically.
 
     ``overwrite``: an output of the same kind there may be replaced (by `publish`, or by a
     writer that sets the old one aside itself, as a study does). ``resume``: continue in

@@ -14,7 +14,7 @@ figures act on it — so a selection is read as strictly as the run itself (`rea
 - ``name`` is the file's own name.
 
 Keys every selection has (docs/decision.md): ``format``, ``name``, ``decision``
-("ahp", "reference-point", "constraint", "knee"), ``run_meta_sha256``, ``solution``,
+("ahp", "reference-point", "constraint", "knee", "risk"), ``run_meta_sha256``, ``solution``,
 ``objectives``, ``normalization`` (the front's ``ideal`` and ``nadir`` the method scaled
 by) and ``row`` (the chosen front.csv row); the method adds its query (an AHP pick its
 ``mode``, ``weights``, ``experts``, ``tradeoffs`` and ``sensitivity``). A selection file
@@ -40,7 +40,7 @@ from moo.rundir.output import SELECTION, SELECTION_FORMAT, OutputFile
 from moo.rundir.run import Run
 from moo.util.jsontext import dumps
 
-DECISIONS = ("ahp", "reference-point", "constraint", "knee")
+DECISIONS = ("ahp", "reference-point", "constraint", "knee", "risk")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from models.errors import InfeasibleScheduleError, InputError
 from models.scenario import Scenario
-from models.uncertainty import EVALUATION, realise
+from models.uncertainty import EVALUATION, Realisation, realise
 from moo.problems.feasibility import check
 from moo.uncertainty.plan import Plans
 from moo.uncertainty.recourse import MEASURES, realise_plans, realised_schedules
@@ -58,6 +58,11 @@ class Draw(Spec):
         for name in ("by_day", "check_schedules"):
             if not isinstance(getattr(self, name), bool):
                 raise InputError(f"{name} must be true or false, got {getattr(self, name)!r}")
+
+    def realise(self, scenario: Scenario, index: int) -> Realisation:
+        """Realisation ``index`` of this draw (the day ``index`` of the history when
+        ``by_day``)."""
+        return realise(scenario, int(index), self.stream, day=int(index) if self.by_day else None)
 
 
 OUT_OF_SAMPLE = Draw()  # drawn days of the evaluation stream, not checked
@@ -117,7 +122,7 @@ def evaluate_chunk(
     S·len(indices) rows."""
     parts = []
     for index in indices:
-        r = realise(scenario, int(index), draw.stream, day=int(index) if draw.by_day else None)
+        r = draw.realise(scenario, index)
         values = realise_plans(plans, r)
         if draw.check_schedules:
             _check(plans, r)

@@ -20,14 +20,16 @@ for. Every front solution has one:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from models.errors import InputError
-from models.scenario import Scenario
+from models.scenario import Scenario, list_presets, load_scenario
 from moo.kernels.data import cluster_power_bounds, departure_clusters, kernel_data
-from moo.rundir.run import Run
+from moo.rundir.run import Run, scenario_digest
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,3 +134,46 @@ def plans_from_run(run: Run, clusters: int | None = None) -> Plans:
     return plans_from_schedules(
         scenario, sched["net_load"], sched.get("bess_power"), ev, rows, clusters, ids
     )
+
+
+def uncertain_scenario(run: Run, source: str | None = None, *, history: tuple | None = None,
+                       seed: int | None = None) -> tuple[Scenario, str]:
+    """The run's scenario with its ``[uncertainty]`` table, and its digest.
+
+    A run's meta.json keeps the resolved day, not the ``[uncertainty]`` table, so the
+    scenario file is loaded again — ``source`` or the file the run records
+    (``meta.scenario.source``; a preset of another installation by its name) — with the
+    run's fleet seed, scale and date, and must give the run's own day
+    (`moo.rundir.scenario_digest`, the file's path aside). ``history`` = (first, last)
+    replaces the range of ``[uncertainty.history]``; ``seed`` the realisations' seed."""
+    meta = run.meta["scenario"]
+    recorded = str(meta.get("source") or "")
+    path = source if source is not None else recorded
+    if source is None and not Path(recorded).is_file():
+        name = Path(recorded).stem
+        if Path(recorded).parent.name == "presets" and name in list_presets():
+            path = name
+        elif not recorded:
+            raise InputError(f"{run.path}: the run does not record its scenario file; give "
+                             "it with --scenario")
+        else:
+            raise InputError(f"{run.path}: its scenario file {recorded} is not there (moved?); "
+                             "give it with --scenario")
+    notes = meta.get("notes") if isinstance(meta.get("notes"), dict) else {}
+    scenario = load_scenario(path, fleet_seed=int(run.meta.get("fleet_seed") or 0),
+                             scale=int(notes.get("scale", 1)), date=meta.get("date"),
+                             history=history)
+    digest = scenario_digest(dataclasses.replace(scenario, source=run.scenario.source))
+    if digest != scenario_digest(run.scenario):
+        raise InputError(f"{path}: does not give the day of the run {run.path} (with its fleet "
+                         "seed, scale and date); the file changed since the run, or it is "
+                         "another scenario")
+    if scenario.uncertainty is None:
+        raise InputError(f"{path}: the scenario has no [uncertainty] table; add one to "
+                         "evaluate its plans out of sample (docs/model.md §12.1)")
+    if seed is not None:
+        if type(seed) is not int or seed < 0:
+            raise InputError(f"realisation seed must be an integer >= 0, got {seed!r}")
+        scenario = dataclasses.replace(
+            scenario, uncertainty=dataclasses.replace(scenario.uncertainty, seed=seed))
+    return scenario, digest

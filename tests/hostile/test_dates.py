@@ -8,9 +8,9 @@ import copy
 
 import click
 import pytest
-from jobs.sweep import load_config
 
 from cli import cli
+from jobs.sweep import load_config
 from models.dates import DAYS, FIRST_DAY, LAST_DAY, parse_day
 from models.errors import InputError
 from tests.conftest import MINIMAL, to_toml

@@ -27,10 +27,12 @@ def _writers(tiny: Path, front: Path) -> dict[str, list]:
         "explore": ["explore", front, "--out", "OUT"],
         "plot": ["plot", front, "--out", "OUT"],
         "study": ["study", tiny, "--budget", "10", "--out", "OUT"],
+        "realise": ["realise", front, "--realisations", "2", "--workers", "1", "--out", "OUT"],
     }
 
 
-WRITERS = ["baseline", "front", "exact", "bound", "export", "explore", "plot", "study"]
+WRITERS = ["baseline", "front", "exact", "bound", "export", "explore", "plot", "study",
+           "realise"]
 # Writers whose --out is one file (the rest write a directory).
 FILE_WRITERS = {"explore"}
 
@@ -96,7 +98,7 @@ def test_overwrite_never_replaces_a_study_or_an_unfinished_run(name, built, copy
     kept = {p: snapshot(p) for p in (study, unfinished)}
     line = one_line_error(invoke(*_args(name, tiny_toml, front, study, overwrite=True)))
     assert "study" in line
-    if name == "export":  # a run writer may replace a checkpoint (--overwrite: start afresh)
+    if name in ("export", "realise"):  # a run writer may replace a checkpoint (start afresh)
         line = one_line_error(invoke(*_args(name, tiny_toml, front, unfinished,
                                             overwrite=True)))
         assert "checkpoint" in line

@@ -224,3 +224,15 @@ def test_sessions_without_history_keep_their_sessions(caltech_dir):
     pairs = set(zip(nominal_fleet.arrival_slot, nominal_fleet.departure_slot, strict=True))
     assert set(zip(f.arrival_slot, r.stated_departure_slot, strict=True)) <= pairs
     assert np.any(f.departure_slot != r.stated_departure_slot)
+
+
+def test_history_range_override_keeps_the_day_and_moves_the_history(caltech):
+    nov = load_scenario("caltech", history=("2019-11-04", "2019-11-10"))
+    assert history_dates(nov) == ("2019-11-04", "2019-11-05", "2019-11-06", "2019-11-07",
+                                  "2019-11-08")  # weekdays only, as the file says
+    assert history_dates(caltech)[0].startswith("2019-09")
+    pd.testing.assert_frame_equal(nov.fleet.to_frame(), caltech.fleet.to_frame())
+    with pytest.raises(ScenarioError, match="no session"):
+        load_scenario("caltech", history=("2030-01-01", "2030-01-31"))
+    with pytest.raises(ScenarioError, match=r"uncertainty\.history"):
+        load_scenario("building", history=("2019-11-01", "2019-11-30"))
