@@ -6,61 +6,31 @@ without loading numba and pymoo; nothing here is imported to dodge a cycle.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import sys
 
 import click
 
+from cli_options import (
+    DIR,
+    PATH,
+    POS,
+    OneLineGroup,
+    budget_options,
+    csv_list,
+    date_option,
+    day_option_value,
+    json_option,
+    judgements_option,
+    option,
+    out_options,
+    resume_options,
+    scenario_options,
+    shown_runs,
+    user_errors,
+    wrote,
+)
 from cli_progress import run_with_progress
-from models.errors import exit_for, one_line
 from moo.util.jsontext import dumps
-
-
-class UserError(click.ClickException):
-    """A user error shown as one line, with the exit code `models.errors.exit_for` gives."""
-
-    def __init__(self, exit_code: int, message: str):
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-def user_errors(func):
-    """One line and an exit code instead of a traceback for every error a user can cause."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except Exception as exc:
-            known = exit_for(exc)
-            if known is None:
-                raise
-            raise UserError(*known) from None
-
-    return wrapper
-
-
-class OneLineGroup(click.Group):
-    """The command tree, where every error click reports (a bad option value quoting what the
-    user typed included) is one line: `models.errors.one_line`, the rule of our own errors."""
-
-    def make_context(self, *args, **kwargs):
-        with _one_line_errors():
-            return super().make_context(*args, **kwargs)
-
-    def invoke(self, ctx):
-        with _one_line_errors():
-            return super().invoke(ctx)
-
-
-@contextlib.contextmanager
-def _one_line_errors():
-    try:
-        yield
-    except click.ClickException as exc:
-        exc.message = one_line(exc.message)
-        raise
 
 
 @click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,76 +40,6 @@ def cli():
 
     Example: v2g-pareto scenarios
     """
-
-
-def option(*names, **kw):
-    """click.option with the defaults shown in --help."""
-    return click.option(*names, show_default=True, **kw)
-
-
-POS, PATH, DIR = click.IntRange(min=1), click.Path(), click.Path(file_okay=False)
-json_option = option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-judgements_option = option("--judgements", "judgements_path", type=click.Path(dir_okay=False),
-                           help="Judgements TOML file (default: the shipped judgements.toml).")
-shown_runs = [option("--reference", "reference_dir", type=PATH, metavar="RUN_DIR",
-                     help="A reference front to mark (e.g. the exact one)."),
-              option("--baseline", "baseline_dirs", type=PATH, multiple=True, metavar="RUN_DIR",
-                     help="A baseline run (uncoordinated or ordered); repeatable.")]
-
-
-def stack(*decorators):
-    """Several decorators as one, applied top to bottom as if written in that order."""
-
-    def apply(func):
-        for deco in reversed(decorators):
-            func = deco(func)
-        return func
-
-    return apply
-
-
-def _day(ctx, param, value):
-    """A --date through `models.dates.parse_day`, the one reader of a day a user gives."""
-    from models.dates import parse_day
-
-    return None if value is None else user_errors(parse_day)(value, "--date").isoformat()
-
-
-date_option = option(
-    "--date", metavar="YYYY-MM-DD", callback=_day,
-    help="The day of a dated scenario's data (series, sessions, pvlib PV).")
-
-
-def scenario_options(required: bool = True):
-    """--scenario, --fleet-seed, --scale and --date: how every command takes a scenario."""
-    return stack(
-        option("--scenario", required=required, metavar="NAME|PATH",
-               help="A preset (`v2g-pareto scenarios`) or a TOML file."),
-        option("--fleet-seed", type=int, help="Override the file's fleet_seed."),
-        option("--scale", type=POS, default=1, metavar="K", help="K copies of the site."),
-        date_option)
-
-
-def out_options(required: bool = True):
-    """--out (a run directory) and --overwrite, with the README's safety rules."""
-    return stack(option("--out", type=DIR, required=required, help="Run directory."),
-                 option("--overwrite", is_flag=True, help="Replace a run in --out atomically."))
-
-
-budget_options = stack(
-    option("--generations", type=POS, help="Stop after this many generations (default 200)."),
-    option("--evals", type=POS, help="Stop after this many evaluations."),
-    option("--time-limit", type=float, metavar="SECONDS", help="Stop after this wall time."))
-resume_options = stack(
-    option("--resume", "resume_dir", type=DIR, metavar="RUN_DIR", help="Continue RUN_DIR."),
-    option("--checkpoint-every", type=POS, metavar="N", help="Checkpoint every N generations."))
-
-
-def wrote(path, *next_commands: str) -> None:
-    """Print the run directory and the commands a user runs next on it."""
-    click.echo(f"wrote {path}")
-    if next_commands:
-        click.echo("next: " + "; ".join(c.format(run=path) for c in next_commands))
 
 
 @cli.command()
@@ -300,10 +200,8 @@ def compare(run_dirs, reference, bound_dir, as_json):
 
 
 @cli.command()
-@option("--matrix", "matrix_text", required=True, metavar="ROWS",
-        help='Rows split by ";", entries by ",", e.g. 1/3.')
-@option("--method", default="eigen", metavar="eigen|geometric",
-        help="Eigenvector or row geometric mean.")
+@option("--matrix", "matrix_text", required=True, metavar="ROWS", help='Rows ";", entries ",".')
+@option("--method", default="eigen", metavar="eigen|geometric", help="Or row geometric mean.")
 @option("--ri", "ri_table", default="saaty1980", metavar="saaty1980|alonso-lamata2006",
         help="Random index table.")
 @option("--threshold", type=float, default=0.10, help="Consistent iff CR <= threshold.")
@@ -326,8 +224,7 @@ def ahp(matrix_text, method, ri_table, threshold, as_json):
 @judgements_option
 @option("--method", default="weighted-sum", metavar="weighted-sum|tchebycheff",
         help="Scalarisation (with --mode).")
-@option("--reference-point", "aspiration", metavar="NAME=VALUE,...",
-        help="Aspiration levels (ASF).")
+@option("--reference-point", metavar="NAME=VALUE,...", help="Aspiration levels (ASF).")
 @option("--where", multiple=True, metavar="NAME<=VALUE", help="Bound, repeatable.")
 @option("--minimise", metavar="NAME", help="Minimised (default cost).")
 @option("--knees", is_flag=True, help="List the trade-off knees (flagged, not picked).")
@@ -338,22 +235,17 @@ def ahp(matrix_text, method, ri_table, threshold, as_json):
 @option("--save", metavar="NAME", help="Keep the pick as RUN/selection-NAME.json.")
 @option("--risk", metavar="mean|cvar[:ALPHA]",
         help="With --mode: pick on this measure of the realised objectives (--realised).")
-@option("--realised", "realised_dir", type=PATH, metavar="DIR", help="The run's `realise` "
-        "directory.")
+@option("--realised", type=PATH, metavar="DIR", help="The run's `realise` directory.")
 @json_option
 @user_errors
-def select(run_dir, mode, judgements_path, method, aspiration, where, minimise, knees, knee,
-           exact, reference_dir, save, risk, realised_dir, as_json):
+def select(run_dir, judgements_path, as_json, **options):
     """Pick an operating point from a front run: AHP, reference point, constraints, knees.
 
     Example: v2g-pareto select runs/b --mode economy --risk cvar --realised runs/b-realised
     """
     from jobs.select import SelectSpec, run
 
-    result = run(SelectSpec(run_dir, mode=mode, judgements=judgements_path, method=method,
-                            reference_point=aspiration, where=where, minimise=minimise,
-                            knees=knees, knee=knee, exact=exact, reference_dir=reference_dir,
-                            save=save, risk=risk, realised=realised_dir))
+    result = run(SelectSpec(run_dir, judgements=judgements_path, **options))
     click.echo(dumps(result.to_dict()) if as_json else result.text())
     if not result.feasible:
         sys.exit(1)
@@ -363,23 +255,23 @@ def select(run_dir, mode, judgements_path, method, aspiration, where, minimise, 
 @click.argument("run_dir", type=PATH, metavar="RUN_DIR")
 @option("--solution", type=int, metavar="K", help="The front.csv solution id.")
 @option("--selection", metavar="NAME", help="A kept decision: RUN/selection-NAME.json.")
-@option("--format", "fmt", type=click.Choice(["csv", "parquet", "ocpp21", "ocpp201"]),
+@option("--format", type=click.Choice(["csv", "parquet", "ocpp21", "ocpp201"]),
         required=True, help="Tables, or one OCPP SetChargingProfileRequest per vehicle "
         "(ocpp21 with V2G set-points; ocpp201 charge-only).")
-@option("--date", metavar="YYYY-MM-DD", callback=_day, help="The day of an undated run.")
+@option("--date", metavar="YYYY-MM-DD", callback=day_option_value,
+        help="The day of an undated run.")
 @option("--timezone", metavar="IANA", help="Time zone of an undated run (UTC).")
 @option("--out", type=DIR, required=True, help="Export directory.")
 @option("--overwrite", is_flag=True, help="Replace a previous export in --out.")
 @user_errors
-def export_cmd(run_dir, solution, selection, fmt, date, timezone, out, overwrite):
+def export_cmd(**options):
     """Write one solution of a run for operation (formats: docs/export.md).
 
     Example: v2g-pareto export runs/caltech --solution 0 --format ocpp21 --out ops/caltech
     """
     from jobs.export import ExportSpec, run
 
-    click.echo(run(ExportSpec(run_dir, out, fmt, solution=solution, selection=selection,
-                              date=date, timezone=timezone, overwrite=overwrite)).text())
+    click.echo(run(ExportSpec(**options)).text())
 
 
 @cli.command()
@@ -391,24 +283,21 @@ def export_cmd(run_dir, solution, selection, fmt, date, timezone, out, overwrite
         "[uncertainty] table's).")
 @option("--history-dates", metavar="FIRST..LAST",
         help="Evaluate on the real days of this range of the session history, one each.")
-@option("--scenario", "scenario_file", metavar="PATH",
-        help="The run's scenario file, if it moved since the run.")
+@option("--scenario", metavar="PATH", help="The run's scenario file, if it moved since the run.")
 @option("--scheduler", metavar="ADDR", help="An existing Dask cluster.")
 @option("--workers", type=POS, help="Embedded LocalCluster workers (default: the cores).")
 @option("--check-schedules", is_flag=True, help="Hold every realised schedule to the checker.")
 @option("--out", type=DIR, required=True, help="Realised directory.")
 @option("--overwrite", is_flag=True, help="Replace a realised directory in --out.")
 @user_errors
-def realise(run_dir, realisations, alpha, seed, history_dates, scenario_file, scheduler,
-            workers, check_schedules, out, overwrite):
+def realise(run_dir, **options):
     """Evaluate every solution of a front run on realised days (docs/model.md §12).
 
     Example: v2g-pareto realise runs/b --realisations 500 --out runs/b-realised
     """
     from jobs.realise import RealiseSpec, run
 
-    spec = RealiseSpec(run_dir, out, realisations, alpha, seed, history_dates, scenario_file,
-                       scheduler, workers, check_schedules=check_schedules, overwrite=overwrite)
+    spec = RealiseSpec(run_dir, **options)
     result = run_with_progress("realise", lambda report: run(spec, report=report))
     click.echo(result.text())
     click.echo(f"next: v2g-pareto explore {run_dir} --realised {result.path}; v2g-pareto "
@@ -417,7 +306,7 @@ def realise(run_dir, realisations, alpha, seed, history_dates, scenario_file, sc
 
 @cli.group()
 def bench():
-    """Benchmarks (measured on this machine; see the README's tables).
+    """Benchmarks (measured on this machine; see docs/benchmarks.md).
 
     Example: v2g-pareto bench eval --scenario iov
     """
@@ -445,13 +334,11 @@ def bench_eval_cmd(scenarios, pop_size, repeat, as_json):
 @option("--reference", type=PATH, metavar="FRONT_RUN", help="Front run giving scenario and scale.")
 @option("--mode", metavar="economy|response|NAME", help="Mode whose weights make the scalar.")
 @judgements_option
-@option("--algorithm", type=click.Choice(["mlgcso", "cso"]), default="mlgcso",
-        help="MLGCSO or plain CSO.")
+@option("--algorithm", type=click.Choice(["mlgcso", "cso"]), default="mlgcso", help="Or plain CSO.")
 @option("--encoding", type=click.Choice(["auto", "aggregate", "vehicle"]), default="auto",
         help="auto: vehicle up to 5,000 vehicle-slots.")
 @option("--local-search/--no-local-search", default=True,
-        help="Seed with the front's local-search points and polish the best particle "
-             "(off: the papers' plain swarm).")
+        help="Seed with local-search points, polish the best (off: the papers' plain swarm).")
 @option("--pop", "pop_size", type=click.IntRange(min=4), default=100, help="Swarm size.")
 @option("--phi", type=click.FloatRange(min=0), default=0.05, help="Swarm-mean learning rate.")
 @option("--evals", type=POS, help="Evaluations (default 20,000).")
@@ -504,10 +391,10 @@ def plot(run_dir, reference_dir, baseline_dirs, fmt, out_dir):
 @shown_runs[0]
 @shown_runs[1]
 @option("--out", type=PATH, metavar="FILE.html", help="Default RUN_DIR/explore.html.")
-@option("--realised", "realised_dir", type=PATH, metavar="DIR",
+@option("--realised", type=PATH, metavar="DIR",
         help="The run's `realise` directory: each point's out-of-sample spread.")
 @user_errors
-def explore(run_dir, reference_dir, baseline_dirs, out, realised_dir):
+def explore(**options):
     """Write an interactive explorer of a front run: one HTML file that opens offline.
 
     RUN_DIR may be a `realise` directory: its run is shown with its spread.
@@ -516,8 +403,7 @@ def explore(run_dir, reference_dir, baseline_dirs, out, realised_dir):
     """
     from jobs.explore import ExploreSpec, run
 
-    click.echo(run(ExploreSpec(run_dir, reference_dir, baseline_dirs, out,
-                               realised_dir)).text())
+    click.echo(run(ExploreSpec(**options)).text())
 
 
 @cli.command()
@@ -542,31 +428,18 @@ def study(name_or_path, budget_s, seed, date, out, overwrite):
     wrote(job.path)
 
 
-def _csv_list(kind):
-    def parse(ctx, param, value):
-        if value is None:
-            return None
-        try:
-            return [kind(v) for v in value.split(",") if v.strip()]
-        except ValueError:
-            msg = f"not a comma-separated list of {kind.__name__}: {value}"
-            raise click.BadParameter(msg) from None
-
-    return parse
-
-
 @cli.command()
 @option("--config", "config_path", type=click.Path(dir_okay=False),
         help="Sweep TOML (scenarios, algorithms, seeds, fleet_seeds, time_limits_s, evals, "
              "encoding, pop_size, scale, exact_points, max_solutions, dates).")
-@option("--scenarios", callback=_csv_list(str), help="Comma-separated presets or files.")
-@option("--algorithms", callback=_csv_list(str), help="Comma-separated: nsga2,nsga3.")
+@option("--scenarios", callback=csv_list(str), help="Comma-separated presets or files.")
+@option("--algorithms", callback=csv_list(str), help="Comma-separated: nsga2,nsga3.")
 @option("--seeds", type=POS, help="Optimiser seeds 1..N.")
 @option("--fleet-seeds", type=POS, help="Fleet seeds 1..N.")
 @option("--dates", metavar="FROM..TO[,DAY...]", help="Days, one run each.")
-@option("--time-limit", "time_limits_s", callback=_csv_list(float), metavar="S[,S...]",
+@option("--time-limit", "time_limits_s", callback=csv_list(float), metavar="S[,S...]",
         help="Seconds per run.")
-@option("--evals", callback=_csv_list(int), metavar="E[,E...]", help="Evaluations per run.")
+@option("--evals", callback=csv_list(int), metavar="E[,E...]", help="Evaluations per run.")
 @option("--pop", "pop_size", type=click.IntRange(min=4))
 @option("--encoding", type=click.Choice(["auto", "aggregate", "vehicle"]), help="Default auto.")
 @option("--scale", type=POS, default=1, metavar="K", help="K site copies.")
@@ -595,32 +468,25 @@ def sweep(config_path, workers, scheduler, out, **options):
         help="Day-ahead plan with recourse, re-planning, or the hindsight optimum.")
 @option("--mode", default="economy", help="AHP mode whose weights the policies use.")
 @judgements_option
-@option("--front", "front_dir", type=DIR, metavar="RUN_DIR", help="The day-ahead front.")
+@option("--front", type=DIR, metavar="RUN_DIR", help="The day-ahead front.")
 @option("--replan-every", type=int, default=4, metavar="K", help="Slots between re-plans.")
 @option("--arrivals", type=click.Choice(["nominal", "none"]), default="nominal",
         help="Expected arrivals in a re-plan: the forecast day's, or none.")
-@option("--step-time-cap", type=float, default=30.0, metavar="SECONDS",
+@option("--step-time-cap", "step_time_cap_s", type=float, default=30.0, metavar="SECONDS",
         help="Per-solve time cap of a re-plan (then the previous plan is kept).")
 @option("--hindsight", type=click.Choice(["floor", "reachable"]), default="floor",
         help="perfect delivers the policies' floor (a bound) or every reachable target.")
 @option("--ocpp", is_flag=True, help="Write the OCPP 2.1 requests each step would send.")
 @out_options()
 @user_errors
-def replay(scenario, fleet_seed, scale, date, realisation, policy, mode, judgements_path,
-           front_dir, replan_every, arrivals, step_time_cap, hindsight, ocpp, out, overwrite):
+def replay(judgements_path, **options):
     """Play one realised day slot by slot under a policy; write the applied day.
 
     Example: v2g-pareto replay --scenario caltech --date 2019-11-05 --policy mpc --out rp
     """
     from jobs.replay import ReplaySpec, run
 
-    spec = ReplaySpec(scenario=scenario, policy=policy, out=out, mode=mode,
-                      front=front_dir, date=date, realisation=realisation,
-                      replan_every=replan_every, arrivals=arrivals,
-                      step_time_cap_s=step_time_cap, hindsight=hindsight, ocpp=ocpp,
-                      judgements=judgements_path,
-                      fleet_seed=fleet_seed, scale=scale, overwrite=overwrite)
-    res = run(spec)
+    res = run(ReplaySpec(judgements=judgements_path, **options))
     click.echo(res.text())
     wrote(res.path)
 
