@@ -19,6 +19,7 @@ from cli_options import (
     csv_list,
     date_option,
     day_option_value,
+    day_range_option_value,
     json_option,
     judgements_option,
     option,
@@ -281,7 +282,7 @@ def export_cmd(**options):
 @option("--alpha", type=float, default=0.9, help="CVaR level of the summary.")
 @option("--seed", type=click.IntRange(min=0), help="Realisations' seed (default the "
         "[uncertainty] table's).")
-@option("--history-dates", metavar="FIRST..LAST",
+@option("--history-dates", metavar="FIRST..LAST", callback=day_range_option_value,
         help="Evaluate on the real days of this range of the session history, one each.")
 @option("--scenario", metavar="PATH", help="The run's scenario file, if it moved since the run.")
 @option("--scheduler", metavar="ADDR", help="An existing Dask cluster.")

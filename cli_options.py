@@ -91,6 +91,16 @@ def day_option_value(ctx, param, value):
     return None if value is None else user_errors(parse_day)(value, "--date").isoformat()
 
 
+def day_range_option_value(ctx, param, value):
+    """A FIRST..LAST option through `models.dates.parse_day_range`."""
+    from models.dates import parse_day_range
+
+    if value is None:
+        return None
+    first, last = user_errors(parse_day_range)(value, param.opts[0])
+    return f"{first.isoformat()}..{last.isoformat()}"
+
+
 date_option = option(
     "--date", metavar="YYYY-MM-DD", callback=day_option_value,
     help="The day of a dated scenario's data (series, sessions, pvlib PV).")

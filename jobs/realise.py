@@ -17,7 +17,6 @@ number of those days and may not exceed it.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import os
 import time
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from distributed import Client, LocalCluster
 
+from models.dates import parse_day_range
 from models.errors import InputError
 from models.uncertainty import history_dates
 from moo.rundir import OutputDir, publish_run, read_run
@@ -39,16 +39,8 @@ from moo.util.spec import Spec
 
 
 def parse_range(text: str, what: str = "--history-dates") -> tuple[str, str]:
-    """``"YYYY-MM-DD..YYYY-MM-DD"`` (inclusive) as two ISO dates."""
-    first, sep, last = str(text).partition("..")
-    try:
-        a, b = dt.date.fromisoformat(first.strip()), dt.date.fromisoformat(last.strip())
-    except ValueError:
-        a = b = None
-    if not sep or a is None:
-        raise InputError(f"{what} {text!r}: give FIRST..LAST, two dates YYYY-MM-DD")
-    if b < a:
-        raise InputError(f"{what} {text!r}: {b} is before {a}")
+    """``"YYYY-MM-DD..YYYY-MM-DD"`` (inclusive) as two ISO dates (`parse_day_range`)."""
+    a, b = parse_day_range(text, what)
     return a.isoformat(), b.isoformat()
 
 

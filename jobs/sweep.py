@@ -48,7 +48,7 @@ import pandas as pd
 
 from jobs.exact import write_exact
 from jobs.front import write_front
-from models.dates import parse_day
+from models.dates import parse_day, parse_day_range
 from models.errors import InfeasibleScheduleError, InputError, NoSolutionError
 from models.scenario import load_scenario, resolve_scenario_path
 from models.schema import check_number
@@ -244,10 +244,7 @@ def parse_dates(text: str) -> list[str]:
     for part in (p.strip() for p in str(text).split(",")):
         if not part:
             continue
-        ends = part.split("..")
-        first, last = (parse_day(e.strip(), "--dates") for e in (ends[0], ends[-1]))
-        if len(ends) > 2 or last < first:
-            raise InputError(f"--dates: {part!r} must be FROM..TO with FROM <= TO")
+        first, last = parse_day_range(part, "--dates")
         days += [(first + dt.timedelta(days=k)).isoformat() for k in range((last - first).days + 1)]
     if not days:
         raise InputError("--dates: no day given")

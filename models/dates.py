@@ -48,6 +48,18 @@ def parse_day(value, where: str) -> dt.date:
     return day
 
 
+def parse_day_range(text, where: str) -> tuple[dt.date, dt.date]:
+    """The inclusive range ``"FIRST..LAST"`` (or one day ``"D"``: D..D), each end read by
+    `parse_day`; an `InputError` naming ``where`` when it is not a range or LAST < FIRST."""
+    ends = str(text).strip().split("..")
+    if len(ends) > 2:
+        raise InputError(f"{where}: {text!r} must be FIRST..LAST")
+    first, last = (parse_day(e.strip(), where) for e in (ends[0], ends[-1]))
+    if last < first:
+        raise InputError(f"{where}: {text!r} ends ({last}) before it starts ({first})")
+    return first, last
+
+
 def first_outside(times: pd.DatetimeIndex) -> int | None:
     """Position of the first timestamp whose day (its own wall clock) is outside the allowed
     range, or None; missing timestamps (NaT) are left to the caller."""

@@ -83,7 +83,7 @@ def test_a_moved_scenario_file_is_named_or_given(uncertain, tmp_path):
 
 @pytest.mark.parametrize("args, words", [
     (("--history-dates", "2030-01-01..2030-01-31"), "no [uncertainty.history]"),
-    (("--history-dates", "2019-11-01"), "--history-dates"),
+    (("--history-dates", "2019-11-05..2019-11-01"), "--history-dates"),
     (("--alpha", "1"), "--alpha"),
     (("--alpha", "nan"), "--alpha"),
     (("--scheduler", "tcp://127.0.0.1:9", "--workers", "2"), "--workers"),

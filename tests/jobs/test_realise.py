@@ -141,7 +141,8 @@ def test_reader_refuses_damage_and_another_run(uncertain_front, cluster, tmp_pat
 
 def test_spec_validation_and_helpers():
     assert parse_range("2019-11-01..2019-12-31") == ("2019-11-01", "2019-12-31")
-    for bad in ("2019-11-01", "2019-12-31..2019-11-01", "a..b"):
+    assert parse_range("2019-11-05") == ("2019-11-05", "2019-11-05")  # one day
+    for bad in ("2019-11-01..2019-11-02..2019-11-03", "2019-12-31..2019-11-01", "a..b"):
         with pytest.raises(InputError, match="--history-dates"):
             parse_range(bad)
     for kw, words in (({"realisations": 0}, "--realisations"), ({}, "give --realisations"),

@@ -11,17 +11,19 @@ import tomllib
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from studies.screenshot_explorer import available, chromium_driver, open_page, wait_for
 
 from cli import cli
+from jobs.front import write_front
 from models.scenario import build_scenario
 from moo.rundir import OutputDir, publish_run, read_run
 from moo.rundir.output import REALISED
-from moo.search.nsga import Budget, run_front, write_front
+from moo.search.nsga import FrontSettings, run_front
+from moo.search.termination import Budget
 from moo.uncertainty.evaluate import evaluate_plans
 from moo.uncertainty.plan import plans_from_run
 from moo.uncertainty.realised import read_realised, realised_files
 from plots.explorer import explorer_data, write_explorer
+from plots.screenshot import available, chromium_driver, open_page, wait_for
 from tests.conftest import SITE_TOML
 from tests.plots.test_explorer import SMALL
 
@@ -34,8 +36,8 @@ def _front(root, name, seed):
     data = tomllib.loads(SITE_TOML)
     data["uncertainty"] = UNCERTAIN
     sc = build_scenario(data)
-    res = run_front(sc, "nsga2", encoding="vehicle", pop_size=16, budget=Budget(generations=4),
-                    seed=seed, memetic=SMALL)
+    res = run_front(sc, FrontSettings("nsga2", encoding="vehicle", pop_size=16,
+                                      budget=Budget(generations=4), seed=seed, memetic=SMALL))
     return write_front(root / name, sc, res, algorithm="nsga2", pop_size=16, clusters=1,
                        budget=Budget(generations=4), seed=seed)
 
