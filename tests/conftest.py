@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
 import re
 
 import numpy as np
@@ -16,6 +17,7 @@ from moo.rundir import csv_bytes, publish_run, run_meta, scenario_files
 from moo.rundir.run import npz_bytes
 from moo.search.nsga import FrontSettings, run_front
 from moo.search.termination import Budget
+from plots.screenshot import available, chromium_driver
 
 PRESETS = ("building", "qingdao", "iov", "crisscross", "caltech")
 
@@ -167,3 +169,20 @@ def write_small_front(path, scenario, *, encoding: str, pop_size: int, generatio
                                             budget=budget, seed=seed))
     return write_front(path, scenario, res, algorithm="nsga2", pop_size=pop_size, clusters=1,
                        budget=budget, seed=seed)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium (Debian's, driven by selenium), quit after the module; skipped
+    where it is missing, except in CI, where the browser tests must run."""
+    if not available():
+        reason = ("chromium, chromedriver or selenium not installed (apt-get install chromium "
+                  "chromium-driver; pip install -e '.[test]')")
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}: the browser test must run in CI")
+        pytest.skip(reason)
+    driver = chromium_driver()
+    try:
+        yield driver
+    finally:
+        driver.quit()
