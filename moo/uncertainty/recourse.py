@@ -17,6 +17,8 @@ twin the tests hold both to.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from models.uncertainty import IMBALANCE_DEFAULT, Realisation, imbalance_cost
@@ -82,22 +84,42 @@ def _finish(plans: Plans, realisation: Realisation, report, net, unmet, excess) 
     return np.hstack([report, extra])
 
 
+@dataclass(frozen=True, eq=False)
+class RealisedDay:
+    """A realised day's dispatcher arrays and targets, built once and used for any number
+    of plan populations (a risk-aware front evaluates every generation on the same days)."""
+
+    realisation: Realisation
+    data: KernelData
+    reach_kwh: np.ndarray  # [N] by rank: target reachable over the actual stay
+    request_kwh: np.ndarray  # [N] by rank: requested target
+    tol_kwh: np.ndarray  # [N] by rank
+
+    @classmethod
+    def of(cls, realisation: Realisation, clusters: int) -> RealisedDay:
+        data = realised_data(realisation, clusters)
+        return cls(realisation, data, *_targets(realisation, data))
+
+    def measures(self, plans: Plans) -> np.ndarray:  # [S, len(MEASURES)]
+        """The measures of every plan on this day (numba, no schedules kept)."""
+        d, r = self.data, self.realisation
+        s, t = plans.n, r.scenario.slots
+        net = np.zeros((s, t))
+        out = np.zeros((s, kernels.N_OUT))
+        excess = np.zeros(s)
+        unmet = np.zeros((s, 3))
+        kernels.realise_population(
+            plans.requests(), plans.bess_kw, d.vrow, d.e_start, d.sat_floor, self.reach_kwh,
+            self.request_kwh, self.tol_kwh, d.bess, d.has_bess, d.slot_ptr, d.slot_rank,
+            d.slot_idx, d.cl_ptr, d.n_clusters, d.dt, d.base_net, d.buy, d.sell, d.deg_cost,
+            _limit(r), net, out, excess, unmet,
+        )
+        return _finish(plans, r, out, net, unmet, excess)
+
+
 def realise_plans(plans: Plans, realisation: Realisation) -> np.ndarray:  # [S, len(MEASURES)]
     """The measures of every plan on one realised day (numba, no schedules kept)."""
-    d = realised_data(realisation, plans.clusters)
-    reach, request, tol = _targets(realisation, d)
-    s, t = plans.n, realisation.scenario.slots
-    net = np.zeros((s, t))
-    out = np.zeros((s, kernels.N_OUT))
-    excess = np.zeros(s)
-    unmet = np.zeros((s, 3))
-    kernels.realise_population(
-        plans.requests(), plans.bess_kw, d.vrow, d.e_start, d.sat_floor, reach, request, tol,
-        d.bess, d.has_bess, d.slot_ptr, d.slot_rank, d.slot_idx, d.cl_ptr, d.n_clusters,
-        d.dt, d.base_net, d.buy, d.sell, d.deg_cost, _limit(realisation), net, out, excess,
-        unmet,
-    )
-    return _finish(plans, realisation, out, net, unmet, excess)
+    return RealisedDay.of(realisation, plans.clusters).measures(plans)
 
 
 def realised_schedules(plans: Plans, realisation: Realisation):
