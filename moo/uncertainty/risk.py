@@ -9,7 +9,8 @@ schedule, so an out-of-sample evaluation of the written front judges what was op
 The plan is then re-dispatched on each of K realisations of the TRAINING stream
 (`models.uncertainty.realise(scenario, k, TRAINING)`, k = 0 .. K-1; the evaluation stream
 is disjoint) with the recourse of `moo.uncertainty.recourse` (the numba
-`realise_population`; each day's dispatcher arrays are built once, `RealisedDay`).
+`realise_days`, all K days in one parallel region; each day's dispatcher arrays are built
+once, `RealisedDays`).
 
 Objectives, per plan, over the K realised values:
 
@@ -40,7 +41,7 @@ from moo.problems.encodings import AggregateProblem
 from moo.problems.objectives import OBJECTIVES
 from moo.uncertainty.evaluate import cvar
 from moo.uncertainty.plan import Plans
-from moo.uncertainty.recourse import MEASURES, RealisedDay
+from moo.uncertainty.recourse import MEASURES, RealisedDay, RealisedDays
 from moo.util.spec import Spec
 
 RISK_MEASURES = ("mean", "cvar")
@@ -121,8 +122,8 @@ class RiskProblem(AggregateProblem):
                                 "the scenario has no [uncertainty] table (docs/model.md §12.1)")
         super().__init__(scenario, clusters)
         self.risk = risk
-        self.days = tuple(RealisedDay.of(realise(scenario, k, TRAINING), clusters)
-                          for k in range(risk.realisations))
+        self.days = RealisedDays.of(RealisedDay.of(realise(scenario, k, TRAINING), clusters)
+                                    for k in range(risk.realisations))
 
     def plans(self, x: np.ndarray) -> tuple[Plans, np.ndarray, np.ndarray]:
         """The plans of decision vectors x [S, n_var] (what the nominal dispatch realised),
@@ -135,7 +136,7 @@ class RiskProblem(AggregateProblem):
 
     def realised(self, plans: Plans) -> np.ndarray:  # [K, S, len(MEASURES)]
         """Every plan's measures on every training realisation."""
-        return np.stack([day.measures(plans) for day in self.days])
+        return self.days.measures(plans)
 
     def _evaluate(self, x, out, *args, **kwargs):
         self._memo.clear()  # the nominal dispatch is redone: the plan needs its net import

@@ -8,13 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jobs.front import write_front
 from models.scenario import build_scenario, load_scenario
 from models.uncertainty import nominal, realise
 from moo.problems import feasibility
 from moo.problems.encodings import AggregateProblem, VehicleProblem
 from moo.problems.objectives import OBJECTIVES
 from moo.rundir.run import read_run
-from moo.search.nsga import Budget, Memetic, RelaxSeeds, run_front, write_front
+from moo.search.nsga import Budget, FrontSettings, Memetic, RelaxSeeds, run_front
 from moo.uncertainty.plan import plans_from_run, plans_from_schedules
 from moo.uncertainty.recourse import (
     MEASURES,
@@ -116,8 +117,9 @@ def test_a_written_front_replanned_on_the_nominal_day_reproduces_itself(
     fronts: exact with one cluster per vehicle, `plans_from_run`'s default (a vehicle alone
     in its cluster gets its feasible request); tolerance 1e-9 relative, 1e-7 absolute."""
     s = scenarios["building"]
-    res = run_front(s, encoding=encoding, pop_size=16, budget=Budget(generations=3),
-                    clusters=clusters, memetic=OFF, relax=RelaxSeeds("off"))
+    res = run_front(s, FrontSettings(encoding=encoding, pop_size=16,
+                                     budget=Budget(generations=3), clusters=clusters,
+                                     memetic=OFF, relax=RelaxSeeds("off")))
     write_front(tmp_path / "run", s, res, algorithm="nsga2", pop_size=16, clusters=clusters,
                 budget=Budget(generations=3), seed=1)
     run = read_run(tmp_path / "run")
