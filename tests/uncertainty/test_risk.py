@@ -14,6 +14,7 @@ from models.uncertainty import TRAINING, nominal, realise
 from moo.problems import feasibility
 from moo.problems.encodings import AggregateProblem
 from moo.problems.objectives import OBJECTIVES, evaluate
+from moo.rundir.checkpoint import CHECKPOINT, FRONT, load_checkpoint
 from moo.rundir.run import read_run
 from moo.search.nsga import Budget, FrontSettings, Memetic, RelaxSeeds, run_front
 from moo.uncertainty.evaluate import Draw, cvar, evaluate_plans
@@ -108,6 +109,19 @@ def test_same_seed_same_risk_front(site):
     np.testing.assert_array_equal(a.X, b.X)
     assert a.settings["risk"] == {"measure": "cvar", "alpha": 0.5, "realisations": 3,
                                   "stream": "training"}
+
+
+def test_a_risk_run_resumes_to_the_uninterrupted_front(site, tmp_path):
+    scenario = load_scenario(site)
+    common = dict(encoding="aggregate", pop_size=12, memetic=Memetic(max_vars=0),
+                  relax=RelaxSeeds("off"), seed=3, risk=Risk(3, "cvar", 0.5))
+    whole = run_front(scenario, FrontSettings(budget=Budget(generations=4), **common))
+    path = tmp_path / CHECKPOINT
+    run_front(scenario, FrontSettings(budget=Budget(generations=2), **common),
+              checkpoint=path, checkpoint_every=2, checkpoint_meta={})
+    resumed = run_front(scenario, FrontSettings(budget=Budget(generations=4), **common),
+                        resume=load_checkpoint(path, FRONT))
+    np.testing.assert_array_equal(resumed.F, whole.F)
 
 
 @pytest.mark.parametrize("risk", ["mean", "cvar:0.75"])
