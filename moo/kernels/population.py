@@ -539,6 +539,30 @@ def repair_population(
                 eb = _step(eb, b, dt, bess[5], bess[6])
 
 
+@njit(cache=True, fastmath=False)
+def _shortfall(e_end, e_reach, e_request, tol_kwh, unmet, s0):
+    """Rows s0 .. of unmet [S, 3] from the final energies e_end [N, nb] (by rank): kWh short
+    of e_reach and of e_request summed over the vehicles short by more than tol_kwh, and
+    the number short of e_reach."""
+    n = e_end.shape[0]
+    for s in range(e_end.shape[1]):
+        short_reach = 0.0
+        short_request = 0.0
+        count = 0.0
+        for j in range(n):
+            e = e_end[j, s]
+            gap = e_reach[j] - e
+            if gap > tol_kwh[j]:
+                short_reach += gap
+                count += 1.0
+            gap = e_request[j] - e
+            if gap > tol_kwh[j]:
+                short_request += gap
+        unmet[s0 + s, 0] = short_reach
+        unmet[s0 + s, 1] = short_request
+        unmet[s0 + s, 2] = count
+
+
 @njit(parallel=True, cache=True, fastmath=False)
 def realise_population(
     requests, requests_b, vrow, e_start, sat_floor, e_reach, e_request, tol_kwh, bess, has_bess,
@@ -570,22 +594,7 @@ def realise_population(
             slot_rank, slot_idx, cl_ptr, n_clusters, dt, base_net, buy, sell, deg_cost, limit,
             False, no_store, realised, b_out, net_out, out, excess, e_end,
         )
-        for s in range(s1 - s0):
-            short_reach = 0.0
-            short_request = 0.0
-            count = 0.0
-            for j in range(n):
-                e = e_end[j, s]
-                gap = e_reach[j] - e
-                if gap > tol_kwh[j]:
-                    short_reach += gap
-                    count += 1.0
-                gap = e_request[j] - e
-                if gap > tol_kwh[j]:
-                    short_request += gap
-            unmet[s0 + s, 0] = short_reach
-            unmet[s0 + s, 1] = short_request
-            unmet[s0 + s, 2] = count
+        _shortfall(e_end, e_reach, e_request, tol_kwh, unmet, s0)
 
 
 @njit(parallel=True, cache=True, fastmath=False)
@@ -624,19 +633,4 @@ def realise_days(
             cl_ptr[d], n_clusters, dt, base_net[d], buy, sell, deg_cost, limit, False, no_store,
             realised, b_out, net_out[d, s0:s1], out[d, s0:s1], excess[d, s0:s1], e_end,
         )
-        for s in range(s1 - s0):
-            short_reach = 0.0
-            short_request = 0.0
-            count = 0.0
-            for j in range(n):
-                e = e_end[j, s]
-                gap = e_reach[v0 + j] - e
-                if gap > tol_kwh[v0 + j]:
-                    short_reach += gap
-                    count += 1.0
-                gap = e_request[v0 + j] - e
-                if gap > tol_kwh[v0 + j]:
-                    short_request += gap
-            unmet[d, s0 + s, 0] = short_reach
-            unmet[d, s0 + s, 1] = short_request
-            unmet[d, s0 + s, 2] = count
+        _shortfall(e_end, e_reach[v0:v1], e_request[v0:v1], tol_kwh[v0:v1], unmet[d], s0)

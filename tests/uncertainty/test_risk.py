@@ -14,14 +14,13 @@ from models.uncertainty import TRAINING, nominal, realise
 from moo.problems import feasibility
 from moo.problems.encodings import AggregateProblem
 from moo.problems.objectives import OBJECTIVES, evaluate
-from moo.rundir.checkpoint import CHECKPOINT, FRONT, load_checkpoint
 from moo.rundir.run import read_run
 from moo.search.nsga import Budget, FrontSettings, Memetic, RelaxSeeds, run_front
 from moo.uncertainty.evaluate import Draw, cvar, evaluate_plans
 from moo.uncertainty.plan import plans_from_run
 from moo.uncertainty.recourse import MEASURES, RealisedDay, RealisedDays
 from moo.uncertainty.risk import Risk, RiskProblem
-from tests.conftest import SITE_TOML
+from tests.conftest import SITE_TOML, resumed_and_whole
 
 UNCERTAIN_SITE = SITE_TOML + """
 [uncertainty]
@@ -115,12 +114,7 @@ def test_a_risk_run_resumes_to_the_uninterrupted_front(site, tmp_path):
     scenario = load_scenario(site)
     common = dict(encoding="aggregate", pop_size=12, memetic=Memetic(max_vars=0),
                   relax=RelaxSeeds("off"), seed=3, risk=Risk(3, "cvar", 0.5))
-    whole = run_front(scenario, FrontSettings(budget=Budget(generations=4), **common))
-    path = tmp_path / CHECKPOINT
-    run_front(scenario, FrontSettings(budget=Budget(generations=2), **common),
-              checkpoint=path, checkpoint_every=2, checkpoint_meta={})
-    resumed = run_front(scenario, FrontSettings(budget=Budget(generations=4), **common),
-                        resume=load_checkpoint(path, FRONT))
+    resumed, whole = resumed_and_whole(scenario, tmp_path, **common)
     np.testing.assert_array_equal(resumed.F, whole.F)
 
 
