@@ -7,13 +7,15 @@ its default budget) into a temporary directory:
 1. per scenario (default ``building`` and ``iov``): the risk-aware front with K training
    realisations (default 32) and ``--risk`` (default ``mean``) — wall time, evaluations,
    generations, and the issue's targets (building 5 min, iov 10 min);
-2. on the first scenario: the deterministic front (default options) and the risk-aware
-   one, both read back from their run directories (`plans_from_run`), evaluated by
-   `moo.uncertainty.evaluate.evaluate_plans` on the same N (default 100) realisations of
-   the EVALUATION stream; the hypervolume of each front's realised mean objectives (cost
-   with imbalance, variance, peak-to-valley) in one normalisation
-   (`moo.uncertainty.compare.realised_hypervolume`), and the mean over each front's
-   solutions of the realised cost, imbalance cost and unmet energy.
+2. on the first scenario: the deterministic front (default options; on building that is
+   the vehicle encoding, whose plans have one cluster per vehicle), the deterministic
+   front of the aggregate encoding (the risk-aware front's decision, planned on the
+   nominal day alone) and the risk-aware one, all read back from their run directories
+   (`plans_from_run`) and evaluated by `moo.uncertainty.evaluate.evaluate_plans` on the
+   same N (default 100) realisations of the EVALUATION stream: the hypervolume of each
+   front's realised mean objectives (cost with imbalance, variance, peak-to-valley) in one
+   normalisation (`moo.uncertainty.compare.realised_hypervolume`), and the mean over each
+   front's solutions of the realised cost, imbalance cost and unmet energy.
 
     nice python -m studies.bench_risk [--scenarios building iov] [--realisations 32]
         [--risk mean] [--evaluate 100]
@@ -70,8 +72,11 @@ def main(argv=None) -> None:
             risk_runs[name] = job.path
         first = args.scenarios[0]
         det, _ = front_run(FrontSpec(first), tmp / f"{first}-det")
+        det_agg, _ = front_run(FrontSpec(first, encoding="aggregate"), tmp / f"{first}-det-agg")
         summaries = {}
-        for label, path in (("deterministic", det.path), ("risk-aware", risk_runs[first])):
+        for label, path in (("deterministic", det.path),
+                            ("deterministic, aggregate encoding", det_agg.path),
+                            ("risk-aware", risk_runs[first])):
             r = read_run(path)
             t0 = time.perf_counter()
             # the preset (with its [uncertainty] table) is the runs' scenario
