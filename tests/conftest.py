@@ -14,6 +14,7 @@ import pytest
 from jobs.front import write_front
 from models.scenario import build_scenario, load_scenario
 from moo.rundir import csv_bytes, publish_run, run_meta, scenario_files
+from moo.rundir.checkpoint import CHECKPOINT, FRONT, load_checkpoint
 from moo.rundir.run import npz_bytes
 from moo.search.nsga import FrontSettings, run_front
 from moo.search.termination import Budget
@@ -186,3 +187,18 @@ def browser():
         yield driver
     finally:
         driver.quit()
+
+
+def resumed_and_whole(scenario, tmp_path, generations: int = 4, **settings):
+    """The fronts of a run of ``generations`` and of one checkpointed at half of them and
+    resumed to the end (same `FrontSettings` otherwise): a resumed run must give the
+    uninterrupted front."""
+    whole = run_front(scenario, FrontSettings(budget=Budget(generations=generations),
+                                              **settings))
+    path = tmp_path / CHECKPOINT
+    half = generations // 2
+    run_front(scenario, FrontSettings(budget=Budget(generations=half), **settings),
+              checkpoint=path, checkpoint_every=half, checkpoint_meta={})
+    resumed = run_front(scenario, FrontSettings(budget=Budget(generations=generations),
+                                                **settings), resume=load_checkpoint(path, FRONT))
+    return resumed, whole
