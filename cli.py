@@ -20,6 +20,7 @@ from cli_options import (
     date_option,
     day_option_value,
     day_range_option_value,
+    encoding_option,
     json_option,
     judgements_option,
     option,
@@ -98,10 +99,8 @@ def baseline(out, overwrite, **options):
 
 @cli.command()
 @scenario_options(required=False)
-@option("--algorithm", type=click.Choice(["nsga2", "nsga3"]), default="nsga2",
-        help="pymoo NSGA-II or NSGA-III.")
-@option("--encoding", type=click.Choice(["auto", "aggregate", "vehicle"]), default="auto",
-        help="auto: vehicle up to 5,000 plugged vehicle-slots.")
+@option("--algorithm", type=click.Choice(["nsga2", "nsga3"]), default="nsga2", help="NSGA-II/III.")
+@encoding_option
 @option("--clusters", type=POS, default=1, help="Aggregate encoding: K departure groups.")
 @option("--pop", "pop_size", type=click.IntRange(min=4), default=100, help="Population size.")
 @budget_options
@@ -110,17 +109,13 @@ def baseline(out, overwrite, **options):
 @option("--local-search", type=click.Choice(["auto", "on", "off"]), default="auto",
         help="Local search; auto: on up to 200,000 vehicle-slots.")
 @option("--relax-seeds", type=click.Choice(["auto", "on", "off"]), default="auto",
-        help="Seed with the lower-bound relaxation's profiles, rounded by the dispatcher; "
-             "auto: on with the aggregate encoding.")
+        help="Seed with the bound's relaxed optima, dispatched; auto: with the aggregate encoding.")
 @option("--sketch", type=click.Choice(["auto", "off"]), default="auto",
-        help="Search a huge fleet on a sample of its vehicles, then dispatch on the whole "
-             "fleet; auto: above 1,000,000 plugged vehicle-slots.")
+        help="Search a huge fleet on a sample of it; auto: above 10^6 plugged vehicle-slots.")
 @option("--realisations", type=int, metavar="K",
-        help="Risk-aware front: judge each plan on K training realisations of the "
-             "scenario's [uncertainty] table (aggregate encoding).")
+        help="Risk-aware: judge each plan on K training realisations ([uncertainty] table).")
 @option("--risk", default="mean", metavar="mean|cvar:ALPHA",
-        help="With --realisations: the mean, or the CVaR at level ALPHA, of each objective "
-             "(cost with the imbalance cost).")
+        help="With --realisations: each objective's mean or CVaR (cost: with imbalance).")
 @resume_options
 @out_options(required=False)
 @user_errors
@@ -128,9 +123,7 @@ def front(generations, evals, time_limit, resume_dir, out, overwrite, **options)
     """Find the cost / variance / peak-to-valley Pareto front with NSGA-II or NSGA-III.
 
     Example: v2g-pareto front --scenario building --time-limit 60 --out runs/b
-
-    Risk-aware: v2g-pareto front --scenario building --realisations 32 --risk cvar:0.9
-    --out runs/b-risk
+    (risk-aware: add --realisations 32 --risk cvar:0.9)
     """
     from jobs.front import FrontSpec, run
     from moo.search.termination import Budget
@@ -193,10 +186,8 @@ def bound(out, overwrite, **options):
 
 @cli.command()
 @click.argument("run_dirs", nargs=-1, required=True, type=PATH, metavar="RUN_DIR...")
-@option("--reference", type=PATH, metavar="RUN_DIR",
-        help="Reference front: HV ratio, IGD+, epsilon.")
-@option("--bound", "bound_dir", type=PATH, metavar="BOUND_RUN",
-        help="A `bound` run: certified HV ratio and gap.")
+@option("--reference", type=PATH, metavar="RUN_DIR", help="Reference front: HV ratio, IGD+, eps.")
+@option("--bound", "bound_dir", type=PATH, metavar="BOUND_RUN", help="Certified HV ratio, gap.")
 @json_option
 @user_errors
 def compare(run_dirs, reference, bound_dir, as_json):
@@ -212,8 +203,7 @@ def compare(run_dirs, reference, bound_dir, as_json):
 @cli.command()
 @option("--matrix", "matrix_text", required=True, metavar="ROWS", help='Rows ";", entries ",".')
 @option("--method", default="eigen", metavar="eigen|geometric", help="Or row geometric mean.")
-@option("--ri", "ri_table", default="saaty1980", metavar="saaty1980|alonso-lamata2006",
-        help="Random index table.")
+@option("--ri", "ri_table", default="saaty1980", metavar="saaty1980|alonso-lamata2006", help="RI.")
 @option("--threshold", type=float, default=0.10, help="Consistent iff CR <= threshold.")
 @json_option
 @user_errors
@@ -289,8 +279,7 @@ def export_cmd(**options):
 @option("--realisations", type=POS, metavar="N",
         help="Realised days of the evaluation stream (with --history-dates: default every day).")
 @option("--alpha", type=float, default=0.9, help="CVaR level of the summary.")
-@option("--seed", type=click.IntRange(min=0), help="Realisations' seed (default the "
-        "[uncertainty] table's).")
+@option("--seed", type=click.IntRange(min=0), help="Realisations' seed (default: the table's).")
 @option("--history-dates", metavar="FIRST..LAST", callback=day_range_option_value,
         help="Evaluate on the real days of this range of the session history, one each.")
 @option("--scenario", metavar="PATH", help="The run's scenario file, if it moved since the run.")
@@ -345,8 +334,7 @@ def bench_eval_cmd(scenarios, pop_size, repeat, as_json):
 @option("--mode", metavar="economy|response|NAME", help="Mode whose weights make the scalar.")
 @judgements_option
 @option("--algorithm", type=click.Choice(["mlgcso", "cso"]), default="mlgcso", help="Or plain CSO.")
-@option("--encoding", type=click.Choice(["auto", "aggregate", "vehicle"]), default="auto",
-        help="auto: vehicle up to 5,000 vehicle-slots.")
+@encoding_option
 @option("--local-search/--no-local-search", default=True,
         help="Seed with local-search points, polish the best (off: the papers' plain swarm).")
 @option("--pop", "pop_size", type=click.IntRange(min=4), default=100, help="Swarm size.")
@@ -418,8 +406,7 @@ def explore(**options):
 
 @cli.command()
 @click.argument("name_or_path", metavar="NAME|PATH")
-@option("--budget", "budget_s", type=click.FloatRange(min=10), metavar="SECONDS",
-        help="Study wall time (preset default).")
+@option("--budget", "budget_s", type=click.FloatRange(min=10), metavar="S", help="Wall time.")
 @option("--seed", type=int, default=1, help="Optimiser seed.")
 @date_option
 @out_options()

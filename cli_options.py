@@ -122,6 +122,8 @@ def out_options(required: bool = True):
                  option("--overwrite", is_flag=True, help="Replace a run in --out atomically."))
 
 
+encoding_option = option("--encoding", type=click.Choice(["auto", "aggregate", "vehicle"]),
+                         default="auto", help="auto: vehicle up to 5,000 plugged vehicle-slots.")
 budget_options = stack(
     option("--generations", type=POS, help="Stop after this many generations (default 200)."),
     option("--evals", type=POS, help="Stop after this many evaluations."),
