@@ -24,7 +24,7 @@ from pymoo.core.repair import Repair
 from models.errors import InputError
 from models.scenario import Scenario
 from moo.kernels import population as kernels
-from moo.kernels.data import KernelData, cluster_power_bounds, kernel_data
+from moo.kernels.data import DEFAULT_DISPATCH, KernelData, cluster_power_bounds, kernel_data
 
 
 class SchedulingProblem(Problem):
@@ -80,8 +80,9 @@ class AggregateProblem(SchedulingProblem):
 
     encoding = "aggregate"
 
-    def __init__(self, scenario: Scenario, clusters: int = 1):
-        data = kernel_data(scenario, clusters)
+    def __init__(self, scenario: Scenario, clusters: int = 1, dispatch: str = DEFAULT_DISPATCH):
+        """``dispatch``: how the dispatcher shares a cluster's power (`DISPATCH_RULES`)."""
+        data = kernel_data(scenario, clusters, dispatch=dispatch)
         lo, hi = cluster_power_bounds(data, scenario.slots)
         self.active = np.flatnonzero(hi - lo > 0)  # (cluster, slot) pairs with vehicles
         self.req_lo, self.req_hi = lo, hi
@@ -132,6 +133,7 @@ class AggregateProblem(SchedulingProblem):
             net,
             out,
             excess,
+            d.rule,
         )
         return ev, b_out, realised, out, excess
 
