@@ -249,6 +249,29 @@ def _lane(e, floor, e_hi, e_tgt, pc, pd, inv_cdt, d_dt):
     return lo, hi, must, cap1, sur
 
 
+@njit(cache=True, fastmath=False, inline="always")
+def _take(p, e, ej, s, c_dt, dt_d, dt, got_c, ev_kwh, v2g_kwh, p_lane):
+    """Book a vehicle's power p for individual s: its energy after the slot, the cluster's
+    realised power, the fleet's charged and discharged energy, the lane's power."""
+    e_chg = e + p * c_dt
+    e_dis = e + p * dt_d
+    ej[s] = e_chg if p > 0.0 else e_dis
+    got_c[s] += p
+    ev_kwh[s] += _mx(p, 0.0) * dt
+    v2g_kwh[s] -= _mn(p, 0.0) * dt
+    p_lane[s] = p
+
+
+@njit(cache=True, fastmath=False, inline="always")
+def _level_lane(rule, vrow, j, t, dt, e):
+    """Balancing rules, one vehicle-slot at energy e: its bounds (lo, hi, must), its level
+    scale (a, w; `_level_scale`) and the energy/power factors (c_dt, inv_cdt, d_dt, dt_d)."""
+    floor, e_hi, e_tgt, pc, pd, c_dt, inv_cdt, d_dt, dt_d = _vehicle(vrow, j, t, dt)
+    base, w = _level_scale(rule, floor, e_hi, e_tgt)
+    lo, hi, must, cap1, sur = _lane(e, floor, e_hi, e_tgt, pc, pd, inv_cdt, d_dt)
+    return lo, hi, must, base, w, c_dt, inv_cdt, d_dt, dt_d
+
+
 @njit(cache=True, fastmath=False)
 def _level_accumulate(rule, acc, vrow, E, slot_rank, a, k0, k1, t, dt):
     """Balancing rules, pass 1 of one cluster: the total power at every level edge as
@@ -257,15 +280,11 @@ def _level_accumulate(rule, acc, vrow, E, slot_rank, a, k0, k1, t, dt):
     must)`` (g: `_level_power` unclipped, piecewise linear in x), each piece added at the
     first edge at or above the level where it starts."""
     acc[:, :, :] = 0.0
-    nb = E.shape[1]
     for k in range(k0, k1):
         j = slot_rank[a + k]
-        floor, e_hi, e_tgt, pc, pd, c_dt, inv_cdt, d_dt, dt_d = _vehicle(vrow, j, t, dt)
-        base, w = _level_scale(rule, floor, e_hi, e_tgt)
-        ej = E[j]
-        for s in range(nb):
-            e = ej[s]
-            lo, hi, must, cap1, sur = _lane(e, floor, e_hi, e_tgt, pc, pd, inv_cdt, d_dt)
+        for s in range(E.shape[1]):
+            e = E[j, s]
+            lo, hi, must, base, w, c_dt, inv_cdt, d_dt, dt_d = _level_lane(rule, vrow, j, t, dt, e)
             off = base - e
             # charge side: must, then (a + x w - e) / (eta_c dt) from where that is must, hi
             km = _bin_of((must * c_dt - off) / w)
@@ -318,25 +337,17 @@ def _level_share(rule, md_c, xa_c, xb_c, th_c, got_c, vrow, E, slot_rank, slot_i
     nb = E.shape[1]
     for k in range(k0, k1):
         j = slot_rank[a + k]
-        floor, e_hi, e_tgt, pc, pd, c_dt, inv_cdt, d_dt, dt_d = _vehicle(vrow, j, t, dt)
-        base, w = _level_scale(rule, floor, e_hi, e_tgt)
         ej = E[j]
         for s in range(nb):
             e = ej[s]
-            lo, hi, must, cap1, sur = _lane(e, floor, e_hi, e_tgt, pc, pd, inv_cdt, d_dt)
+            lo, hi, must, base, w, c_dt, inv_cdt, d_dt, dt_d = _level_lane(rule, vrow, j, t, dt, e)
             charge = md_c[s] == 0.0
             low = must if charge else lo
             high = hi if charge else must
             pa = _level_power(xa_c[s], e, base, w, inv_cdt, d_dt, low, high)
             pb = _level_power(xb_c[s], e, base, w, inv_cdt, d_dt, low, high)
             p = _mn(_mx(pa + th_c[s] * (pb - pa), low), high)
-            e_chg = e + p * c_dt
-            e_dis = e + p * dt_d
-            ej[s] = e_chg if p > 0.0 else e_dis
-            got_c[s] += p
-            ev_kwh[s] += _mx(p, 0.0) * dt
-            v2g_kwh[s] -= _mn(p, 0.0) * dt
-            p_lane[s] = p
+            _take(p, e, ej, s, c_dt, dt_d, dt, got_c, ev_kwh, v2g_kwh, p_lane)
         if store:
             for s in range(nb):
                 ev_out[s0 + s, slot_idx[a + k], t] = p_lane[s]
@@ -542,13 +553,7 @@ def _dispatch_block(
                     p = p_bwd if back else p_fwd
                     used = add if md == 0.0 else take
                     rem_c[s] = q if back else q - used
-                    e_chg = e + p * c_dt
-                    e_dis = e + p * dt_d
-                    ej[s] = e_chg if p > 0.0 else e_dis
-                    got_c[s] += p
-                    ev_kwh[s] += _mx(p, 0.0) * dt
-                    v2g_kwh[s] -= _mn(p, 0.0) * dt
-                    p_lane[s] = p
+                    _take(p, e, ej, s, c_dt, dt_d, dt, got_c, ev_kwh, v2g_kwh, p_lane)
                 if store:
                     for s in range(nb):
                         ev_out[s0 + s, slot_idx[a + k], t] = p_lane[s]

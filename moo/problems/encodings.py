@@ -295,11 +295,14 @@ def resolve_encoding(scenario: Scenario, encoding: str) -> str:
     return auto_encoding(scenario) if encoding == "auto" else encoding
 
 
-def make_problem(scenario: Scenario, encoding: str = "auto", clusters: int = 1):
-    """The problem and its repair for an encoding name (``auto``: `resolve_encoding`)."""
+def make_problem(
+    scenario: Scenario, encoding: str = "auto", clusters: int = 1, dispatch: str = DEFAULT_DISPATCH
+):
+    """The problem and its repair for an encoding name (``auto``: `resolve_encoding`);
+    ``dispatch``: the aggregate encoding's dispatch rule (`DISPATCH_RULES`)."""
     encoding = resolve_encoding(scenario, encoding)
     if encoding == "aggregate":
-        return AggregateProblem(scenario, clusters), AggregateRepair()
+        return AggregateProblem(scenario, clusters, dispatch), AggregateRepair()
     if encoding == "vehicle":
         return VehicleProblem(scenario), VehicleRepair()
     raise ValueError(f"unknown encoding {encoding!r}")

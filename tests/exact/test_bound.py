@@ -151,32 +151,6 @@ def test_hand_computed_peak_and_share():
         assert model.lowest_peak_share() == pytest.approx(0.0, abs=1e-4)
 
 
-def random_site(seed: int, n: int = 4, t: int = 6) -> Scenario:
-    rng = np.random.default_rng(seed)
-    time = TimeGrid(t, 0.0)
-    a = rng.integers(0, t - 1, n)
-    d = np.array([rng.integers(ai + 1, t + 1) for ai in a])
-    fleet = Fleet(
-        arrival_slot=a,
-        departure_slot=d,
-        capacity_kwh=rng.uniform(20, 60, n),
-        p_charge_max_kw=rng.uniform(5, 11, n),
-        p_discharge_max_kw=rng.uniform(3, 10, n),
-        eta_charge=rng.uniform(0.85, 1.0, n),
-        eta_discharge=rng.uniform(0.85, 1.0, n),
-        soc_init=rng.uniform(0.2, 0.9, n),
-        soc_target=np.full(n, 0.8),
-        soc_min=np.full(n, 0.2),
-        soc_max=np.full(n, 0.9),
-        slots_per_day=t,
-    )
-    buy = rng.uniform(0.1, 0.4, t)
-    grid = Grid(time.slot_start_h, rng.uniform(10, 40, t), rng.uniform(0, 10, t), buy,
-                buy * rng.uniform(0, 1, t))
-    battery = Bess(30.0, 8.0, 8.0, 0.93, 0.93, 0.5, 0.1, 0.9)
-    return Scenario("random", time, grid, fleet, battery, 0.02, fleet_seed=seed)
-
-
 def milp_minimum(sc: Scenario, coef) -> float:
     """The true minimum of ``coef[0] F1 + coef[2] F3`` (no variance term) over every schedule
     of a tiny scenario: a MILP with one binary per plugged storage slot choosing charge or
@@ -381,7 +355,7 @@ def test_outer_hypervolume_by_hand():
 def tiny_runs(tmp_path_factory):
     """A bound run and an exact run of one random site."""
     tmp = tmp_path_factory.mktemp("bound")
-    sc = random_site(11)
+    sc = tiny_site(11, 4, 6, True)
     bound = read_run(write_bound(tmp / "bound", sc, bound_front(sc, points=15, groups=2)))
     exact = read_run(write_exact(tmp / "exact", sc, exact_front(sc, points=15)))
     return sc, bound, exact

@@ -97,6 +97,17 @@ def test_evaluation_kernel_matches_the_numpy_reference(seed):
     np.testing.assert_allclose(out, ref, rtol=1e-9, atol=1e-9)
 
 
+def assert_matches_twin(prob: AggregateProblem, X: np.ndarray) -> None:
+    """The numba dispatcher's schedules, BESS powers and realised requests are the twin's."""
+    ev, b_out, realised, _, _ = prob.dispatch(X, store=True)
+    req, req_b = prob.requests(X)
+    for s in range(len(X)):
+        ev_r, b_r, real_r = dispatch_reference(prob.kdata, req[s], req_b[s], prob.limit)
+        np.testing.assert_allclose(ev[s], ev_r, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(b_out[s], b_r, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(realised[s], real_r, rtol=1e-9, atol=1e-9)
+
+
 @pytest.mark.parametrize("dispatch", DISPATCH_RULES)
 @pytest.mark.parametrize(
     "seed,clusters,limit", [(0, 1, None), (1, 3, None), (2, 2, 260.0), (3, 1, 200.0)]
@@ -106,13 +117,7 @@ def test_numba_dispatcher_matches_dispatch_reference(seed, clusters, limit, disp
     prob = AggregateProblem(sc, clusters, dispatch)
     rng = np.random.default_rng(seed)
     X = decision_vectors(rng, prob.n_var)
-    ev, b_out, realised, _, _ = prob.dispatch(X, store=True)
-    req, req_b = prob.requests(X)
-    for s in range(len(X)):
-        ev_r, b_r, real_r = dispatch_reference(prob.kdata, req[s], req_b[s], prob.limit)
-        np.testing.assert_allclose(ev[s], ev_r, rtol=1e-9, atol=1e-9)
-        np.testing.assert_allclose(b_out[s], b_r, rtol=1e-9, atol=1e-9)
-        np.testing.assert_allclose(realised[s], real_r, rtol=1e-9, atol=1e-9)
+    assert_matches_twin(prob, X)
 
 
 @settings(max_examples=30, deadline=None)
@@ -123,14 +128,7 @@ def test_balancing_dispatcher_matches_its_twin_on_random_sites(seed, clusters, n
                                                                rule):
     sc = random_scenario(seed, n=n, slots=slots, import_limit=limit)
     prob = AggregateProblem(sc, clusters, rule)
-    X = np.random.default_rng(seed).uniform(size=(6, prob.n_var))
-    ev, b_out, realised, _, _ = prob.dispatch(X, store=True)
-    req, req_b = prob.requests(X)
-    for s in range(len(X)):
-        ev_r, b_r, real_r = dispatch_reference(prob.kdata, req[s], req_b[s], prob.limit)
-        np.testing.assert_allclose(ev[s], ev_r, rtol=1e-9, atol=1e-8)
-        np.testing.assert_allclose(b_out[s], b_r, rtol=1e-9, atol=1e-9)
-        np.testing.assert_allclose(realised[s], real_r, rtol=1e-9, atol=1e-8)
+    assert_matches_twin(prob, np.random.default_rng(seed).uniform(size=(6, prob.n_var)))
 
 
 @pytest.mark.parametrize("rule", ["soc", "laxity"])
