@@ -168,8 +168,8 @@ def exact(out, overwrite, **options):
 @cli.command()
 @scenario_options()
 @points_option
-@option("--groups", type=POS, default=24, metavar="G",
-        help="Vehicle groups (more: tighter, slower).")
+@option("--groups", type=POS, metavar="G",
+        help="Vehicle groups (default: one per vehicle up to 4,000 vehicle-slots, else 24).")
 @out_options()
 @user_errors
 def bound(out, overwrite, **options):

@@ -13,7 +13,7 @@ from pathlib import Path
 from jobs.exact import ExactSpec
 from jobs.options import whole
 from models.scenario import Scenario
-from moo.exact.bound import DEFAULT_GROUPS, BoundFront, bound_front
+from moo.exact.bound import BoundFront, bound_front
 from moo.problems.feasibility import load_checked
 from moo.rundir import OutputDir, csv_bytes, publish_run, run_meta, scenario_files
 from moo.rundir.run import BOUND as KIND
@@ -22,13 +22,15 @@ from moo.rundir.run import BOUND as KIND
 @dataclass(frozen=True)
 class BoundSpec(ExactSpec):
     """The options of a lower-bound front: the exact front's (the scenario, ``points``
-    weight vectors) and ``groups`` vehicle groups (more: tighter, slower)."""
+    weight vectors) and ``groups`` vehicle groups (more: tighter, slower; None: one per
+    vehicle up to `VEHICLE_SLOTS_MAX` plugged vehicle-slots, else `DEFAULT_GROUPS`)."""
 
-    groups: int = DEFAULT_GROUPS
+    groups: int | None = None
 
     def __post_init__(self):
         super().__post_init__()
-        whole("groups", self.groups)
+        if self.groups is not None:
+            whole("groups", self.groups)
 
 
 @dataclass

@@ -1,14 +1,22 @@
-"""How tight the lower-bound front is where the exact front is known (issue 16, item 3).
+"""How tight the lower-bound front is where the exact front is known (issue 16 item 3, issue 24).
 
-For each scenario: the bound run (`v2g-pareto bound`), the exact front (`v2g-pareto exact`),
-and the exact module's own relaxation solved for the bound's lattice weights (its relaxed QP
-value is also a lower bound, `moo.exact.front`). In the bound's normalisation:
+For each scenario: the bound run (`v2g-pareto bound`, default grouping and cuts), the exact
+front (`v2g-pareto exact`; an existing complete ``OUT/<scenario>-exact`` run of the same
+points is reused), the previous bound (24 groups, no cuts: ``bound_front(groups=24,
+cuts=False)``) and the exact module's own relaxation solved for the bound's lattice weights
+(its relaxed QP value is also a lower bound, `moo.exact.front`). In the bound's normalisation:
 
 - ``tightness`` = HV(exact front) / outer volume of the bound's certificates (1 = the bound
   proves the exact front optimal; it is the exact front's certified HV ratio);
+- ``tightness_previous``: the same for the previous bound (its own normalisation);
 - ``tightness_exact_relaxed`` = HV(exact front) / outer volume of the exact relaxation's
   certificates for the same weights;
-- ``exact_certified_gap``: the exact front's worst per-weight gap to the bound.
+- ``ceiling`` = HV(exact front) / outer volume of the certificates the exact front itself
+  gives (its best weighted value for each weight): what a perfect bound would reach. The
+  rest is the staircase a finite front leaves inside the polytope of its own supporting
+  planes, which no bound can remove;
+- ``exact_certified_gap``: the exact front's worst per-weight gap to the bound (0: the
+  bound proves every lattice optimum of the exact front).
 
     python studies/bound_tightness.py --scenarios building qingdao --out runs/tightness
     python studies/bound_tightness.py --scenarios iov --points 15 --out runs/tightness
@@ -36,7 +44,7 @@ from jobs.exact import write_exact  # noqa: E402
 from models.scenario import load_scenario  # noqa: E402
 from moo.exact.bound import Certificate, bound_front, outer_hypervolume  # noqa: E402
 from moo.exact.front import ExactModel, exact_front  # noqa: E402
-from moo.rundir import read_run  # noqa: E402
+from moo.rundir import is_complete, read_run  # noqa: E402
 from moo.util.jsontext import dumps  # noqa: E402
 
 
@@ -51,29 +59,47 @@ def exact_relaxed_bounds(scenario, cert: Certificate) -> np.ndarray:  # [W]
     return np.array(out)
 
 
+def tightness(front, objectives) -> tuple[float, float]:
+    """(certified HV ratio, worst certified gap) of objectives [S, 3] under a bound front."""
+    cert = Certificate("", front.normalization, front.weights, front.bound, front.outer_hv)
+    c = cert.certify(objectives)
+    return c["certified_hv_ratio"], c["certified_gap"]
+
+
 def one(name: str, points: int, out: Path) -> dict:
     sc = load_scenario(name)
     t0 = time.perf_counter()
-    bound = read_run(write_bound(out / f"{name}-bound", sc, bound_front(sc, points)))
+    bound = read_run(write_bound(out / f"{name}-bound", sc, bound_front(sc, points),
+                                 overwrite=True))
     bound_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    exact = read_run(write_exact(out / f"{name}-exact", sc, exact_front(sc, points)))
+    exact_dir = out / f"{name}-exact"
+    if not (is_complete(exact_dir) and read_run(exact_dir).meta["parameters"]["points"] == points):
+        write_exact(exact_dir, sc, exact_front(sc, points), overwrite=True)
+    exact = read_run(exact_dir)
     exact_s = time.perf_counter() - t0
     cert = Certificate.of(bound)
     c = cert.certify(exact.objectives)
     relaxed = exact_relaxed_bounds(sc, cert)
     outer_relaxed = outer_hypervolume(cert.weights, relaxed)
+    own = cert.normalization.scalarized(exact.objectives, cert.weights).min(axis=1)  # [W]
+    previous = bound_front(sc, points, 24, columns=False, cuts=False)
+    before, gap_before = tightness(previous, exact.objectives)
     return {
         "scenario": name,
         "points": points,
+        "bound_groups": bound.meta["bound"]["n_groups"],
         "bound_s": round(bound_s, 1),
         "exact_s": round(exact_s, 1),
         "outer_hv": cert.outer_hv,
         "outer_hv_exact_relaxed": outer_relaxed,
         "hv_exact": c["hv"],
         "tightness": c["certified_hv_ratio"],
+        "tightness_previous": before,
         "tightness_exact_relaxed": c["hv"] / outer_relaxed,
+        "ceiling": c["hv"] / outer_hypervolume(cert.weights, own),
         "exact_certified_gap": c["certified_gap"],
+        "exact_certified_gap_previous": gap_before,
         "max_bound_minus_exact_relaxed": float(np.max(cert.bound - relaxed)),
     }
 
@@ -90,8 +116,9 @@ def main(argv=None) -> None:
         (args.out / f"{name}.json").write_text(dumps(row, indent=2) + "\n")
         print(dumps(row), flush=True)
     rows = [json.loads(p.read_text()) for p in sorted(args.out.glob("*.json"))]
-    cols = ["scenario", "points", "tightness", "tightness_exact_relaxed", "exact_certified_gap",
-            "outer_hv", "outer_hv_exact_relaxed", "hv_exact", "bound_s", "exact_s"]
+    cols = ["scenario", "points", "tightness", "tightness_previous", "ceiling",
+            "tightness_exact_relaxed", "exact_certified_gap", "exact_certified_gap_previous",
+            "bound_groups", "outer_hv", "hv_exact", "bound_s", "exact_s"]
 
     def cell(v):
         return f"{v:.4f}" if isinstance(v, float) else str(v)

@@ -5,9 +5,13 @@ On iov (1,000 vehicles): the bound's lowest cost, the exact module's cost-optima
 power profile when it is given as a request to
 
 - the dispatcher of the aggregate encoding (`moo.kernels.data.dispatch_reference`, the numpy
-  twin of the numba kernel: priority rule, earliest departure first);
+  twin of the numba kernel) with each of its rules (`moo.kernels.data.DISPATCH_RULES`:
+  priority, earliest departure first; SOC balancing, water-filling towards one fraction of
+  the upper energy bound; laxity balancing, towards one fraction of the way from each
+  vehicle's floor to its target);
 - proportional sharing: every plugged vehicle at the same fraction of its [lo, hi] range;
-- SOC balancing: every plugged vehicle water-filled towards one common SOC (bisection on it).
+- SOC balancing by bisection: every plugged vehicle water-filled towards one common SOC
+  (60 bisection steps on it, with charge and discharge mixed; the study's first prototype).
 
 The alternatives use the dispatcher's own per-vehicle bounds (`slot_bounds`, future
 feasibility included), so every schedule is feasible; each is checked and evaluated by the
@@ -30,7 +34,7 @@ if str(ROOT) not in sys.path:
 
 from moo.exact.bound import BoundModel  # noqa: E402
 from moo.exact.front import solve_weighted  # noqa: E402
-from moo.kernels.data import dispatch_reference, kernel_data  # noqa: E402
+from moo.kernels.data import DISPATCH_RULES, dispatch_reference, kernel_data  # noqa: E402
 from moo.kernels.population import slot_bounds  # noqa: E402
 from moo.problems import feasibility  # noqa: E402
 from moo.problems.objectives import evaluate  # noqa: E402
@@ -80,10 +84,13 @@ def main(argv=None) -> None:
     ev_exact, bess, f_exact = solve_weighted(sc, np.array([1.0, 1e-4, 1e-4]), np.zeros(3),
                                              np.array([1.0, 1e9, 1e6]))
     request = ev_exact.sum(axis=0)
-    schedules = {"exact": ev_exact,
-                 "dispatcher": dispatch_reference(data, request, np.zeros(sc.slots))[0],
-                 "proportional": share(data, request, "proportional"),
-                 "soc": share(data, request, "soc")}
+    schedules = {"exact": ev_exact}
+    for rule in DISPATCH_RULES:
+        name = "dispatcher" if rule == "priority" else f"dispatcher_{rule}"
+        schedules[name] = dispatch_reference(kernel_data(sc, 1, dispatch=rule), request,
+                                             np.zeros(sc.slots))[0]
+    schedules["proportional"] = share(data, request, "proportional")
+    schedules["soc"] = share(data, request, "soc")
     rows = {"bound_min_cost": float(bound_cost)}
     for name, ev in schedules.items():
         b = None if bess is None else bess[None]

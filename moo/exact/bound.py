@@ -69,21 +69,80 @@ from moo.util.lattice import simplex_lattice, spread_order
 from moo.util.normalization import HV_REFERENCE, Normalization
 
 DEFAULT_GROUPS = 24  # 100,000 iov vehicles: about 0.4 s per QP; more groups barely tighten it
+# Plugged vehicle-slots up to which the auto grouping keeps one group per vehicle: building
+# (1,910) and caltech (1,018) in 0.1-0.2 s per QP, qingdao (3,397) in about 1 s, where 24
+# groups take 0.05 s but leave a per-weight gap of 0.03; eva (12,281) and iov are grouped.
+VEHICLE_SLOTS_MAX = 4_000
+CUT_SLOPES = 4  # per group: slopes of the charge/discharge cuts (facets of the exact hull)
 CHUNK_VEHICLES = 20_000  # envelopes are built this many vehicles at a time ([n, T] floats)
 
 
-def vehicle_groups(scenario: Scenario, groups: int) -> np.ndarray:  # [N] group of each vehicle
-    """Group index of each vehicle: its (arrival, departure) slot pair, binned coarser (bins
-    of ``w`` slots for the smallest ``w``) until at most ``groups`` groups remain."""
+def vehicle_groups(scenario: Scenario, groups: int | None = None) -> np.ndarray:  # [N]
+    """Group index of each vehicle.
+
+    ``groups=None`` (auto): one group per vehicle (the per-vehicle relaxation, the tightest)
+    while the fleet has at most `VEHICLE_SLOTS_MAX` plugged vehicle-slots, else
+    `DEFAULT_GROUPS` groups as below. An integer: the vehicles' (arrival, departure) slot
+    pairs, binned coarser (bins of ``w`` slots for the smallest ``w``) until at most
+    ``groups`` groups remain.
+    """
+    f, t_n = scenario.fleet, scenario.slots
+    if groups is None:
+        if f.plugged_slots() <= VEHICLE_SLOTS_MAX:
+            return np.arange(f.n, dtype=np.int64)
+        groups = DEFAULT_GROUPS
     if groups < 1:
         raise InputError(f"groups must be >= 1, got {groups}")
-    f, t_n = scenario.fleet, scenario.slots
     for width in range(1, t_n + 1):
         key = (f.arrival_slot // width) * (t_n + 1) + (f.departure_slot - 1) // width
         uniq, index = np.unique(key, return_inverse=True)
         if len(uniq) <= groups:
-            return index.astype(np.int64)
+            return split_by_need(scenario, index.astype(np.int64), groups // len(uniq))
     return np.zeros(f.n, np.int64)  # one slot-wide bin holds every vehicle: T >= 1 groups
+
+
+def split_by_need(scenario: Scenario, group: np.ndarray, parts: int) -> np.ndarray:  # [N]
+    """Each group split into up to ``parts`` groups of consecutive energy need: the slots
+    of full-power charging its effective target needs, ``(Etgt - E0) / (ηc Pc Δt)`` (a
+    group pools its members' envelopes, which is loosest where their needs differ)."""
+    if parts <= 1 or len(group) == 0:
+        return group
+    f = scenario.fleet
+    cap = f.capacity_kwh
+    gain = f.eta_charge * f.p_charge_max_kw * scenario.dt_h
+    need = (np.maximum(f.soc_lower, scenario.effective_target()) - f.soc_init) * cap
+    need = need / np.where(gain > 0, gain, 1.0)
+    order = np.lexsort((need, group))
+    size = np.bincount(group)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]])
+    pos = np.empty(len(group), np.int64)
+    pos[order] = np.arange(len(group)) - np.repeat(start, size)
+    part = pos * parts // size[group]  # quantile of need within the group
+    return np.unique(group * parts + part, return_inverse=True)[1].astype(np.int64)
+
+
+def cut_slopes(scenario: Scenario, group: np.ndarray) -> np.ndarray:  # [G, R]
+    """The slopes ``lambda`` of each group's no-simultaneous-charge-and-discharge cuts
+    ``lambda c_g + u_g <= sum_i max(lambda Pc_i, Pd_i)`` (docs/model.md §10.1): the distinct
+    ratios ``Pd_i / Pc_i`` of its V2G members (the facets of the exact hull), at most
+    `CUT_SLOPES` of them (evenly spaced in the sorted list; any slope >= 0 is valid);
+    NaN pads a group with fewer."""
+    f = scenario.fleet
+    g_n = int(group.max()) + 1 if f.n else 0
+    out = np.full((g_n, CUT_SLOPES), np.nan)
+    v2g = (f.p_discharge_max_kw > 0) & (f.p_charge_max_kw > 0)
+    ratio = np.zeros(f.n)
+    ratio[v2g] = f.p_discharge_max_kw[v2g] / f.p_charge_max_kw[v2g]
+    pairs = np.unique(np.column_stack([group[v2g], ratio[v2g]]), axis=0)  # sorted by group
+    if not len(pairs):
+        return out
+    starts = np.searchsorted(pairs[:, 0], np.arange(g_n))
+    ends = np.searchsorted(pairs[:, 0], np.arange(g_n), side="right")
+    for g in np.flatnonzero(ends > starts):
+        mine = pairs[starts[g] : ends[g], 1]
+        pick = np.unique(np.round(np.linspace(0, len(mine) - 1, CUT_SLOPES)).astype(int))
+        out[g, : len(pick)] = mine[pick]
+    return out
 
 
 def envelopes(scenario: Scenario, start: int = 0, stop: int | None = None):
@@ -110,15 +169,29 @@ def envelopes(scenario: Scenario, start: int = 0, stop: int | None = None):
     return e_lo, np.maximum(e_hi, e_lo)
 
 
-def group_storage(scenario: Scenario, group: np.ndarray) -> tuple[_Storage, np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class Cuts:
+    """Rows ``lam * c[k] + u[k] <= rhs`` over storage slots ``k`` (docs/model.md §10.1)."""
+
+    slot: np.ndarray  # [R] storage slot k (a row of `_Storage`; it can discharge)
+    lam: np.ndarray  # [R] slope on the charge power
+    rhs_kw: np.ndarray  # [R] sum over the plugged members of max(lam Pc_i, Pd_i)
+
+
+def group_storage(
+    scenario: Scenario, group: np.ndarray
+) -> tuple[_Storage, np.ndarray, np.ndarray, Cuts]:
     """The groups (and the BESS, last) as storage units of the exact module's QP.
 
-    Returns ``(storage, alpha [K], beta [Kv])``: the slopes of the upper-bound recursion
-    (the groups' smallest efficiencies; the BESS's own).
+    Returns ``(storage, alpha [K], beta [Kv], cuts)``: the slopes of the upper-bound
+    recursion (the groups' smallest efficiencies; the BESS's own) and the
+    no-simultaneous-charge-and-discharge cuts of every slot that can discharge.
     """
     f, t_n = scenario.fleet, scenario.slots
     g_n = int(group.max()) + 1 if f.n else 0
-    sums = {k: np.zeros((g_n, t_n)) for k in ("pc", "pd", "lo", "hi")}  # [G, T]
+    slopes = cut_slopes(scenario, group)  # [G, R]
+    names = [f"cut{r}" for r in range(CUT_SLOPES)]
+    sums = {k: np.zeros((g_n, t_n)) for k in ("pc", "pd", "lo", "hi", *names)}  # [G, T]
     for start in range(0, f.n, CHUNK_VEHICLES):
         stop = min(f.n, start + CHUNK_VEHICLES)
         gi = group[start:stop]
@@ -132,6 +205,10 @@ def group_storage(scenario: Scenario, group: np.ndarray) -> tuple[_Storage, np.n
         sums["pd"] += onehot @ (plugged * f.p_discharge_max_kw[start:stop, None])
         sums["lo"] += onehot @ e_lo
         sums["hi"] += onehot @ e_hi
+        pc, pd = f.p_charge_max_kw[start:stop, None], f.p_discharge_max_kw[start:stop, None]
+        lam = np.nan_to_num(slopes[gi])  # [n, R]
+        for r, name in enumerate(names):
+            sums[name] += onehot @ (plugged * np.maximum(lam[:, r : r + 1] * pc, pd))
     first = np.full(g_n, t_n)
     np.minimum.at(first, group, f.arrival_slot)
     last = np.zeros(g_n, np.int64)
@@ -159,6 +236,13 @@ def group_storage(scenario: Scenario, group: np.ndarray) -> tuple[_Storage, np.n
         "lo": sums["lo"][unit, slot],
         "hi": sums["hi"][unit, slot],
     }
+    cut_k, cut_lam, cut_rhs = [], [], []
+    for r, name in enumerate(names):
+        lam = slopes[unit, r]
+        k = np.flatnonzero(np.isfinite(lam) & (cols["pd"] > 0))
+        cut_k.append(k)
+        cut_lam.append(lam[k])
+        cut_rhs.append(sums[name][unit[k], slot[k]])
     is_first, is_last = slot == first[unit], slot == last[unit]
     is_ev = np.ones(len(unit), bool)
     b = scenario.bess
@@ -175,6 +259,10 @@ def group_storage(scenario: Scenario, group: np.ndarray) -> tuple[_Storage, np.n
             "lo": np.where(end, max(b.soc_min, b.soc_init), b.soc_min) * b.capacity_kwh,
             "hi": np.full(t_n, b.soc_max * b.capacity_kwh),
         }
+        if b.p_charge_max_kw > 0 and b.p_discharge_max_kw > 0:  # c / Pc + u / Pd <= 1
+            cut_k.append(len(unit) + np.arange(t_n))
+            cut_lam.append(np.full(t_n, b.p_discharge_max_kw / b.p_charge_max_kw))
+            cut_rhs.append(np.full(t_n, b.p_discharge_max_kw))
         cols = {k: np.append(v, bess[k]) for k, v in cols.items()}
         unit = np.append(unit, np.full(t_n, g_n))
         slot = np.append(slot, np.arange(t_n))
@@ -197,22 +285,46 @@ def group_storage(scenario: Scenario, group: np.ndarray) -> tuple[_Storage, np.n
         hi_kwh=cols["hi"],
         is_ev=is_ev,
     )
-    return storage, cols["alpha"], cols["beta"][bidir]
+    cuts = Cuts(np.concatenate(cut_k), np.concatenate(cut_lam), np.concatenate(cut_rhs))
+    return storage, cols["alpha"], cols["beta"][bidir], cuts
 
 
 class BoundModel:
     """The relaxation of one scenario as a QP, built once and re-solved per weight."""
 
-    def __init__(self, scenario: Scenario, groups: int = DEFAULT_GROUPS):
+    def __init__(self, scenario: Scenario, groups: int | None = None, cuts: bool = True):
+        """``groups``: `vehicle_groups` (None: auto); ``cuts=False`` leaves out the
+        no-simultaneous-charge-and-discharge cuts (the looser relaxation, for comparison)."""
         t0 = time.perf_counter()
         self.scenario = scenario
         self.group = vehicle_groups(scenario, groups)  # [N]
-        storage, self.alpha, self.beta = group_storage(scenario, self.group)
+        storage, self.alpha, self.beta, rows = group_storage(scenario, self.group)
         self.model = ExactModel(scenario, storage)
+        self.n_cuts = len(rows.slot) if cuts else 0
+        if cuts:
+            self._add_cuts(rows)
         self._base = self._problem(None)
         self._lp: clarabel.DefaultSolver | None = None
         self.n_solves = 0
         self.build_time_s = time.perf_counter() - t0
+
+    def _add_cuts(self, cuts: Cuts) -> None:
+        """Append the cuts to the model's rows (inequalities: after its nonnegative block)."""
+        m = self.model
+        pos = np.full(m.st.unit.shape, -1)
+        pos[m.st.bidir] = np.arange(len(m.st.bidir))  # storage slot -> its u column
+        rows = np.arange(len(cuts.slot))
+        a = sparse.csc_matrix(
+            (
+                np.concatenate([cuts.lam, np.ones(len(rows))]),
+                (np.concatenate([rows, rows]),
+                 np.concatenate([m.c[cuts.slot], m.u[pos[cuts.slot]]])),
+            ),
+            shape=(len(rows), m.n_vars),
+        )
+        m.A = sparse.vstack([m.A, a]).tocsc()
+        m.b = np.concatenate([m.b, cuts.rhs_kw])
+        m.n_nonneg += len(rows)
 
     @property
     def n_groups(self) -> int:
@@ -351,7 +463,7 @@ class BoundFront:
     outer_hv: float  # volume the certificates leave in [0, 1.1]^3: HV of the true front <=
     points: int
     divisions: int
-    groups: int  # groups asked for
+    groups: int | None  # groups asked for (None: auto, `vehicle_groups`)
     n_groups: int  # groups used
     n_qp: int
     build_time_s: float
@@ -418,9 +530,10 @@ class BoundFront:
 def bound_front(
     scenario: Scenario,
     points: int = DEFAULT_POINTS,
-    groups: int = DEFAULT_GROUPS,
+    groups: int | None = None,
     deadline: float = np.inf,
     columns: bool = True,
+    cuts: bool = True,
 ) -> BoundFront:
     """Anchors and the simplex lattice of the exact module, solved on the relaxation.
 
@@ -429,10 +542,11 @@ def bound_front(
     (``time.perf_counter()`` value) the lattice stops there: fewer weights, fewer
     certificates, each still valid; the weights are solved in farthest-point order
     (`moo.util.lattice.spread_order`), so those solved cover the simplex, and returned in
-    lattice order. ``columns=False`` skips the column bounds (seeding needs none).
+    lattice order. ``columns=False`` skips the column bounds (seeding needs none);
+    ``cuts=False`` solves the looser relaxation without the charge/discharge cuts.
     """
     h = divisions_for(points)
-    model = BoundModel(scenario, groups)
+    model = BoundModel(scenario, groups, cuts)
     t0 = time.perf_counter()
     stage1 = []
     for k in range(3):

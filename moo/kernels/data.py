@@ -3,10 +3,22 @@
 The aggregate encoding asks for a fleet (or cluster) power per slot; the dispatcher turns
 it into per-vehicle powers slot by slot. Each plugged vehicle's bounds for the slot come
 from its power limits, its SOC limits and future feasibility (`moo.kernels.slot_bounds`).
-Vehicles are served in a fixed priority order — earliest departure first, then earliest
-arrival, then index (EDF): extra charging goes to the most urgent vehicles first and
-discharging is taken from the least urgent ones first, so a vehicle discharges while another
-charges only when a must-charge bound forces the latter.
+A cluster's power is shared by one of three rules (`DISPATCH_RULES`):
+
+- ``priority``: vehicles are served in a fixed priority order — earliest departure first,
+  then earliest arrival, then index (EDF): extra charging goes to the most urgent vehicles
+  first and discharging is taken from the least urgent ones first;
+- ``soc`` (SOC balancing) and ``laxity``: water-filling — every vehicle gets the power that
+  takes it towards one common level x, clipped into its bounds, at the level where the
+  shares add up to the request. ``soc``: x is a fraction of the vehicle's upper energy
+  bound (one state of charge for all, where soc_max is common); ``laxity``: x is the
+  fraction of the way from the energy the vehicle must hold after the slot (its floor) to
+  its effective target, so vehicles with little slack before they must charge get energy
+  first and those with slack keep their room. The level is bracketed between two of a fixed
+  set of level edges and the two allocations are mixed to the request exactly.
+
+Under every rule a vehicle discharges while another charges only when a must-charge bound
+forces the latter, and every vehicle stays within its bounds: every schedule is feasible.
 
 `dispatch_reference` is the readable numpy version the tests hold the numba kernel to.
 """
@@ -17,9 +29,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from models.errors import InputError
 from models.scenario import Scenario
 from moo.kernels import population as kernels
-from moo.kernels.population import SOC_TOL, slot_bounds
+from moo.kernels.population import FAR, LEVEL_BINS, SOC_TOL, W_MIN, slot_bounds
+
+DISPATCH_RULES = ("priority", "soc", "laxity")  # kernel codes PRIORITY, SOC, LAXITY
+DEFAULT_DISPATCH = DISPATCH_RULES[kernels.DEFAULT_RULE]
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,6 +61,7 @@ class KernelData:
     sell: np.ndarray  # [T]
     dt: float
     deg_cost: float
+    rule: int = kernels.PRIORITY  # how a cluster's power is shared (`DISPATCH_RULES` index)
 
     def evaluate(self, ev_power: np.ndarray, bess_power: np.ndarray | None) -> np.ndarray:
         """Report vectors [S, N_OUT] of schedules ev_power [S, N, T] (numba kernel)."""
@@ -87,12 +104,23 @@ def departure_clusters(scenario: Scenario, k: int) -> np.ndarray:  # [N] in 0..k
     return (rank * k // f.n).astype(np.int64)
 
 
+def dispatch_rule(name: str) -> int:
+    """The kernel code of a dispatch rule name (`DISPATCH_RULES`)."""
+    if name not in DISPATCH_RULES:
+        raise InputError(f"unknown dispatch rule {name!r}: use one of {', '.join(DISPATCH_RULES)}")
+    return DISPATCH_RULES.index(name)
+
+
 def kernel_data(
-    scenario: Scenario, clusters: int = 1, window_end: np.ndarray | None = None
+    scenario: Scenario,
+    clusters: int = 1,
+    window_end: np.ndarray | None = None,
+    dispatch: str = DEFAULT_DISPATCH,
 ) -> KernelData:
     """The kernels' arrays of a scenario; ``window_end`` [N] (optional) ends each vehicle's
     dispatch before its departure slot (a realised day: the car leaves before its stated
-    departure, docs/model.md §12)."""
+    departure, docs/model.md §12); ``dispatch``: the rule sharing a cluster's power."""
+    rule = dispatch_rule(dispatch)
     f, dt = scenario.fleet, scenario.dt_h
     cap = f.capacity_kwh
     veh = (
@@ -164,6 +192,7 @@ def kernel_data(
         sell=scenario.grid.price_sell,
         dt=dt,
         deg_cost=float(scenario.degradation_cost_per_kwh),
+        rule=rule,
     )
 
 
@@ -185,6 +214,25 @@ def _fill(amount: float, capacity: np.ndarray) -> np.ndarray:
     """Greedy fill of ``amount`` into ``capacity`` [m] in order: earlier entries first."""
     before = np.concatenate([[0.0], np.cumsum(capacity)[:-1]])
     return np.clip(amount - before, 0.0, capacity)
+
+
+def _level_share(r, e, a, w, lo, hi, inv_cdt, d_dt) -> np.ndarray:  # [m] kW
+    """Balancing rules for one cluster-slot: the powers towards one common level x (energy
+    ``a + x w``), clipped into [must, hi] (charge side) or [lo, must] (discharge side), at
+    the level where they sum to r — bracketed on the kernel's level edges between -FAR and
+    FAR and mixed between the two bracketing edges."""
+    must = np.maximum(lo, 0.0)
+    low, high = (must, hi) if r >= must.sum() else (lo, must)
+    u = -1.0 + 2.0 * np.arange(1, LEVEL_BINS) / LEVEL_BINS
+    levels = np.concatenate([[-FAR], u / (1.0 - np.abs(u)), [FAR]])
+    de = a + levels[:, None] * w - e  # [levels, m] kWh
+    powers = np.clip(np.where(de > 0, de * inv_cdt, de * d_dt), low, high)
+    total = powers.sum(axis=1)
+    above = np.flatnonzero(total[1:-1] >= r)
+    b = int(above[0]) + 1 if len(above) else len(levels) - 1
+    span = total[b] - total[b - 1]
+    theta = float(np.clip((r - total[b - 1]) / span, 0.0, 1.0)) if span > 0 else 0.0
+    return np.clip(powers[b - 1] + theta * (powers[b] - powers[b - 1]), low, high)
 
 
 def dispatch_reference(
@@ -247,8 +295,20 @@ def dispatch_reference(
             ids, lo, hi = ids_all[g], bnd[g, 0], bnd[g, 1]  # priority order
             if len(ids) == 0:
                 continue
-            gap = e_tgt[ids] - e[ids]  # kWh to the target, negative = surplus
             inv_cdt, d_dt = 1.0 / (eta_c[ids] * data.dt), eta_d[ids] / data.dt
+            if data.rule != kernels.PRIORITY:
+                if data.rule == kernels.SOC:
+                    a, w = 0.0, np.maximum(e_hi[ids], W_MIN)
+                else:
+                    rest = dep[ids] - t - 1
+                    a = np.maximum(e_lo[ids], e_tgt[ids] - eta_c[ids] * pc[ids] * rest * data.dt)
+                    w = np.maximum(e_tgt[ids] - a, W_MIN)
+                p = _level_share(r[c], e[ids], a, w, lo, hi, inv_cdt, d_dt)
+                ev[ids, t] = p
+                realised[c * t_count + t] = p.sum()
+                e[ids] += np.where(p > 0, p * (eta_c[ids] * data.dt), p * (data.dt / eta_d[ids]))
+                continue
+            gap = e_tgt[ids] - e[ids]  # kWh to the target, negative = surplus
             room = np.where(gap > 0, gap * inv_cdt, gap * d_dt)
             must = np.maximum(lo, 0.0)
             if r[c] >= must.sum():

@@ -169,6 +169,51 @@ def _give_way(over, values, floors):
 
 
 BLOCK = 32  # individuals dispatched together: one vehicle's data serves all of them
+PRIORITY, SOC, LAXITY = 0, 1, 2  # dispatch rules (`moo.kernels.data.DISPATCH_RULES`)
+DEFAULT_RULE = PRIORITY
+LEVEL_BINS = 128  # balancing rules: level edges (see `_level_edge`)
+FAR = 1e30  # a level below (above) every vehicle's: all at their lower (upper) bound
+W_MIN = 1e-9  # kWh: the smallest level scale (a vehicle without laxity left)
+
+
+@njit(cache=True, fastmath=False, inline="always")
+def _level_scale(rule, floor, e_hi, e_tgt):
+    """Balancing rules: the energy ``a + x w`` [kWh] a vehicle is taken towards at level x.
+    `SOC`: the fraction x of its upper energy bound (a = 0, w = e_hi); `LAXITY`: the fraction
+    x of the way from its floor (the energy it must hold after the slot, `slot_bounds`) to
+    its effective target (a = floor, w = e_tgt - floor): 0 is no laxity used, 1 the target."""
+    if rule == SOC:
+        return 0.0, _mx(e_hi, W_MIN)
+    return floor, _mx(e_tgt - floor, W_MIN)
+
+
+@njit(cache=True, fastmath=False, inline="always")
+def _level_power(x, e, a, w, ic, dd, low, high):
+    """Balancing rules: the power that takes a vehicle with energy e towards ``a + x w`` in
+    one slot (``ic = 1 / (eta_c dt)`` charging, ``dd = eta_d / dt`` discharging), clipped
+    into [low, high]."""
+    de = a + x * w - e
+    g = de * ic if de > 0.0 else de * dd
+    return _mn(_mx(g, low), high)
+
+
+@njit(cache=True, fastmath=False, inline="always")
+def _level_edge(b):
+    """Level of edge b (1 .. LEVEL_BINS - 1): ``u / (1 - |u|)`` at ``u = -1 + 2 b /
+    LEVEL_BINS`` — even steps in ``u = x / (1 + |x|)``, finest around 0, up to +-63."""
+    u = -1.0 + 2.0 * b / LEVEL_BINS
+    return u / (1.0 - abs(u))
+
+
+@njit(cache=True, fastmath=False, inline="always")
+def _bin_of(x):
+    """Index of the first level edge at or above x (LEVEL_BINS: none)."""
+    k = np.ceil((x / (1.0 + abs(x)) + 1.0) * (LEVEL_BINS / 2))
+    if k < 1.0:
+        return 1
+    if k > LEVEL_BINS - 1:
+        return LEVEL_BINS
+    return np.int64(k)
 
 
 @njit(cache=True, fastmath=False, inline="always")
@@ -204,6 +249,110 @@ def _lane(e, floor, e_hi, e_tgt, pc, pd, inv_cdt, d_dt):
     return lo, hi, must, cap1, sur
 
 
+@njit(cache=True, fastmath=False, inline="always")
+def _take(p, e, ej, s, c_dt, dt_d, dt, got_c, ev_kwh, v2g_kwh, p_lane):
+    """Book a vehicle's power p for individual s: its energy after the slot, the cluster's
+    realised power, the fleet's charged and discharged energy, the lane's power."""
+    e_chg = e + p * c_dt
+    e_dis = e + p * dt_d
+    ej[s] = e_chg if p > 0.0 else e_dis
+    got_c[s] += p
+    ev_kwh[s] += _mx(p, 0.0) * dt
+    v2g_kwh[s] -= _mn(p, 0.0) * dt
+    p_lane[s] = p
+
+
+@njit(cache=True, fastmath=False, inline="always")
+def _level_lane(rule, vrow, j, t, dt, e):
+    """Balancing rules, one vehicle-slot at energy e: its bounds (lo, hi, must), its level
+    scale (a, w; `_level_scale`) and the energy/power factors (c_dt, inv_cdt, d_dt, dt_d)."""
+    floor, e_hi, e_tgt, pc, pd, c_dt, inv_cdt, d_dt, dt_d = _vehicle(vrow, j, t, dt)
+    base, w = _level_scale(rule, floor, e_hi, e_tgt)
+    lo, hi, must, cap1, sur = _lane(e, floor, e_hi, e_tgt, pc, pd, inv_cdt, d_dt)
+    return lo, hi, must, base, w, c_dt, inv_cdt, d_dt, dt_d
+
+
+@njit(cache=True, fastmath=False)
+def _level_accumulate(rule, acc, vrow, E, slot_rank, a, k0, k1, t, dt):
+    """Balancing rules, pass 1 of one cluster: the total power at every level edge as
+    difference arrays. acc [4, LEVEL_BINS + 1, nb]: (constant, slope in x) of the charge-side
+    total ``sum clip(g(x), must, hi)`` and of the discharge-side total ``sum clip(g(x), lo,
+    must)`` (g: `_level_power` unclipped, piecewise linear in x), each piece added at the
+    first edge at or above the level where it starts."""
+    acc[:, :, :] = 0.0
+    for k in range(k0, k1):
+        j = slot_rank[a + k]
+        for s in range(E.shape[1]):
+            e = E[j, s]
+            lo, hi, must, base, w, c_dt, inv_cdt, d_dt, dt_d = _level_lane(rule, vrow, j, t, dt, e)
+            off = base - e
+            # charge side: must, then (a + x w - e) / (eta_c dt) from where that is must, hi
+            km = _bin_of((must * c_dt - off) / w)
+            kh = _bin_of((hi * c_dt - off) / w)
+            acc[0, km, s] += off * inv_cdt - must
+            acc[1, km, s] += w * inv_cdt
+            acc[0, kh, s] += hi - off * inv_cdt
+            acc[1, kh, s] -= w * inv_cdt
+            if lo < 0.0:  # discharge side: lo, then (a + x w - e) eta_d / dt, then 0
+                kl = _bin_of((lo * dt_d - off) / w)
+                kz = _bin_of(-off / w)
+                acc[2, kl, s] += off * d_dt - lo
+                acc[3, kl, s] += w * d_dt
+                acc[2, kz, s] -= off * d_dt
+                acc[3, kz, s] -= w * d_dt
+
+
+@njit(cache=True, fastmath=False)
+def _level_bracket(acc, s, r, s_lo, s_hi, must_sum):
+    """Balancing rules: (mode, x_a, x_b, theta) for a cluster request r: the side (0 charge:
+    every vehicle in [must, hi]; 2 discharge: in [lo, must]) and the two neighbouring level
+    edges whose totals bracket r (-FAR / FAR: every vehicle at its lower / upper bound); the
+    shares are the mix ``(1 - theta) p(x_a) + theta p(x_b)``, which sums to r."""
+    if r >= must_sum:
+        mode, base, top, ci = 0.0, must_sum, s_hi, 0
+    else:
+        mode, base, top, ci = 2.0, s_lo, must_sum, 2
+    x_prev, v_prev = -FAR, base
+    x_next, v_next = FAR, top
+    cc = 0.0
+    cs = 0.0
+    for b in range(1, LEVEL_BINS):
+        cc += acc[ci, b, s]
+        cs += acc[ci + 1, b, s]
+        x = _level_edge(b)
+        v = base + cc + cs * x
+        if v >= r:
+            x_next, v_next = x, v
+            break
+        x_prev, v_prev = x, v
+    theta = (r - v_prev) / (v_next - v_prev) if v_next > v_prev else 0.0
+    return mode, x_prev, x_next, _mn(_mx(theta, 0.0), 1.0)
+
+
+@njit(cache=True, fastmath=False)
+def _level_share(rule, md_c, xa_c, xb_c, th_c, got_c, vrow, E, slot_rank, slot_idx, a, k0, k1,
+                 t, dt, ev_kwh, v2g_kwh, p_lane, store, ev_out, s0):
+    """Balancing rules, pass 2 of one cluster: each vehicle's power (the mix of its powers
+    at the two bracketing levels), its energy after the slot, the cluster's realised power."""
+    nb = E.shape[1]
+    for k in range(k0, k1):
+        j = slot_rank[a + k]
+        ej = E[j]
+        for s in range(nb):
+            e = ej[s]
+            lo, hi, must, base, w, c_dt, inv_cdt, d_dt, dt_d = _level_lane(rule, vrow, j, t, dt, e)
+            charge = md_c[s] == 0.0
+            low = must if charge else lo
+            high = hi if charge else must
+            pa = _level_power(xa_c[s], e, base, w, inv_cdt, d_dt, low, high)
+            pb = _level_power(xb_c[s], e, base, w, inv_cdt, d_dt, low, high)
+            p = _mn(_mx(pa + th_c[s] * (pb - pa), low), high)
+            _take(p, e, ej, s, c_dt, dt_d, dt, got_c, ev_kwh, v2g_kwh, p_lane)
+        if store:
+            for s in range(nb):
+                ev_out[s0 + s, slot_idx[a + k], t] = p_lane[s]
+
+
 @njit(cache=True, fastmath=False)
 def _dispatch_block(
     req,
@@ -231,6 +380,7 @@ def _dispatch_block(
     sat,
     excess_max,
     E,
+    rule,
 ):
     """Dispatch nb individuals at once: rows of req [nb, K*T] and req_b [nb, T].
 
@@ -258,6 +408,16 @@ def _dispatch_block(
     e_hi, e_tgt, pc, pd, eta_c, eta_d, departure), read once for all nb individuals, whose
     energies sit side by side in ``E`` [N, nb]; the loops over individuals are branch-free
     so they compile to SIMD.
+
+    ``rule`` `SOC` or `LAXITY` shares a cluster's power by water-filling towards one common
+    level instead: every vehicle at the power that takes it towards the same level x
+    (`_level_scale`: a fraction of its upper energy bound, or of the way from its floor to
+    its target), clipped into its bounds — on the charge side (request at least the
+    must-charge sum) into [must, hi], on the discharge side into [lo, must], so no vehicle
+    discharges while another charges unless forced, as under the priority rule. The level
+    is bracketed between two level edges in the same pass as the sums
+    (`_level_accumulate`, `_level_bracket`) and the two edges' powers are mixed to the
+    request: a convex combination of two allocations within every vehicle's bounds.
     """
     t_count = base_net.shape[0]
     nb = E.shape[1]
@@ -281,6 +441,11 @@ def _dispatch_block(
     eb = np.full(nb, bess[0])
     b_now = np.zeros(nb)
     excess_max[:] = 0.0
+    balance = rule != PRIORITY
+    acc = np.zeros((K if balance else 0, 4, LEVEL_BINS + 1, nb))
+    x_a = np.zeros((K, nb))
+    x_b = np.zeros((K, nb))
+    theta = np.zeros((K, nb))
     for t in range(t_count):
         a = slot_ptr[t]
         # pass 1: bound sums per cluster (lo, hi, min(lo, 0), cap1, sur; the rest follow)
@@ -307,6 +472,9 @@ def _dispatch_block(
                 sm[5, s] = s_hi[s] - must_sum - s_cap1[s]
                 sm[6, s] = -s_sur[s] - s_neg[s]
                 s_neg[s] = must_sum
+            if balance:
+                _level_accumulate(rule, acc[c], vrow, E, slot_rank, a, cl_ptr[t, c],
+                                  cl_ptr[t, c + 1], t, dt)
         # requests, BESS, import limit and the phase each fill ends in: per individual
         for s in range(nb):
             total = 0.0
@@ -328,6 +496,11 @@ def _dispatch_block(
             b_now[s] = b
             for c in range(K):
                 got[c, s] = 0.0
+                if balance:
+                    mode[c, s], x_a[c, s], x_b[c, s], theta[c, s] = _level_bracket(
+                        acc[c], s, r[c], sums[c, 0, s], sums[c, 1, s], sums[c, 2, s]
+                    )
+                    continue
                 base = sums[c, 2, s]
                 if r[c] >= base:
                     extra = r[c] - base
@@ -345,6 +518,11 @@ def _dispatch_block(
                         tot[c, s] = sums[c, 6, s]
         # pass 2: each vehicle's power, in priority order
         for c in range(K):
+            if balance:
+                _level_share(rule, mode[c], x_a[c], x_b[c], theta[c], got[c], vrow, E,
+                             slot_rank, slot_idx, a, cl_ptr[t, c], cl_ptr[t, c + 1], t, dt,
+                             ev_kwh, v2g_kwh, p_lane, store, ev_out, s0)
+                continue
             md_c, rem_c, tot_c, got_c = mode[c], rem[c], tot[c], got[c]
             pre[:] = 0.0
             for k in range(cl_ptr[t, c], cl_ptr[t, c + 1]):
@@ -375,13 +553,7 @@ def _dispatch_block(
                     p = p_bwd if back else p_fwd
                     used = add if md == 0.0 else take
                     rem_c[s] = q if back else q - used
-                    e_chg = e + p * c_dt
-                    e_dis = e + p * dt_d
-                    ej[s] = e_chg if p > 0.0 else e_dis
-                    got_c[s] += p
-                    ev_kwh[s] += _mx(p, 0.0) * dt
-                    v2g_kwh[s] -= _mn(p, 0.0) * dt
-                    p_lane[s] = p
+                    _take(p, e, ej, s, c_dt, dt_d, dt, got_c, ev_kwh, v2g_kwh, p_lane)
                 if store:
                     for s in range(nb):
                         ev_out[s0 + s, slot_idx[a + k], t] = p_lane[s]
@@ -431,14 +603,15 @@ def dispatch_population(
     net_out,
     out,
     excess,
+    rule=DEFAULT_RULE,
 ):
     """Aggregate encoding: per-cluster EV requests [S, K*T] and BESS requests [S, T] ->
     feasible per-vehicle schedules (ev_out [S, N, T] when ``store``), the realised requests
     [S, K*T], BESS powers [S, T], net load [S, T], report vectors out [S, N_OUT] and the
     import-limit excess [S] (kW; 0 when the limit holds, ``limit`` = inf when there is none).
 
-    Individuals go in near-equal blocks of at most `BLOCK` (`_dispatch_block`), the blocks
-    in parallel.
+    ``rule``: `PRIORITY`, `SOC` or `LAXITY` (`_dispatch_block`). Individuals go in near-equal blocks
+    of at most `BLOCK` (`_dispatch_block`), the blocks in parallel.
     Vehicle data comes by rank (`moo.kernels.data.KernelData.vrow` and friends); ``slot_idx``
     maps a plugged vehicle-slot back to the vehicle id of ``ev_out``.
     """
@@ -451,7 +624,7 @@ def dispatch_population(
         _dispatch_span(
             s0, s1, requests, requests_b, vrow, e_start, sat_floor, bess, has_bess, slot_ptr,
             slot_rank, slot_idx, cl_ptr, n_clusters, dt, base_net, buy, sell, deg_cost, limit,
-            store, ev_out, realised, b_out, net_out, out, excess, np.empty((n, s1 - s0)),
+            store, ev_out, realised, b_out, net_out, out, excess, np.empty((n, s1 - s0)), rule,
         )
 
 
@@ -459,7 +632,7 @@ def dispatch_population(
 def _dispatch_span(
     s0, s1, requests, requests_b, vrow, e_start, sat_floor, bess, has_bess, slot_ptr, slot_rank,
     slot_idx, cl_ptr, n_clusters, dt, base_net, buy, sell, deg_cost, limit, store, ev_out,
-    realised, b_out, net_out, out, excess, E,
+    realised, b_out, net_out, out, excess, E, rule,
 ):
     """One block of `dispatch_population`: individuals s0 .. s1-1 dispatched
     (`_dispatch_block`) and their report vectors filled; E [N, s1-s0] is left holding each
@@ -470,7 +643,7 @@ def _dispatch_span(
     _dispatch_block(
         requests[s0:s1], requests_b[s0:s1], vrow, e_start, sat_floor, bess, has_bess, slot_ptr,
         slot_rank, slot_idx, cl_ptr, n_clusters, dt, base_net, limit, store, ev_out, s0,
-        realised[s0:s1], b_out[s0:s1], net_out[s0:s1], kwh, sat, excess[s0:s1], E,
+        realised[s0:s1], b_out[s0:s1], net_out[s0:s1], kwh, sat, excess[s0:s1], E, rule,
     )
     for s in range(nb):
         _report(net_out[s0 + s], buy, sell, dt, deg_cost, kwh[s, 0], kwh[s, 1], sat[s], out[s0 + s])
@@ -567,7 +740,7 @@ def _shortfall(e_end, e_reach, e_request, tol_kwh, unmet, s0):
 def realise_population(
     requests, requests_b, vrow, e_start, sat_floor, e_reach, e_request, tol_kwh, bess, has_bess,
     slot_ptr, slot_rank, slot_idx, cl_ptr, n_clusters, dt, base_net, buy, sell, deg_cost, limit,
-    net_out, out, excess, unmet,
+    net_out, out, excess, unmet, rule=DEFAULT_RULE,
 ):
     """Plans on a realised day (docs/model.md §12): `dispatch_population` without the
     per-vehicle schedules, plus what each vehicle lacks when it leaves.
@@ -592,7 +765,7 @@ def realise_population(
         _dispatch_span(
             s0, s1, requests, requests_b, vrow, e_start, sat_floor, bess, has_bess, slot_ptr,
             slot_rank, slot_idx, cl_ptr, n_clusters, dt, base_net, buy, sell, deg_cost, limit,
-            False, no_store, realised, b_out, net_out, out, excess, e_end,
+            False, no_store, realised, b_out, net_out, out, excess, e_end, rule,
         )
         _shortfall(e_end, e_reach, e_request, tol_kwh, unmet, s0)
 

@@ -24,7 +24,7 @@ from pymoo.core.repair import Repair
 from models.errors import InputError
 from models.scenario import Scenario
 from moo.kernels import population as kernels
-from moo.kernels.data import KernelData, cluster_power_bounds, kernel_data
+from moo.kernels.data import DEFAULT_DISPATCH, KernelData, cluster_power_bounds, kernel_data
 
 
 class SchedulingProblem(Problem):
@@ -80,8 +80,9 @@ class AggregateProblem(SchedulingProblem):
 
     encoding = "aggregate"
 
-    def __init__(self, scenario: Scenario, clusters: int = 1):
-        data = kernel_data(scenario, clusters)
+    def __init__(self, scenario: Scenario, clusters: int = 1, dispatch: str = DEFAULT_DISPATCH):
+        """``dispatch``: how the dispatcher shares a cluster's power (`DISPATCH_RULES`)."""
+        data = kernel_data(scenario, clusters, dispatch=dispatch)
         lo, hi = cluster_power_bounds(data, scenario.slots)
         self.active = np.flatnonzero(hi - lo > 0)  # (cluster, slot) pairs with vehicles
         self.req_lo, self.req_hi = lo, hi
@@ -132,6 +133,7 @@ class AggregateProblem(SchedulingProblem):
             net,
             out,
             excess,
+            d.rule,
         )
         return ev, b_out, realised, out, excess
 
@@ -293,11 +295,14 @@ def resolve_encoding(scenario: Scenario, encoding: str) -> str:
     return auto_encoding(scenario) if encoding == "auto" else encoding
 
 
-def make_problem(scenario: Scenario, encoding: str = "auto", clusters: int = 1):
-    """The problem and its repair for an encoding name (``auto``: `resolve_encoding`)."""
+def make_problem(
+    scenario: Scenario, encoding: str = "auto", clusters: int = 1, dispatch: str = DEFAULT_DISPATCH
+):
+    """The problem and its repair for an encoding name (``auto``: `resolve_encoding`);
+    ``dispatch``: the aggregate encoding's dispatch rule (`DISPATCH_RULES`)."""
     encoding = resolve_encoding(scenario, encoding)
     if encoding == "aggregate":
-        return AggregateProblem(scenario, clusters), AggregateRepair()
+        return AggregateProblem(scenario, clusters, dispatch), AggregateRepair()
     if encoding == "vehicle":
         return VehicleProblem(scenario), VehicleRepair()
     raise ValueError(f"unknown encoding {encoding!r}")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from models.scenario import build_scenario
+from models.scenario import build_scenario, load_scenario
 from moo.kernels import population as kernels
-from moo.kernels.data import dispatch_reference
+from moo.kernels.data import DISPATCH_RULES, dispatch_reference, kernel_data
 from moo.problems import feasibility
 from moo.problems.encodings import AggregateProblem, VehicleProblem
 from moo.problems.objectives import FRONT_COLUMNS, OBJECTIVES, evaluate
@@ -93,14 +97,8 @@ def test_evaluation_kernel_matches_the_numpy_reference(seed):
     np.testing.assert_allclose(out, ref, rtol=1e-9, atol=1e-9)
 
 
-@pytest.mark.parametrize(
-    "seed,clusters,limit", [(0, 1, None), (1, 3, None), (2, 2, 260.0), (3, 1, 200.0)]
-)
-def test_numba_dispatcher_matches_dispatch_reference(seed, clusters, limit):
-    sc = random_scenario(seed, import_limit=limit)
-    prob = AggregateProblem(sc, clusters)
-    rng = np.random.default_rng(seed)
-    X = decision_vectors(rng, prob.n_var)
+def assert_matches_twin(prob: AggregateProblem, X: np.ndarray) -> None:
+    """The numba dispatcher's schedules, BESS powers and realised requests are the twin's."""
     ev, b_out, realised, _, _ = prob.dispatch(X, store=True)
     req, req_b = prob.requests(X)
     for s in range(len(X)):
@@ -108,6 +106,76 @@ def test_numba_dispatcher_matches_dispatch_reference(seed, clusters, limit):
         np.testing.assert_allclose(ev[s], ev_r, rtol=1e-9, atol=1e-9)
         np.testing.assert_allclose(b_out[s], b_r, rtol=1e-9, atol=1e-9)
         np.testing.assert_allclose(realised[s], real_r, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("dispatch", DISPATCH_RULES)
+@pytest.mark.parametrize(
+    "seed,clusters,limit", [(0, 1, None), (1, 3, None), (2, 2, 260.0), (3, 1, 200.0)]
+)
+def test_numba_dispatcher_matches_dispatch_reference(seed, clusters, limit, dispatch):
+    sc = random_scenario(seed, import_limit=limit)
+    prob = AggregateProblem(sc, clusters, dispatch)
+    rng = np.random.default_rng(seed)
+    X = decision_vectors(rng, prob.n_var)
+    assert_matches_twin(prob, X)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10**6), clusters=st.integers(1, 4), n=st.integers(1, 20),
+       slots=st.sampled_from([4, 12, 24]), limit=st.sampled_from([None, 150.0, 250.0]),
+       rule=st.sampled_from(["soc", "laxity"]))
+def test_balancing_dispatcher_matches_its_twin_on_random_sites(seed, clusters, n, slots, limit,
+                                                               rule):
+    sc = random_scenario(seed, n=n, slots=slots, import_limit=limit)
+    prob = AggregateProblem(sc, clusters, rule)
+    assert_matches_twin(prob, np.random.default_rng(seed).uniform(size=(6, prob.n_var)))
+
+
+@pytest.mark.parametrize("rule", ["soc", "laxity"])
+@pytest.mark.parametrize("preset", ["building", "iov", "qingdao"])
+def test_balancing_dispatcher_schedules_pass_the_checker(preset, rule):
+    sc = load_scenario(preset)
+    prob = AggregateProblem(sc, 3, rule)
+    X = decision_vectors(np.random.default_rng(1), prob.n_var)
+    ev, bess, report = prob.schedules(X)
+    rep = feasibility.check(sc, ev, bess)
+    assert rep.ok, rep.violations
+    np.testing.assert_allclose(report, evaluate(sc, ev, bess)[FRONT].to_numpy(), rtol=1e-9,
+                               atol=1e-9)
+    # Every cluster gets its request, clipped into the sum of its vehicles' bounds: in the
+    # first slot (the same energies under every rule) it realises what the priority rule does.
+    _, _, real_soc, _, _ = prob.dispatch(X, store=False)
+    _, _, real_pri, _, _ = AggregateProblem(sc, 3).dispatch(X, store=False)
+    first = np.zeros(real_soc.shape[1], bool)
+    first[::sc.slots] = True  # the first slot: the same energies under both rules
+    np.testing.assert_allclose(real_soc[:, first], real_pri[:, first], atol=1e-6)
+
+
+def test_dispatch_rules_by_hand():
+    # Two cars plugged over four 6-hour slots, 50 kWh, 7 kW, ηc 1, both above their target
+    # (0.2), upper bound 0.9 (45 kWh): A at 0.8 leaving last, B at 0.3 leaving a slot
+    # earlier. 3 kW asked for in the first slot. The priority rule gives charging above
+    # target to the least urgent first: A takes its room, 5 kWh = 5/6 kW, B the rest,
+    # 13/6 kW. The SOC rule raises the emptier car: B alone up to level 33/45 (3 kW = 18
+    # kWh), below A's 40/45, so A gets nothing. The laxity rule too: both may fall to
+    # 5 kWh (floor) with 5 kWh to their 10 kWh targets; B from level (15 - 5) / 5 = 2 up to
+    # (33 - 5) / 5 = 5.6, below A's 7.
+    sc = random_scenario(0, n=2, slots=4, bess=False, v2g_share=0.0)
+    fleet = replace(sc.fleet, arrival_slot=np.zeros(2, np.int64),
+                    departure_slot=np.array([4, 3]), capacity_kwh=np.full(2, 50.0),
+                    p_charge_max_kw=np.full(2, 7.0), eta_charge=np.ones(2),
+                    soc_init=np.array([0.8, 0.3]), soc_target=np.full(2, 0.2),
+                    soc_min=np.full(2, 0.1), soc_max=np.full(2, 0.9))
+    sc = replace(sc, fleet=fleet)
+    request = np.array([3.0, 0.0, 0.0, 0.0])
+    for rule, first in (("priority", [5 / 6, 13 / 6]), ("soc", [0.0, 3.0]),
+                        ("laxity", [0.0, 3.0])):
+        ev = dispatch_reference(kernel_data(sc, 1, dispatch=rule), request, np.zeros(4))[0]
+        np.testing.assert_allclose(ev[:, 0], first, atol=1e-12)
+        np.testing.assert_allclose(ev[:, 1:], 0.0, atol=1e-12)
+        x = AggregateProblem(sc, 1, rule).fleet_to_x(request[None], np.zeros((1, 4)))
+        np.testing.assert_allclose(AggregateProblem(sc, 1, rule).schedules(x)[0][0], ev,
+                                   atol=1e-12)
 
 
 @pytest.mark.parametrize("encoding", ["aggregate", "vehicle"])
