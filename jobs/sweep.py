@@ -1,14 +1,24 @@
 """The `sweep` command's job: Monte Carlo sweeps of front runs as tasks on Dask distributed.
 
 A sweep is the grid scenarios × days × algorithms × optimiser seeds × fleet seeds × budgets.
-Each grid point is one task that writes its own run directory (`run_one`) and returns one
-tidy row: the parameters, the objectives of the Economy and Response picks (AHP weights of
-the shipped judgements), HV (and HV ratio against the exact front when the sweep computes
-references), evaluations and wall time. Days (``dates``, e.g. a year of a dated scenario:
-``--dates 2024-01-01..2024-12-31``) run each scenario on that day of its data; their rows
-also carry the day's uncoordinated and ordered baseline costs, so the savings of the
-Economy pick can be read per day. Tasks run on an embedded `LocalCluster` sized to the
-machine, or on an existing cluster given by its scheduler address, with no other change.
+Each grid point is one task (`front_task`) that computes one front and returns the run's
+files (`moo.rundir.RunBytes`) to the client, which writes its run directory through the run
+writer (the output rule) and makes one tidy row of it: the parameters, the objectives of
+the Economy and Response picks (AHP weights of the shipped judgements), HV (and HV ratio
+against the exact front when the sweep computes references), evaluations and wall time.
+Days (``dates``, e.g. a year of a dated scenario: ``--dates 2024-01-01..2024-12-31``) run
+each scenario on that day of its data; their rows also carry the day's uncoordinated and
+ordered baseline costs, so the savings of the Economy pick can be read per day. Tasks run
+on an embedded `LocalCluster` sized to the machine, or on an existing cluster given by its
+scheduler address, with no other change.
+Workers need not share the client's disk: a task gets the scenario loaded by the client
+(no worker opens a scenario or data file) and writes nothing (tested with a worker in a
+private mount namespace that cannot see ``OUT`` or the scenario).
+
+``OUT`` is claimed by the output rule as a sweep (`moo.rundir.output.OutputDir`, kind
+``sweep``, locked while the sweep runs): a new or empty directory, or a sweep's own (its
+``sweep.toml`` starts with `SWEEP_MARK`), which a restart continues in place; anything else
+— a run, a study, a user's own folder with a sweep.toml of theirs — is refused.
 
 The grid is checked (types and ranges, errors naming the key path) and every scenario of
 it loaded and checked before the cluster starts. A run that fails (no feasible schedule,
@@ -50,7 +60,7 @@ from jobs.exact import write_exact
 from jobs.front import write_front
 from models.dates import parse_day, parse_day_range
 from models.errors import InfeasibleScheduleError, InputError, NoSolutionError
-from models.scenario import load_scenario, resolve_scenario_path
+from models.scenario import Scenario, resolve_scenario_path
 from models.schema import check_number
 from moo.decision.ahp import load_default_judgements
 from moo.decision.select import select
@@ -61,12 +71,15 @@ from moo.problems.encodings import ENCODINGS
 from moo.problems.feasibility import load_checked
 from moo.problems.objectives import OBJECTIVES, evaluate
 from moo.rundir import (
+    Run,
+    RunBytes,
     atomic_write_bytes,
     atomic_write_text,
     is_complete,
     read_run,
     scenario_digest,
 )
+from moo.rundir.output import SWEEP, SWEEP_MARK, OutputDir
 from moo.search.nsga import FrontSettings, Memetic, default_max_solutions, run_front
 from moo.search.termination import Budget
 from moo.util.spec import Spec
@@ -167,21 +180,36 @@ def _scenario_label(scenario: str, scale: int, date: str | None, fleet_seed: int
 
 def _scenario_sha256(scenario: str, scale: int, date: str | None,
                      fleet_seed: int | None) -> str:
-    """SHA-256 of the resolved scenario, loaded and checked as every command does (once per
-    version of the file: its size and modification time are part of the cache key)."""
+    """SHA-256 of the resolved scenario (`_scenario`)."""
+    return _checked(_digest, scenario, scale, date, fleet_seed)
+
+
+def _scenario(scenario: str, scale: int, date: str | None, fleet_seed: int | None) -> Scenario:
+    """The resolved scenario, loaded and checked as every command does (once per version of
+    the file: its size and modification time are part of the cache key)."""
+    return _checked(_load, scenario, scale, date, fleet_seed)
+
+
+def _checked(fn, scenario: str, scale: int, date: str | None, fleet_seed: int | None):
     try:
         stat = resolve_scenario_path(scenario).stat()
-        return _digest(scenario, scale, date, fleet_seed, stat.st_size, stat.st_mtime_ns)
+        return fn(scenario, scale, date, fleet_seed, stat.st_size, stat.st_mtime_ns)
     except InputError as exc:  # a sweep has many scenarios: say which one breaks a rule
         day = "" if date is None else f" on {date}"
         seed = "" if fleet_seed is None else f" with fleet seed {fleet_seed}"
         raise InputError(f"sweep: scenario {scenario}{day}{seed}: {exc}") from None
 
 
+@functools.lru_cache(maxsize=64)
+def _load(scenario: str, scale: int, date: str | None, fleet_seed: int | None,
+          size: int, mtime_ns: int) -> Scenario:
+    return load_checked(scenario, fleet_seed, scale, date)
+
+
 @functools.lru_cache(maxsize=4096)
 def _digest(scenario: str, scale: int, date: str | None, fleet_seed: int | None,
             size: int, mtime_ns: int) -> str:
-    return scenario_digest(load_checked(scenario, fleet_seed, scale, date))
+    return scenario_digest(_load(scenario, scale, date, fleet_seed, size, mtime_ns))
 
 
 def _run_hash(scenario: str, scale: int, date: str | None, fleet_seed: int | None,
@@ -294,16 +322,36 @@ def _is_day(value) -> bool:
     return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
 
 
-# --- the tasks (run on Dask workers; plain functions of plain data) ----------------------
+# --- the tasks (run on Dask workers; plain functions of plain data, writing nothing) ------
 
 
-def run_reference(spec: dict) -> str:
-    """Compute the exact front of one scenario/fleet seed unless it is already complete."""
-    if not is_complete(spec["run"]):
-        scenario = load_scenario(spec["scenario"], spec["fleet_seed"], spec["scale"],
-                                 spec.get("date"))
-        write_exact(spec["run"], scenario, exact_front(scenario, spec["points"]), overwrite=True)
-    return spec["run"]
+def reference_task(scenario: Scenario, points: int) -> RunBytes:
+    """The exact front of one resolved scenario, as the files of its run directory."""
+    held = RunBytes()
+    write_exact(held, scenario, exact_front(scenario, points))
+    return held
+
+
+def front_task(scenario: Scenario, spec: dict) -> RunBytes:
+    """One front of the grid (``spec``: a `SweepSpec.tasks` entry), as the files of its
+    run directory; `RUN_ERRORS` end it (the client records them in its row)."""
+    budget = Budget.from_dict(spec["budget"])
+    moves = spec.get("seed_moves_per_var", 500.0)
+    memetic = (Memetic(enabled=False) if moves <= 0 else
+               Memetic(seed_moves_per_var=moves, generation_moves_per_var=moves / 10))
+    settings = FrontSettings(
+        spec["algorithm"],
+        encoding=spec["encoding"],
+        pop_size=spec["pop_size"],
+        budget=budget,
+        seed=spec["seed"],
+        max_solutions=min(spec["max_solutions"], default_max_solutions(scenario)),
+        memetic=memetic,
+    )
+    held = RunBytes()
+    write_front(held, scenario, run_front(scenario, settings), algorithm=spec["algorithm"],
+                pop_size=spec["pop_size"], clusters=1, budget=budget, seed=spec["seed"])
+    return held
 
 
 def failed_row(spec: dict, error: Exception | str) -> dict:
@@ -314,51 +362,8 @@ def failed_row(spec: dict, error: Exception | str) -> dict:
     return {**row, "status": "failed", "error": str(error), "skipped": False}
 
 
-def run_one(spec: dict, reference: str | None = None) -> dict:
-    """Run (or, when its directory is complete, re-read) one front; return its row, a
-    `failed_row` when the run ends in one of `RUN_ERRORS`."""
-    try:
-        return _run_one(spec, reference)
-    except RUN_ERRORS as exc:
-        return failed_row(spec, exc)
-
-
-def _run_one(spec: dict, reference: str | None) -> dict:
-    skipped = is_complete(spec["run"])
-    if not skipped:
-        scenario = load_scenario(spec["scenario"], spec["fleet_seed"], spec["scale"],
-                                 spec.get("date"))
-        budget = Budget.from_dict(spec["budget"])
-        moves = spec.get("seed_moves_per_var", 500.0)
-        memetic = (Memetic(enabled=False) if moves <= 0 else
-                   Memetic(seed_moves_per_var=moves, generation_moves_per_var=moves / 10))
-        settings = FrontSettings(
-            spec["algorithm"],
-            encoding=spec["encoding"],
-            pop_size=spec["pop_size"],
-            budget=budget,
-            seed=spec["seed"],
-            max_solutions=min(spec["max_solutions"], default_max_solutions(scenario)),
-            memetic=memetic,
-        )
-        res = run_front(scenario, settings)
-        write_front(
-            spec["run"],
-            scenario,
-            res,
-            algorithm=spec["algorithm"],
-            pop_size=spec["pop_size"],
-            clusters=1,
-            budget=budget,
-            seed=spec["seed"],
-            overwrite=True,  # the sweep owns its tree; only incomplete runs get here
-        )
-    return {**run_row(spec, reference), "status": "complete", "error": np.nan, "skipped": skipped}
-
-
-def run_row(spec: dict, reference: str | None) -> dict:
-    """The tidy row of one complete run directory."""
-    run = read_run(spec["run"])
+def run_row(spec: dict, run: Run, F_ref: np.ndarray | None) -> dict:
+    """The tidy row of one complete run directory (``F_ref``: its exact reference front)."""
     F = run.objectives
     row = {
         k: spec[k]
@@ -396,8 +401,7 @@ def run_row(spec: dict, reference: str | None) -> dict:
             row[f"economy_saving_vs_{method}"] = float(
                 (kpis["cost"] - row["economy_cost"]) / abs(kpis["cost"])
             ) if kpis["cost"] != 0 else np.nan
-    if reference is not None:
-        F_ref = read_run(reference).objectives
+    if F_ref is not None:
         ideal, nadir = reference_normalization(F_ref)
         row["hv"] = hypervolume(F, ideal, nadir)
         row["hv_ratio"] = hv_ratio(F, F_ref)
@@ -422,22 +426,41 @@ class SweepResult:
 
 def run_sweep(
     config: SweepSpec,
-    out: str | os.PathLike,
+    out: str | os.PathLike | OutputDir,
     *,
     workers: int | None = None,
     scheduler: str | None = None,
     on_row: Callable[[dict], None] | None = None,
 ) -> SweepResult:
-    """Run every task of ``config`` on Dask; write the table (every run, failed ones with
-    their error) as Parquet and CSV."""
+    """Run every task of ``config`` on Dask; write the runs (on the client, as their files
+    come back) and the table (every run, failed ones with their error) as Parquet and CSV.
+    ``out``: a path, claimed here as a sweep, or the caller's claim."""
+    if isinstance(out, OutputDir):
+        return _sweep(config, out.path, workers, scheduler, on_row)
+    with OutputDir(out, kind=SWEEP, resume=True) as claim:
+        return _sweep(config, claim.path, workers, scheduler, on_row)
+
+
+def _complete(run_dir: str) -> Run | None:
+    try:
+        return read_run(run_dir)
+    except InputError:
+        return None
+
+
+def _key(spec: dict) -> tuple:
+    return spec["scenario"], spec["date"], spec["fleet_seed"]
+
+
+def _sweep(config: SweepSpec, out: Path, workers, scheduler, on_row) -> SweepResult:
     from distributed import Client, LocalCluster, as_completed
 
-    out = Path(out)
     # A bad file, a day missing from its data or an import limit no schedule can respect is
     # the user's error, before any worker runs: naming the runs loads every scenario.
     tasks, references = config.tasks(out), config.references(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(exist_ok=True)
     atomic_write_text(out / "sweep.toml", _config_toml(config))
+    done = {spec["run"]: _complete(spec["run"]) for spec in tasks}
     t0 = time.perf_counter()
     if scheduler:
         client, cluster = Client(scheduler), None
@@ -452,30 +475,60 @@ def run_sweep(
             env={"NUMBA_NUM_THREADS": "1"},
         )
         client = Client(cluster)
+    rows = []
+
+    def emit(row):
+        rows.append(row)
+        if on_row is not None:
+            on_row(row)
+
     try:
-        refs = {}
-        for spec, fut in zip(
-            references,
-            client.map(run_reference, references, pure=False),
-            strict=True,
-        ):
-            refs[(spec["scenario"], spec["date"], spec["fleet_seed"])] = fut
-        futures = {
-            client.submit(
-                run_one, spec, refs.get((spec["scenario"], spec["date"], spec["fleet_seed"])),
-                pure=False,
-            ): spec
-            for spec in tasks
+        scattered = {}
+
+        def scenario_of(spec):  # sent once per resolved scenario: no worker opens its file
+            key = _key(spec)
+            if key not in scattered:
+                scenario = _scenario(spec["scenario"], config.scale, spec["date"],
+                                     spec["fleet_seed"])
+                scattered[key] = client.scatter(scenario, broadcast=False)
+            return scattered[key]
+
+        ref_futures = {
+            client.submit(reference_task, scenario_of(ref), ref["points"], pure=False): ref
+            for ref in references if not is_complete(ref["run"])
         }
-        rows = []
-        for fut in as_completed(futures):
+        run_futures = {
+            client.submit(front_task, scenario_of(spec), spec, pure=False): spec
+            for spec in tasks if done[spec["run"]] is None
+        }
+        ref_failed = {}
+        for fut in as_completed(list(ref_futures)):
+            ref = ref_futures.pop(fut)
             try:
-                row = fut.result()
-            except RUN_ERRORS as exc:  # its exact reference failed
-                row = failed_row(futures[fut], f"exact reference: {exc}")
-            rows.append(row)
-            if on_row is not None:
-                on_row(row)
+                fut.result().write(ref["run"], overwrite=True)  # the sweep owns its tree
+            except RUN_ERRORS as exc:
+                ref_failed[_key(ref)] = exc
+        F_ref = {_key(ref): read_run(ref["run"]).objectives
+                 for ref in references if _key(ref) not in ref_failed}
+
+        def row_of(spec, run, skipped):
+            if _key(spec) in ref_failed:
+                return failed_row(spec, f"exact reference: {ref_failed[_key(spec)]}")
+            return {**run_row(spec, run, F_ref.get(_key(spec))), "status": "complete",
+                    "error": np.nan, "skipped": skipped}
+
+        for spec in tasks:
+            if done[spec["run"]] is not None:
+                emit(row_of(spec, done.pop(spec["run"]), True))
+        for fut in as_completed(list(run_futures)):
+            spec = run_futures.pop(fut)
+            try:
+                # Only runs that are not complete get here: a damaged one is replaced.
+                path = fut.result().write(spec["run"], overwrite=True)
+                row = row_of(spec, read_run(path), False)
+            except RUN_ERRORS as exc:
+                row = failed_row(spec, exc)
+            emit(row)
     finally:
         client.close()
         if cluster is not None:
@@ -522,7 +575,8 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _config_toml(config: SweepSpec) -> str:
-    lines = []
+    """The resolved grid as TOML (a valid ``--config``), its first line the sweep's mark."""
+    lines = [f"{SWEEP_MARK.decode()}: the resolved grid (a --config for the same sweep)"]
     for key, value in config.to_dict().items():
         if value is None or (isinstance(value, list) and any(v is None for v in value)):
             lines.append(f"# {key} = {tuple(value)!r}" if isinstance(value, list)
@@ -556,7 +610,7 @@ def spec_of(options: dict, config_path=None) -> SweepSpec:
 def run(config: SweepSpec, out, *, workers=None, scheduler=None, echo=print) -> SweepResult:
     """The `sweep` command: every run of the grid, each finished run reported through
     ``echo``; failed runs end it with an error naming them (after the table is written)."""
-    echo(f"sweep: {len(config.tasks(Path(out)))} runs on {scheduler or 'a local cluster'}")
+    claim = OutputDir(out, kind=SWEEP, resume=True)  # before any work
 
     def show(row):
         day = f" {row['date']}" if row.get("date") else ""
@@ -569,7 +623,9 @@ def run(config: SweepSpec, out, *, workers=None, scheduler=None, echo=print) -> 
         hv = f"HV {row['hv']:.4f}" if row.get("hv") is not None else "no HV"
         echo(f"{where}{hv}  {state}")
 
-    res = run_sweep(config, out, workers=workers, scheduler=scheduler, on_row=show)
+    with claim:
+        echo(f"sweep: {len(config.tasks(claim.path))} runs on {scheduler or 'a local cluster'}")
+        res = run_sweep(config, claim, workers=workers, scheduler=scheduler, on_row=show)
     failed = res.table[res.table["status"] == "failed"]
     if len(failed):
         echo(sweep_text(res))

@@ -72,6 +72,7 @@ REALISED_FORMAT = "v2g-pareto-realised/1"
 # Files: what `is_kind` recognises by the mark their writer puts in them.
 EXPLORE, FIGURE, SELECTION = "explore page", "figure", "selection"
 SELECTION_FORMAT = "v2g-pareto-selection/1"
+SWEEP_MARK = b"# v2g-pareto sweep"  # the first line of a sweep's sweep.toml
 MARKS = {
     EXPLORE: b'<meta name="generator" content="v2g-pareto explore',
     FIGURE: b"v2g-pareto figure",  # the figure's Software/Creator metadata
@@ -95,9 +96,9 @@ def _our_meta(path: Path) -> dict | None:
 def holds(path: Path) -> str | None:
     """What an existing directory holds: "empty", "run" (a v2g-pareto run, complete or
     damaged), "export" (an export directory), "realised" (an out-of-sample evaluation),
-    "study" (a `study` directory: report.md beside
-    its figures or runs), "sweep" (a `sweep` directory: sweep.toml beside its runs or
-    tables), "checkpoint" (only an unfinished run's checkpoint) or None (anything else)."""
+    "study" (a `study` directory: report.md beside its figures or runs), "sweep" (a `sweep`
+    directory: its sweep.toml, marked `SWEEP_MARK`), "checkpoint" (only an unfinished run's
+    checkpoint) or None (anything else)."""
     names = {p.name for p in path.iterdir()}
     if not names:
         return "empty"
@@ -112,8 +113,8 @@ def holds(path: Path) -> str | None:
         return None
     if names & RUN_FILES:  # a run killed before meta.json, written by an older version
         return RUN
-    if "sweep.toml" in names and names & {"runs", "results.csv", "results.parquet"}:
-        return SWEEP
+    if "sweep.toml" in names and _is_our_sweep(path / "sweep.toml"):
+        return SWEEP  # its runs and tables follow the grid (a killed sweep may have none)
     if "report.md" in names and (
         "figures" in names or any((path / n / META).is_file() for n in names)
     ):
@@ -123,6 +124,16 @@ def holds(path: Path) -> str | None:
     ):
         return "checkpoint"
     return None
+
+
+def _is_our_sweep(config: Path) -> bool:
+    """True when ``config`` is the resolved grid a sweep wrote (it starts with the mark), not
+    a user's own sweep.toml."""
+    try:
+        with open(config, "rb") as fh:
+            return fh.read(len(SWEEP_MARK)) == SWEEP_MARK
+    except OSError:
+        return False
 
 
 def _is_protected(path: Path) -> bool:

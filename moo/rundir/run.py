@@ -244,8 +244,28 @@ def run_meta(
     }
 
 
+class RunBytes:
+    """A run held in memory instead of written: give it as ``out_dir`` to a run writer
+    (`write_run`, `publish_run`) where the output's disk may not be seen — a Dask task
+    on a worker returns it — and `write` it on the client, through the output rule."""
+
+    def __init__(self):
+        self.files: dict[str, bytes] = {}
+        self.meta_text = ""
+
+    def publish(self, files: dict[str, bytes], meta_text: str) -> None:
+        self.files, self.meta_text = dict(files), meta_text
+
+    def write(self, out_dir: str | os.PathLike, overwrite: bool = False) -> Path:
+        """Publish the held run at ``out_dir`` (`OutputDir`: checked, locked, atomic)."""
+        if not self.meta_text:
+            raise RuntimeError("no run was written into this RunBytes")
+        with OutputDir(out_dir, overwrite=overwrite) as target:
+            return target.publish(self.files, self.meta_text)
+
+
 def publish_run(
-    out_dir: str | os.PathLike | OutputDir,
+    out_dir: str | os.PathLike | OutputDir | RunBytes,
     files: dict[str, bytes],
     meta: dict,
     overwrite: bool = False,
@@ -255,8 +275,8 @@ def publish_run(
     hashes = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
     meta = {**meta, "files": hashes}
     text = dumps(meta, indent=2)
-    if isinstance(out_dir, OutputDir):
-        return out_dir.publish(files, text)
+    if isinstance(out_dir, OutputDir | RunBytes):
+        return out_dir.publish(files, text)  # RunBytes: held for the caller, None
     with OutputDir(out_dir, overwrite=overwrite) as target:
         return target.publish(files, text)
 

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from models.errors import InfeasibleScheduleError, InputError, NoSolutionError, exit_for, one_line
 from tests.conftest import MINIMAL, to_toml
 from tests.hostile.conftest import invoke, one_line_error, snapshot
+from tests.killing import default_signals
 
 RAGGED = "a,b\n1,2\n3,4,5\n"  # pandas: "Error tokenizing data. ... saw 3\n"
 
@@ -137,7 +138,7 @@ def test_a_killed_study_overwrite_names_the_study_it_kept_and_how_to_restore_it(
         [sys.executable, "-c", "from cli import main; main()", "study", str(tiny_toml),
          "--budget", "600", "--out", str(out), "--overwrite"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        env={**os.environ, "NUMBA_NUM_THREADS": "1"})
+        preexec_fn=default_signals, env={**os.environ, "NUMBA_NUM_THREADS": "1"})
     aside = tmp_path / f".study.previous-{proc.pid}"
     deadline = time.monotonic() + 120
     while not (aside.is_dir() and out.is_dir()):

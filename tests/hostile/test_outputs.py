@@ -28,18 +28,23 @@ def _writers(tiny: Path, front: Path) -> dict[str, list]:
         "plot": ["plot", front, "--out", "OUT"],
         "study": ["study", tiny, "--budget", "10", "--out", "OUT"],
         "realise": ["realise", front, "--realisations", "2", "--workers", "1", "--out", "OUT"],
+        "sweep": ["sweep", "--scenarios", tiny, "--evals", "16", "--pop", "8", "--workers", "1",
+                  "--out", "OUT"],
     }
 
 
 WRITERS = ["baseline", "front", "exact", "bound", "export", "explore", "plot", "study",
-           "realise"]
+           "realise", "sweep"]
 # Writers whose --out is one file (the rest write a directory).
 FILE_WRITERS = {"explore"}
+# Writers without --overwrite: they regenerate their own files (explore, plot) or continue
+# their own output in place (sweep).
+NO_OVERWRITE = {"explore", "plot", "sweep"}
 
 
 def _args(name, tiny, front, out, overwrite=False):
     args = [out if a == "OUT" else a for a in _writers(tiny, front)[name]]
-    if overwrite and name not in ("explore", "plot"):
+    if overwrite and name not in NO_OVERWRITE:
         args.append("--overwrite")
     return args
 
@@ -150,3 +155,22 @@ def test_study_overwrite_never_replaces_a_run_or_an_export(copy_run, tiny_toml, 
                                      "--out", target))
         assert "not a study" in line and snapshot(target) == before
     assert not leftovers(tmp_path)
+
+
+def test_sweep_continues_only_its_own_sweep(tiny_toml, tmp_path):
+    """A sweep's --out is its own (marked sweep.toml): a restart continues it in place; a
+    user's folder with a sweep.toml and runs/ of their own is refused and left alone."""
+    mine = tmp_path / "mine"
+    (mine / "runs").mkdir(parents=True)
+    (mine / "sweep.toml").write_text('scenarios = ["building"]\n')
+    (mine / "results.csv").write_text("my,table\n")
+    before = snapshot(mine)
+    line = one_line_error(invoke(*_args("sweep", tiny_toml, None, mine)))
+    assert "not a v2g-pareto" in line and snapshot(mine) == before
+
+    out = tmp_path / "sweep"
+    ok(invoke(*_args("sweep", tiny_toml, None, out)))
+    assert (out / "sweep.toml").read_text().startswith("# v2g-pareto sweep")
+    again = ok(invoke(*_args("sweep", tiny_toml, None, out)))
+    assert "1 already complete" in again.output
+    assert not leftovers(tmp_path) and not leftovers(out / "runs")

@@ -18,7 +18,7 @@ import pytest
 from moo.rundir import read_run
 from tests.conftest import MINIMAL, to_toml
 from tests.hostile.conftest import FRONT_ARGS, invoke, leftovers, ok, one_line_error, snapshot
-from tests.killing import kill_after_first_checkpoint
+from tests.killing import default_signals, kill_after_first_checkpoint
 
 ENV = {**os.environ, "NUMBA_NUM_THREADS": "1"}
 
@@ -28,6 +28,7 @@ def start(*args) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-c", "from cli import main; main()", *map(str, args)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+        preexec_fn=default_signals,
     )
 
 
@@ -121,7 +122,7 @@ def test_sigkill_while_writing_keeps_the_old_run(built, tmp_path, tiny_toml):
     proc = subprocess.run(
         [sys.executable, "-c", code, "baseline", "--scenario", str(tiny_toml), "--method",
          "ordered", "--overwrite", "--out", str(out)],
-        capture_output=True, text=True, env=ENV, timeout=120,
+        capture_output=True, text=True, env=ENV, timeout=120, preexec_fn=default_signals,
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     assert any(".partial-" in name for name in leftovers(tmp_path))  # the kill was mid-write

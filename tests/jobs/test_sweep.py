@@ -67,3 +67,48 @@ def test_bad_scenario_fails_before_any_worker_or_file(tmp_path):
     assert "unknown scenario 'nonexistent'" in result.output
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_sweep_on_a_worker_that_cannot_see_out_or_the_scenario(site_toml, tmp_path):
+    """The worker runs in a private mount namespace where the folder holding --out and the
+    scenario file is an empty tmpfs: the runs must come back to the client and be written
+    there (skipped where mount namespaces are not allowed)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from distributed import Client, LocalCluster
+
+    from tests.killing import default_signals
+    from tests.uncertainty.test_private_disk import _namespaces_work
+
+    if shutil.which("unshare") is None or not _namespaces_work(tmp_path):
+        pytest.skip("no mount namespaces here")
+    site = tmp_path / "site"
+    site.mkdir()
+    scenario = shutil.copy(site_toml, site / "site.toml")
+    out = site / "sweep"
+    config = make_config(scenarios=[str(scenario)], seeds=[1, 2], evals=[200], pop_size=12,
+                         max_solutions=20)
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+               NUMBA_NUM_THREADS="1")
+    with LocalCluster(n_workers=0, dashboard_address=None) as cluster:
+        script = (f'mount -t tmpfs none {site} && test ! -e {scenario} && exec "$0" -m '
+                  'distributed.cli.dask_worker "$1" --nthreads 1 --no-dashboard')
+        worker = subprocess.Popen(["unshare", "-m", "sh", "-c", script, sys.executable,
+                                   cluster.scheduler_address], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  preexec_fn=default_signals)
+        try:
+            with Client(cluster) as client:
+                client.wait_for_workers(1, timeout=60)
+            res = run_sweep(config, out, scheduler=cluster.scheduler_address)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+    assert list(res.table["status"]) == ["complete", "complete"] and res.skipped == 0
+    for run in res.table["run"]:
+        assert is_complete(run) and Path(run).parent == out / "runs"

@@ -139,6 +139,8 @@ def test_overwrite_replaces_only_an_output_of_the_same_kind(tmp_path):
     sweep = tmp_path / "sweep"
     (sweep / "runs").mkdir(parents=True)
     (sweep / "sweep.toml").write_text("scenarios = ['eva']\n")
+    assert holds(sweep) is None  # a user's own sweep.toml: not ours without the mark
+    (sweep / "sweep.toml").write_text("# v2g-pareto sweep: the grid\nscenarios = ['eva']\n")
     held = {study: "study", export: "export", unfinished: "checkpoint", sweep: "sweep"}
     assert {p: holds(p) for p in held} == held
     for kind in ("run", "study", "sweep", "export"):
