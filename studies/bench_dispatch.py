@@ -13,7 +13,6 @@ alternated, median of ``--repeats``), all in one run.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -28,6 +27,8 @@ from moo.exact.bound import Certificate, bound_front  # noqa: E402
 from moo.kernels.data import DISPATCH_RULES  # noqa: E402
 from moo.problems import encodings, feasibility  # noqa: E402
 from moo.search import nsga  # noqa: E402
+from moo.search.termination import Budget  # noqa: E402
+from moo.util.jsontext import dumps  # noqa: E402
 
 
 def front_with(scenario, rule: str, generations: int, relaxed):
@@ -41,7 +42,7 @@ def front_with(scenario, rule: str, generations: int, relaxed):
     nsga.make_problem = with_rule
     try:
         t0 = time.perf_counter()
-        res = nsga.run_front(scenario, budget=nsga.Budget(generations=generations),
+        res = nsga.run_front(scenario, nsga.FrontSettings(budget=Budget(generations=generations)),
                              relaxed=relaxed)
         return res, time.perf_counter() - t0
     finally:
@@ -82,9 +83,9 @@ def main(argv=None) -> None:
             "certified_hv_ratio": c["certified_hv_ratio"],
             "certified_gap": c["certified_gap"],
         }
-        print(rule, json.dumps(rows[rule]), flush=True)
+        print(rule, dumps(rows[rule]), flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"dispatch-iov-x{args.scale}.json").write_text(json.dumps(rows, indent=2) + "\n")
+    (args.out / f"dispatch-iov-x{args.scale}.json").write_text(dumps(rows, indent=2) + "\n")
 
 
 if __name__ == "__main__":
