@@ -115,6 +115,12 @@ def baseline(out, overwrite, **options):
 @option("--sketch", type=click.Choice(["auto", "off"]), default="auto",
         help="Search a huge fleet on a sample of its vehicles, then dispatch on the whole "
              "fleet; auto: above 1,000,000 plugged vehicle-slots.")
+@option("--realisations", type=int, metavar="K",
+        help="Risk-aware front: judge each plan on K training realisations of the "
+             "scenario's [uncertainty] table (aggregate encoding).")
+@option("--risk", default="mean", metavar="mean|cvar:ALPHA",
+        help="With --realisations: the mean, or the CVaR at level ALPHA, of each objective "
+             "(cost with the imbalance cost).")
 @resume_options
 @out_options(required=False)
 @user_errors
@@ -122,6 +128,9 @@ def front(generations, evals, time_limit, resume_dir, out, overwrite, **options)
     """Find the cost / variance / peak-to-valley Pareto front with NSGA-II or NSGA-III.
 
     Example: v2g-pareto front --scenario building --time-limit 60 --out runs/b
+
+    Risk-aware: v2g-pareto front --scenario building --realisations 32 --risk cvar:0.9
+    --out runs/b-risk
     """
     from jobs.front import FrontSpec, run
     from moo.search.termination import Budget

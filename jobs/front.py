@@ -19,16 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from jobs.options import budget, choice, site, whole
-from models.errors import InputError, NoSolutionError
+from models.errors import InputError, NoSolutionError, ScenarioError
 from models.scenario import Scenario
 from moo.decision.ahp import load_default_judgements
 from moo.decision.select import select
 from moo.problems.baselines import ordered, uncoordinated
 from moo.problems.encodings import ENCODINGS, resolve_encoding
 from moo.problems.feasibility import load_checked
-from moo.problems.objectives import evaluate
+from moo.problems.objectives import OBJECTIVES, evaluate
 from moo.rundir import EV_STORE_VALUES, OutputDir, ScheduleSource, scenario_digest, write_run
 from moo.rundir.checkpoint import CHECKPOINT, FRONT, check_scenario, load_checkpoint
 from moo.search.nsga import (
@@ -45,6 +46,7 @@ from moo.search.nsga import (
     run_front,
 )
 from moo.search.termination import Budget
+from moo.uncertainty.risk import DETAIL_COLUMNS, Risk
 from moo.util.spec import Spec
 
 Report = Callable[[float, str], None]  # (share of the budget spent, status line)
@@ -58,6 +60,13 @@ class FrontSpec(Spec):
     ``encoding`` ``auto`` and ``max_solutions`` None are resolved per scenario when the run
     starts (`moo.problems.encodings.auto_encoding`, `default_max_solutions`); the spec keeps
     what was asked.
+
+    ``realisations`` K (None: the deterministic front of the nominal day) makes the front
+    risk-aware: each objective is ``risk`` (``mean`` or ``cvar:ALPHA``) of its values over K
+    training realisations (`moo.uncertainty.risk`). A plan re-dispatched on every
+    realisation is the aggregate encoding's decision, so ``encoding`` must be ``auto`` or
+    ``aggregate`` (``vehicle`` is refused: one power per vehicle-slot of the nominal fleet
+    means nothing on a day with other vehicles); the sketch search is not used.
     """
 
     scenario: str
@@ -75,6 +84,8 @@ class FrontSpec(Spec):
     local_search: str = "auto"
     relax_seeds: str = "auto"
     sketch: str = "auto"
+    realisations: int | None = None
+    risk: str = "mean"
 
     def __post_init__(self):
         site(self)
@@ -91,10 +102,33 @@ class FrontSpec(Spec):
         whole("seed", self.seed, 0)
         whole("max solutions", self.max_solutions, optional=True)
         whole("checkpoint every", self.checkpoint_every, optional=True)
+        whole("realisations", self.realisations, optional=True)
+        if self.realisations is None:
+            if self.risk != "mean":
+                raise InputError(f"--risk {self.risk}: give --realisations K, the training "
+                                 "realisations it is measured over")
+        else:
+            self.risk_measure()
+            if self.encoding == "vehicle":
+                raise InputError("--realisations needs the aggregate encoding (a plan is "
+                                 "re-dispatched on each realised day; the vehicle encoding's "
+                                 "per-vehicle powers fit the nominal fleet only): use "
+                                 "--encoding auto or aggregate")
+
+    def risk_measure(self) -> Risk | None:
+        """The risk-aware front's measure (None: a deterministic front)."""
+        if self.realisations is None:
+            return None
+        return Risk.parse(self.risk, self.realisations)
 
     def memetic(self) -> Memetic:
+        """The local search. A risk-aware front keeps its seeds (nominal-day weighted-sum
+        optima: good plans to start from) but not the per-generation polishing, which
+        improves the nominal objectives, not the risk."""
         ls = self.local_search
-        return Memetic(enabled=ls != "off", max_vars=None if ls == "on" else Memetic.max_vars)
+        per_generation = Memetic.per_generation if self.realisations is None else 0
+        return Memetic(enabled=ls != "off", max_vars=None if ls == "on" else Memetic.max_vars,
+                       per_generation=per_generation)
 
 
 @dataclass
@@ -113,13 +147,21 @@ class FrontJob:
         return (f", searched on a sketch of {sk['vehicles']:,} vehicles (1 in {sk['factor']}), "
                 "front dispatched on the whole fleet")
 
+    def _risk(self) -> str:
+        risk = self.spec.risk_measure()
+        if risk is None:
+            return ""
+        return (f"\nrisk-aware: {risk.label} over {risk.realisations} training realisations "
+                "(cost with imbalance); schedules written for the nominal day")
+
     def text(self) -> str:
         """What the `front` command prints: size, effort, encoding, objective ranges."""
         res, currency = self.result, self.scenario.currency
         F = res.F
         return (
             f"{len(F)} solutions (archive {res.archive_size}), {res.n_evals} evaluations, "
-            f"{res.wall_time_s:.1f} s, {res.settings['encoding']} encoding{self._sketch()}\n"
+            f"{res.wall_time_s:.1f} s, {res.settings['encoding']} encoding{self._sketch()}"
+            f"{self._risk()}\n"
             f"cost {F[:, 0].min():,.2f} .. {F[:, 0].max():,.2f} {currency}; "
             f"std {np.sqrt(F[:, 1].min()):,.1f} .. {np.sqrt(F[:, 1].max()):,.1f} kW; "
             f"peak-valley {F[:, 2].min():,.1f} .. {F[:, 2].max():,.1f} kW"
@@ -173,21 +215,31 @@ def run(
         if len(res.F) == 0:
             raise no_solution(sc, res.interrupted)
         path = write_front(target, sc, res, algorithm=spec.algorithm, pop_size=spec.pop_size,
-                           clusters=spec.clusters, budget=spec.budget, seed=spec.seed)
+                           clusters=spec.clusters, budget=spec.budget, seed=spec.seed,
+                           risk=how.risk)
     return FrontJob(path, sc, res, spec)
 
 
 def settings(spec: FrontSpec, scenario: Scenario) -> FrontSettings:
     """How `run_front` searches this scenario for the spec: ``auto`` encoding and front size
     resolved for it (once), and the relaxed seeds checked against the encoding (an
-    `InputError` before anything is claimed or solved)."""
-    encoding = resolve_encoding(scenario, spec.encoding)
+    `InputError` before anything is claimed or solved). A risk-aware spec needs the
+    scenario's ``[uncertainty]`` table and searches the aggregate encoding on the whole
+    fleet."""
+    risk = spec.risk_measure()
+    if risk is None:
+        encoding, sketch_mode = resolve_encoding(scenario, spec.encoding), spec.sketch
+    else:
+        if scenario.uncertainty is None:
+            raise ScenarioError(f"{scenario.name}: --realisations needs an [uncertainty] table "
+                                "in the scenario (docs/model.md §12.1)")
+        encoding, sketch_mode = "aggregate", "off"
     relax = RelaxSeeds(spec.relax_seeds)
     relax.check(encoding)
     return FrontSettings(
         spec.algorithm, encoding, spec.pop_size, spec.budget, spec.seed, spec.clusters,
         spec.max_solutions or default_max_solutions(scenario), spec.memetic(), relax,
-        SketchSearch(spec.sketch))
+        SketchSearch(sketch_mode), risk)
 
 
 def representatives(F: np.ndarray, n_max: int) -> np.ndarray:
@@ -224,12 +276,18 @@ def write_front(
     budget: Budget,
     seed: int,
     overwrite: bool = False,
+    risk: Risk | None = None,
 ):
     """Dispatch the kept archive members into schedules and write the run directory.
 
     Schedules are dispatched, checked and written a chunk at a time (`ScheduleSource`); for
     large fleets the per-vehicle arrays are stored only for `representatives` (the rule in
     `moo.rundir.run`).
+
+    A risk-aware front (``risk``) writes each plan's nominal-day schedule (checked like any
+    other) and puts the risk values in front.csv's objective columns (`risk_columns`), and
+    in the baselines' (the baselines' requests as plans, as the history's normalisation
+    has them); meta.json says so under ``risk``.
     """
     X = res.X
 
@@ -243,6 +301,21 @@ def write_front(
         name: evaluate(scenario, fn(scenario)[None]).iloc[0].drop("solution").to_dict()
         for name, fn in (("uncoordinated", uncoordinated), ("ordered", ordered))
     }
+    finish, risk_meta = None, {}
+    if risk is not None:
+        finish = risk_columns(res.problem.table(X))
+        for name, row in base.items():
+            risked = dict(zip(OBJECTIVES, res.baselines[name], strict=True))
+            base[name] = {**risked, **{k: v for k, v in row.items() if k not in OBJECTIVES},
+                          **{f"nominal_{k}": row[k] for k in OBJECTIVES}}
+        risk_meta = {"risk": {
+            **risk.to_meta(),
+            "seed": scenario.uncertainty.seed,
+            "objectives": "cost, variance, peak_valley = the measure over the training "
+                          "realisations of the plan re-dispatched on each; cost = realised "
+                          "grid cost + degradation + imbalance cost",
+            "schedules": "the nominal day's (nominal_* columns: its objectives)",
+        }}
     return write_run(
         out,
         scenario,
@@ -268,6 +341,26 @@ def write_front(
             "baselines": base,
             "archive_size": res.archive_size,
             "interrupted": res.interrupted,
+            **risk_meta,
         },
         overwrite=overwrite,
+        finish_front=finish,
     )
+
+
+def risk_columns(table: pd.DataFrame) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """front.csv of a risk-aware front: the objective columns take the risk values of
+    ``table`` (`moo.uncertainty.risk.RiskProblem.table`, one row per solution), the nominal
+    day's objectives move to ``nominal_cost`` … , the report columns stay the nominal
+    schedule's, and the training means of `DETAIL_COLUMNS` follow."""
+
+    def finish(front: pd.DataFrame) -> pd.DataFrame:
+        front = front.copy()
+        for name in OBJECTIVES:
+            front[f"nominal_{name}"] = front[name]
+            front[name] = table[name].to_numpy()
+        for name in DETAIL_COLUMNS:
+            front[name] = table[name].to_numpy()
+        return front
+
+    return finish

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
 import re
 
 import numpy as np
@@ -13,9 +14,11 @@ import pytest
 from jobs.front import write_front
 from models.scenario import build_scenario, load_scenario
 from moo.rundir import csv_bytes, publish_run, run_meta, scenario_files
+from moo.rundir.checkpoint import CHECKPOINT, FRONT, load_checkpoint
 from moo.rundir.run import npz_bytes
 from moo.search.nsga import FrontSettings, run_front
 from moo.search.termination import Budget
+from plots.screenshot import available, chromium_driver
 
 PRESETS = ("building", "qingdao", "iov", "crisscross", "caltech")
 
@@ -167,3 +170,35 @@ def write_small_front(path, scenario, *, encoding: str, pop_size: int, generatio
                                             budget=budget, seed=seed))
     return write_front(path, scenario, res, algorithm="nsga2", pop_size=pop_size, clusters=1,
                        budget=budget, seed=seed)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium (Debian's, driven by selenium), quit after the module; skipped
+    where it is missing, except in CI, where the browser tests must run."""
+    if not available():
+        reason = ("chromium, chromedriver or selenium not installed (apt-get install chromium "
+                  "chromium-driver; pip install -e '.[test]')")
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}: the browser test must run in CI")
+        pytest.skip(reason)
+    driver = chromium_driver()
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def resumed_and_whole(scenario, tmp_path, generations: int = 4, **settings):
+    """The fronts of a run of ``generations`` and of one checkpointed at half of them and
+    resumed to the end (same `FrontSettings` otherwise): a resumed run must give the
+    uninterrupted front."""
+    whole = run_front(scenario, FrontSettings(budget=Budget(generations=generations),
+                                              **settings))
+    path = tmp_path / CHECKPOINT
+    half = generations // 2
+    run_front(scenario, FrontSettings(budget=Budget(generations=half), **settings),
+              checkpoint=path, checkpoint_every=half, checkpoint_meta={})
+    resumed = run_front(scenario, FrontSettings(budget=Budget(generations=generations),
+                                                **settings), resume=load_checkpoint(path, FRONT))
+    return resumed, whole

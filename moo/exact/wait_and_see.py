@@ -1,5 +1,5 @@
 """What knowing the day is worth: the wait-and-see reference of a mode's weights on the
-realised days a front was evaluated on (docs/model.md §12.5).
+realised days a front was evaluated on (docs/model.md §12.6).
 
 For weights ``w`` and a normalisation (the front's ideal and nadir), the score of a
 schedule is ``Σ_k w_k F̃_k``. A committed plan, re-dispatched on realisation r, scores

@@ -539,6 +539,30 @@ def repair_population(
                 eb = _step(eb, b, dt, bess[5], bess[6])
 
 
+@njit(cache=True, fastmath=False)
+def _shortfall(e_end, e_reach, e_request, tol_kwh, unmet, s0):
+    """Rows s0 .. of unmet [S, 3] from the final energies e_end [N, nb] (by rank): kWh short
+    of e_reach and of e_request summed over the vehicles short by more than tol_kwh, and
+    the number short of e_reach."""
+    n = e_end.shape[0]
+    for s in range(e_end.shape[1]):
+        short_reach = 0.0
+        short_request = 0.0
+        count = 0.0
+        for j in range(n):
+            e = e_end[j, s]
+            gap = e_reach[j] - e
+            if gap > tol_kwh[j]:
+                short_reach += gap
+                count += 1.0
+            gap = e_request[j] - e
+            if gap > tol_kwh[j]:
+                short_request += gap
+        unmet[s0 + s, 0] = short_reach
+        unmet[s0 + s, 1] = short_request
+        unmet[s0 + s, 2] = count
+
+
 @njit(parallel=True, cache=True, fastmath=False)
 def realise_population(
     requests, requests_b, vrow, e_start, sat_floor, e_reach, e_request, tol_kwh, bess, has_bess,
@@ -570,19 +594,43 @@ def realise_population(
             slot_rank, slot_idx, cl_ptr, n_clusters, dt, base_net, buy, sell, deg_cost, limit,
             False, no_store, realised, b_out, net_out, out, excess, e_end,
         )
-        for s in range(s1 - s0):
-            short_reach = 0.0
-            short_request = 0.0
-            count = 0.0
-            for j in range(n):
-                e = e_end[j, s]
-                gap = e_reach[j] - e
-                if gap > tol_kwh[j]:
-                    short_reach += gap
-                    count += 1.0
-                gap = e_request[j] - e
-                if gap > tol_kwh[j]:
-                    short_request += gap
-            unmet[s0 + s, 0] = short_reach
-            unmet[s0 + s, 1] = short_request
-            unmet[s0 + s, 2] = count
+        _shortfall(e_end, e_reach, e_request, tol_kwh, unmet, s0)
+
+
+@njit(parallel=True, cache=True, fastmath=False)
+def realise_days(
+    requests, requests_b, v_ptr, vrow, e_start, sat_floor, e_reach, e_request, tol_kwh, bess,
+    has_bess, s_ptr, slot_ptr, slot_rank, slot_idx, cl_ptr, n_clusters, dt, base_net, buy,
+    sell, deg_cost, limit, net_out, out, excess, unmet,
+):
+    """`realise_population` on D realised days at once, in one parallel region (a day's
+    work for a population is small; one region per day would wait D times for both
+    cores). Day d's vehicles are rows ``v_ptr[d]:v_ptr[d+1]`` of the per-vehicle arrays
+    (vrow [ΣN, 8], e_start, sat_floor, e_reach, e_request, tol_kwh [ΣN]), its plugged
+    vehicle-slots entries ``s_ptr[d]:s_ptr[d+1]`` of slot_rank / slot_idx, and slot_ptr
+    [D, T+1], cl_ptr [D, T, K+1], base_net [D, T] its own. Outputs per day: net_out
+    [D, S, T], out [D, S, N_OUT], excess [D, S], unmet [D, S, 3]. The plain twin: one
+    `realise_population` per day.
+    """
+    s_count = requests.shape[0]
+    d_count = slot_ptr.shape[0]
+    n_blocks = (s_count + BLOCK - 1) // BLOCK
+    no_store = np.zeros((1, 1, 1))
+    for task in prange(d_count * n_blocks):
+        d = task // n_blocks
+        blk = task % n_blocks
+        v0, v1 = v_ptr[d], v_ptr[d + 1]
+        a0, a1 = s_ptr[d], s_ptr[d + 1]
+        n = v1 - v0
+        s0 = blk * s_count // n_blocks
+        s1 = (blk + 1) * s_count // n_blocks
+        e_end = np.empty((n, s1 - s0))
+        realised = np.empty((s1 - s0, requests.shape[1]))
+        b_out = np.empty((s1 - s0, requests_b.shape[1]))
+        _dispatch_span(
+            0, s1 - s0, requests[s0:s1], requests_b[s0:s1], vrow[v0:v1], e_start[v0:v1],
+            sat_floor[v0:v1], bess, has_bess, slot_ptr[d], slot_rank[a0:a1], slot_idx[a0:a1],
+            cl_ptr[d], n_clusters, dt, base_net[d], buy, sell, deg_cost, limit, False, no_store,
+            realised, b_out, net_out[d, s0:s1], out[d, s0:s1], excess[d, s0:s1], e_end,
+        )
+        _shortfall(e_end, e_reach[v0:v1], e_request[v0:v1], tol_kwh[v0:v1], unmet[d], s0)

@@ -108,6 +108,7 @@ def write_run(
     targets: bool = True,
     ev_keep: np.ndarray | None = None,
     overwrite: bool = False,
+    finish_front: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> Path:
     """Check, evaluate and write one run; returns its directory.
 
@@ -118,7 +119,9 @@ def write_run(
     ``ev_power`` is [S, N, T] (S solutions) or a `ScheduleSource`, ``bess_power`` [S, T] or
     None. ``ev_keep``: solutions whose per-vehicle arrays are stored (default: all, and
     only honoured above `EV_STORE_VALUES`). ``import_limit`` and ``targets`` relax the
-    checker for throttled baselines only (docs/model.md §4).
+    checker for throttled baselines only (docs/model.md §4). ``finish_front`` rewrites the
+    evaluated front.csv table before it is written (a risk-aware front puts its risk values
+    in the objective columns, docs/model.md §12.5).
     """
     source = (
         ev_power
@@ -159,6 +162,8 @@ def write_run(
     front = pd.concat(fronts, ignore_index=True) if fronts else evaluate(
         scenario, np.zeros((0, n_veh, t_count)), None
     )
+    if finish_front is not None:
+        front = finish_front(front)
     net = np.concatenate(nets) if nets else np.zeros((0, t_count))
     arrays = {
         "ev_power": np.concatenate(ev_rows) if ev_rows else np.zeros((0, n_veh, t_count)),

@@ -10,6 +10,8 @@ ordered baselines, up to half of it local-search points (`Memetic`) and, with th
 encoding, the lower-bound relaxation's optima rounded by the dispatcher (`RelaxSeeds`), then
 uniformly random vectors (every vector is feasible after dispatch or repair). Huge fleets
 are searched on a sketch and dispatched on the whole fleet at the end (`SketchSearch`).
+With `FrontSettings.risk` the problem is `moo.uncertainty.risk.RiskProblem` (objectives:
+a risk measure over training realisations), seeded the same way.
 
 History: the archive's hypervolume after each generation in a fixed normalisation given by
 the baselines, so that curves of different runs of one scenario compare: ideal 0 and nadir
@@ -41,6 +43,7 @@ from moo.kernels import population as kernels
 from moo.problems.baselines import ordered, uncoordinated
 from moo.problems.encodings import (
     AggregateProblem,
+    AggregateRepair,
     VehicleProblem,
     make_problem,
     resolve_encoding,
@@ -50,6 +53,7 @@ from moo.rundir.checkpoint import FRONT, save_checkpoint
 from moo.search.archive import Archive
 from moo.search.local import FrontSeeder, LocalSearchSettings, local_moves, seed_lattice
 from moo.search.termination import Budget, Counts
+from moo.uncertainty.risk import Risk, RiskProblem
 from moo.util.lattice import das_dennis
 from moo.util.normalization import Normalization
 
@@ -247,10 +251,13 @@ class FrontState:
 
     @classmethod
     def start(cls, scenario: Scenario, encoding: str, clusters: int, sketch_search: SketchSearch,
-              seed: int) -> FrontState:
-        m = sketch_search.factor(scenario, encoding)
+              seed: int, risk: Risk | None = None) -> FrontState:
+        m = 1 if risk is not None else sketch_search.factor(scenario, encoding)
         searched = sketch(scenario, m)
-        problem, repair = make_problem(searched, encoding, clusters)
+        if risk is not None:
+            problem, repair = RiskProblem(searched, clusters, risk), AggregateRepair()
+        else:
+            problem, repair = make_problem(searched, encoding, clusters)
         seeds = seed_vectors(problem, searched)
         baseline_F = problem.evaluate(seeds, return_values_of=["F"])
         if m > 1:
@@ -264,7 +271,9 @@ class FrontState:
 class FrontSettings:
     """How a front is searched: algorithm (``nsga2``, ``nsga3``), encoding (``auto``:
     `resolve_encoding`), population, budget, seed, departure clusters of the aggregate
-    encoding, archive members kept, and the seeding and sketch parts."""
+    encoding, archive members kept, and the seeding and sketch parts. ``risk``: a
+    risk-aware front (`moo.uncertainty.risk.RiskProblem`: the aggregate encoding, whose
+    ``auto`` it resolves to, searched on the whole fleet, never a sketch)."""
 
     algorithm: str = "nsga2"
     encoding: str = "auto"
@@ -276,6 +285,7 @@ class FrontSettings:
     memetic: Memetic = Memetic()
     relax: RelaxSeeds = RelaxSeeds()
     sketch_search: SketchSearch = SketchSearch()
+    risk: Risk | None = None
 
 
 def run_front(
@@ -311,8 +321,13 @@ def run_front(
     else:
         t0 = time.perf_counter()
         encoding = resolve_encoding(scenario, settings.encoding)
+        if settings.risk is not None and settings.encoding == "auto":
+            encoding = "aggregate"
+        if settings.risk is not None and encoding != "aggregate":
+            raise InputError("a risk-aware front re-dispatches each plan on its realisations: "
+                             "it needs the aggregate encoding")
         state = FrontState.start(scenario, encoding, settings.clusters, settings.sketch_search,
-                                 settings.seed)
+                                 settings.seed, settings.risk)
     problem, archive, m = state.problem, state.archive, state.sketch
     box = Normalization.of_baselines(state.baseline_F)
     units = np.array([m, m * m, m], dtype=float)  # sketch objectives -> whole-fleet units
@@ -383,6 +398,7 @@ def run_front(
             "relax_seeds": {**relax.to_dict(), "active": state.relaxed is not None},
             "sketch": {**settings.sketch_search.to_dict(), "factor": m,
                        "vehicles": len(state.problem.kdata.veh[0])},
+            **({"risk": settings.risk.to_meta()} if settings.risk is not None else {}),
         },
     )
 

@@ -17,6 +17,8 @@ twin the tests hold both to.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from models.uncertainty import IMBALANCE_DEFAULT, Realisation, imbalance_cost
@@ -82,22 +84,97 @@ def _finish(plans: Plans, realisation: Realisation, report, net, unmet, excess) 
     return np.hstack([report, extra])
 
 
+@dataclass(frozen=True, eq=False)
+class RealisedDay:
+    """A realised day's dispatcher arrays and targets, built once and used for any number
+    of plan populations (a risk-aware front evaluates every generation on the same days)."""
+
+    realisation: Realisation
+    data: KernelData
+    reach_kwh: np.ndarray  # [N] by rank: target reachable over the actual stay
+    request_kwh: np.ndarray  # [N] by rank: requested target
+    tol_kwh: np.ndarray  # [N] by rank
+
+    @classmethod
+    def of(cls, realisation: Realisation, clusters: int) -> RealisedDay:
+        data = realised_data(realisation, clusters)
+        return cls(realisation, data, *_targets(realisation, data))
+
+    def measures(self, plans: Plans) -> np.ndarray:  # [S, len(MEASURES)]
+        """The measures of every plan on this day (numba, no schedules kept)."""
+        d, r = self.data, self.realisation
+        s, t = plans.n, r.scenario.slots
+        net = np.zeros((s, t))
+        out = np.zeros((s, kernels.N_OUT))
+        excess = np.zeros(s)
+        unmet = np.zeros((s, 3))
+        kernels.realise_population(
+            plans.requests(), plans.bess_kw, d.vrow, d.e_start, d.sat_floor, self.reach_kwh,
+            self.request_kwh, self.tol_kwh, d.bess, d.has_bess, d.slot_ptr, d.slot_rank,
+            d.slot_idx, d.cl_ptr, d.n_clusters, d.dt, d.base_net, d.buy, d.sell, d.deg_cost,
+            _limit(r), net, out, excess, unmet,
+        )
+        return _finish(plans, r, out, net, unmet, excess)
+
+
+@dataclass(frozen=True, eq=False)
+class RealisedDays:
+    """Several realised days stacked for `moo.kernels.population.realise_days`: every plan
+    on every day in one parallel region (a risk-aware front's generation)."""
+
+    days: tuple[RealisedDay, ...]
+    arrays: tuple  # the stacked kernel inputs, in realise_days's order
+
+    @classmethod
+    def of(cls, days) -> RealisedDays:
+        days = tuple(days)
+        if not days:
+            raise ValueError("no realised days")
+        ds = [day.data for day in days]
+        counts = [len(d.e_start) for d in ds]
+        nnz = [len(d.slot_rank) for d in ds]
+        v_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        s_ptr = np.concatenate([[0], np.cumsum(nnz)]).astype(np.int64)
+
+        def cat(arrays):
+            return np.ascontiguousarray(np.concatenate(arrays))
+
+        arrays = (
+            v_ptr, cat([d.vrow for d in ds]).reshape(-1, 8), cat([d.e_start for d in ds]),
+            cat([d.sat_floor for d in ds]), cat([day.reach_kwh for day in days]),
+            cat([day.request_kwh for day in days]), cat([day.tol_kwh for day in days]),
+            s_ptr, np.ascontiguousarray(np.stack([d.slot_ptr for d in ds])),
+            cat([d.slot_rank for d in ds]), cat([d.slot_idx for d in ds]),
+            np.ascontiguousarray(np.stack([d.cl_ptr for d in ds])),
+            np.ascontiguousarray(np.stack([d.base_net for d in ds])),
+        )
+        return cls(days, arrays)
+
+    def measures(self, plans: Plans) -> np.ndarray:  # [D, S, len(MEASURES)]
+        """The measures of every plan on every day (equal to `RealisedDay.measures` per
+        day)."""
+        (v_ptr, vrow, e_start, sat_floor, reach, request, tol, s_ptr, slot_ptr, slot_rank,
+         slot_idx, cl_ptr, base_net) = self.arrays
+        d0 = self.days[0]
+        d = d0.data
+        n_days, s, t = len(self.days), plans.n, d0.realisation.scenario.slots
+        net = np.zeros((n_days, s, t))
+        out = np.zeros((n_days, s, kernels.N_OUT))
+        excess = np.zeros((n_days, s))
+        unmet = np.zeros((n_days, s, 3))
+        kernels.realise_days(
+            plans.requests(), plans.bess_kw, v_ptr, vrow, e_start, sat_floor, reach, request,
+            tol, d.bess, d.has_bess, s_ptr, slot_ptr, slot_rank, slot_idx, cl_ptr, d.n_clusters,
+            d.dt, base_net, d.buy, d.sell, d.deg_cost, _limit(d0.realisation), net, out, excess,
+            unmet,
+        )
+        return np.stack([_finish(plans, day.realisation, out[k], net[k], unmet[k], excess[k])
+                         for k, day in enumerate(self.days)])
+
+
 def realise_plans(plans: Plans, realisation: Realisation) -> np.ndarray:  # [S, len(MEASURES)]
     """The measures of every plan on one realised day (numba, no schedules kept)."""
-    d = realised_data(realisation, plans.clusters)
-    reach, request, tol = _targets(realisation, d)
-    s, t = plans.n, realisation.scenario.slots
-    net = np.zeros((s, t))
-    out = np.zeros((s, kernels.N_OUT))
-    excess = np.zeros(s)
-    unmet = np.zeros((s, 3))
-    kernels.realise_population(
-        plans.requests(), plans.bess_kw, d.vrow, d.e_start, d.sat_floor, reach, request, tol,
-        d.bess, d.has_bess, d.slot_ptr, d.slot_rank, d.slot_idx, d.cl_ptr, d.n_clusters,
-        d.dt, d.base_net, d.buy, d.sell, d.deg_cost, _limit(realisation), net, out, excess,
-        unmet,
-    )
-    return _finish(plans, realisation, out, net, unmet, excess)
+    return RealisedDay.of(realisation, plans.clusters).measures(plans)
 
 
 def realised_schedules(plans: Plans, realisation: Realisation):

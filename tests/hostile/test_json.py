@@ -8,7 +8,6 @@ import ast
 import copy
 import json
 import math
-import os
 import re
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import numpy as np
 import pytest
 
 from moo.util.jsontext import dumps, finite
+from plots.screenshot import open_page
 from tests.conftest import MINIMAL, to_toml
 from tests.hostile.conftest import FRONT_ARGS, invoke, ok
 
@@ -125,24 +125,13 @@ def test_json_output_of_commands_is_strict_json(negative_site):
         _strict(result.output.strip().splitlines()[-1])
 
 
-def test_the_page_draws_missing_values_as_missing_in_a_browser(negative_site):
-    from plots.screenshot import available, chromium_driver, open_page
-
-    if not available():
-        reason = "chromium, chromedriver or selenium not installed"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}: the browser test must run in CI")
-        pytest.skip(reason)
-    driver = chromium_driver()
-    try:
-        open_page(driver, negative_site["page"])
-        driver.execute_script("window.explorer.select(0)")
-        shown = driver.find_element("css selector",
-                                    '#detail-kpis td[data-col="peak_valley_pct"]').text
-        csv = driver.execute_script("return window.explorer.csvText()")
-        severe = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
-    finally:
-        driver.quit()
+def test_the_page_draws_missing_values_as_missing_in_a_browser(negative_site, browser):
+    open_page(browser, negative_site["page"])
+    browser.execute_script("window.explorer.select(0)")
+    shown = browser.find_element("css selector",
+                                 '#detail-kpis td[data-col="peak_valley_pct"]').text
+    csv = browser.execute_script("return window.explorer.csvText()")
+    severe = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert shown == "–"
     header, first = csv.splitlines()[:2]
     assert first.split(",")[header.split(",").index("peak_valley_pct")] == ""

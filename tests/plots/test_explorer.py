@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 
 import matplotlib.image as mpimg
@@ -33,7 +32,7 @@ from moo.rundir import run as rundir
 from moo.search.nsga import FrontSettings, Memetic, run_front
 from moo.search.termination import Budget
 from plots.explorer import explorer_data, write_explorer
-from plots.screenshot import available, brush, chromium_driver, open_page, wait_for
+from plots.screenshot import brush, open_page, wait_for
 from tests.conftest import SITE_TOML
 
 SMALL = Memetic(divisions=2, seed_moves_per_var=20.0, per_generation=2,
@@ -71,19 +70,9 @@ def runs(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(runs):
-    if not available():
-        reason = ("chromium, chromedriver or selenium not installed (apt-get install chromium "
-                  "chromium-driver; pip install -e '.[test]')")
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}: the browser test must run in CI")
-        pytest.skip(reason)
-    driver = chromium_driver()
-    try:
-        open_page(driver, runs["page"])
-        yield driver
-    finally:
-        driver.quit()
+def page(runs, browser):
+    open_page(browser, runs["page"])
+    return browser
 
 
 def _severe(driver) -> list[str]:

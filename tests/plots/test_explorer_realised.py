@@ -5,7 +5,6 @@ the real headless Chromium (tests/plots/test_explorer.py has the browser set-up)
 from __future__ import annotations
 
 import dataclasses
-import os
 import tomllib
 
 import numpy as np
@@ -23,7 +22,7 @@ from moo.uncertainty.evaluate import evaluate_plans
 from moo.uncertainty.plan import plans_from_run
 from moo.uncertainty.realised import read_realised, realised_files
 from plots.explorer import explorer_data, write_explorer
-from plots.screenshot import available, chromium_driver, open_page, wait_for
+from plots.screenshot import open_page, wait_for
 from tests.conftest import SITE_TOML
 from tests.plots.test_explorer import SMALL
 
@@ -105,17 +104,8 @@ def test_nan_and_inf_are_drawn_as_missing(runs, broken):
 
 
 @pytest.fixture(scope="module")
-def driver():
-    if not available():
-        reason = "chromium, chromedriver or selenium not installed"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}: the browser test must run in CI")
-        pytest.skip(reason)
-    d = chromium_driver()
-    try:
-        yield d
-    finally:
-        d.quit()
+def driver(browser):
+    return browser
 
 
 def _severe(driver) -> list[str]:

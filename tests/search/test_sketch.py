@@ -11,9 +11,9 @@ from models.scenario import load_scenario
 from moo.problems import feasibility
 from moo.problems.encodings import AggregateProblem
 from moo.problems.sketch import sketch, sketch_factor
-from moo.rundir.checkpoint import CHECKPOINT, FRONT, load_checkpoint
 from moo.search.nsga import FrontSettings, Memetic, RelaxSeeds, SketchSearch, run_front
 from moo.search.termination import Budget
+from tests.conftest import resumed_and_whole
 
 OFF = Memetic(enabled=False)
 
@@ -84,10 +84,5 @@ def test_sketch_run_resumes_to_the_uninterrupted_front(crisscross, tmp_path):
     search = SketchSearch(max_slots=crisscross.fleet.plugged_slots() // 3)
     common = dict(encoding="aggregate", pop_size=12, memetic=OFF, relax=RelaxSeeds("off"),
                   sketch_search=search, seed=3)
-    whole = run_front(crisscross, FrontSettings(budget=Budget(generations=4), **common))
-    path = tmp_path / CHECKPOINT
-    run_front(crisscross, FrontSettings(budget=Budget(generations=2), **common),
-              checkpoint=path, checkpoint_every=2, checkpoint_meta={})
-    resumed = run_front(crisscross, FrontSettings(budget=Budget(generations=4), **common),
-                        resume=load_checkpoint(path, FRONT))
+    resumed, whole = resumed_and_whole(crisscross, tmp_path, **common)
     np.testing.assert_allclose(resumed.F, whole.F, rtol=1e-12)
