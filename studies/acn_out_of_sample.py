@@ -70,6 +70,7 @@ from moo.decision.select import select_mode
 from moo.exact.wait_and_see import SCORED, realised_scores, wait_and_see
 from moo.rundir import read_run
 from moo.search.termination import Budget
+from moo.uncertainty.compare import realised_hypervolume
 from moo.uncertainty.distributed import evaluate_on_dask
 from moo.uncertainty.evaluate import Draw
 from moo.uncertainty.plan import plans_from_run, uncertain_scenario
@@ -172,20 +173,20 @@ def evaluate_site(client: Client, runs: dict[str, Path], judgements: Judgements,
     scenario = real_days_scenario(first)
     n = len(history_dates(scenario))
     indices = list(range(n if limit_days is None else min(n, limit_days)))
-    tables, means = {}, []
+    tables, summaries = {}, {}
     for label, run in fronts.items():
-        if read_run(runs[label]).scenario.fleet.n != scenario.fleet.n:
+        if run.scenario.fleet.n != scenario.fleet.n:
             raise ValueError(f"{label}: another nominal day than {first.path}")
         ev = evaluate_on_dask(client, scenario, plans_from_run(run), indices, draw=REAL_DAYS,
                               chunk=chunk)
-        tables[label] = ev.table
-        m = ev.table.groupby("solution")[list(SCORED)].mean().reset_index()
-        means.append(m.assign(front=label))
-    means = pd.concat(means, ignore_index=True)
-    norm = Normalization.of_front(means[list(SCORED)].to_numpy(float))
-    hv = pd.DataFrame([{"front": label, "solutions": int((means["front"] == label).sum()),
-                        "hv": norm.hypervolume(g[list(SCORED)].to_numpy(float))}
-                       for label, g in means.groupby("front", sort=False)])
+        tables[label], summaries[label] = ev.table, ev.summary
+    shared = realised_hypervolume(summaries)
+    norm = shared.normalization
+    hv = pd.DataFrame([{"front": label, "solutions": len(summaries[label]), "hv": v}
+                       for label, v in shared.hypervolume.items()])
+    means = pd.concat([s[["solution", *shared.columns]].set_axis(["solution", *SCORED], axis=1)
+                       .assign(front=label) for label, s in summaries.items()],
+                      ignore_index=True)
 
     weights = {mode: judgements.objective_weights(mode) for mode in MODES}
     scenario_f = client.scatter(scenario, broadcast=True, hash=False)

@@ -30,10 +30,10 @@ from studies.acn_out_of_sample import (
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
     root = tmp_path_factory.mktemp("acn-oos")
-    specs = front_specs("caltech", time_limit_s=30, pop_size=8, generations=2,
+    specs = front_specs("caltech", time_limit_s=30, pop_size=8, generations=3,
                         realisations=2)
-    specs = {k: v.__class__.from_dict({**v.to_dict(), "local_search": "auto",
-                                       "relax_seeds": "off"}) for k, v in specs.items()}
+    specs = {k: v.__class__.from_dict({**v.to_dict(), "local_search": "off",
+                                       "relax_seeds": "auto"}) for k, v in specs.items()}
     runs = make_fronts(specs, root / "fronts", "caltech")
     with Client(processes=False, n_workers=1, threads_per_worker=1,
                 dashboard_address=":0") as client:
