@@ -20,6 +20,7 @@ from studies.acn_out_of_sample import (
     RISK,
     evaluate_site,
     front_specs,
+    fronts_table,
     make_fronts,
     real_days_scenario,
     report,
@@ -75,7 +76,8 @@ def test_report_numbers_come_from_the_tables(study, tmp_path):
     tables = write_tables(tmp_path, {"caltech": result})
     args = argparse.Namespace(out=str(tmp_path), time_limit=30.0, realisations=2,
                               risk="mean")
-    text = report(tmp_path, tables, {"caltech": runs}, args, 1.0, 2.0).read_text()
+    text = report(tmp_path, tables, {"caltech": runs}, args, fronts_table({"caltech": runs}),
+                  2.0).read_text()
     value = tables["value"]
     for row in value.itertuples():
         assert f"{row.wait_and_see:.4g}" in text
@@ -91,3 +93,19 @@ def test_report_numbers_come_from_the_tables(study, tmp_path):
     for row in tables["hv"].itertuples():
         assert f"{row.hv:.4g}" in text
     assert (tmp_path / "value.csv").exists() and (tmp_path / "per-day.csv").exists()
+
+
+def test_score_change_splits_into_the_objectives(study, tmp_path):
+    """A pick's mean score is its realised mean objectives, normalised and weighted: the
+    findings' per-objective split of risk − deterministic adds up to −VSS."""
+    _, runs, result = study
+    tables = write_tables(tmp_path, {"caltech": result})
+    scale = tables["scale"].set_index("objective")
+    picks = tables["picks"].set_index(["mode", "front"])
+    span = scale["nadir"] - scale["ideal"]
+    for mode in MODES:
+        for label in runs:
+            p = picks.loc[(mode, label)]
+            f = p[list(scale.index)].astype(float)
+            expected = (scale[f"weight_{mode}"] * (f - scale["ideal"]) / span).sum()
+            assert p["score"] == pytest.approx(expected)
