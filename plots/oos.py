@@ -64,7 +64,7 @@ def realised_fronts(means: pd.DataFrame, picks: pd.DataFrame, currency: str,
                 ax.annotate(row.mode, (p["total_cost"], np.sqrt(p["variance"])),
                             fontsize=7, xytext=(4, 4), textcoords="offset points")
         ax.set_xlabel(f"realised mean cost + imbalance [{currency}]")
-        ax.set_ylabel("realised mean std of net load [kW]")
+        ax.set_ylabel("√(realised mean variance) of net load [kW]")
         ax.set_title(f"{site}: realised means over the Nov-Dec weekdays", fontsize=9)
         ax.legend(fontsize=7)
     fig.tight_layout()
