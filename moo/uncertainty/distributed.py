@@ -47,7 +47,7 @@ def evaluate_on_dask(
     indices = realisation_indices(realisations)
     cvar([0.0], alpha)
     chunk = max(1, int(chunk))
-    scenario_f, plans_f = client.scatter([scenario, plans], broadcast=True)
+    scenario_f, plans_f = client.scatter([scenario, plans], broadcast=True, hash=False)
     chunks = [indices[k:k + chunk] for k in range(0, len(indices), chunk)]
     futures = [
         client.submit(evaluate_chunk, scenario_f, plans_f, part, draw, pure=False)
