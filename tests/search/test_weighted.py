@@ -515,7 +515,11 @@ def test_local_search_seeds_are_feasible_and_beat_the_baselines(front_run, encod
     X, moves = local_search_seeds(problem, ref.scenario, LocalSearch(), np.random.default_rng(0))
     assert moves > 0 and len(X) >= 4  # three anchors and the mode's point at least
     f = problem.evaluate(X, return_values_of=["F"])[:, 0]
-    assert (np.diff(f) >= -1e-9).all()  # best first
+    # Best first, by the seeder's own scalars. The aggregate encoding re-dispatches each
+    # polished fleet profile among the vehicles, which moves the wear cost by ~1e-5 of the
+    # scalar: near-equal seeds may swap there (measured -2.6e-5 on this front), never more.
+    tol = 1e-9 if encoding == "vehicle" else 1e-4
+    assert (np.diff(f) >= -tol).all() and f[0] <= f.min() + tol
     baselines = problem.evaluate(
         seed_vectors(problem.problem, ref.scenario), return_values_of=["F"]
     )
