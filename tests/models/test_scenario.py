@@ -12,121 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.errors import ScenarioError
-from models.fleet import Fleet, stay_slots
-from models.grid import Grid, TimeGrid
-from models.scenario import Scenario, build_scenario, list_presets
-from moo.problems import feasibility
-from moo.problems.baselines import baseline
-from moo.problems.objectives import evaluate
+from models.fleet import stay_slots
+from models.scenario import build_scenario, list_presets
 from tests.conftest import PRESETS
-
-# --- a hand-computed two-vehicle day ------------------------------------------------------
-# T = 4 slots of 6 h. Vehicle 0 (60 kWh, 10/10 kW, eta 0.9/0.8, SOC 0.5 -> target 0.6)
-# is plugged all day; vehicle 1 (40 kWh, 5 kW, no V2G, eta 1, SOC 0.3 -> 0.9) slots 1-2.
-DT = 6.0
-P0 = [4.0, -4.0, 0.0, 3.0]
-P1 = [0.0, 3.0, 1.0, 0.0]
-
-
-def two_vehicle_scenario(degradation: float = 0.05) -> Scenario:
-    time = TimeGrid(4)
-    grid = Grid(
-        clock_hour=time.slot_start_h,
-        base_load_kw=np.array([100.0, 50.0, 80.0, 120.0]),
-        pv_kw=np.array([0.0, 70.0, 10.0, 0.0]),
-        price_buy=np.array([0.3, 0.1, 0.2, 0.3]),
-        price_sell=np.array([0.1, 0.05, 0.1, 0.1]),
-    )
-    fleet = Fleet(
-        arrival_slot=np.array([0, 1]),
-        departure_slot=np.array([4, 3]),
-        capacity_kwh=np.array([60.0, 40.0]),
-        p_charge_max_kw=np.array([10.0, 5.0]),
-        p_discharge_max_kw=np.array([10.0, 0.0]),
-        eta_charge=np.array([0.9, 1.0]),
-        eta_discharge=np.array([0.8, 1.0]),
-        soc_init=np.array([0.5, 0.3]),
-        soc_target=np.array([0.6, 0.9]),
-        soc_min=np.array([0.2, 0.1]),
-        soc_max=np.array([0.9, 0.9]),
-        slots_per_day=4,
-    )
-    return Scenario("two", time, grid, fleet, degradation_cost_per_kwh=degradation)
-
-
-def test_energy_dynamics_by_hand():
-    sc = two_vehicle_scenario()
-    power = np.array([P0, P1])
-    f = sc.fleet
-    energy = feasibility.energy_trajectory(
-        f.soc_init * f.capacity_kwh, power, f.eta_charge, f.eta_discharge, DT
-    )
-    # v0: 30 + 0.9*4*6 = 51.6; 51.6 - 4*6/0.8 = 21.6; 21.6; 21.6 + 0.9*3*6 = 37.8
-    # v1: 12; 12; 12 + 3*6 = 30; 30 + 6 = 36; 36
-    np.testing.assert_allclose(energy[0], [30.0, 51.6, 21.6, 21.6, 37.8], rtol=1e-12)
-    np.testing.assert_allclose(energy[1], [12.0, 12.0, 30.0, 36.0, 36.0], rtol=1e-12)
-    assert feasibility.check(sc, power[None]).ok
-
-
-@pytest.mark.parametrize(
-    ("v", "t", "value", "rule"),
-    [
-        (1, 0, 1.0, "outside the plug-in window"),
-        (0, 1, -10.5, "discharge power above p_discharge_max_kw"),
-        (1, 1, -1.0, "discharge power above p_discharge_max_kw"),  # no V2G: Pd = 0
-        (0, 0, 10.0, "SOC above max(soc_max, soc_init)"),  # 30 + 54 = 84 > 0.9 * 60
-        (0, 3, 0.0, "departure SOC below the effective target"),  # 21.6 / 60 = 0.36 < 0.6
-    ],
-)
-def test_checker_finds_each_violation(v, t, value, rule):
-    sc = two_vehicle_scenario()
-    power = np.array([P0, P1])
-    power[v, t] = value
-    report = feasibility.check(sc, power[None])
-    assert not report.ok
-    assert any(rule in msg for msg in report.violations), report.violations
-
-
-def test_objectives_by_hand():
-    sc = two_vehicle_scenario(degradation=0.05)
-    row = evaluate(sc, np.array([[P0, P1]])).iloc[0]
-    # net = base - pv + sum p = [104, -21, 71, 123]
-    # F1 = 6*(0.3*104 - 0.05*21 + 0.2*71 + 0.3*123) + 0.05 * (4 kW * 6 h) = 487.5 + 1.2
-    assert row["grid_cost"] == pytest.approx(487.5, rel=1e-12)
-    assert row["degradation_cost"] == pytest.approx(1.2, rel=1e-12)
-    assert row["cost"] == pytest.approx(488.7, rel=1e-12)
-    # mean 69.25; deviations 34.75, -90.25, 1.75, 53.75 -> sum of squares 12244.75
-    assert row["variance"] == pytest.approx(12244.75 / 4, rel=1e-12)
-    assert row["peak_valley"] == pytest.approx(144.0, rel=1e-12)
-    assert row["peak_kw"] == pytest.approx(123.0) and row["valley_kw"] == pytest.approx(-21.0)
-    assert row["peak_valley_pct"] == pytest.approx(144.0 / 123.0 * 100)
-    assert row["ev_energy_kwh"] == pytest.approx(6 * (4 + 3 + 3 + 1))
-    assert row["v2g_energy_kwh"] == pytest.approx(24.0)
-    # v0 leaves with 37.8 / 60 = 0.63 >= 0.6; v1 with 36 / 40 = 0.9 >= 0.9
-    assert row["satisfaction"] == 1.0
-    lazy = evaluate(sc, np.array([[P0, [0.0, 3.0, 0.0, 0.0]]])).iloc[0]
-    assert lazy["satisfaction"] == 0.5  # v1 leaves with 30 / 40 = 0.75 < 0.9
-
+from tests.problems.conftest import capped_fleet
 
 # --- effective targets and slots ----------------------------------------------------------
-
-
-def capped_fleet() -> Fleet:
-    """Three vehicles on a 24 x 1 h grid: reachable, too short a stay, target above soc_max."""
-    return Fleet(
-        arrival_slot=np.array([8, 8, 0]),
-        departure_slot=np.array([18, 11, 24]),
-        capacity_kwh=np.array([50.0, 50.0, 50.0]),
-        p_charge_max_kw=np.array([5.0, 5.0, 5.0]),
-        p_discharge_max_kw=np.zeros(3),
-        eta_charge=np.array([0.9, 0.9, 0.9]),
-        eta_discharge=np.ones(3),
-        soc_init=np.array([0.2, 0.2, 0.2]),
-        soc_target=np.array([0.8, 0.8, 0.95]),
-        soc_min=np.full(3, 0.1),
-        soc_max=np.array([0.9, 0.9, 0.9]),
-        slots_per_day=24,
-    )
 
 
 def test_effective_target_caps_unreachable_targets():
@@ -134,17 +25,6 @@ def test_effective_target_caps_unreachable_targets():
     # v1: 0.2 + 0.9 * 5 kW * 3 h / 50 kWh = 0.47 < 0.8; v2: capped at soc_max 0.9
     np.testing.assert_allclose(f.effective_target(1.0), [0.8, 0.47, 0.9], rtol=1e-12)
     assert f.unreachable(1.0).tolist() == [False, True, True]
-
-
-def test_ordered_baseline_charges_a_capped_vehicle_flat_out():
-    time = TimeGrid(24)
-    grid = Grid(time.slot_start_h, np.full(24, 50.0), np.zeros(24), np.full(24, 0.2), np.zeros(24))
-    sc = Scenario("capped", time, grid, capped_fleet())
-    p = baseline(sc, "ordered")
-    np.testing.assert_allclose(p[1, 8:11], 5.0, rtol=1e-12)
-    assert feasibility.check(sc, p[None]).ok
-    row = evaluate(sc, p[None]).iloc[0]
-    assert row["satisfaction"] == pytest.approx(1 / 3)  # only v0 meets its requested target
 
 
 @pytest.mark.parametrize(
@@ -177,19 +57,6 @@ def test_list_presets_has_the_five_studies():
     assert set(PRESETS) <= set(listed)
     assert all(listed[name] for name in PRESETS)
     assert "judgements" not in listed  # a TOML without a fleet is not a scenario
-
-
-@pytest.mark.parametrize("name", PRESETS)
-@pytest.mark.parametrize("method", ["uncoordinated", "ordered"])
-def test_baselines_are_feasible_on_every_preset(presets, name, method):
-    sc = presets[name]
-    p = baseline(sc, method)
-    assert feasibility.check(sc, p[None]).ok
-    if method == "ordered":
-        assert p.min() >= 0.0  # charge only
-        f = sc.fleet
-        soc_dep = f.soc_init + sc.dt_h * f.eta_charge * p.sum(axis=1) / f.capacity_kwh
-        assert np.all(soc_dep >= sc.effective_target() - 1e-6)
 
 
 def test_preset_numbers_from_the_seeds(presets):
