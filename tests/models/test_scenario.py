@@ -1,9 +1,8 @@
-"""Scenario model on hand-computed cases, presets, sessions groups, PV and run directories."""
+"""Scenario model: presets, the half-sine PV, sessions groups and run directories."""
 
 from __future__ import annotations
 
 import os
-import sys
 
 import numpy as np
 import pandas as pd
@@ -12,42 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.errors import ScenarioError
-from models.fleet import stay_slots
 from models.scenario import build_scenario, list_presets
 from tests.conftest import PRESETS
-from tests.problems.conftest import capped_fleet
-
-# --- effective targets and slots ----------------------------------------------------------
-
-
-def test_effective_target_caps_unreachable_targets():
-    f = capped_fleet()
-    # v1: 0.2 + 0.9 * 5 kW * 3 h / 50 kWh = 0.47 < 0.8; v2: capped at soc_max 0.9
-    np.testing.assert_allclose(f.effective_target(1.0), [0.8, 0.47, 0.9], rtol=1e-12)
-    assert f.unreachable(1.0).tolist() == [False, True, True]
-
-
-@pytest.mark.parametrize(
-    ("start", "arrival_h", "departure_h", "a", "d"),
-    [
-        (0.0, 8.2, 17.6, 8, 18),  # rounded to the nearest slot boundary
-        (0.0, 18.0, 7.0, 18, 24),  # overnight in a midnight horizon: runs past the end
-        (0.0, 10.1, 10.2, 10, 11),  # shorter than a slot: still one slot
-        (0.0, 23.9, 23.95, 23, 24),  # arrival rounding to T stays inside the horizon
-        (12.0, 18.0, 7.25, 6, 19),  # noon horizon: overnight stay inside it
-        (12.0, 18.0, 13.0, 6, 24),  # departure after the horizon end
-        (12.0, 12.0, 12.0, 0, 24),  # whole day
-    ],
-)
-def test_stay_slots_mapping(start, arrival_h, departure_h, a, d):
-    got_a, got_d = stay_slots(np.array([arrival_h]), np.array([departure_h]), start, 24)
-    assert (int(got_a[0]), int(got_d[0])) == (a, d)
-
-
-def test_stay_slots_on_a_coarse_grid():
-    a, d = stay_slots(np.array([18.4, 19.2]), np.array([7.5, 6.9]), 12.0, 12)
-    assert a.tolist() == [3, 4] and d.tolist() == [10, 9]  # 2 h slots from noon
-
 
 # --- presets ------------------------------------------------------------------------------
 
@@ -77,36 +42,6 @@ def test_preset_numbers_from_the_seeds(presets):
     np.testing.assert_allclose(c.fleet.soc_init, 0.9 - 20 * 0.15 / 22, atol=1e-4)
 
 
-def test_price_of_a_slot_straddling_a_boundary_is_the_time_average(presets):
-    q = presets["qingdao"]
-    slot = int(np.flatnonzero(q.grid.clock_hour == 20.0)[0])  # 20-22 h, valley from 21 h
-    assert q.grid.price_buy[slot] == pytest.approx((0.68 + 0.35) / 2, rel=1e-12)
-    assert q.grid.price_sell[slot] == pytest.approx((0.55 + 0.28) / 2, rel=1e-12)
-    peak = int(np.flatnonzero(q.grid.clock_hour == 8.0)[0])
-    assert q.grid.price_buy[peak] == 1.18  # a slot inside one period: the exact price
-
-
-def test_step_average_with_an_off_grid_boundary(minimal):
-    minimal["time"] = {"slots_per_day": 12}
-    minimal["grid"]["prices"] = [
-        {"name": "day", "hours": [[6.5, 21.5]], "buy": 0.4, "sell": 0.2},
-        {"name": "night", "hours": [[21.5, 6.5]], "buy": 0.2, "sell": 0.0},
-    ]
-    sc = build_scenario(minimal)
-    # slot 20-22 h: 1.5 h at 0.4 and 0.5 h at 0.2; slot 6-8 h: 0.5 h at 0.2, 1.5 h at 0.4
-    assert sc.grid.price_buy[10] == pytest.approx(0.75 * 0.4 + 0.25 * 0.2, rel=1e-12)
-    assert sc.grid.price_buy[3] == pytest.approx(0.25 * 0.2 + 0.75 * 0.4, rel=1e-12)
-    assert sc.grid.price_sell[10] == pytest.approx(0.15, rel=1e-12)
-
-
-def test_base_load_is_interpolated_periodically_at_slot_mid_points(minimal):
-    minimal["grid"]["base_load"] = {"hours": [0, 12], "kw": [100.0, 300.0]}
-    sc = build_scenario(minimal)
-    # slot 23-24 h: mid-point 23.5 h between 300 at 12 h and 100 at 24 h
-    assert sc.grid.base_load_kw[23] == pytest.approx(300 - 200 * 11.5 / 12, rel=1e-12)
-    assert sc.grid.base_load_kw[0] == pytest.approx(100 + 200 * 0.5 / 12, rel=1e-12)
-
-
 # --- PV -----------------------------------------------------------------------------------
 
 
@@ -116,47 +51,6 @@ def test_clear_sky_pv_is_zero_at_night_and_peaks_at_midday(presets):
     assert np.all(g.pv_kw[(mid < 6.0) | (mid > 19.0)] == 0.0)
     assert g.pv_kw.max() <= 100.0 and g.pv_kw.max() > 99.0
     assert abs(mid[g.pv_kw.argmax()] - 12.5) <= 0.125
-
-
-def test_pvlib_clear_sky_is_a_plausible_day_curve(presets):
-    g = presets["caltech"].grid  # Pasadena, 2019-10-29, 150 kW, 20 deg south
-    mid = g.clock_hour + 0.125
-    assert np.all(g.pv_kw[(mid < 6.5) | (mid > 18.5)] == 0.0)  # sunrise ~07:10, sunset ~18:05
-    assert np.all(g.pv_kw[(mid > 9.0) & (mid < 16.0)] > 30.0)
-    assert 11.5 <= mid[g.pv_kw.argmax()] <= 13.5  # solar noon ~12:40 PDT
-    assert 0.6 * 150.0 <= g.pv_kw.max() <= 1.1 * 150.0
-    # Morning and afternoon mirror each other around solar noon.
-    assert g.pv_kw[mid == 10.125][0] == pytest.approx(g.pv_kw[mid == 15.125][0], rel=0.15)
-
-
-def pvlib_scenario(minimal, **pv) -> dict:
-    minimal["grid"]["pv"] = {
-        "model": "pvlib",
-        "latitude": 34.14,
-        "longitude": -118.13,
-        "date": "2019-06-21",
-        "timezone": "America/Los_Angeles",
-        "peak_kw": 100.0,
-        "tilt_deg": 0.0,
-        "azimuth_deg": 180.0,
-        **pv,
-    }
-    return minimal
-
-
-def test_pvlib_horizontal_array_at_summer_solstice(minimal):
-    sc = build_scenario(pvlib_scenario(minimal))
-    pv = sc.grid.pv_kw  # hourly slot averages
-    # Clear-sky GHI at noon in Pasadena in June is ~1000 W/m^2; the hourly average is a bit less.
-    assert 85.0 <= pv.max() <= 105.0
-    assert pv[0] == 0.0 and pv[23] == 0.0
-    assert pv.sum() == pytest.approx(sc.summary()["pv_kwh"])
-
-
-def test_pvlib_not_importable_gives_the_reinstall_hint(minimal, monkeypatch):
-    monkeypatch.setitem(sys.modules, "pvlib", None)  # import pvlib -> ImportError
-    with pytest.raises(ScenarioError, match=r"reinstall v2g-pareto"):
-        build_scenario(pvlib_scenario(minimal))
 
 
 # --- sessions groups ----------------------------------------------------------------------
