@@ -146,7 +146,6 @@ UNMIRRORED = {
     "jobs/baseline.py": "tested in tests/jobs/test_specs.py (split pending)",
     "jobs/bound.py": "tested in tests/exact/test_bound.py (split pending)",
     "jobs/claims.py": "tested in tests/jobs/test_study.py (split pending)",
-    "jobs/compare.py": "tested in tests/jobs/test_reading.py (split pending)",
     "jobs/exact.py": "tested in tests/jobs/test_specs.py (split pending)",
     "jobs/explore.py": "tested in tests/jobs/test_reading.py (split pending)",
     "jobs/export.py": "tested in tests/rundir/test_export.py (split pending)",
