@@ -136,8 +136,6 @@ UNMIRRORED = {
     "moo/operate/solve.py": "tested in tests/operate/test_replay.py (split pending)",
     "moo/rundir/atomic.py": "tested in tests/rundir/test_run.py (split pending)",
     "moo/rundir/selection.py": "tested in tests/decision/test_select.py (split pending)",
-    "moo/uncertainty/distributed.py": "tested in tests/uncertainty/test_evaluate.py "
-                                      "(split pending)",
     "moo/uncertainty/plan.py": "tested in tests/uncertainty/test_recourse.py (split pending)",
     "moo/uncertainty/realised.py": "tested in tests/uncertainty/test_private_disk.py "
                                    "(split pending)",
