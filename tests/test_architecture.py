@@ -139,7 +139,6 @@ UNMIRRORED = {
     "moo/uncertainty/plan.py": "tested in tests/uncertainty/test_recourse.py (split pending)",
     "moo/uncertainty/realised.py": "tested in tests/uncertainty/test_private_disk.py "
                                    "(split pending)",
-    "plots/days.py": "tested in tests/studies/test_eva_year.py (split pending)",
     "plots/screenshot.py": "tested in tests/plots/test_explorer.py (split pending)",
     "jobs/baseline.py": "tested in tests/jobs/test_specs.py (split pending)",
     "jobs/bound.py": "tested in tests/exact/test_bound.py (split pending)",
