@@ -19,7 +19,6 @@ from jobs.plot import run as plot
 from jobs.select import SelectSpec
 from jobs.select import run as select
 from models.errors import InputError
-from moo.rundir import read_run
 from moo.rundir import run as rundir
 
 
@@ -78,10 +77,3 @@ def test_specs_round_trip_through_a_dict(spec):
     assert type(spec).from_dict(json.loads(json.dumps(spec.to_dict()))) == spec
 
 
-def test_compare_prints_one_row_per_run_as_text_or_json(tiny_front):
-    as_json = compare(CompareSpec((str(tiny_front),), as_json=True))
-    (row,) = json.loads(as_json.text())
-    assert row["run"] == str(tiny_front)
-    assert row["n_points"] == len(read_run(tiny_front).front)
-    as_text = compare(CompareSpec((str(tiny_front),))).text()
-    assert str(tiny_front) in as_text and as_text != as_json.text()

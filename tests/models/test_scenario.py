@@ -1,9 +1,8 @@
-"""Scenario model on hand-computed cases, presets, sessions groups, PV and run directories."""
+"""Scenario model: presets, the half-sine PV, sessions groups and run directories."""
 
 from __future__ import annotations
 
 import os
-import sys
 
 import numpy as np
 import pandas as pd
@@ -12,162 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.errors import ScenarioError
-from models.fleet import Fleet, stay_slots
-from models.grid import Grid, TimeGrid
-from models.scenario import Scenario, build_scenario, list_presets
-from moo.problems import feasibility
-from moo.problems.baselines import baseline
-from moo.problems.objectives import evaluate
+from models.scenario import build_scenario, list_presets
 from tests.conftest import PRESETS
-
-# --- a hand-computed two-vehicle day ------------------------------------------------------
-# T = 4 slots of 6 h. Vehicle 0 (60 kWh, 10/10 kW, eta 0.9/0.8, SOC 0.5 -> target 0.6)
-# is plugged all day; vehicle 1 (40 kWh, 5 kW, no V2G, eta 1, SOC 0.3 -> 0.9) slots 1-2.
-DT = 6.0
-P0 = [4.0, -4.0, 0.0, 3.0]
-P1 = [0.0, 3.0, 1.0, 0.0]
-
-
-def two_vehicle_scenario(degradation: float = 0.05) -> Scenario:
-    time = TimeGrid(4)
-    grid = Grid(
-        clock_hour=time.slot_start_h,
-        base_load_kw=np.array([100.0, 50.0, 80.0, 120.0]),
-        pv_kw=np.array([0.0, 70.0, 10.0, 0.0]),
-        price_buy=np.array([0.3, 0.1, 0.2, 0.3]),
-        price_sell=np.array([0.1, 0.05, 0.1, 0.1]),
-    )
-    fleet = Fleet(
-        arrival_slot=np.array([0, 1]),
-        departure_slot=np.array([4, 3]),
-        capacity_kwh=np.array([60.0, 40.0]),
-        p_charge_max_kw=np.array([10.0, 5.0]),
-        p_discharge_max_kw=np.array([10.0, 0.0]),
-        eta_charge=np.array([0.9, 1.0]),
-        eta_discharge=np.array([0.8, 1.0]),
-        soc_init=np.array([0.5, 0.3]),
-        soc_target=np.array([0.6, 0.9]),
-        soc_min=np.array([0.2, 0.1]),
-        soc_max=np.array([0.9, 0.9]),
-        slots_per_day=4,
-    )
-    return Scenario("two", time, grid, fleet, degradation_cost_per_kwh=degradation)
-
-
-def test_energy_dynamics_by_hand():
-    sc = two_vehicle_scenario()
-    power = np.array([P0, P1])
-    f = sc.fleet
-    energy = feasibility.energy_trajectory(
-        f.soc_init * f.capacity_kwh, power, f.eta_charge, f.eta_discharge, DT
-    )
-    # v0: 30 + 0.9*4*6 = 51.6; 51.6 - 4*6/0.8 = 21.6; 21.6; 21.6 + 0.9*3*6 = 37.8
-    # v1: 12; 12; 12 + 3*6 = 30; 30 + 6 = 36; 36
-    np.testing.assert_allclose(energy[0], [30.0, 51.6, 21.6, 21.6, 37.8], rtol=1e-12)
-    np.testing.assert_allclose(energy[1], [12.0, 12.0, 30.0, 36.0, 36.0], rtol=1e-12)
-    assert feasibility.check(sc, power[None]).ok
-
-
-@pytest.mark.parametrize(
-    ("v", "t", "value", "rule"),
-    [
-        (1, 0, 1.0, "outside the plug-in window"),
-        (0, 1, -10.5, "discharge power above p_discharge_max_kw"),
-        (1, 1, -1.0, "discharge power above p_discharge_max_kw"),  # no V2G: Pd = 0
-        (0, 0, 10.0, "SOC above max(soc_max, soc_init)"),  # 30 + 54 = 84 > 0.9 * 60
-        (0, 3, 0.0, "departure SOC below the effective target"),  # 21.6 / 60 = 0.36 < 0.6
-    ],
-)
-def test_checker_finds_each_violation(v, t, value, rule):
-    sc = two_vehicle_scenario()
-    power = np.array([P0, P1])
-    power[v, t] = value
-    report = feasibility.check(sc, power[None])
-    assert not report.ok
-    assert any(rule in msg for msg in report.violations), report.violations
-
-
-def test_objectives_by_hand():
-    sc = two_vehicle_scenario(degradation=0.05)
-    row = evaluate(sc, np.array([[P0, P1]])).iloc[0]
-    # net = base - pv + sum p = [104, -21, 71, 123]
-    # F1 = 6*(0.3*104 - 0.05*21 + 0.2*71 + 0.3*123) + 0.05 * (4 kW * 6 h) = 487.5 + 1.2
-    assert row["grid_cost"] == pytest.approx(487.5, rel=1e-12)
-    assert row["degradation_cost"] == pytest.approx(1.2, rel=1e-12)
-    assert row["cost"] == pytest.approx(488.7, rel=1e-12)
-    # mean 69.25; deviations 34.75, -90.25, 1.75, 53.75 -> sum of squares 12244.75
-    assert row["variance"] == pytest.approx(12244.75 / 4, rel=1e-12)
-    assert row["peak_valley"] == pytest.approx(144.0, rel=1e-12)
-    assert row["peak_kw"] == pytest.approx(123.0) and row["valley_kw"] == pytest.approx(-21.0)
-    assert row["peak_valley_pct"] == pytest.approx(144.0 / 123.0 * 100)
-    assert row["ev_energy_kwh"] == pytest.approx(6 * (4 + 3 + 3 + 1))
-    assert row["v2g_energy_kwh"] == pytest.approx(24.0)
-    # v0 leaves with 37.8 / 60 = 0.63 >= 0.6; v1 with 36 / 40 = 0.9 >= 0.9
-    assert row["satisfaction"] == 1.0
-    lazy = evaluate(sc, np.array([[P0, [0.0, 3.0, 0.0, 0.0]]])).iloc[0]
-    assert lazy["satisfaction"] == 0.5  # v1 leaves with 30 / 40 = 0.75 < 0.9
-
-
-# --- effective targets and slots ----------------------------------------------------------
-
-
-def capped_fleet() -> Fleet:
-    """Three vehicles on a 24 x 1 h grid: reachable, too short a stay, target above soc_max."""
-    return Fleet(
-        arrival_slot=np.array([8, 8, 0]),
-        departure_slot=np.array([18, 11, 24]),
-        capacity_kwh=np.array([50.0, 50.0, 50.0]),
-        p_charge_max_kw=np.array([5.0, 5.0, 5.0]),
-        p_discharge_max_kw=np.zeros(3),
-        eta_charge=np.array([0.9, 0.9, 0.9]),
-        eta_discharge=np.ones(3),
-        soc_init=np.array([0.2, 0.2, 0.2]),
-        soc_target=np.array([0.8, 0.8, 0.95]),
-        soc_min=np.full(3, 0.1),
-        soc_max=np.array([0.9, 0.9, 0.9]),
-        slots_per_day=24,
-    )
-
-
-def test_effective_target_caps_unreachable_targets():
-    f = capped_fleet()
-    # v1: 0.2 + 0.9 * 5 kW * 3 h / 50 kWh = 0.47 < 0.8; v2: capped at soc_max 0.9
-    np.testing.assert_allclose(f.effective_target(1.0), [0.8, 0.47, 0.9], rtol=1e-12)
-    assert f.unreachable(1.0).tolist() == [False, True, True]
-
-
-def test_ordered_baseline_charges_a_capped_vehicle_flat_out():
-    time = TimeGrid(24)
-    grid = Grid(time.slot_start_h, np.full(24, 50.0), np.zeros(24), np.full(24, 0.2), np.zeros(24))
-    sc = Scenario("capped", time, grid, capped_fleet())
-    p = baseline(sc, "ordered")
-    np.testing.assert_allclose(p[1, 8:11], 5.0, rtol=1e-12)
-    assert feasibility.check(sc, p[None]).ok
-    row = evaluate(sc, p[None]).iloc[0]
-    assert row["satisfaction"] == pytest.approx(1 / 3)  # only v0 meets its requested target
-
-
-@pytest.mark.parametrize(
-    ("start", "arrival_h", "departure_h", "a", "d"),
-    [
-        (0.0, 8.2, 17.6, 8, 18),  # rounded to the nearest slot boundary
-        (0.0, 18.0, 7.0, 18, 24),  # overnight in a midnight horizon: runs past the end
-        (0.0, 10.1, 10.2, 10, 11),  # shorter than a slot: still one slot
-        (0.0, 23.9, 23.95, 23, 24),  # arrival rounding to T stays inside the horizon
-        (12.0, 18.0, 7.25, 6, 19),  # noon horizon: overnight stay inside it
-        (12.0, 18.0, 13.0, 6, 24),  # departure after the horizon end
-        (12.0, 12.0, 12.0, 0, 24),  # whole day
-    ],
-)
-def test_stay_slots_mapping(start, arrival_h, departure_h, a, d):
-    got_a, got_d = stay_slots(np.array([arrival_h]), np.array([departure_h]), start, 24)
-    assert (int(got_a[0]), int(got_d[0])) == (a, d)
-
-
-def test_stay_slots_on_a_coarse_grid():
-    a, d = stay_slots(np.array([18.4, 19.2]), np.array([7.5, 6.9]), 12.0, 12)
-    assert a.tolist() == [3, 4] and d.tolist() == [10, 9]  # 2 h slots from noon
-
 
 # --- presets ------------------------------------------------------------------------------
 
@@ -177,19 +22,6 @@ def test_list_presets_has_the_five_studies():
     assert set(PRESETS) <= set(listed)
     assert all(listed[name] for name in PRESETS)
     assert "judgements" not in listed  # a TOML without a fleet is not a scenario
-
-
-@pytest.mark.parametrize("name", PRESETS)
-@pytest.mark.parametrize("method", ["uncoordinated", "ordered"])
-def test_baselines_are_feasible_on_every_preset(presets, name, method):
-    sc = presets[name]
-    p = baseline(sc, method)
-    assert feasibility.check(sc, p[None]).ok
-    if method == "ordered":
-        assert p.min() >= 0.0  # charge only
-        f = sc.fleet
-        soc_dep = f.soc_init + sc.dt_h * f.eta_charge * p.sum(axis=1) / f.capacity_kwh
-        assert np.all(soc_dep >= sc.effective_target() - 1e-6)
 
 
 def test_preset_numbers_from_the_seeds(presets):
@@ -210,36 +42,6 @@ def test_preset_numbers_from_the_seeds(presets):
     np.testing.assert_allclose(c.fleet.soc_init, 0.9 - 20 * 0.15 / 22, atol=1e-4)
 
 
-def test_price_of_a_slot_straddling_a_boundary_is_the_time_average(presets):
-    q = presets["qingdao"]
-    slot = int(np.flatnonzero(q.grid.clock_hour == 20.0)[0])  # 20-22 h, valley from 21 h
-    assert q.grid.price_buy[slot] == pytest.approx((0.68 + 0.35) / 2, rel=1e-12)
-    assert q.grid.price_sell[slot] == pytest.approx((0.55 + 0.28) / 2, rel=1e-12)
-    peak = int(np.flatnonzero(q.grid.clock_hour == 8.0)[0])
-    assert q.grid.price_buy[peak] == 1.18  # a slot inside one period: the exact price
-
-
-def test_step_average_with_an_off_grid_boundary(minimal):
-    minimal["time"] = {"slots_per_day": 12}
-    minimal["grid"]["prices"] = [
-        {"name": "day", "hours": [[6.5, 21.5]], "buy": 0.4, "sell": 0.2},
-        {"name": "night", "hours": [[21.5, 6.5]], "buy": 0.2, "sell": 0.0},
-    ]
-    sc = build_scenario(minimal)
-    # slot 20-22 h: 1.5 h at 0.4 and 0.5 h at 0.2; slot 6-8 h: 0.5 h at 0.2, 1.5 h at 0.4
-    assert sc.grid.price_buy[10] == pytest.approx(0.75 * 0.4 + 0.25 * 0.2, rel=1e-12)
-    assert sc.grid.price_buy[3] == pytest.approx(0.25 * 0.2 + 0.75 * 0.4, rel=1e-12)
-    assert sc.grid.price_sell[10] == pytest.approx(0.15, rel=1e-12)
-
-
-def test_base_load_is_interpolated_periodically_at_slot_mid_points(minimal):
-    minimal["grid"]["base_load"] = {"hours": [0, 12], "kw": [100.0, 300.0]}
-    sc = build_scenario(minimal)
-    # slot 23-24 h: mid-point 23.5 h between 300 at 12 h and 100 at 24 h
-    assert sc.grid.base_load_kw[23] == pytest.approx(300 - 200 * 11.5 / 12, rel=1e-12)
-    assert sc.grid.base_load_kw[0] == pytest.approx(100 + 200 * 0.5 / 12, rel=1e-12)
-
-
 # --- PV -----------------------------------------------------------------------------------
 
 
@@ -249,47 +51,6 @@ def test_clear_sky_pv_is_zero_at_night_and_peaks_at_midday(presets):
     assert np.all(g.pv_kw[(mid < 6.0) | (mid > 19.0)] == 0.0)
     assert g.pv_kw.max() <= 100.0 and g.pv_kw.max() > 99.0
     assert abs(mid[g.pv_kw.argmax()] - 12.5) <= 0.125
-
-
-def test_pvlib_clear_sky_is_a_plausible_day_curve(presets):
-    g = presets["caltech"].grid  # Pasadena, 2019-10-29, 150 kW, 20 deg south
-    mid = g.clock_hour + 0.125
-    assert np.all(g.pv_kw[(mid < 6.5) | (mid > 18.5)] == 0.0)  # sunrise ~07:10, sunset ~18:05
-    assert np.all(g.pv_kw[(mid > 9.0) & (mid < 16.0)] > 30.0)
-    assert 11.5 <= mid[g.pv_kw.argmax()] <= 13.5  # solar noon ~12:40 PDT
-    assert 0.6 * 150.0 <= g.pv_kw.max() <= 1.1 * 150.0
-    # Morning and afternoon mirror each other around solar noon.
-    assert g.pv_kw[mid == 10.125][0] == pytest.approx(g.pv_kw[mid == 15.125][0], rel=0.15)
-
-
-def pvlib_scenario(minimal, **pv) -> dict:
-    minimal["grid"]["pv"] = {
-        "model": "pvlib",
-        "latitude": 34.14,
-        "longitude": -118.13,
-        "date": "2019-06-21",
-        "timezone": "America/Los_Angeles",
-        "peak_kw": 100.0,
-        "tilt_deg": 0.0,
-        "azimuth_deg": 180.0,
-        **pv,
-    }
-    return minimal
-
-
-def test_pvlib_horizontal_array_at_summer_solstice(minimal):
-    sc = build_scenario(pvlib_scenario(minimal))
-    pv = sc.grid.pv_kw  # hourly slot averages
-    # Clear-sky GHI at noon in Pasadena in June is ~1000 W/m^2; the hourly average is a bit less.
-    assert 85.0 <= pv.max() <= 105.0
-    assert pv[0] == 0.0 and pv[23] == 0.0
-    assert pv.sum() == pytest.approx(sc.summary()["pv_kwh"])
-
-
-def test_pvlib_not_importable_gives_the_reinstall_hint(minimal, monkeypatch):
-    monkeypatch.setitem(sys.modules, "pvlib", None)  # import pvlib -> ImportError
-    with pytest.raises(ScenarioError, match=r"reinstall v2g-pareto"):
-        build_scenario(pvlib_scenario(minimal))
 
 
 # --- sessions groups ----------------------------------------------------------------------

@@ -10,54 +10,18 @@ import pytest
 
 from models.errors import InfeasibleScheduleError
 from models.scenario import load_scenario
-from moo.kernels import population as kernels
-from moo.problems.encodings import AggregateProblem, AggregateRepair
+from moo.problems.encodings import AggregateProblem
 from moo.problems.objectives import OBJECTIVES, evaluate
 from moo.rundir import run as rundir
 from moo.search import nsga as optimize
 from moo.search.nsga import FrontSettings, Memetic, default_max_solutions, run_front
 from moo.search.termination import Budget
 from plots.report import write_figures
-from tests.kernels.test_population import random_scenario
 
 
 @pytest.fixture(scope="module")
 def building():
     return load_scenario("building")
-
-
-@pytest.mark.parametrize("clusters,limit", [(1, None), (3, 240.0)])
-def test_a_population_dispatches_as_its_individuals_do_alone(clusters, limit):
-    """Blocks of individuals share one pass over the vehicles; nothing leaks between lanes."""
-    sc = random_scenario(11, n=30, import_limit=limit)
-    prob = AggregateProblem(sc, clusters)
-    X = np.random.default_rng(3).uniform(size=(kernels.BLOCK * 2 + 7, prob.n_var))
-    ev, b, real, rep, exc = prob.dispatch(X, store=True)
-    for s in (0, 5, kernels.BLOCK, len(X) - 1):
-        ev1, b1, real1, rep1, exc1 = prob.dispatch(X[s : s + 1], store=True)
-        np.testing.assert_allclose(ev[s], ev1[0], rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(b[s], b1[0], rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(real[s], real1[0], rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(rep[s], rep1[0], rtol=1e-12, atol=1e-12)
-        assert exc[s] == pytest.approx(exc1[0], abs=1e-12)
-
-
-def test_repaired_offspring_are_dispatched_once_and_scored_as_their_schedule(monkeypatch):
-    sc = random_scenario(12, n=20)
-    prob = AggregateProblem(sc)
-    X = np.random.default_rng(4).uniform(size=(9, prob.n_var))
-    Xr = AggregateRepair()._do(prob, X)  # what pymoo's mating calls
-    calls = []
-    real_dispatch = prob.dispatch
-    monkeypatch.setattr(
-        prob, "dispatch", lambda x, store: calls.append(len(x)) or real_dispatch(x, store)
-    )
-    F = prob.evaluate(Xr, return_values_of=["F"])
-    assert calls == []  # every row came from the repair's dispatch
-    prob.evaluate(Xr[:2], return_values_of=["F"])  # the memo was used up: dispatched again
-    assert calls == [2]
-    ref = evaluate(sc, *prob.schedules(Xr)[:2])[list(OBJECTIVES)].to_numpy()
-    np.testing.assert_allclose(F, ref, rtol=1e-9, atol=1e-9)
 
 
 def _small_front(sc, n=12):

@@ -5,13 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from distributed import Client, LocalCluster
 
 from models.errors import InputError, ScenarioError
-from models.scenario import load_scenario
 from models.uncertainty import TRAINING, history_dates
-from moo.problems.encodings import AggregateProblem
-from moo.uncertainty.distributed import evaluate_on_dask
 from moo.uncertainty.evaluate import (
     MEASURES,
     Draw,
@@ -20,17 +16,6 @@ from moo.uncertainty.evaluate import (
     evaluate_plans,
     summarise,
 )
-from moo.uncertainty.plan import plans_from_schedules
-
-
-@pytest.fixture(scope="module")
-def case():
-    s = load_scenario("caltech")
-    p = AggregateProblem(s, 2)
-    x = p.repair(np.random.default_rng(1).uniform(size=(5, p.n_var)))
-    ev, bess, _ = p.schedules(x)
-    net = s.grid.net_base_kw + ev.sum(axis=1) + (0.0 if bess is None else bess)
-    return s, plans_from_schedules(s, net, bess, ev, clusters=2, solutions=np.arange(10, 15))
 
 
 def test_cvar_hand_computed():
@@ -88,19 +73,6 @@ def test_no_realisations_is_an_input_error(case, bad):
     s, plans = case
     with pytest.raises(InputError, match="realisation"):
         evaluate_plans(s, plans, bad)
-
-
-def test_dask_returns_the_serial_result(case):
-    s, plans = case
-    serial = evaluate_plans(s, plans, 5)
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
-        done = []
-        dask = evaluate_on_dask(client, s, plans, 5, chunk=2,
-                                report=lambda k, n: done.append((k, n)))
-    pd.testing.assert_frame_equal(dask.table, serial.table)
-    pd.testing.assert_frame_equal(dask.summary, serial.summary)
-    assert done[-1] == (5, 5)
 
 
 def test_by_day_evaluates_each_history_day_once(case):

@@ -1,0 +1,65 @@
+"""Feasibility checker (moo.problems.feasibility) on a hand-computed two-vehicle day."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from models.errors import ScenarioError
+from moo.problems import feasibility
+from tests.problems.conftest import DT, P0, P1, two_vehicle_scenario
+
+
+def test_energy_dynamics_by_hand():
+    sc = two_vehicle_scenario()
+    power = np.array([P0, P1])
+    f = sc.fleet
+    energy = feasibility.energy_trajectory(
+        f.soc_init * f.capacity_kwh, power, f.eta_charge, f.eta_discharge, DT
+    )
+    # v0: 30 + 0.9*4*6 = 51.6; 51.6 - 4*6/0.8 = 21.6; 21.6; 21.6 + 0.9*3*6 = 37.8
+    # v1: 12; 12; 12 + 3*6 = 30; 30 + 6 = 36; 36
+    np.testing.assert_allclose(energy[0], [30.0, 51.6, 21.6, 21.6, 37.8], rtol=1e-12)
+    np.testing.assert_allclose(energy[1], [12.0, 12.0, 30.0, 36.0, 36.0], rtol=1e-12)
+    assert feasibility.check(sc, power[None]).ok
+
+
+
+@pytest.mark.parametrize(
+    ("v", "t", "value", "rule"),
+    [
+        (1, 0, 1.0, "outside the plug-in window"),
+        (0, 1, -10.5, "discharge power above p_discharge_max_kw"),
+        (1, 1, -1.0, "discharge power above p_discharge_max_kw"),  # no V2G: Pd = 0
+        (0, 0, 10.0, "SOC above max(soc_max, soc_init)"),  # 30 + 54 = 84 > 0.9 * 60
+        (0, 3, 0.0, "departure SOC below the effective target"),  # 21.6 / 60 = 0.36 < 0.6
+    ],
+)
+def test_checker_finds_each_violation(v, t, value, rule):
+    sc = two_vehicle_scenario()
+    power = np.array([P0, P1])
+    power[v, t] = value
+    report = feasibility.check(sc, power[None])
+    assert not report.ok
+    assert any(rule in msg for msg in report.violations), report.violations
+
+
+def limited(limit_kw: float):
+    sc = two_vehicle_scenario()
+    return replace(sc, grid=replace(sc.grid, import_limit_kw=limit_kw))
+
+
+def test_import_limit_check_names_the_slot_no_discharge_can_bring_under_it():
+    # net base = base - pv = [100, -20, 70, 120]; only v0 (10 kW, plugged all day) can
+    # discharge, so the lowest reachable net load is [90, -30, 60, 110]: slot 3 (18:00).
+    feasibility.check_import_limit(limited(110.0))
+    with pytest.raises(ScenarioError, match=r"import_limit_kw 109 .* slot 3 \(clock 18:00\)"):
+        feasibility.check_import_limit(limited(109.0))
+
+
+@pytest.mark.parametrize(("hour", "text"), [(0.0, "00:00"), (7.25, "07:15"), (25.5, "01:30"),
+                                            (-0.25, "23:45"), (23.9999, "00:00")])
+def test_clock_text_wraps_to_the_day(hour, text):
+    assert feasibility.clock_text(hour) == text
