@@ -140,6 +140,8 @@ UNMIRRORED = {
     "moo/uncertainty/realised.py": "tested in tests/uncertainty/test_private_disk.py "
                                    "(split pending)",
     "plots/screenshot.py": "tested in tests/plots/test_explorer.py (split pending)",
+    "plots/oos.py": "the ACN study's figures, drawn by its run in "
+                    "tests/studies/test_acn_out_of_sample.py (split pending)",
     "jobs/baseline.py": "tested in tests/jobs/test_specs.py (split pending)",
     "jobs/bound.py": "tested in tests/exact/test_bound.py (split pending)",
     "jobs/claims.py": "tested in tests/jobs/test_study.py (split pending)",
