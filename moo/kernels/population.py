@@ -774,7 +774,7 @@ def realise_population(
 def realise_days(
     requests, requests_b, v_ptr, vrow, e_start, sat_floor, e_reach, e_request, tol_kwh, bess,
     has_bess, s_ptr, slot_ptr, slot_rank, slot_idx, cl_ptr, n_clusters, dt, base_net, buy,
-    sell, deg_cost, limit, net_out, out, excess, unmet,
+    sell, deg_cost, limit, net_out, out, excess, unmet, rule=DEFAULT_RULE,
 ):
     """`realise_population` on D realised days at once, in one parallel region (a day's
     work for a population is small; one region per day would wait D times for both
@@ -804,6 +804,6 @@ def realise_days(
             0, s1 - s0, requests[s0:s1], requests_b[s0:s1], vrow[v0:v1], e_start[v0:v1],
             sat_floor[v0:v1], bess, has_bess, slot_ptr[d], slot_rank[a0:a1], slot_idx[a0:a1],
             cl_ptr[d], n_clusters, dt, base_net[d], buy, sell, deg_cost, limit, False, no_store,
-            realised, b_out, net_out[d, s0:s1], out[d, s0:s1], excess[d, s0:s1], e_end,
+            realised, b_out, net_out[d, s0:s1], out[d, s0:s1], excess[d, s0:s1], e_end, rule,
         )
         _shortfall(e_end, e_reach[v0:v1], e_request[v0:v1], tol_kwh[v0:v1], unmet[d], s0)
