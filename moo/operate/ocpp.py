@@ -21,7 +21,13 @@ from __future__ import annotations
 import numpy as np
 
 from models.scenario import Scenario
-from moo.rundir.export import Horizon, charging_profile, transaction_id, validate_profile
+from moo.rundir.export import (
+    Horizon,
+    charging_profile,
+    profile_power,
+    transaction_id,
+    validate_profile,
+)
 from moo.util.jsontext import dumps
 
 VERSION = "2.1"
@@ -65,16 +71,10 @@ class ProfileLog:
 
 def applied_power(records: list[dict], n: int, horizon: Horizon) -> np.ndarray:  # [N, T] kW
     """Per-vehicle power in force in every slot, each slot taking the last request sent for
-    the transaction at or before it (later requests replace earlier ones)."""
+    the transaction at or before it (later requests replace earlier ones; each request read
+    back by `moo.rundir.export.profile_power`, as `export` reads its own)."""
     power = np.zeros((n, horizon.slots))
     for r in records:
-        schedule = r["request"]["chargingProfile"]["chargingSchedule"][0]
         first = r["slot"]
-        last = first + int(round(schedule["duration"] / horizon.slot_seconds))
-        periods = schedule["chargingSchedulePeriod"]
-        starts = np.rint(np.array([p["startPeriod"] for p in periods]) / horizon.slot_seconds)
-        values = np.array([p["setpoint"] for p in periods], float)
-        k = np.arange(last - first)
-        power[r["vehicle_id"], first:] = 0.0
-        power[r["vehicle_id"], first:last] = values[np.searchsorted(starts, k, "right") - 1]
+        power[r["vehicle_id"], first:] = profile_power(r["request"], horizon)[first:]
     return power / 1000.0
