@@ -24,6 +24,7 @@ from models.scenario import Scenario
 from moo.rundir.export import (
     Horizon,
     charging_profile,
+    evse_of,
     profile_power,
     transaction_id,
     validate_profile,
@@ -43,8 +44,7 @@ class ProfileLog:
         day = horizon.start.date().isoformat()
         self._tx = [transaction_id("" if f.session_id is None else f.session_id[i], i,
                                    scenario, day) for i in range(f.n)]
-        self._evse = [1 if (f.station_id is not None and f.station_id[i]) else i + 1
-                      for i in range(f.n)]
+        self._evse = [evse_of(f, i) for i in range(f.n)]
 
     def __call__(self, slot: int, vehicles: np.ndarray, power_kw: np.ndarray,
                  end_slot: np.ndarray) -> None:

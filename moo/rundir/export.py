@@ -314,9 +314,7 @@ def ocpp_files(
     for i in range(f.n):
         session = "" if f.session_id is None else f.session_id[i]
         station = "" if f.station_id is None else f.station_id[i]
-        # A station id is an OCPP charging station with one EVSE (ACN's are single-port);
-        # without one the site is one charging station with EVSE i + 1 per vehicle.
-        evse_id = 1 if station else i + 1
+        evse_id = evse_of(f, i)
         tx = transaction_id(session, i, sc, hz.start.date().isoformat())
         payload = charging_profile(i, evse_id, tx, hz, int(f.arrival_slot[i]),
                                    int(f.departure_slot[i]), ev_w[i], version)
@@ -334,6 +332,13 @@ def ocpp_files(
             "file": name,
         })
     return files, vehicles
+
+
+def evse_of(fleet, vehicle: int) -> int:
+    """The EVSE id of a vehicle's transaction: a station id is an OCPP charging station with
+    one EVSE (ACN's are single-port); without one the site is one charging station with EVSE
+    ``vehicle + 1`` per vehicle."""
+    return 1 if (fleet.station_id is not None and fleet.station_id[vehicle]) else vehicle + 1
 
 
 def _one_transaction_per_evse(fleet) -> None:
