@@ -51,8 +51,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime as dt
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,7 +74,7 @@ from moo.uncertainty.evaluate import Draw
 from moo.uncertainty.plan import plans_from_run, uncertain_scenario
 from moo.util.normalization import Normalization
 from plots.oos import pick_days, realised_fronts
-from studies.replay_month import _commit, _markdown
+from studies.replay_month import _markdown, provenance
 
 MODES = ("economy", "response")
 EVALUATION = ("2019-11-01", "2019-12-31")  # the real days the plans are judged on
@@ -323,13 +321,10 @@ def report(out: Path, tables: dict[str, pd.DataFrame], runs: dict, args,
            fronts: pd.DataFrame, seconds: float) -> Path:
     """``report.md``: the command, the machine, the tables the numbers come from and the
     findings that follow from them (`findings`)."""
-    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Plans on real days: ACN Caltech and JPL, November–December 2019", "",
-        f"Commit {_commit()}, finished {now}, {os.cpu_count()} cores shared with other jobs "
-        f"(load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the end): the "
-        "fronts' budgets are wall time, so a loaded machine gives smaller fronts.", "",
+        f"{provenance()}: the fronts' budgets are wall time, so a loaded machine gives "
+        "smaller fronts.", "",
         f"`nice python -m studies.acn_out_of_sample --out {args.out} --time-limit "
         f"{args.time_limit:g} --realisations {args.realisations} --risk {args.risk}`: "
         f"{seconds:.0f} s (front runs already in `OUT/fronts` are reused; their own times "

@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import subprocess
 import time
 from pathlib import Path
 
@@ -40,6 +39,7 @@ from distributed import Client, LocalCluster, as_completed
 from jobs.exact import write_exact
 from jobs.replay import day_ahead, history_day
 from jobs.replay_record import check_applied
+from jobs.study import source_revision
 from models.errors import InputError
 from models.scenario import load_scenario
 from moo.decision.ahp import load_default_judgements
@@ -148,19 +148,20 @@ def main() -> None:
     report(out, days, means, gaps, fronts, args, time.perf_counter() - t0)
 
 
-def _commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, cwd=Path(__file__).parent, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+def provenance() -> str:
+    """A report's first line: the code it ran (`jobs.study.source_revision`), when it
+    finished (UTC), the cores and the load averages at the end (a shared machine: times
+    move with the other load)."""
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (f"Ran on {source_revision()}, finished {now}, {os.cpu_count()} cores "
+            f"shared with other jobs (load average {load[0]:.1f} / {load[1]:.1f} / "
+            f"{load[2]:.1f} at the end)")
 
 
 def report(out: Path, days, means, gaps, fronts, args, seconds: float) -> None:
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     lines = ["# Replaying November–December 2019 (ACN Caltech and JPL)", "",
-             f"Commit {_commit()}, {os.cpu_count()} cores, load average {load:.1f} at the end "
-             "(a shared machine: times move with the other load).", "",
+             f"{provenance()}: times move with the other load.", "",
              f"`nice python -m studies.replay_month --out {args.out} --replan-every "
              f"{args.replan_every}`: {days['day'].nunique()} weekdays, "
              f"{len(days)} replays in {seconds:.0f} s. Weighted objectives in each site's "
@@ -174,7 +175,39 @@ def report(out: Path, days, means, gaps, fronts, args, seconds: float) -> None:
               "", _markdown(gaps), "",
               "![per-day gaps](gaps.png)", ""]
     lines += [f"![net load {s}](netload-{s}.png)" for s in fronts]
+    lines += ["", "## Findings", "", *findings(days)]
     (out / "report.md").write_text("\n".join(lines) + "\n")
+
+
+def findings(days: pd.DataFrame) -> list[str]:
+    """The findings read off ``days.csv``, so that every number in them is the run's."""
+    mpc = days[days["policy"] == "mpc"]
+    slow = mpc.loc[mpc["max_step_s"].idxmax()]
+    out = [f"- {len(days)} applied schedules, every one passed the checker against the actual "
+           f"sessions; {int(days['fallbacks'].sum())} re-plans fell back; import-limit excess "
+           f"at most {days['limit_excess_kw'].max():.3g} kW; the slowest `mpc` step took "
+           f"{slow['max_step_s']:.1f} s ({slow['site']} {slow['day']}, {slow['vehicles']} cars)."]
+    wide = days.pivot_table(index=["site", "mode", "day"], columns="policy",
+                            values=["weighted", "unmet_vehicles", "imbalance_kwh"])
+    for (site, mode), g in wide.groupby(level=["site", "mode"]):
+        w = g["weighted"]
+        out.append(
+            f"- {site}, {mode}: `mpc` beats `plan` on {(w['mpc'] < w['plan']).mean():.0%} of "
+            f"{len(g)} days (mean gain {(w['plan'] - w['mpc']).mean():.3g}); imbalance "
+            f"{g['imbalance_kwh']['mpc'].mean():.0f} vs {g['imbalance_kwh']['plan'].mean():.0f}"
+            f" kWh; cars short {g['unmet_vehicles']['mpc'].mean():.1f} vs "
+            f"{g['unmet_vehicles']['plan'].mean():.1f} (`perfect` "
+            f"{g['unmet_vehicles']['perfect'].mean():.1f}); price of not knowing "
+            f"{(w['mpc'] - w['perfect']).mean():.3g}.")
+    means = days.groupby(["site", "mode", "policy"]).mean(numeric_only=True)
+    for (site, mode), g in means.groupby(level=["site", "mode"]):
+        m, p = g.loc[(site, mode, "mpc")], g.loc[(site, mode, "perfect")]
+        raw = ", ".join(f"{k} {m[k] / p[k] - 1:+.1%}" for k in ("cost", "variance",
+                                                                 "peak_valley"))
+        out.append(f"- {site}, {mode}: `mpc` against `perfect` in raw means: {raw}; requests "
+                   f"met (`met_share`) {m['met_share']:.0%} under `mpc`, "
+                   f"{p['met_share']:.0%} under `perfect`, of {m['vehicles']:.1f} cars a day.")
+    return out
 
 
 def _markdown(frame: pd.DataFrame) -> str:
