@@ -31,7 +31,9 @@ from studies.acn_out_of_sample import (
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
     root = tmp_path_factory.mktemp("acn-oos")
-    specs = front_specs("caltech", time_limit_s=30, pop_size=8, generations=3,
+    # Three generations end each front; the wall-time cap only stops a stuck one (at 30 s a
+    # loaded machine ran out before a feasible generation and the fixture failed).
+    specs = front_specs("caltech", time_limit_s=3600, pop_size=8, generations=3,
                         realisations=2)
     specs = {k: v.__class__.from_dict({**v.to_dict(), "local_search": "off",
                                        "relax_seeds": "auto"}) for k, v in specs.items()}
