@@ -43,13 +43,22 @@ from models.scenario import Scenario
 from models.series import horizon_bounds
 from moo.problems import feasibility
 from moo.rundir.output import EXPORT_FORMAT
-from moo.rundir.run import Run, tool_version
+from moo.rundir.run import Run, check_files, read_meta, tool_version
 from moo.rundir.selection import read_selection
 from moo.util.jsontext import dumps
 
 FORMATS = ("csv", "parquet", "ocpp21", "ocpp201")
 OCPP_VERSIONS = {"ocpp21": "2.1", "ocpp201": "2.0.1"}
-MANIFEST = "meta.json"  # as in a run directory: written last, lists every file's SHA-256
+# The manifest (meta.json, as in a run directory: written last, lists every file's SHA-256):
+# the keys `read_export` reads, with their JSON types (`moo.rundir.run.read_meta`).
+MANIFEST_KEYS: dict[str, tuple[type, ...]] = {
+    "export_format": (str,),
+    "n_vehicles": (int,),
+    "horizon_start": (str,),
+    "slot_seconds": (int, float),
+    "slots": (int,),
+    "files": (dict,),
+}
 TABLE_COLUMNS = (
     "kind",
     "vehicle_id",
@@ -487,15 +496,8 @@ def _manifest(chosen: Chosen, hz: Horizon, fmt: str, files: dict[str, bytes],
 def read_export(out_dir: str | os.PathLike) -> Exported:
     """Read an export directory back into per-vehicle powers (kW) and the BESS powers."""
     out = Path(out_dir)
-    try:
-        manifest = json.loads((out / MANIFEST).read_text())
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{out}: not an export directory ({exc})") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != EXPORT_FORMAT:
-        raise InputError(f"{out}/{MANIFEST}: not an export ({EXPORT_FORMAT})")
-    for name, digest in manifest["files"].items():
-        if hashlib.sha256((out / name).read_bytes()).hexdigest() != digest:
-            raise InputError(f"{out}/{name}: does not match its SHA-256 in {MANIFEST}")
+    manifest = read_meta(out, EXPORT_FORMAT, MANIFEST_KEYS, "export directory")
+    check_files(out, manifest["files"])
     n, slots = manifest["n_vehicles"], manifest["slots"]
     hz = Horizon(pd.Timestamp(manifest["horizon_start"]),
                  pd.Timedelta(seconds=manifest["slot_seconds"]), slots)
