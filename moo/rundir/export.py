@@ -24,7 +24,6 @@ clipped to the vehicle's ratings; the rounded schedule is what the checker re-ch
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import uuid
@@ -180,9 +179,10 @@ def horizon(scenario: Scenario, date: str | None, timezone: str | None) -> Horiz
     return Horizon(bounds[0], pd.Timedelta(hours=scenario.dt_h), scenario.slots)
 
 
-def export_files(chosen: Chosen, hz: Horizon, fmt: str) -> tuple[dict[str, bytes], str]:
-    """The files of an export of ``chosen`` in format ``fmt`` and its manifest (meta.json
-    text), after the feasibility checker passed exactly what is written."""
+def export_files(chosen: Chosen, hz: Horizon, fmt: str) -> tuple[dict[str, bytes], dict]:
+    """The files of an export of ``chosen`` in format ``fmt`` and its manifest (the meta.json
+    keys before the files' hashes, which `moo.rundir.publish_run` adds), after the
+    feasibility checker passed exactly what is written."""
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt}: must be one of {', '.join(FORMATS)}")
     if fmt in OCPP_VERSIONS:
@@ -193,7 +193,7 @@ def export_files(chosen: Chosen, hz: Horizon, fmt: str) -> tuple[dict[str, bytes
         _check(chosen, chosen.ev_power_kw[None])
         files = {f"schedule.{fmt}": _table_bytes(schedule_table(chosen, hz), fmt)}
         vehicles = None
-    return files, _manifest(chosen, hz, fmt, files, vehicles)
+    return files, _manifest(chosen, hz, fmt, vehicles)
 
 
 def _check(chosen: Chosen, ev_power_kw: np.ndarray) -> None:
@@ -462,8 +462,7 @@ def profile_power(payload: dict, hz: Horizon) -> np.ndarray:  # [T] W
     return power
 
 
-def _manifest(chosen: Chosen, hz: Horizon, fmt: str, files: dict[str, bytes],
-              vehicles: list[dict] | None) -> str:
+def _manifest(chosen: Chosen, hz: Horizon, fmt: str, vehicles: list[dict] | None) -> dict:
     sc, run = chosen.scenario, chosen.run
     row = run.front.loc[run.front["solution"] == chosen.solution].iloc[0]
     manifest = {
@@ -485,12 +484,11 @@ def _manifest(chosen: Chosen, hz: Horizon, fmt: str, files: dict[str, bytes],
         "horizon_start": hz.start.isoformat(),
         "slot_seconds": hz.slot_seconds,
         "slots": hz.slots,
-        "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
     }
     if vehicles is not None:
         manifest["ocpp_version"] = OCPP_VERSIONS[fmt]
         manifest["vehicles"] = vehicles
-    return dumps(manifest, indent=2) + "\n"
+    return manifest
 
 
 def read_export(out_dir: str | os.PathLike) -> Exported:
