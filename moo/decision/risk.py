@@ -98,8 +98,7 @@ def decide_risk(run: Run, realised: Realised, judgements: Judgements, mode: str,
     def named(values) -> dict[str, float]:
         return {n: float(v) for n, v in zip(OBJECTIVES, values, strict=True)}
 
-    score_det = float(norm.scalarized(r[det], weights)[0, 0]) if method == "weighted-sum" \
-        else float((norm.apply(r[det]) * pick.weights).max())
+    score_det = pick.score_of(r[det])
     query = {
         "mode": mode,
         "weights": named(weights),
