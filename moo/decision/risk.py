@@ -27,7 +27,7 @@ import numpy as np
 
 from models.errors import InputError
 from moo.decision.ahp import Judgements
-from moo.decision.decide import Decision, _row, check_runs, fmt_point, tradeoffs_at
+from moo.decision.decide import Decision, _currency, _row, check_runs, fmt_point, tradeoffs_at
 from moo.decision.select import select, select_mode
 from moo.problems.objectives import OBJECTIVES
 from moo.rundir import Run
@@ -93,7 +93,7 @@ def decide_risk(run: Run, realised: Realised, judgements: Judgements, mode: str,
     index, det = pick.index, deterministic.selection.index
     ids = run.front["solution"].to_numpy()
     label = risk.label(realised)
-    cur = str(run.meta.get("currency") or "currency")
+    cur = _currency(run.meta)
 
     def named(values) -> dict[str, float]:
         return {n: float(v) for n, v in zip(OBJECTIVES, values, strict=True)}

@@ -388,7 +388,7 @@ class Run:
 
     @property
     def objectives(self) -> np.ndarray:  # [S, 3]
-        return self.front[list(OBJECTIVES)].to_numpy()
+        return self.front[list(OBJECTIVES)].to_numpy(float)
 
 
 def meta_sha256(path: str | os.PathLike) -> str:
