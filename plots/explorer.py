@@ -22,7 +22,6 @@ that is not a finite number (``peak_valley_pct`` of a site whose net load never 
 from __future__ import annotations
 
 import html
-import math
 import os
 from collections.abc import Sequence
 from importlib.resources import files
@@ -41,7 +40,7 @@ from moo.problems.objectives import KPI_COLUMNS
 from moo.rundir import OutputFile, Run
 from moo.rundir.output import EXPLORE
 from moo.uncertainty.realised import Realised
-from moo.util.jsontext import dumps
+from moo.util.jsontext import dumps, finite
 from plots.points import baseline_points, read_selections, selected_points
 from plots.report import check_shown
 from plots.soc import bess_soc, fleet_soc
@@ -69,15 +68,9 @@ KPI_LABELS = {"std_kw": "Net-load std", "peak_kw": "Peak", "valley_kw": "Valley"
 
 
 def _rounded(values, decimals: int) -> list:
-    """A float array as nested lists rounded to ``decimals``; NaN becomes null (JSON)."""
-    out = np.round(np.asarray(values, dtype=float), decimals).tolist()
-    return _nan_to_none(out)
-
-
-def _nan_to_none(value):
-    if isinstance(value, list):
-        return [_nan_to_none(v) for v in value]
-    return None if isinstance(value, float) and math.isnan(value) else value
+    """A float array as nested lists rounded to ``decimals``; a value that is not a finite
+    number becomes None (null: the JSON rule, `moo.util.jsontext.finite`)."""
+    return finite(np.round(np.asarray(values, dtype=float), decimals))
 
 
 def _look(key: str) -> dict:
@@ -192,16 +185,11 @@ def weight_map_data(run: Run) -> dict | None:
 REALISED_MEASURES = {"cost": "total_cost", "variance": "variance", "peak_valley": "peak_valley"}
 
 
-def _finite(values: np.ndarray) -> np.ndarray:
-    """Non-finite values as NaN (drawn as missing)."""
-    v = np.asarray(values, dtype=float)
-    return np.where(np.isfinite(v), v, np.nan)
-
-
 def _row_stats(values: np.ndarray) -> dict:
     """Mean, 10 % and 90 % quantiles of each row [S, N], over its finite values (null where
     a row has none)."""
-    v = _finite(values)
+    v = np.asarray(values, dtype=float)
+    v = np.where(np.isfinite(v), v, np.nan)  # an infinite day must not make the mean inf
     ok = np.isfinite(v).any(axis=1)
     mean, p10, p90 = (np.full(v.shape[0], np.nan) for _ in range(3))
     if ok.any():
@@ -219,16 +207,16 @@ def realised_data(realised: Realised) -> dict:
     objectives = {}
     for name, measure in REALISED_MEASURES.items():
         stats = _row_stats(realised.matrix(measure))
-        stats["cvar"] = _rounded(_finite(s[f"{measure}_cvar"].to_numpy()), 6)
+        stats["cvar"] = _rounded(s[f"{measure}_cvar"], 6)
         objectives[name] = stats
     return {
         "path": str(realised.path),
         "alpha": realised.alpha,
         "n": realised.realisations,
         "objectives": objectives,
-        "p_unmet": _rounded(_finite(s["p_unmet"].to_numpy()), 4),
-        "unmet_kwh": _rounded(_finite(s["unmet_kwh_mean"].to_numpy()), 3),
-        "imbalance_cost": _rounded(_finite(s["imbalance_cost_mean"].to_numpy()), 4),
+        "p_unmet": _rounded(s["p_unmet"], 4),
+        "unmet_kwh": _rounded(s["unmet_kwh_mean"], 3),
+        "imbalance_cost": _rounded(s["imbalance_cost_mean"], 4),
         "note": f"Each solution's plan dispatched on {realised.realisations} {days} "
                 f"({realised.path}): the realised mean with its 10–90 % band (whiskers) "
                 "against the planned value (open circle), solutions ordered by planned "
