@@ -236,9 +236,8 @@ def explorer_data(run: Run, reference: Run | None = None,
                   baselines: Sequence[Run] = (), realised: Realised | None = None) -> dict:
     """Everything the page draws, as JSON-ready lists (no per-vehicle arrays); with
     ``realised`` (an evaluation of this run) each point's out-of-sample spread."""
-    if realised is not None and realised.run.meta_sha256 != run.meta_sha256:
-        raise InputError(f"--realised {realised.path}: an evaluation of another run "
-                         f"({realised.run.path}), not of {run.path}")
+    if realised is not None:
+        realised.require_of(run)
     if len(run.front) < 2:
         raise InputError(f"{run.path}: one solution, not a front (explore needs a front run)")
     scenario = run.scenario

@@ -78,9 +78,7 @@ def decide_risk(run: Run, realised: Realised, judgements: Judgements, mode: str,
     """`select --mode M --risk R --realised DIR`: the mode's pick on the realised objectives
     (module docstring), beside the deterministic pick."""
     check_runs(run, None)
-    if realised.run.meta_sha256 != run.meta_sha256:
-        raise InputError(f"--realised {realised.path}: an evaluation of another run "
-                         f"({realised.run.path}), not of {run.path}")
+    realised.require_of(run)
     deterministic = select_mode(run, judgements, mode, method)
     if tuple(judgements.objectives) != OBJECTIVES:
         raise InputError(f"--risk: the judgements must weigh {', '.join(OBJECTIVES)} in this "

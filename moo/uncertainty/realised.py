@@ -101,6 +101,13 @@ class Realised:
         """SHA-256 of its meta.json: the evaluation's identity (a kept risk pick records it)."""
         return meta_sha256(self.path)
 
+    def require_of(self, run: Run) -> None:
+        """A one-line `InputError` unless this is an evaluation of ``run`` (given as
+        ``--realised`` beside it)."""
+        if self.run.meta_sha256 != run.meta_sha256:
+            raise InputError(f"--realised {self.path}: an evaluation of another run "
+                             f"({self.run.path}), not of {run.path}")
+
     @property
     def realisations(self) -> int:
         return len(self.meta["realisations"])
