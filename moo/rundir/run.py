@@ -48,6 +48,7 @@ from moo.problems import feasibility
 from moo.problems.objectives import OBJECTIVES, evaluate, net_load
 from moo.rundir.output import META, OutputDir
 from moo.util.jsontext import dumps
+from moo.util.normalization import Normalization
 
 FORMAT = "v2g-pareto-run/1"
 SCHEDULES, BOUND = "schedules", "bound"  # run kinds: meta["kind"] (absent: schedules)
@@ -386,6 +387,13 @@ class Run:
         path = self.path / "history.csv"
         return pd.read_csv(path) if path.exists() else None
 
+    @cached_property
+    def normalization(self) -> Normalization | None:
+        """The normalisation the run records (meta.json ``normalization``, checked by
+        `read_run`; a bound run's certificates are stated in it), or None."""
+        norm = self.meta.get("normalization")
+        return None if norm is None else Normalization(norm["ideal"], norm["nadir"])
+
     @property
     def objectives(self) -> np.ndarray:  # [S, 3]
         return self.front[list(OBJECTIVES)].to_numpy(float)
@@ -519,20 +527,20 @@ def _check_normalization(meta_path: Path, meta: dict, required: bool) -> None:
             isinstance(values, list)
             and len(values) == len(OBJECTIVES)
             and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
-            and np.isfinite(values).all()
         ):
             raise InputError(
                 f"{meta_path}: normalization.{key} must be {len(OBJECTIVES)} finite numbers"
             )
+    try:
+        Normalization(norm["ideal"], norm["nadir"])  # finite, nadir not below ideal
+    except InputError as exc:
+        raise InputError(f"{meta_path}: normalization: {exc}") from None
 
 
 def _check_bound(meta_path: Path, meta: dict, front_path: Path, front: pd.DataFrame) -> None:
-    """What a bound run's certificates need: the normalisation they are stated in (nadir
-    not below ideal) and finite weight and bound columns."""
+    """What a bound run's certificates need: the normalisation they are stated in and
+    finite weight and bound columns."""
     _check_normalization(meta_path, meta, required=True)
-    norm = meta["normalization"]
-    if (np.asarray(norm["nadir"], float) < np.asarray(norm["ideal"], float)).any():
-        raise InputError(f"{meta_path}: normalization.nadir is below its ideal")
     missing = [c for c in (*BOUND_WEIGHT_COLUMNS, "bound") if c not in front.columns]
     if missing:
         raise InputError(f"{front_path}: a bound run's front.csv lacks {', '.join(missing)}")
