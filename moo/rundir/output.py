@@ -74,6 +74,7 @@ FORMAT_KINDS = {EXPORT_FORMAT: EXPORT, REALISED_FORMAT: REALISED}
 # Files: what `is_kind` recognises by the mark their writer puts in them.
 EXPLORE, FIGURE, SELECTION = "explore page", "figure", "selection"
 SELECTION_FORMAT = "v2g-pareto-selection/1"
+LEGACY_SELECTION_KEYS = {"mode", "weights", "solution"}  # an AHP pick written before the format
 SWEEP_MARK = b"# v2g-pareto sweep"  # the first line of a sweep's sweep.toml
 MARKS = {
     EXPLORE: b'<meta name="generator" content="v2g-pareto explore',
@@ -192,7 +193,7 @@ def is_kind(path: str | os.PathLike, kind: str) -> bool:
             obj = json.loads(data)
         except ValueError:
             return False
-        return isinstance(obj, dict) and {"mode", "weights", "solution"} <= set(obj)
+        return isinstance(obj, dict) and LEGACY_SELECTION_KEYS <= set(obj)
     return False
 
 
