@@ -216,7 +216,6 @@ def realised_data(realised: Realised) -> dict:
         "objectives": objectives,
         "p_unmet": _rounded(s["p_unmet"], 4),
         "unmet_kwh": _rounded(s["unmet_kwh_mean"], 3),
-        "imbalance_cost": _rounded(s["imbalance_cost_mean"], 4),
         "note": f"Each solution's plan dispatched on {realised.realisations} {days} "
                 f"({realised.path}): the realised mean with its 10–90 % band (whiskers) "
                 "against the planned value (open circle), solutions ordered by planned "
