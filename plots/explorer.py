@@ -39,7 +39,7 @@ from moo.decision.tradeoffs import PAIRS
 from moo.problems.objectives import KPI_COLUMNS
 from moo.rundir import OutputFile, Run
 from moo.rundir.output import EXPLORE
-from moo.uncertainty.realised import Realised
+from moo.uncertainty.realised import OBJECTIVE_MEASURES, Realised
 from moo.util.jsontext import dumps, finite
 from plots.points import baseline_points, read_selections, selected_points
 from plots.report import check_shown
@@ -180,11 +180,6 @@ def weight_map_data(run: Run) -> dict | None:
     }
 
 
-# The realised measure drawn for each objective: the cost a plan really costs is its
-# realised cost plus the imbalance cost (as `select --risk` scores it).
-REALISED_MEASURES = {"cost": "total_cost", "variance": "variance", "peak_valley": "peak_valley"}
-
-
 def _row_stats(values: np.ndarray) -> dict:
     """Mean, 10 % and 90 % quantiles of each row [S, N], over its finite values (null where
     a row has none)."""
@@ -205,7 +200,8 @@ def realised_data(realised: Realised) -> dict:
     draw = realised.draw
     days = "real days of the session history" if draw.by_day else "drawn days"
     objectives = {}
-    for name, measure in REALISED_MEASURES.items():
+    # Each objective's realised measure, as `select --risk` scores it.
+    for name, measure in zip(OBJECTIVES, OBJECTIVE_MEASURES, strict=True):
         stats = _row_stats(realised.matrix(measure))
         stats["cvar"] = _rounded(s[f"{measure}_cvar"], 6)
         objectives[name] = stats

@@ -31,10 +31,8 @@ from moo.decision.decide import Decision, _currency, _row, check_runs, fmt_point
 from moo.decision.select import select, select_mode
 from moo.problems.objectives import OBJECTIVES
 from moo.rundir import Run
-from moo.uncertainty.realised import RISKS, Realised
+from moo.uncertainty.realised import OBJECTIVE_MEASURES, RISKS, Realised
 from moo.util.normalization import Normalization
-
-REALISED_OBJECTIVES = ("total_cost", "variance", "peak_valley")  # measure of each objective
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,7 @@ class RiskMeasure:
 def realised_objectives(realised: Realised, risk: RiskMeasure) -> np.ndarray:  # [S, 3]
     """Per front row, the risk measure of each objective over the realisations."""
     return np.column_stack([realised.risk(m, risk.kind, risk.alpha)
-                            for m in REALISED_OBJECTIVES])
+                            for m in OBJECTIVE_MEASURES])
 
 
 def decide_risk(run: Run, realised: Realised, judgements: Judgements, mode: str,
