@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.errors import InputError
-from moo.rundir import OutputDir, read_run
+from moo.rundir import OutputDir, publish_run, read_run
 from moo.rundir.export import FORMATS, choose, export_files, horizon
 from moo.rundir.output import EXPORT
 from moo.rundir.selection import check_name
@@ -60,4 +60,4 @@ def run(spec: ExportSpec, *, report: Callable[[float], None] | None = None) -> E
         chosen = choose(read_run(spec.run_dir), spec.solution, spec.selection)
         files, manifest = export_files(chosen, horizon(chosen.scenario, spec.date,
                                                        spec.timezone), spec.format)
-        return ExportResult(target.publish(files, manifest), chosen.solution)
+        return ExportResult(publish_run(target, files, manifest), chosen.solution)

@@ -22,7 +22,6 @@ that is not a finite number (``peak_valley_pct`` of a site whose net load never 
 from __future__ import annotations
 
 import html
-import math
 import os
 from collections.abc import Sequence
 from importlib.resources import files
@@ -40,8 +39,8 @@ from moo.decision.tradeoffs import PAIRS
 from moo.problems.objectives import KPI_COLUMNS
 from moo.rundir import OutputFile, Run
 from moo.rundir.output import EXPLORE
-from moo.uncertainty.realised import Realised
-from moo.util.jsontext import dumps
+from moo.uncertainty.realised import OBJECTIVE_MEASURES, Realised
+from moo.util.jsontext import dumps, finite
 from plots.points import baseline_points, read_selections, selected_points
 from plots.report import check_shown
 from plots.soc import bess_soc, fleet_soc
@@ -69,15 +68,9 @@ KPI_LABELS = {"std_kw": "Net-load std", "peak_kw": "Peak", "valley_kw": "Valley"
 
 
 def _rounded(values, decimals: int) -> list:
-    """A float array as nested lists rounded to ``decimals``; NaN becomes null (JSON)."""
-    out = np.round(np.asarray(values, dtype=float), decimals).tolist()
-    return _nan_to_none(out)
-
-
-def _nan_to_none(value):
-    if isinstance(value, list):
-        return [_nan_to_none(v) for v in value]
-    return None if isinstance(value, float) and math.isnan(value) else value
+    """A float array as nested lists rounded to ``decimals``; a value that is not a finite
+    number becomes None (null: the JSON rule, `moo.util.jsontext.finite`)."""
+    return finite(np.round(np.asarray(values, dtype=float), decimals))
 
 
 def _look(key: str) -> dict:
@@ -187,21 +180,11 @@ def weight_map_data(run: Run) -> dict | None:
     }
 
 
-# The realised measure drawn for each objective: the cost a plan really costs is its
-# realised cost plus the imbalance cost (as `select --risk` scores it).
-REALISED_MEASURES = {"cost": "total_cost", "variance": "variance", "peak_valley": "peak_valley"}
-
-
-def _finite(values: np.ndarray) -> np.ndarray:
-    """Non-finite values as NaN (drawn as missing)."""
-    v = np.asarray(values, dtype=float)
-    return np.where(np.isfinite(v), v, np.nan)
-
-
 def _row_stats(values: np.ndarray) -> dict:
     """Mean, 10 % and 90 % quantiles of each row [S, N], over its finite values (null where
     a row has none)."""
-    v = _finite(values)
+    v = np.asarray(values, dtype=float)
+    v = np.where(np.isfinite(v), v, np.nan)  # an infinite day must not make the mean inf
     ok = np.isfinite(v).any(axis=1)
     mean, p10, p90 = (np.full(v.shape[0], np.nan) for _ in range(3))
     if ok.any():
@@ -217,18 +200,18 @@ def realised_data(realised: Realised) -> dict:
     draw = realised.draw
     days = "real days of the session history" if draw.by_day else "drawn days"
     objectives = {}
-    for name, measure in REALISED_MEASURES.items():
+    # Each objective's realised measure, as `select --risk` scores it.
+    for name, measure in zip(OBJECTIVES, OBJECTIVE_MEASURES, strict=True):
         stats = _row_stats(realised.matrix(measure))
-        stats["cvar"] = _rounded(_finite(s[f"{measure}_cvar"].to_numpy()), 6)
+        stats["cvar"] = _rounded(s[f"{measure}_cvar"], 6)
         objectives[name] = stats
     return {
         "path": str(realised.path),
         "alpha": realised.alpha,
         "n": realised.realisations,
         "objectives": objectives,
-        "p_unmet": _rounded(_finite(s["p_unmet"].to_numpy()), 4),
-        "unmet_kwh": _rounded(_finite(s["unmet_kwh_mean"].to_numpy()), 3),
-        "imbalance_cost": _rounded(_finite(s["imbalance_cost_mean"].to_numpy()), 4),
+        "p_unmet": _rounded(s["p_unmet"], 4),
+        "unmet_kwh": _rounded(s["unmet_kwh_mean"], 3),
         "note": f"Each solution's plan dispatched on {realised.realisations} {days} "
                 f"({realised.path}): the realised mean with its 10–90 % band (whiskers) "
                 "against the planned value (open circle), solutions ordered by planned "
@@ -248,9 +231,8 @@ def explorer_data(run: Run, reference: Run | None = None,
                   baselines: Sequence[Run] = (), realised: Realised | None = None) -> dict:
     """Everything the page draws, as JSON-ready lists (no per-vehicle arrays); with
     ``realised`` (an evaluation of this run) each point's out-of-sample spread."""
-    if realised is not None and realised.run.meta_sha256 != run.meta_sha256:
-        raise InputError(f"--realised {realised.path}: an evaluation of another run "
-                         f"({realised.run.path}), not of {run.path}")
+    if realised is not None:
+        realised.require_of(run)
     if len(run.front) < 2:
         raise InputError(f"{run.path}: one solution, not a front (explore needs a front run)")
     scenario = run.scenario

@@ -107,10 +107,6 @@ def fmt_point(values, currency: str) -> str:
     return "  ".join(f"{n} {v:,.6g} {units[n]}" for n, v in zip(OBJECTIVES, values, strict=True))
 
 
-def _objectives(front: pd.DataFrame) -> np.ndarray:  # [S, 3]
-    return front[list(OBJECTIVES)].to_numpy(float)
-
-
 def check_runs(run: Run, reference: Run | None) -> None:
     """A selection is made from a run with schedules (a pick is an operating point; a bound
     run's certificates are not), against an exact reference of the same site."""
@@ -181,7 +177,7 @@ def decide_reference(run: Run, text: str, *, exact=False, reference: Run | None 
     levels = parse_aspirations(text)
     check_runs(run, reference)
     front, meta = run.front, run.meta
-    f = _objectives(front)
+    f = run.objectives
     pick = reference_point(f, levels)
     cur = _currency(meta)
     unnamed = [n for n in OBJECTIVES if n not in levels]
@@ -211,7 +207,7 @@ def decide_constraint(
         raise InputError("--exact: only <= bounds are convex in the QP (a >= bound is not)")
     check_runs(run, reference)
     front, meta = run.front, run.meta
-    f = _objectives(front)
+    f = run.objectives
     pick = constraint_query(f, bounds, minimise)
     cur = _currency(meta)
     sid = int(front["solution"].iloc[pick.index])
@@ -236,7 +232,7 @@ def decide_knees(run: Run, *, knee: int | None = None, reference: Run | None = N
     ``knee`` names one of them (its front.csv solution id): then that knee is the pick."""
     check_runs(run, reference)
     front, meta = run.front, run.meta
-    f = _objectives(front)
+    f = run.objectives
     found = knees(f)
     cur = _currency(meta)
     ids = front["solution"]
@@ -283,7 +279,7 @@ def decide_ahp(
     order = list(judgements.objectives)
     ids = front["solution"].to_numpy()
     sens = sensitivity(front[order].to_numpy(float), chosen.group, method)
-    f = _objectives(front)
+    f = run.objectives
     index = chosen.selection.index
     tradeoffs = tradeoffs_at(f, index, _reference_front(reference), ids)
     sens_dict = sens.to_dict(ids, tuple(order))

@@ -27,14 +27,12 @@ import numpy as np
 
 from models.errors import InputError
 from moo.decision.ahp import Judgements
-from moo.decision.decide import Decision, _row, check_runs, fmt_point, tradeoffs_at
+from moo.decision.decide import Decision, _currency, _row, check_runs, fmt_point, tradeoffs_at
 from moo.decision.select import select, select_mode
 from moo.problems.objectives import OBJECTIVES
 from moo.rundir import Run
-from moo.uncertainty.realised import RISKS, Realised
+from moo.uncertainty.realised import OBJECTIVE_MEASURES, RISKS, Realised
 from moo.util.normalization import Normalization
-
-REALISED_OBJECTIVES = ("total_cost", "variance", "peak_valley")  # measure of each objective
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,7 @@ class RiskMeasure:
 def realised_objectives(realised: Realised, risk: RiskMeasure) -> np.ndarray:  # [S, 3]
     """Per front row, the risk measure of each objective over the realisations."""
     return np.column_stack([realised.risk(m, risk.kind, risk.alpha)
-                            for m in REALISED_OBJECTIVES])
+                            for m in OBJECTIVE_MEASURES])
 
 
 def decide_risk(run: Run, realised: Realised, judgements: Judgements, mode: str,
@@ -78,9 +76,7 @@ def decide_risk(run: Run, realised: Realised, judgements: Judgements, mode: str,
     """`select --mode M --risk R --realised DIR`: the mode's pick on the realised objectives
     (module docstring), beside the deterministic pick."""
     check_runs(run, None)
-    if realised.run.meta_sha256 != run.meta_sha256:
-        raise InputError(f"--realised {realised.path}: an evaluation of another run "
-                         f"({realised.run.path}), not of {run.path}")
+    realised.require_of(run)
     deterministic = select_mode(run, judgements, mode, method)
     if tuple(judgements.objectives) != OBJECTIVES:
         raise InputError(f"--risk: the judgements must weigh {', '.join(OBJECTIVES)} in this "
@@ -93,13 +89,12 @@ def decide_risk(run: Run, realised: Realised, judgements: Judgements, mode: str,
     index, det = pick.index, deterministic.selection.index
     ids = run.front["solution"].to_numpy()
     label = risk.label(realised)
-    cur = str(run.meta.get("currency") or "currency")
+    cur = _currency(run.meta)
 
     def named(values) -> dict[str, float]:
         return {n: float(v) for n, v in zip(OBJECTIVES, values, strict=True)}
 
-    score_det = float(norm.scalarized(r[det], weights)[0, 0]) if method == "weighted-sum" \
-        else float((norm.apply(r[det]) * pick.weights).max())
+    score_det = pick.score_of(r[det])
     query = {
         "mode": mode,
         "weights": named(weights),

@@ -53,6 +53,19 @@ class Selection:
     weights: np.ndarray  # [K], sums to 1
     normalization: Normalization
 
+    def score_of(self, objectives) -> float:
+        """The score of any point [K] (raw objectives) under this selection's weights, method
+        and normalisation: what it would have to beat to be chosen instead."""
+        f_norm = self.normalization.apply(np.asarray(objectives, dtype=float)[None])  # [1, K]
+        return float(scalarize(f_norm, self.weights, self.method)[0])
+
+
+def scalarize(f_norm: np.ndarray, weights: np.ndarray, method: str) -> np.ndarray:  # [S]
+    """The scalarisation ``method`` of normalised points [S, K] under weights [K] (sum 1)."""
+    if method == "weighted-sum":
+        return f_norm @ weights
+    return (f_norm * weights).max(axis=1)
+
 
 def _weight_vector(weights: Sequence[float], k: int) -> np.ndarray:  # [K]
     w = np.asarray(weights, dtype=float)
@@ -76,7 +89,7 @@ def select(
     norm = Normalization.of_front(f) if normalization is None else normalization
     f_norm = norm.apply(f)  # [S, K]
     weighted_sum = f_norm @ w  # [S]
-    score = weighted_sum if method == "weighted-sum" else (f_norm * w).max(axis=1)
+    score = scalarize(f_norm, w, method)
     candidates = np.flatnonzero(score <= score.min() + _TIE_TOL)
     sums = weighted_sum[candidates]
     candidates = candidates[sums <= sums.min() + _TIE_TOL]

@@ -664,12 +664,11 @@ class Certificate:
     @classmethod
     def of(cls, run: Run) -> Certificate:
         run.require_bound()  # read_run checked its normalisation and columns
-        norm = run.meta["normalization"]
         weights = run.front[list(WEIGHT_COLUMNS)].to_numpy()
         bound = run.front["bound"].to_numpy()
         return cls(
             str(run.path),
-            Normalization(norm["ideal"], norm["nadir"]),
+            run.normalization,
             weights,
             bound,
             outer_hypervolume(weights, bound),

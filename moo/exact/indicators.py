@@ -154,9 +154,9 @@ def compare_runs(runs: list, reference=None, bound=None) -> list[dict]:
     if f_ref is None and certificate is not None:
         ideal, nadir = certificate.normalization.ideal, certificate.normalization.nadir
     elif f_ref is None:
-        norm = runs[0].meta.get("normalization")
-        if norm:
-            ideal, nadir = np.asarray(norm["ideal"], float), np.asarray(norm["nadir"], float)
+        norm = runs[0].normalization
+        if norm is not None:
+            ideal, nadir = norm.ideal, norm.nadir
         else:
             ideal, nadir = reference_normalization(np.vstack([r.objectives for r in runs]))
     rows = []

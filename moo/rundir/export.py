@@ -24,7 +24,6 @@ clipped to the vehicle's ratings; the rounded schedule is what the checker re-ch
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import uuid
@@ -43,13 +42,22 @@ from models.scenario import Scenario
 from models.series import horizon_bounds
 from moo.problems import feasibility
 from moo.rundir.output import EXPORT_FORMAT
-from moo.rundir.run import Run, tool_version
+from moo.rundir.run import Run, check_files, read_meta, tool_version
 from moo.rundir.selection import read_selection
 from moo.util.jsontext import dumps
 
 FORMATS = ("csv", "parquet", "ocpp21", "ocpp201")
 OCPP_VERSIONS = {"ocpp21": "2.1", "ocpp201": "2.0.1"}
-MANIFEST = "meta.json"  # as in a run directory: written last, lists every file's SHA-256
+# The manifest (meta.json, as in a run directory: written last, lists every file's SHA-256):
+# the keys `read_export` reads, with their JSON types (`moo.rundir.run.read_meta`).
+MANIFEST_KEYS: dict[str, tuple[type, ...]] = {
+    "export_format": (str,),
+    "n_vehicles": (int,),
+    "horizon_start": (str,),
+    "slot_seconds": (int, float),
+    "slots": (int,),
+    "files": (dict,),
+}
 TABLE_COLUMNS = (
     "kind",
     "vehicle_id",
@@ -171,9 +179,10 @@ def horizon(scenario: Scenario, date: str | None, timezone: str | None) -> Horiz
     return Horizon(bounds[0], pd.Timedelta(hours=scenario.dt_h), scenario.slots)
 
 
-def export_files(chosen: Chosen, hz: Horizon, fmt: str) -> tuple[dict[str, bytes], str]:
-    """The files of an export of ``chosen`` in format ``fmt`` and its manifest (meta.json
-    text), after the feasibility checker passed exactly what is written."""
+def export_files(chosen: Chosen, hz: Horizon, fmt: str) -> tuple[dict[str, bytes], dict]:
+    """The files of an export of ``chosen`` in format ``fmt`` and its manifest (the meta.json
+    keys before the files' hashes, which `moo.rundir.publish_run` adds), after the
+    feasibility checker passed exactly what is written."""
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt}: must be one of {', '.join(FORMATS)}")
     if fmt in OCPP_VERSIONS:
@@ -184,7 +193,7 @@ def export_files(chosen: Chosen, hz: Horizon, fmt: str) -> tuple[dict[str, bytes
         _check(chosen, chosen.ev_power_kw[None])
         files = {f"schedule.{fmt}": _table_bytes(schedule_table(chosen, hz), fmt)}
         vehicles = None
-    return files, _manifest(chosen, hz, fmt, files, vehicles)
+    return files, _manifest(chosen, hz, fmt, vehicles)
 
 
 def _check(chosen: Chosen, ev_power_kw: np.ndarray) -> None:
@@ -458,8 +467,7 @@ def profile_power(payload: dict, hz: Horizon) -> np.ndarray:  # [T] W
     return power
 
 
-def _manifest(chosen: Chosen, hz: Horizon, fmt: str, files: dict[str, bytes],
-              vehicles: list[dict] | None) -> str:
+def _manifest(chosen: Chosen, hz: Horizon, fmt: str, vehicles: list[dict] | None) -> dict:
     sc, run = chosen.scenario, chosen.run
     row = run.front.loc[run.front["solution"] == chosen.solution].iloc[0]
     manifest = {
@@ -481,26 +489,18 @@ def _manifest(chosen: Chosen, hz: Horizon, fmt: str, files: dict[str, bytes],
         "horizon_start": hz.start.isoformat(),
         "slot_seconds": hz.slot_seconds,
         "slots": hz.slots,
-        "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
     }
     if vehicles is not None:
         manifest["ocpp_version"] = OCPP_VERSIONS[fmt]
         manifest["vehicles"] = vehicles
-    return dumps(manifest, indent=2) + "\n"
+    return manifest
 
 
 def read_export(out_dir: str | os.PathLike) -> Exported:
     """Read an export directory back into per-vehicle powers (kW) and the BESS powers."""
     out = Path(out_dir)
-    try:
-        manifest = json.loads((out / MANIFEST).read_text())
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{out}: not an export directory ({exc})") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != EXPORT_FORMAT:
-        raise InputError(f"{out}/{MANIFEST}: not an export ({EXPORT_FORMAT})")
-    for name, digest in manifest["files"].items():
-        if hashlib.sha256((out / name).read_bytes()).hexdigest() != digest:
-            raise InputError(f"{out}/{name}: does not match its SHA-256 in {MANIFEST}")
+    manifest = read_meta(out, EXPORT_FORMAT, MANIFEST_KEYS, "export directory")
+    check_files(out, manifest["files"])
     n, slots = manifest["n_vehicles"], manifest["slots"]
     hz = Horizon(pd.Timestamp(manifest["horizon_start"]),
                  pd.Timedelta(seconds=manifest["slot_seconds"]), slots)

@@ -69,9 +69,12 @@ DIR_KINDS = (RUN, STUDY, SWEEP, EXPORT, REALISED)
 EXPORT_FORMAT = "v2g-pareto-export/1"  # meta.json "format" of an export directory
 # meta.json "format" of an out-of-sample evaluation of a run (`v2g-pareto realise`)
 REALISED_FORMAT = "v2g-pareto-realised/1"
+# The directory kinds other than a run that a meta.json "format" names.
+FORMAT_KINDS = {EXPORT_FORMAT: EXPORT, REALISED_FORMAT: REALISED}
 # Files: what `is_kind` recognises by the mark their writer puts in them.
 EXPLORE, FIGURE, SELECTION = "explore page", "figure", "selection"
 SELECTION_FORMAT = "v2g-pareto-selection/1"
+LEGACY_SELECTION_KEYS = {"mode", "weights", "solution"}  # an AHP pick written before the format
 SWEEP_MARK = b"# v2g-pareto sweep"  # the first line of a sweep's sweep.toml
 MARKS = {
     EXPLORE: b'<meta name="generator" content="v2g-pareto explore',
@@ -104,13 +107,9 @@ def holds(path: Path) -> str | None:
         return "empty"
     if META in names:
         meta = _our_meta(path)
-        if meta is not None and meta.get("format") == EXPORT_FORMAT:
-            return EXPORT
-        if meta is not None and meta.get("format") == REALISED_FORMAT:
-            return REALISED
-        if meta is not None or names & RUN_FILES:
-            return RUN
-        return None
+        if meta is not None:  # any other format of ours is a run's (a damaged one too)
+            return FORMAT_KINDS.get(str(meta.get("format")), RUN)
+        return RUN if names & RUN_FILES else None
     if names & RUN_FILES:  # a run killed before meta.json, written by an older version
         return RUN
     if "sweep.toml" in names and _is_our_sweep(path / "sweep.toml"):
@@ -194,7 +193,7 @@ def is_kind(path: str | os.PathLike, kind: str) -> bool:
             obj = json.loads(data)
         except ValueError:
             return False
-        return isinstance(obj, dict) and {"mode", "weights", "solution"} <= set(obj)
+        return isinstance(obj, dict) and LEGACY_SELECTION_KEYS <= set(obj)
     return False
 
 

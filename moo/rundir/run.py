@@ -46,8 +46,9 @@ from models.errors import InfeasibleScheduleError, InputError, NoSolutionError
 from models.scenario import Scenario
 from moo.problems import feasibility
 from moo.problems.objectives import OBJECTIVES, evaluate, net_load
-from moo.rundir.output import OutputDir
+from moo.rundir.output import META, OutputDir
 from moo.util.jsontext import dumps
+from moo.util.normalization import Normalization
 
 FORMAT = "v2g-pareto-run/1"
 SCHEDULES, BOUND = "schedules", "bound"  # run kinds: meta["kind"] (absent: schedules)
@@ -349,7 +350,7 @@ class Run:
     def meta_sha256(self) -> str:
         """SHA-256 of meta.json: the run's identity (it lists every file's hash), which the
         files written into the run afterwards (selections) and exports record."""
-        return hashlib.sha256((self.path / "meta.json").read_bytes()).hexdigest()
+        return meta_sha256(self.path)
 
     @cached_property
     def scenario(self) -> Scenario:
@@ -386,9 +387,68 @@ class Run:
         path = self.path / "history.csv"
         return pd.read_csv(path) if path.exists() else None
 
+    @cached_property
+    def normalization(self) -> Normalization | None:
+        """The normalisation the run records (meta.json ``normalization``, checked by
+        `read_run`; a bound run's certificates are stated in it), or None."""
+        norm = self.meta.get("normalization")
+        return None if norm is None else Normalization(norm["ideal"], norm["nadir"])
+
     @property
     def objectives(self) -> np.ndarray:  # [S, 3]
-        return self.front[list(OBJECTIVES)].to_numpy()
+        return self.front[list(OBJECTIVES)].to_numpy(float)
+
+
+def meta_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 of ``path/meta.json``: the identity of a run (or of a realised directory),
+    since it lists every file's hash; what the files that refer to it record."""
+    return hashlib.sha256((Path(path) / META).read_bytes()).hexdigest()
+
+
+def read_meta(path: Path, fmt: str, keys: dict[str, tuple[type, ...]], noun: str,
+              hint: str = "") -> dict:
+    """``path/meta.json`` after the checks every directory of ours gets (a run, a realised
+    directory, an export): the directory and the file exist, the file is a JSON object of
+    format ``fmt``, and each of ``keys`` is there with one of its JSON types (never a bool
+    for a number). An `InputError` naming the file and the fault otherwise; ``noun`` names
+    what ``path`` should be, ``hint`` how to write one. `check_files` checks the files."""
+    if not path.is_dir():
+        raise InputError(f"{path}: not a {noun} (no such directory)")
+    meta_path = path / META
+    if not meta_path.is_file():
+        raise InputError(f"{path}: not a {noun} (no {META})")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"{meta_path}: not valid JSON ({exc})") from None
+    if not isinstance(meta, dict):
+        raise InputError(f"{meta_path}: must hold a JSON object, not a {type(meta).__name__}")
+    if meta.get("format") != fmt:
+        raise InputError(f"{meta_path}: not a {noun} (format {meta.get('format')!r}, reads "
+                         f"{fmt}{hint})")
+    for key, types in keys.items():
+        if key not in meta:
+            raise InputError(f"{meta_path}: missing key {key!r}")
+        value = meta[key]
+        if not isinstance(value, types) or isinstance(value, bool):
+            names = " or ".join(t.__name__ for t in types)
+            raise InputError(f"{meta_path}: {key} must be {names}, not {type(value).__name__}")
+    return meta
+
+
+def check_files(path: Path, files: dict, required=()) -> None:
+    """``files`` (a meta.json's name -> SHA-256) lists every name of ``required``, and every
+    file it lists is in ``path`` with that hash: nothing was edited, damaged or removed."""
+    for name in required:
+        if name not in files:
+            raise InputError(f"{path / META}: files does not list {name}")
+    for name, digest in files.items():
+        target = path / name
+        if not isinstance(digest, str) or not target.is_file():
+            raise InputError(f"{target}: missing ({META} lists it)")
+        if hashlib.sha256(target.read_bytes()).hexdigest() != digest:
+            raise InputError(f"{target}: does not match its SHA-256 in {META} (edited or "
+                             "damaged)")
 
 
 def read_run(run_dir: str | os.PathLike) -> Run:
@@ -398,44 +458,15 @@ def read_run(run_dir: str | os.PathLike) -> Run:
     an `InputError` naming the file and what is wrong; this is the one reader every
     command uses, so no command acts on a run another would reject."""
     path = Path(run_dir)
-    if not path.is_dir():
-        raise InputError(f"{path}: not a run directory (no such directory)")
-    meta_path = path / "meta.json"
-    if not meta_path.is_file():
-        raise InputError(f"{path}: not a run directory (no meta.json)")
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"{meta_path}: not valid JSON ({exc})") from None
-    if not isinstance(meta, dict):
-        raise InputError(f"{meta_path}: must hold a JSON object, not a {type(meta).__name__}")
-    if meta.get("format") != FORMAT:
-        raise InputError(f"{meta_path}: unknown run format {meta.get('format')!r} (reads {FORMAT})")
-    for key, types in META_KEYS.items():
-        if key not in meta:
-            raise InputError(f"{meta_path}: missing key {key!r}")
-        value = meta[key]
-        if not isinstance(value, types) or isinstance(value, bool):
-            names = " or ".join(t.__name__ for t in types)
-            raise InputError(f"{meta_path}: {key} must be {names}, not {type(value).__name__}")
+    meta_path = path / META
+    meta = read_meta(path, FORMAT, META_KEYS, "run directory")
     kind = meta.get("kind", SCHEDULES)
     if kind not in (SCHEDULES, BOUND):
         raise InputError(f"{meta_path}: unknown run kind {kind!r} (reads {SCHEDULES}, {BOUND})")
     required = ["front.csv", "scenario/fleet.csv", "scenario/grid.csv"]
     if kind == SCHEDULES:
         required.append("schedules.npz")
-    files = meta["files"]
-    for name in required:
-        if name not in files:
-            raise InputError(f"{meta_path}: files does not list {name}")
-    for name, digest in files.items():
-        target = path / name
-        if not isinstance(digest, str) or not target.is_file():
-            raise InputError(f"{target}: missing (meta.json lists it)")
-        if hashlib.sha256(target.read_bytes()).hexdigest() != digest:
-            raise InputError(
-                f"{target}: does not match its SHA-256 in meta.json (edited or damaged)"
-            )
+    check_files(path, meta["files"], required)
     _check_normalization(meta_path, meta, required=False)
     front = _read_front(path / "front.csv", meta["n_solutions"])
     if kind == BOUND:
@@ -496,20 +527,20 @@ def _check_normalization(meta_path: Path, meta: dict, required: bool) -> None:
             isinstance(values, list)
             and len(values) == len(OBJECTIVES)
             and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
-            and np.isfinite(values).all()
         ):
             raise InputError(
                 f"{meta_path}: normalization.{key} must be {len(OBJECTIVES)} finite numbers"
             )
+    try:
+        Normalization(norm["ideal"], norm["nadir"])  # finite, nadir not below ideal
+    except InputError as exc:
+        raise InputError(f"{meta_path}: normalization: {exc}") from None
 
 
 def _check_bound(meta_path: Path, meta: dict, front_path: Path, front: pd.DataFrame) -> None:
-    """What a bound run's certificates need: the normalisation they are stated in (nadir
-    not below ideal) and finite weight and bound columns."""
+    """What a bound run's certificates need: the normalisation they are stated in and
+    finite weight and bound columns."""
     _check_normalization(meta_path, meta, required=True)
-    norm = meta["normalization"]
-    if (np.asarray(norm["nadir"], float) < np.asarray(norm["ideal"], float)).any():
-        raise InputError(f"{meta_path}: normalization.nadir is below its ideal")
     missing = [c for c in (*BOUND_WEIGHT_COLUMNS, "bound") if c not in front.columns]
     if missing:
         raise InputError(f"{front_path}: a bound run's front.csv lacks {', '.join(missing)}")

@@ -36,7 +36,7 @@ import numpy as np
 
 from models.errors import InputError
 from moo.problems.objectives import OBJECTIVES
-from moo.rundir.output import SELECTION, SELECTION_FORMAT, OutputFile
+from moo.rundir.output import LEGACY_SELECTION_KEYS, SELECTION, SELECTION_FORMAT, OutputFile
 from moo.rundir.run import Run
 from moo.util.jsontext import dumps
 
@@ -93,7 +93,7 @@ def read_selection(run: Run, name: str) -> Saved:
         raise InputError(f"{path}: not a selection file (not a JSON object)")
     legacy = "format" not in data
     if legacy:
-        if not {"mode", "weights", "solution"} <= set(data):
+        if not LEGACY_SELECTION_KEYS <= set(data):
             raise InputError(f"{path}: not a selection file (no format, mode or solution)")
         own = data["mode"]
     else:

@@ -19,9 +19,7 @@ and that it belongs to the run it names (that run's meta.json hash, its solution
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import math
 import os
 from dataclasses import dataclass
@@ -33,7 +31,7 @@ import pandas as pd
 from models.errors import InputError
 from moo.rundir import Run, read_run
 from moo.rundir.output import REALISED_FORMAT
-from moo.rundir.run import csv_bytes, tool_version
+from moo.rundir.run import check_files, csv_bytes, meta_sha256, read_meta, tool_version
 from moo.uncertainty.evaluate import RISK_MEASURES, Draw, Evaluation, cvar
 from moo.uncertainty.recourse import MEASURES
 
@@ -41,6 +39,9 @@ FORMAT = REALISED_FORMAT
 TABLE, SUMMARY = "realised.parquet", "summary.csv"
 KEYS = ("solution", "realisation", "day")
 RISKS = ("mean", "cvar")  # how a realised objective is summarised for a decision
+# The realised measure of each objective (cost, variance, peak_valley): the cost a plan
+# really costs is its realised cost plus the imbalance cost.
+OBJECTIVE_MEASURES = ("total_cost", "variance", "peak_valley")
 META_KEYS: dict[str, tuple[type, ...]] = {
     "format": (str,),
     "tool": (str,),
@@ -101,7 +102,14 @@ class Realised:
     @property
     def meta_sha256(self) -> str:
         """SHA-256 of its meta.json: the evaluation's identity (a kept risk pick records it)."""
-        return hashlib.sha256((self.path / "meta.json").read_bytes()).hexdigest()
+        return meta_sha256(self.path)
+
+    def require_of(self, run: Run) -> None:
+        """A one-line `InputError` unless this is an evaluation of ``run`` (given as
+        ``--realised`` beside it)."""
+        if self.run.meta_sha256 != run.meta_sha256:
+            raise InputError(f"--realised {self.path}: an evaluation of another run "
+                             f"({self.run.path}), not of {run.path}")
 
     @property
     def realisations(self) -> int:
@@ -135,24 +143,8 @@ def read_realised(path: str | os.PathLike, run: Run | None = None) -> Realised:
     run it must belong to (default: the run its meta.json names, read by `read_run`)."""
     path = Path(path)
     meta_path = path / "meta.json"
-    if not path.is_dir():
-        raise InputError(f"{path}: not a realised directory (no such directory)")
-    if not meta_path.is_file():
-        raise InputError(f"{path}: not a realised directory (no meta.json)")
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise _fail(meta_path, f"not valid JSON ({exc})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        got = meta.get("format") if isinstance(meta, dict) else None
-        raise _fail(meta_path, f"not a realised directory (format {got!r}, reads {FORMAT}; "
-                    "write one with `v2g-pareto realise`)")
-    for key, types in META_KEYS.items():
-        if key not in meta:
-            raise _fail(meta_path, f"missing key {key!r}")
-        if not isinstance(meta[key], types) or isinstance(meta[key], bool):
-            names = " or ".join(t.__name__ for t in types)
-            raise _fail(meta_path, f"{key} must be {names}, not {type(meta[key]).__name__}")
+    meta = read_meta(path, FORMAT, META_KEYS, "realised directory",
+                     "; write one with `v2g-pareto realise`")
     if not isinstance(meta["run"].get("meta_sha256"), str):
         raise _fail(meta_path, "run.meta_sha256 must name the evaluated run's meta.json hash")
     alpha = float(meta["alpha"])
@@ -165,17 +157,7 @@ def read_realised(path: str | os.PathLike, run: Run | None = None) -> Realised:
     indices = meta["realisations"]
     if not indices or not all(type(i) is int and i >= 0 for i in indices):
         raise _fail(meta_path, "realisations must be a non-empty list of integers >= 0")
-    files = meta["files"]
-    for name in (TABLE, SUMMARY):
-        if name not in files:
-            raise _fail(meta_path, f"files does not list {name}")
-    for name, digest in files.items():
-        target = path / name
-        if not isinstance(digest, str) or not target.is_file():
-            raise InputError(f"{target}: missing (meta.json lists it)")
-        if hashlib.sha256(target.read_bytes()).hexdigest() != digest:
-            raise InputError(f"{target}: does not match its SHA-256 in meta.json (edited or "
-                             "damaged)")
+    check_files(path, meta["files"], (TABLE, SUMMARY))
     table = _read_table(path / TABLE, meta["n_solutions"], indices)
     summary = _read_summary(path / SUMMARY, table)
     if run is None:
