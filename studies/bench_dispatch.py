@@ -1,13 +1,18 @@
 """Dispatch rules side by side on the default front (issue 24 item 2).
 
 For iov x K: the lower-bound front once (`moo.exact.bound.bound_front`), then, for each
-dispatch rule of the aggregate encoding (`moo.kernels.data.DISPATCH_RULES`), the default
-front (`moo.search.nsga.run_front`, NSGA-II, population 100, the same generations and seed)
-with that rule, and its certified HV ratio and worst per-weight gap against the bound; and
-the time to dispatch one population of 100 random decision vectors under each rule (rules
-alternated, median of ``--repeats``), all in one run.
+dispatch rule of the aggregate encoding (`moo.kernels.data.DISPATCH_RULES`, or those given
+by ``--rules``), the default front (`moo.search.nsga.run_front`, NSGA-II, population 100, the
+same budget and seeds, `FrontSettings.dispatch` the rule) and its certified HV ratio and
+worst per-weight gap against the bound; and the time to dispatch one population of 100
+random decision vectors under each rule (rules alternated, median of ``--repeats``), all in
+one run. The budget is ``--generations`` (equal generations) or ``--time-limit`` seconds
+(equal wall time, counted from the start of each front run; the bound is solved once
+before, so it is in neither rule's time). ``--seeds`` runs each rule with each seed.
 
     python studies/bench_dispatch.py --scale 1 --generations 40 --out runs/dispatch
+    python studies/bench_dispatch.py --scale 1 --time-limit 120 --rules priority laxity \
+        --seeds 1 2 --out runs/dispatch
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from moo.exact.bound import Certificate, bound_front  # noqa: E402
+from moo.exact.bound import bound_front  # noqa: E402
 from moo.kernels.data import DISPATCH_RULES  # noqa: E402
 from moo.problems import encodings, feasibility  # noqa: E402
 from moo.search import nsga  # noqa: E402
@@ -31,61 +36,64 @@ from moo.search.termination import Budget  # noqa: E402
 from moo.util.jsontext import dumps  # noqa: E402
 
 
-def front_with(scenario, rule: str, generations: int, relaxed):
-    """The default front with one dispatch rule (run_front builds its problems through
-    `make_problem`, which is given the rule here)."""
-    original = nsga.make_problem
-
-    def with_rule(sc, encoding="auto", clusters=1):
-        return encodings.make_problem(sc, encoding, clusters, rule)
-
-    nsga.make_problem = with_rule
-    try:
-        t0 = time.perf_counter()
-        res = nsga.run_front(scenario, nsga.FrontSettings(budget=Budget(generations=generations)),
-                             relaxed=relaxed)
-        return res, time.perf_counter() - t0
-    finally:
-        nsga.make_problem = original
+def front_with(scenario, rule: str, budget: Budget, seed: int, relaxed):
+    """The default front with one dispatch rule, and its wall time."""
+    t0 = time.perf_counter()
+    res = nsga.run_front(scenario, nsga.FrontSettings(budget=budget, seed=seed, dispatch=rule),
+                         relaxed=relaxed)
+    return res, time.perf_counter() - t0
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scale", type=int, default=1)
-    ap.add_argument("--generations", type=int, default=40)
+    ap.add_argument("--generations", type=int, default=None)
+    ap.add_argument("--time-limit", type=float, default=None, help="seconds per front run")
+    ap.add_argument("--rules", nargs="+", choices=DISPATCH_RULES, default=list(DISPATCH_RULES))
+    ap.add_argument("--seeds", nargs="+", type=int, default=[1])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
+    budget = Budget.one_of(args.generations, None, args.time_limit) or Budget(generations=40)
+    rules = args.rules
     sc = feasibility.load_checked("iov", None, args.scale, None)
     relaxed = bound_front(sc)
-    cert = Certificate("", relaxed.normalization, relaxed.weights, relaxed.bound,
-                       relaxed.outer_hv)
+    cert = relaxed.certificate()
     x = np.random.default_rng(0).uniform(
         size=(100, encodings.AggregateProblem(sc).n_var))
-    problems = {rule: encodings.AggregateProblem(sc, 1, rule) for rule in DISPATCH_RULES}
-    times = {rule: [] for rule in DISPATCH_RULES}
-    for rule in DISPATCH_RULES:
+    problems = {rule: encodings.AggregateProblem(sc, 1, rule) for rule in rules}
+    times = {rule: [] for rule in rules}
+    for rule in rules:
         problems[rule].dispatch(x[:2], store=False)  # compile
     for _ in range(args.repeats):
-        for rule in DISPATCH_RULES:
+        for rule in rules:
             t0 = time.perf_counter()
             problems[rule].dispatch(x, store=False)
             times[rule].append(time.perf_counter() - t0)
-    rows = {"scenario": f"iov x{args.scale}", "generations": args.generations}
-    for rule in DISPATCH_RULES:
-        res, wall = front_with(sc, rule, args.generations, relaxed)
-        c = cert.certify(res.F)
-        rows[rule] = {
-            "dispatch_100_s": float(np.median(times[rule])),
-            "front_s": round(wall, 1),
-            "points": len(res.F),
-            "min_cost": float(res.F[:, 0].min()),
-            "certified_hv_ratio": c["certified_hv_ratio"],
-            "certified_gap": c["certified_gap"],
-        }
-        print(rule, dumps(rows[rule]), flush=True)
+    rows = {"scenario": f"iov x{args.scale}", "budget": budget.to_dict(), "seeds": args.seeds}
+    runs = {rule: [] for rule in rules}
+    for seed in args.seeds:
+        for rule in rules:  # alternated, so that a change in the machine's load hits both
+            res, wall = front_with(sc, rule, budget, seed, relaxed)
+            c = cert.certify(res.F)
+            runs[rule].append({
+                "seed": seed,
+                "front_s": round(wall, 1),
+                "generations": len(res.history),
+                "points": len(res.F),
+                "min_cost": float(res.F[:, 0].min()),
+                "certified_hv_ratio": c["certified_hv_ratio"],
+                "certified_gap": c["certified_gap"],
+            })
+            print(rule, dumps(runs[rule][-1]), flush=True)
+    for rule in rules:
+        rows[rule] = {"dispatch_100_s": float(np.median(times[rule])),
+                      **(runs[rule][0] if len(args.seeds) == 1 else {"runs": runs[rule]})}
+    name = f"dispatch-iov-x{args.scale}"
+    if budget.time_limit_s is not None:
+        name += f"-{budget.time_limit_s:g}s"
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"dispatch-iov-x{args.scale}.json").write_text(dumps(rows, indent=2) + "\n")
+    (args.out / f"{name}.json").write_text(dumps(rows, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -61,8 +61,7 @@ def exact_relaxed_bounds(scenario, cert: Certificate) -> np.ndarray:  # [W]
 
 def tightness(front, objectives) -> tuple[float, float]:
     """(certified HV ratio, worst certified gap) of objectives [S, 3] under a bound front."""
-    cert = Certificate("", front.normalization, front.weights, front.bound, front.outer_hv)
-    c = cert.certify(objectives)
+    c = front.certificate().certify(objectives)
     return c["certified_hv_ratio"], c["certified_gap"]
 
 

@@ -477,6 +477,10 @@ class BoundFront:
     def normalization(self) -> Normalization:
         return Normalization(self.ideal, self.nadir)
 
+    def certificate(self) -> Certificate:
+        """The certificates of this front, as a bound run's `Certificate.of` reads them."""
+        return Certificate("", self.normalization, self.weights, self.bound, self.outer_hv)
+
     def table(self) -> pd.DataFrame:
         """front.csv of the bound run: one row per lattice weight."""
         frame = pd.DataFrame(self.objectives, columns=list(OBJECTIVES))
@@ -647,8 +651,6 @@ def outer_hypervolume(weights: np.ndarray, bound: np.ndarray) -> float:
         return 0.0
     inter = HalfspaceIntersection(hs, res.x[:-1])
     return float(ConvexHull(inter.intersections).volume)
-
-
 
 
 @dataclass(frozen=True)

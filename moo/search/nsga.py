@@ -40,6 +40,7 @@ from models.scenario import Scenario
 from moo.exact.bound import BoundFront, bound_front
 from moo.exact.front import DEFAULT_POINTS
 from moo.kernels import population as kernels
+from moo.kernels.data import DEFAULT_DISPATCH, DISPATCH_RULES
 from moo.problems.baselines import ordered, uncoordinated
 from moo.problems.encodings import (
     AggregateProblem,
@@ -155,9 +156,6 @@ class Memetic(LocalSearchSettings):
         return self.enabled and (self.max_vars is None or nnz <= self.max_vars)
 
 
-
-
-
 RELAX_MODES = ("auto", "on", "off")
 
 
@@ -251,17 +249,18 @@ class FrontState:
 
     @classmethod
     def start(cls, scenario: Scenario, encoding: str, clusters: int, sketch_search: SketchSearch,
-              seed: int, risk: Risk | None = None) -> FrontState:
+              seed: int, risk: Risk | None = None,
+              dispatch: str = DEFAULT_DISPATCH) -> FrontState:
         m = 1 if risk is not None else sketch_search.factor(scenario, encoding)
         searched = sketch(scenario, m)
         if risk is not None:
             problem, repair = RiskProblem(searched, clusters, risk), AggregateRepair()
         else:
-            problem, repair = make_problem(searched, encoding, clusters)
+            problem, repair = make_problem(searched, encoding, clusters, dispatch)
         seeds = seed_vectors(problem, searched)
         baseline_F = problem.evaluate(seeds, return_values_of=["F"])
         if m > 1:
-            whole = make_problem(scenario, encoding, clusters)[0]
+            whole = make_problem(scenario, encoding, clusters, dispatch)[0]
             baseline_F = whole.evaluate(seed_vectors(whole, scenario), return_values_of=["F"])
         return cls(problem, repair, seeds, baseline_F, m, np.random.default_rng(seed),
                    Archive(problem.n_var, kernels.N_OUT))
@@ -286,6 +285,7 @@ class FrontSettings:
     relax: RelaxSeeds = RelaxSeeds()
     sketch_search: SketchSearch = SketchSearch()
     risk: Risk | None = None
+    dispatch: str = DEFAULT_DISPATCH
 
 
 def run_front(
@@ -327,7 +327,7 @@ def run_front(
             raise InputError("a risk-aware front re-dispatches each plan on its realisations: "
                              "it needs the aggregate encoding")
         state = FrontState.start(scenario, encoding, settings.clusters, settings.sketch_search,
-                                 settings.seed, settings.risk)
+                                 settings.seed, settings.risk, settings.dispatch)
     problem, archive, m = state.problem, state.archive, state.sketch
     box = Normalization.of_baselines(state.baseline_F)
     units = np.array([m, m * m, m], dtype=float)  # sketch objectives -> whole-fleet units
@@ -369,7 +369,7 @@ def run_front(
         interrupted = True
     if m > 1:
         problem, archive, n_whole = _on_whole_fleet(problem, scenario, archive, state,
-                                                    settings.clusters)
+                                                    settings.clusters, settings.dispatch)
         state.n_evals += n_whole
     wall = time.perf_counter() - t0
     keep = archive.reduced(
@@ -393,6 +393,8 @@ def run_front(
         normalization={"ideal": box.ideal.tolist(), "nadir": box.nadir.tolist()},
         settings={
             "encoding": "vehicle" if isinstance(problem, VehicleProblem) else "aggregate",
+            **({} if isinstance(problem, VehicleProblem)
+               else {"dispatch": DISPATCH_RULES[problem.kdata.rule]}),
             **operators(state.algo),
             "memetic": {**memetic.to_dict(), "active": memetic.active(state.problem)},
             "relax_seeds": {**relax.to_dict(), "active": state.relaxed is not None},
@@ -475,12 +477,13 @@ def _add_feasible(problem, X: np.ndarray, archive: Archive) -> None:
     archive.add(X[ok], out[0][ok], out[1][ok])
 
 
-def _on_whole_fleet(problem, scenario, archive: Archive, state: FrontState, clusters: int):
+def _on_whole_fleet(problem, scenario, archive: Archive, state: FrontState, clusters: int,
+                    dispatch: str):
     """A sketch search's archive dispatched on the whole fleet: each member's requests times
     the sketch factor (and each relaxed seed's profile) as whole-fleet requests, repaired and
     evaluated. Returns the whole-fleet problem, its archive and the evaluations spent."""
     m = state.sketch
-    whole, _ = make_problem(scenario, "aggregate", clusters)
+    whole, _ = make_problem(scenario, "aggregate", clusters, dispatch)
     req, _ = problem.requests(archive.X)
     X = whole.realised_x(req * m, problem.bess_power(archive.X) * m)
     if state.relaxed is not None:
@@ -506,8 +509,6 @@ def _feasible(pop, problem) -> np.ndarray:
     if not problem.n_ieq_constr:
         return np.ones(len(pop), dtype=bool)
     return pop.get("G")[:, 0] <= 1e-9
-
-
 
 
 def default_max_solutions(scenario: Scenario) -> int:

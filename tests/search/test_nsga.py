@@ -9,7 +9,9 @@ import pytest
 import moo.rundir as rundir
 from jobs.front import write_front
 from models.scenario import load_scenario
+from moo.kernels.data import DISPATCH_RULES
 from moo.problems import feasibility
+from moo.problems.encodings import AggregateProblem
 from moo.problems.objectives import OBJECTIVES, evaluate
 from moo.search.nsga import FrontSettings, Memetic, RelaxSeeds, run_front
 from moo.search.termination import Budget
@@ -33,6 +35,7 @@ def small_run(sc, seed=1, algorithm="nsga2", encoding="aggregate", **kw):
         seed=seed,
         memetic=kw.pop("memetic", SMALL),
         relax=kw.pop("relax", RelaxSeeds("off")),  # tests/search/test_relax.py has them on
+        dispatch=kw.pop("dispatch", FrontSettings.dispatch),
     )
     return run_front(sc, settings, **kw)
 
@@ -98,6 +101,21 @@ def test_other_algorithms_and_encodings_run(building, algorithm, encoding):
     assert len(res.history) == 3 and len(res.F) > 0
     ev, bess, _ = res.problem.schedules(res.X)
     assert feasibility.check(building, ev, bess).ok
+
+
+def test_dispatch_rule_is_the_searched_problems(building, run_a):
+    """`FrontSettings.dispatch` reaches the dispatcher: the same seed under another rule
+    realises other schedules, every one feasible, and the result names the rule."""
+    other = next(r for r in DISPATCH_RULES if r != FrontSettings.dispatch)
+    res = small_run(building, memetic=Memetic(enabled=False), generations=2, dispatch=other)
+    assert DISPATCH_RULES[res.problem.kdata.rule] == other
+    assert res.settings["dispatch"] == other
+    assert run_a.settings["dispatch"] == FrontSettings.dispatch
+    ev, bess, _ = res.problem.schedules(res.X)
+    assert feasibility.check(building, ev, bess).ok
+    x = res.X[:4]
+    assert not np.allclose(res.problem.schedules(x)[0],
+                           AggregateProblem(building).schedules(x)[0])
 
 
 def test_plain_nsga_without_local_search_still_runs(building):
