@@ -14,6 +14,7 @@ from moo.problems.baselines import ordered, uncoordinated
 from moo.rundir import read_run, write_run
 from moo.rundir.selection import write_selection
 from plots.points import baseline_points, selected_points
+from tests.conftest import MINIMAL
 
 SITE = {
     "name": "tiny-site",
@@ -31,16 +32,10 @@ SITE = {
         ],
     },
     "bess": {"capacity_kwh": 50.0, "p_charge_max_kw": 20.0, "p_discharge_max_kw": 20.0},
-    "fleet": {
+    "fleet": {  # MINIMAL's cars, one more of them, all half full
         "groups": [
-            {
-                "count": 4,
-                "capacity_kwh": 40.0,
-                "p_charge_max_kw": 7.0,
-                "arrival": {"dist": "normal", "mean_h": 8.0, "std_h": 1.0},
-                "departure": {"dist": "normal", "mean_h": 17.0, "std_h": 1.0},
-                "soc_init": {"dist": "fixed", "value": 0.5},
-            }
+            copy.deepcopy(MINIMAL["fleet"]["groups"][0])
+            | {"count": 4, "soc_init": {"dist": "fixed", "value": 0.5}}
         ]
     },
 }

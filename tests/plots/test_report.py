@@ -19,7 +19,7 @@ from tests.plots.conftest import SITE, history, legend_texts, site, v2g_solution
 
 # --- run figures and CLI ---------------------------------------------------------------------
 
-FRONT_FIGURES = {
+FRONT_FIGURES = (  # in the order `plot` writes them
     "front-3d",
     "front-projections",
     "parallel-coordinates",
@@ -27,12 +27,12 @@ FRONT_FIGURES = {
     "soc",
     "power",
     "convergence",
-}
+)
 
 
 def test_run_figures_without_selections_use_the_extremes(runs):
     figs = dict(run_figures(runs["plain"]))
-    assert set(figs) == FRONT_FIGURES
+    assert list(figs) == list(FRONT_FIGURES)
     labels = [ln.get_label() for ln in figs["net-load"].axes[0].get_lines()]
     assert "Min cost" in labels and "Min variance" in labels
     assert "Uncoordinated" not in labels  # meta baselines are points only, not curves
@@ -78,18 +78,7 @@ def test_cli_plot_front_run(runs, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.png" for n in FRONT_FIGURES)
-    assert result.output.splitlines() == [
-        f"wrote {out / f'{n}.png'}"
-        for n in (
-            "front-3d",
-            "front-projections",
-            "parallel-coordinates",
-            "net-load",
-            "soc",
-            "power",
-            "convergence",
-        )
-    ]
+    assert result.output.splitlines() == [f"wrote {out / f'{n}.png'}" for n in FRONT_FIGURES]
     assert all((out / f"{n}.png").read_bytes()[:4] == b"\x89PNG" for n in FRONT_FIGURES)
 
 

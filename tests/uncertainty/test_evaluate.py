@@ -63,9 +63,10 @@ def test_evaluation_is_reproducible_and_streams_realisations(case):
     assert (a.summary["cost_cvar"] >= a.summary["cost_mean"] - 1e-9).all()
 
 
-def test_checked_evaluation_passes(case):
+def test_checked_evaluation_passes_and_measures_the_same(case):
     s, plans = case
-    evaluate_plans(s, plans, 3, draw=Draw(check_schedules=True))
+    checked = evaluate_plans(s, plans, 3, draw=Draw(check_schedules=True))
+    pd.testing.assert_frame_equal(checked.table, evaluate_plans(s, plans, 3).table)
 
 
 @pytest.mark.parametrize("bad", [0, [], [-1]])
