@@ -14,7 +14,7 @@ from models.errors import InputError
 from models.scenario import load_scenario
 from moo.exact import indicators as ind
 from moo.problems.baselines import ordered, uncoordinated
-from moo.rundir import read_run, write_run
+from moo.rundir import Run, read_run, write_run
 from moo.util.normalization import Normalization
 
 UNIT = ([0.0, 0.0], [1.0, 1.0])
@@ -95,12 +95,16 @@ def test_quality_without_and_with_reference():
     assert q["epsilon"] == pytest.approx(0.5)
 
 
+class FakeRun(SimpleNamespace):
+    normalization = property(Run.normalization.func)  # read from meta as a run reads it
+
+
 def fake_run(path, name, objectives, normalization=None):
     meta = {"scenario": {"name": name, "fleet_seed": 1, "n_vehicles": 3}, "algorithm": "x"}
     if normalization:
         meta["normalization"] = normalization
-    return SimpleNamespace(path=path, meta=meta, objectives=np.asarray(objectives, float),
-                           require_schedules=lambda role: None)  # a front run: Run's check
+    return FakeRun(path=path, meta=meta, objectives=np.asarray(objectives, float),
+                   require_schedules=lambda role: None)  # a front run: Run's check
 
 
 def test_compare_runs_normalisation_choice():
