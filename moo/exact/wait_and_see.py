@@ -82,6 +82,14 @@ def realised_scores(table: pd.DataFrame, weights: Sequence[float],
     return frame.pivot(index="solution", columns="realisation", values="score")
 
 
+def without_import_limit(day: Scenario) -> Scenario:
+    """A hindsight day without its import limit: how a day on which no schedule holds the
+    limit (must-charge power alone exceeds it) is solved, as its realised schedules are
+    checked without it (`jobs.replay_record.check_applied`); here and in the replay's
+    ``perfect`` policy (`moo.operate.replay`)."""
+    return dataclasses.replace(day, grid=dataclasses.replace(day.grid, import_limit_kw=None))
+
+
 def _solve(scenario: Scenario, coef: np.ndarray, method: str, groups: int):
     """(objectives [3], value, lower) of ``min coef · F`` on one day (raw, no constant)."""
     if method == "exact":
@@ -128,8 +136,7 @@ def wait_and_see(
             if day.grid.import_limit_kw is None:
                 raise
             dropped = True
-            day = dataclasses.replace(
-                day, grid=dataclasses.replace(day.grid, import_limit_kw=None))
+            day = without_import_limit(day)
             objectives, value, lower = _solve(day, coef, how, groups)
         rows.append((index, r.day or "", how, objectives, value - offset, lower - offset,
                      dropped))

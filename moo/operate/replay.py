@@ -51,6 +51,7 @@ from models.fleet import Fleet
 from models.scenario import Scenario
 from models.uncertainty import IMBALANCE_DEFAULT, Realisation, imbalance_cost
 from moo.exact.bound import DEFAULT_GROUPS
+from moo.exact.wait_and_see import without_import_limit
 from moo.operate.rest import present, rest_of_day
 from moo.operate.solve import (
     DEFAULT_TIME_CAP_S,
@@ -241,6 +242,11 @@ def _perfect(realisation: Realisation, weighted: Weighted, options: ReplayOption
     solver = solver_for(plugged, options.exact_max_slots)
     solved = solve_scenario(checked, weighted.coef, solver, time_cap_s=math.inf,
                             groups=options.groups)
+    if solved is None and checked.grid.import_limit_kw is not None:
+        # No schedule holds the limit (must-charge alone exceeds it): solved without it, as
+        # wait-and-see does and as every policy's schedule is then checked.
+        solved = solve_scenario(without_import_limit(checked), weighted.coef, solver,
+                                time_cap_s=math.inf, groups=options.groups)
     if solved is None:
         raise NoSolutionError(f"perfect: the {solver} hindsight problem of the day found no "
                               "feasible schedule: nothing was written")

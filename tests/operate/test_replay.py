@@ -136,3 +136,17 @@ def test_hindsight_reachable_leaves_nobody_short(tiny, weighted):
     assert full.measures["unmet_kwh"] == pytest.approx(0.0, abs=1e-6)
     # delivering more can only cost more in the weighted objective
     assert floor.measures["weighted"] <= full.measures["weighted"] + 1e-6
+
+
+def test_perfect_on_a_day_no_schedule_holds_the_import_limit_records_the_excess(tiny, weighted):
+    # must-charge alone exceeds 60 kW on this day: mpc records the excess, and so must the
+    # hindsight optimum (solved without the limit, as wait-and-see does), not fail
+    day = realise(tiny, 0)
+    grid = dataclasses.replace(day.scenario.grid, import_limit_kw=60.0)
+    limited = dataclasses.replace(day, scenario=dataclasses.replace(day.scenario, grid=grid))
+    w = weighted["economy"]
+    mpc = replay("mpc", limited, w, forecast=tiny)
+    perfect = replay("perfect", limited, w, forecast=tiny)
+    assert check_applied(mpc) > 1.0
+    assert check_applied(perfect) == pytest.approx(check_applied(mpc), abs=1e-6)
+    assert perfect.measures["weighted"] <= mpc.measures["weighted"] + 1e-6
