@@ -18,6 +18,7 @@ before, so it is in neither rule's time). ``--seeds`` runs each rule with each s
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -37,11 +38,12 @@ from moo.util.jsontext import dumps  # noqa: E402
 
 
 def front_with(scenario, rule: str, budget: Budget, seed: int, relaxed):
-    """The default front with one dispatch rule, and its wall time."""
-    t0 = time.perf_counter()
+    """The default front with one dispatch rule, its wall time and the CPU time of this
+    process's threads over it (on a shared machine: how much of the wall time it ran)."""
+    t0, c0 = time.perf_counter(), time.process_time()
     res = nsga.run_front(scenario, nsga.FrontSettings(budget=budget, seed=seed, dispatch=rule),
                          relaxed=relaxed)
-    return res, time.perf_counter() - t0
+    return res, time.perf_counter() - t0, time.process_time() - c0
 
 
 def main(argv=None) -> None:
@@ -74,11 +76,13 @@ def main(argv=None) -> None:
     runs = {rule: [] for rule in rules}
     for seed in args.seeds:
         for rule in rules:  # alternated, so that a change in the machine's load hits both
-            res, wall = front_with(sc, rule, budget, seed, relaxed)
+            res, wall, cpu = front_with(sc, rule, budget, seed, relaxed)
             c = cert.certify(res.F)
             runs[rule].append({
                 "seed": seed,
                 "front_s": round(wall, 1),
+                "cpu_s": round(cpu, 1),
+                "load_average_1min": round(os.getloadavg()[0], 1),
                 "generations": len(res.history),
                 "points": len(res.F),
                 "min_cost": float(res.F[:, 0].min()),
