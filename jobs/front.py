@@ -209,6 +209,7 @@ def run(
 
     with OutputDir(out, overwrite=overwrite, resume=payload is not None) as target:
         res = run_front(sc, how, on_generation=on_generation,
+                        on_seeding=None if report is None else lambda: report(0.0, "seeding"),
                         checkpoint=Path(out) / CHECKPOINT if spec.checkpoint_every else None,
                         checkpoint_every=spec.checkpoint_every or 0, checkpoint_meta=record,
                         resume=payload)

@@ -294,6 +294,7 @@ def run_front(
     *,
     relaxed: BoundFront | None = None,
     on_generation: Callable[[dict], None] | None = None,
+    on_seeding: Callable[[], None] | None = None,
     checkpoint: str | os.PathLike | None = None,
     checkpoint_every: int = 0,
     checkpoint_meta: dict | None = None,
@@ -307,7 +308,9 @@ def run_front(
 
     The budget (`Budget.termination`, pymoo's) counts the generations, every evaluation
     (seeds included) and the wall time from the start, seeding included; ``on_generation``
-    gets each history row with ``budget_share``, the share of the budget spent. With
+    gets each history row with ``budget_share``, the share of the budget spent;
+    ``on_seeding`` is called when the seeding starts (an interrupt from then on ends the run
+    as an interrupt at any generation does). With
     ``checkpoint`` and ``checkpoint_every`` N, the whole optimiser state (`FrontState`) is
     written there atomically after every N generations, with ``checkpoint_meta`` (what the
     caller needs to resume, e.g. its spec); ``resume`` (a payload from `load_checkpoint`)
@@ -340,6 +343,8 @@ def run_front(
     interrupted = False
     try:
         if state.algo is None:
+            if on_seeding is not None:
+                on_seeding()
             _seed_algorithm(state, scenario, settings, t0, relaxed)
         algo = state.algo
         while spent() < 1.0:
