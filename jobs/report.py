@@ -141,10 +141,12 @@ def bound_section(table: pd.DataFrame, bound: Run) -> list[str]:
     ]
 
 
-def knowing_section(k: Knowing, training: int, realisations: int, method: str) -> list[str]:
-    """The report's "What knowing is worth" (`jobs.knowing`): the deterministic and the
-    risk-aware front (K = ``training``) on the same N = ``realisations`` evaluation
-    realisations; ``method`` says how the wait-and-see values were found."""
+def knowing_section(k: Knowing, training: int, realisations: int, method: str,
+                    encoding: str) -> list[str]:
+    """The report's "What knowing is worth" (`jobs.knowing`): the deterministic front (its
+    ``encoding``) and the risk-aware front (K = ``training``) on the same N =
+    ``realisations`` evaluation realisations; ``method`` says how the wait-and-see values
+    were found."""
     cur, n = k.currency, realisations
     labels = {DETERMINISTIC: "front/ (nominal day)", RISK: f"front-risk/ (mean, K = {training})"}
     hv = pd.DataFrame({"solutions": k.hv["solutions"].to_numpy(),
@@ -196,8 +198,20 @@ def knowing_section(k: Knowing, training: int, realisations: int, method: str) -
         "(docs/model.md §12.6). Scores count in spans of the plans' realised means, so a "
         "day known in advance can score below 0.", "",
         markdown(value), "",
-        *_knowing_findings(k, n),
+        *_knowing_findings(k, n), *_plan_form(encoding),
     ]
+
+
+def _plan_form(encoding: str) -> list[str]:
+    """What a VSS against a vehicle-encoding front also measures."""
+    if encoding != "vehicle":
+        return []
+    return ["", "`front/` is on the vehicle encoding, so its plans have one cluster per car: "
+            "on a day with other cars, the k-th car in departure order is asked for the k-th "
+            "nominal car's power, which transfers worse than the risk-aware front's plan per "
+            "departure cluster. The VSS above is of the plans as each front's user would "
+            "commit them; how much of such a gap is the plan's form rather than the training "
+            "days is measured in docs/model.md §12.5."]
 
 
 def _knowing_findings(k: Knowing, n: int) -> list[str]:

@@ -306,12 +306,13 @@ def _run_study(spec: StudySpec, scenario: Scenario, out: Path, progress) -> Stud
     hv = None if exact is None else float(hv_ratio(front.objectives, exact.objectives))
     clock.timings["total"] = time.perf_counter() - clock.t0
     scalars.update({f"ahp-{mode}": v for mode, v in scalars_ahp.items()})
+    encoding = front.meta["parameters"]["encoding"]
     section = None if knowing is None else knowing_section(
-        knowing, spec.training, spec.realisations, ws_note)
+        knowing, spec.training, spec.realisations, ws_note, encoding)
     report = render(scenario, preset, budget_s, seed, date, runs, kpis, claims, scalars,
                     optima, clock.timings, figures, out, revision,
                     quality(front, exact, bound, hv), bound_section(against_bound, bound),
-                    front.meta["parameters"]["encoding"], knowing=section)
+                    encoding, knowing=section)
     atomic_write_text(out / "report.md", report)
     progress(f"[{clock.timings['total']:6.1f} s] wrote {out / 'report.md'}")
     return StudyResult(out, kpis, claims, hv, clock.timings, figures, against_bound, knowing)

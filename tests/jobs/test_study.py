@@ -108,6 +108,8 @@ def test_what_knowing_is_worth(uncertain_study):
         assert _num(v) in section
     assert "front-risk/ (mean, K = 3)" in section and "--realisations 6" in section
     assert ("by the exact QP" in section) or ("by the lower bound" in section)
+    vehicle = read_run(out / "front").meta["parameters"]["encoding"] == "vehicle"
+    assert ("`front/` is on the vehicle encoding" in section) == vehicle
     for name, attr in TABLES.items():
         back = pd.read_csv(out / "knowing" / f"{name}.csv", keep_default_na=False)
         assert list(back.columns) == list(getattr(k, attr).columns)
