@@ -1,6 +1,7 @@
 """The study's report.md: the scenario, the KPI table, front quality, the weighted-sum
-scalars, the seed claims (against the exact front and the lower bound), figures and stage
-times, rendered from what the study job (`jobs.study`) ran and read.
+scalars, the seed claims (against the exact front and the lower bound), what knowing the
+day is worth (scenarios with an ``[uncertainty]`` table), figures and stage times, rendered
+from what the study job (`jobs.study`) ran and read.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from jobs.knowing import DETERMINISTIC, RISK, Knowing
 from moo.exact.bound import Certificate
 from moo.exact.front import DEFAULT_POINTS
 from moo.rundir import Run
+from moo.util.normalization import HV_REFERENCE
 
 
 def quality(front: Run, exact: Run | None, bound: Run, hv: float | None) -> list[str]:
@@ -34,7 +37,8 @@ def quality(front: Run, exact: Run | None, bound: Run, hv: float | None) -> list
 
 def render(scenario, preset, budget_s, seed, date, runs, kpis, claims, scalars, optima,
             timings, figures, out: Path, revision: str, quality: list[str],
-            against_bound: list[str], encoding: str) -> str:
+            against_bound: list[str], encoding: str, *, knowing: list[str] | None = None
+            ) -> str:
     s = scenario.summary()
     cur = scenario.currency
     bess = "none" if s["bess"] is None else f"{s['bess']['capacity_kwh']:g} kWh"
@@ -73,6 +77,8 @@ def render(scenario, preset, budget_s, seed, date, runs, kpis, claims, scalars, 
     else:
         lines.append("This preset comes from no seed paper: no claims to hold it to.")
     lines += ["", *against_bound]
+    if knowing is not None:
+        lines += ["", *knowing]
     lines += ["", "## Figures", "",
               "Interactive explorer: [explore.html](explore.html) (one self-contained page: "
               "linked 3-D front, projections, parallel-coordinates brushing, per-solution "
@@ -133,6 +139,113 @@ def bound_section(table: pd.DataFrame, bound: Run) -> list[str]:
         "value with that column at the lower bound's limit, which no schedule of this "
         f"scenario beats ({run}). Verdicts: {said}.",
     ]
+
+
+def knowing_section(k: Knowing, training: int, realisations: int, method: str,
+                    encoding: str) -> list[str]:
+    """The report's "What knowing is worth" (`jobs.knowing`): the deterministic front (its
+    ``encoding``) and the risk-aware front (K = ``training``) on the same N =
+    ``realisations`` evaluation realisations; ``method`` says how the wait-and-see values
+    were found."""
+    cur, n = k.currency, realisations
+    labels = {DETERMINISTIC: "front/ (nominal day)", RISK: f"front-risk/ (mean, K = {training})"}
+    hv = pd.DataFrame({"solutions": k.hv["solutions"].to_numpy(),
+                       "HV of realised means": [_num(v) for v in k.hv["hv"]]},
+                      index=[labels.get(f, f) for f in k.hv["front"]])
+    cols = {"solution": "solution", "score": "score", "total_cost": f"cost + imbalance [{cur}]",
+            "imbalance_cost": f"of which imbalance [{cur}]", "variance": "variance [kW²]",
+            "peak_valley": "peak-valley [kW]", "unmet_kwh": "unmet [kWh]",
+            "p_unmet": "P(unmet > 0)"}
+    picks = k.picks.set_index(k.picks["mode"] + ", " + k.picks["front"].map(labels))
+    picks = picks[list(cols)].rename(columns=cols)
+    picks = picks.astype(object).map(_num).assign(solution=k.picks["solution"].to_numpy())
+    v = k.value
+    value = pd.DataFrame({
+        "deterministic pick": v[f"{DETERMINISTIC}_score"].map(_num).to_numpy(),
+        "risk-aware pick": v[f"{RISK}_score"].map(_num).to_numpy(),
+        "VSS": v["vss"].map(_num).to_numpy(),
+        "risk-aware lower on": [f"{d} of {n}" for d in v["risk_better_days"]],
+        "wait-and-see": v["wait_and_see"].map(_num).to_numpy(),
+        "its lower bound": v["wait_and_see_lower"].map(_num).to_numpy(),
+        "method": v["method"].to_numpy(),
+        "EVPI ≤": v["evpi_upper"].map(_num).to_numpy()}, index=v["mode"])
+    return [
+        "## What knowing is worth", "",
+        "Two plans for the day: `front/`, planned on the nominal day, and `front-risk/`, planned "
+        f"on the mean of each objective over {training} training realisations (`v2g-pareto "
+        f"front --realisations {training} --risk mean`; its cost includes the imbalance "
+        "cost). Every plan of both fronts is dispatched (docs/model.md §12.3) on the same "
+        f"{n} realisations of the evaluation stream, the days `v2g-pareto realise RUN "
+        f"--realisations {n}` draws (a stream disjoint from the training one), and judged "
+        "there. One normalisation: ideal and nadir of the realised mean objectives (cost + "
+        "imbalance cost, variance, peak-to-valley) over both fronts' solutions; a *score* is "
+        "the mode's AHP weighted sum in it (lower is better). The tables are in "
+        "`knowing/*.csv`.", "",
+        "Hypervolume of each front's realised mean objectives (reference point "
+        f"{HV_REFERENCE:g} per objective, so at most {HV_REFERENCE ** 3:.3f}):", "",
+        markdown(hv), "",
+        "Each front's AHP pick, made before the day on the front as written (nominal "
+        "objectives for `front/`, training means for `front-risk/`), realised: means over "
+        f"the {n} realisations; P(unmet > 0): the share of realisations on which some car "
+        "leaves short of the target its actual stay could reach.", "",
+        markdown(picks), "",
+        "*VSS*, the value of the stochastic solution: deterministic pick − risk-aware pick "
+        "(mean realised score; > 0: the risk-aware plan does better on the days that "
+        "happen); *risk-aware lower on*: realisations on which the risk-aware pick scores "
+        "lower. *Wait-and-see*: the mean of each realisation's own optimum for the mode's "
+        f"weights, the day known in advance, by {method}; *EVPI ≤* best pick − the "
+        "wait-and-see lower bound, an upper estimate of the value of perfect information "
+        "(docs/model.md §12.6). Scores count in spans of the plans' realised means, so a "
+        "day known in advance can score below 0.", "",
+        markdown(value), "",
+        *_knowing_findings(k, n), *_plan_form(encoding),
+    ]
+
+
+def _plan_form(encoding: str) -> list[str]:
+    """What a VSS against a vehicle-encoding front also measures."""
+    if encoding != "vehicle":
+        return []
+    return ["", "`front/` is on the vehicle encoding, so its plans have one cluster per car: "
+            "on a day with other cars, the k-th car in departure order is asked for the k-th "
+            "nominal car's power, which transfers worse than the risk-aware front's plan per "
+            "departure cluster. The VSS above is of the plans as each front's user would "
+            "commit them; how much of such a gap is the plan's form rather than the training "
+            "days is measured in docs/model.md §12.5."]
+
+
+def _knowing_findings(k: Knowing, n: int) -> list[str]:
+    """One sentence per mode, read off the value and picks tables."""
+    picks = k.picks.set_index(["mode", "front"])
+    cur, out = k.currency, []
+    for row in k.value.itertuples():
+        det, risk = picks.loc[(row.mode, DETERMINISTIC)], picks.loc[(row.mode, RISK)]
+        verdict = ("beats" if row.vss > 0 else "does **not** beat" if row.vss < 0
+                   else "ties with")
+        out.append(
+            f"- {row.mode}: the risk-aware pick {verdict} the deterministic one on these days "
+            f"(VSS {_num(row.vss)}, lower on {row.risk_better_days} of {n}); deterministic → "
+            f"risk-aware: cost + imbalance {_num(det['total_cost'])} → "
+            f"{_num(risk['total_cost'])} {cur}, P(unmet > 0) {det['p_unmet']:.2f} → "
+            f"{risk['p_unmet']:.2f}; knowing each day in advance is worth at most "
+            f"{_num(row.evpi_upper)} over the better pick ({row.best_pick}).")
+    return out
+
+
+def knowing_summary(k: Knowing) -> list[str]:
+    """What the `study` command prints of it: VSS and the EVPI estimate per mode."""
+    return [f"what knowing is worth, {row.mode}: VSS {_num(row.vss)}, EVPI <= "
+            f"{_num(row.evpi_upper)} (wait-and-see: {row.method})"
+            for row in k.value.itertuples()]
+
+
+def _num(v) -> str:
+    """A number to the precision its size calls for: scores to 4 decimals, money and kW to
+    2, large values (variance) whole, with thousands separators."""
+    v = float(v)
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:,.2f}" if abs(v) >= 1 else f"{v:.4f}"
 
 
 def kpi_view(kpis: pd.DataFrame, cur: str) -> pd.DataFrame:

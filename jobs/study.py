@@ -9,6 +9,16 @@ Stages, each a run directory under ``OUT``:
    (vehicle encoding for small fleets, aggregate from 5,000 plugged vehicle-slots on:
    `moo.problems.encodings.auto_encoding`; the aggregate one seeded from the bound's
    relaxed optima);
+   with an ``[uncertainty]`` table (docs/model.md §12.1), ``front-risk`` — the risk-aware
+   front (`front --realisations K --risk mean`: NSGA-III on the mean of each objective over
+   K training realisations, cost with the imbalance cost), then **what knowing is worth**
+   (`jobs.knowing`): both fronts' plans dispatched on the same N realisations of the
+   evaluation stream (the days `realise --realisations N` draws: the stream is disjoint from
+   the training one by its seed sequence, `models.uncertainty`), the hypervolume of each
+   front's realised means in one normalisation, per AHP mode each front's pick realised,
+   the wait-and-see value of every realisation (exact QP or lower bound, below), the value
+   of the stochastic solution and the upper estimate of the value of perfect information;
+   its tables in ``knowing/*.csv``;
 3. ``exact`` — the exact reference front, when one timed QP says the lattice fits the
    share of the budget left for it (fewer weight vectors if that is what fits);
 4. AHP selection of ``economy`` and ``response`` on the front (shipped judgements);
@@ -21,11 +31,26 @@ Stages, each a run directory under ``OUT``:
    seed-004-style KPI table, front quality, and the seed's headline claims (`jobs.claims`)
    with our numbers: against the exact front where it was computed, and against the lower
    bound (reached by a schedule of ours, out of reach for every schedule, or open in
-   between) in every study.
+   between) in every study; with an ``[uncertainty]`` table, the section "What knowing is
+   worth".
 
 The budget is split by fixed shares of what is left when a stage starts (front 40 %,
 exact up to 50 % of the rest, the four swarm runs share 70 % of what then remains), so a
-stage that finishes early leaves its time to the next. The front and swarm stages are the
+stage that finishes early leaves its time to the next. With an ``[uncertainty]`` table the
+front gets 25 % and the risk-aware front as many seconds (the two fronts compared on equal
+footing), and the presets that have one get 1.5 times the budget they had without
+(`DEFAULT_BUDGET_S`), so the deterministic front and the later stages keep about their
+time. What knowing is worth has no time limit of its own: it is sized. N = 50 evaluation
+realisations and K = 32 training ones (`StudySpec.realisations`, ``training``): 50
+re-dispatches of every plan cost about 50 front evaluations (seconds on every preset), and
+32 is the issue's benchmark K. The wait-and-see reference needs one solve per realisation
+and mode: one exact QP is timed first, and the exact QPs are used (``auto``: where a day
+fits `moo.exact.wait_and_see.EXACT_MAX_VEHICLE_SLOTS`) when 2·N of them fit 35 % of what is
+left, else the lower bound (a fraction of a second per day at any size; the EVPI estimate
+stays an upper one, only looser); the report says which. The evaluation and the QPs run in
+this process, as every other stage does (`evaluate_plans`; a day's re-dispatch is a numba
+kernel): N = 50 does not need a cluster, and the study starts none; `realise` (on Dask)
+is the command for N in the hundreds. The front and swarm stages are the
 specs of their commands (`FrontSpec`, `SwarmSpec`) solved and written by those commands'
 job code, so each stage's run directory is what the command would write.
 """
@@ -50,10 +75,11 @@ from jobs.exact import write_exact
 from jobs.explore import ExploreSpec
 from jobs.explore import run as explore_job
 from jobs.front import FrontSpec, settings, write_front
+from jobs.knowing import DETERMINISTIC, MODES, RISK, Knowing, knowing
 from jobs.options import named, whole
 from jobs.plot import PlotSpec
 from jobs.plot import run as plot_job
-from jobs.report import bound_section, quality, render
+from jobs.report import bound_section, knowing_section, knowing_summary, quality, render
 from jobs.select import save_ahp
 from jobs.swarm import SwarmSpec, prepare, write_swarm
 from jobs.swarm import search as search_swarm
@@ -64,6 +90,7 @@ from moo.decision.decide import decide_ahp
 from moo.exact.bound import bound_front
 from moo.exact.front import DEFAULT_POINTS, ExactModel, exact_front, solve_weighted
 from moo.exact.indicators import hv_ratio
+from moo.exact.wait_and_see import EXACT_MAX_VEHICLE_SLOTS, wait_and_see
 from moo.problems.encodings import auto_encoding
 from moo.rundir import OutputDir, atomic_write_text, read_run, tool_version
 from moo.rundir.output import STUDY
@@ -75,9 +102,11 @@ from plots.convergence import convergence
 from plots.report import save_figure
 from plots.screenshot import available, screenshot
 
-DEFAULT_BUDGET_S = {"building": 240.0, "caltech": 180.0, "qingdao": 300.0, "iov": 600.0,
-                    "crisscross": 600.0, "eva": 300.0}
-MODES = ("economy", "response")
+DEFAULT_BUDGET_S = {"building": 360.0, "caltech": 270.0, "qingdao": 300.0, "iov": 900.0,
+                    "crisscross": 600.0, "eva": 450.0, "jpl": 270.0}
+REALISATIONS = 50  # N: evaluation realisations of what knowing is worth
+TRAINING = 32  # K: training realisations of the risk-aware front
+WAIT_AND_SEE_SHARE = 0.35  # of what is left: the exact wait-and-see QPs, or the bound
 SWARMS = ("mlgcso", "cso")
 KPI_ROWS = ("uncoordinated", "ordered", "economy", "response", "mlgcso-economy",
             "mlgcso-response", "cso-economy", "cso-response")
@@ -86,13 +115,17 @@ KPI_ROWS = ("uncoordinated", "ordered", "economy", "response", "mlgcso-economy",
 @dataclass(frozen=True)
 class StudySpec(Spec):
     """The options of a study: the preset (or scenario file), the wall-time budget in seconds
-    (None: the preset's `DEFAULT_BUDGET_S`, 300 s for a file), the optimiser seed and the day
-    of a dated scenario."""
+    (None: the preset's `DEFAULT_BUDGET_S`, 300 s for a file), the optimiser seed, the day
+    of a dated scenario, and for a scenario with an ``[uncertainty]`` table the evaluation
+    realisations N and training realisations K (module docstring; the CLI uses the
+    defaults)."""
 
     scenario: str
     budget_s: float | None = None
     seed: int = 1
     date: str | None = None
+    realisations: int = REALISATIONS
+    training: int = TRAINING
 
     def __post_init__(self):
         named("scenario", self.scenario)
@@ -100,6 +133,8 @@ class StudySpec(Spec):
         if b is not None and not (isinstance(b, int | float) and math.isfinite(b) and b > 0):
             raise InputError(f"budget: must be a finite number of seconds > 0, got {b!r}")
         whole("seed", self.seed, 0)
+        whole("realisations", self.realisations)
+        whole("training realisations", self.training)
 
 
 @dataclass
@@ -113,6 +148,7 @@ class StudyResult:
     timings: dict = field(default_factory=dict)
     figures: list = field(default_factory=list)
     bound_claims: pd.DataFrame | None = None  # the claims against the lower bound
+    knowing: Knowing | None = None  # what knowing is worth ([uncertainty] only)
 
     @property
     def path(self) -> Path:
@@ -120,9 +156,11 @@ class StudyResult:
 
     def text(self) -> str:
         """What the `study` command prints: the seed claims with our numbers (none: empty)."""
-        if not len(self.claims):
-            return ""
-        return self.claims[["seed", "claim", "seed value", "ours", "met"]].to_string(index=False)
+        lines = [] if self.knowing is None else knowing_summary(self.knowing)
+        if len(self.claims):
+            lines.insert(0, self.claims[["seed", "claim", "seed value", "ours", "met"]]
+                         .to_string(index=False))
+        return "\n".join(lines)
 
 
 class _Clock:
@@ -203,14 +241,24 @@ def _run_study(spec: StudySpec, scenario: Scenario, out: Path, progress) -> Stud
         runs["bound"] = write_bound(out / "bound", scenario, relaxed)
 
     encoding = auto_encoding(scenario)
+    uncertain = scenario.uncertainty is not None
+    front_s = max((0.25 if uncertain else 0.4) * clock.left(), 1.0)
     with clock.stage(f"front (NSGA-III, {encoding} encoding)"):
         front = FrontSpec(spec.scenario, date=date, algorithm="nsga3", encoding=encoding,
-                          budget=Budget(time_limit_s=max(0.4 * clock.left(), 1.0)), seed=seed,
-                          max_solutions=200)
-        res = run_front(scenario, settings(front, scenario), relaxed=relaxed)
-        runs["front"] = write_front(out / "front", scenario, res, algorithm=front.algorithm,
-                                    pop_size=front.pop_size, clusters=front.clusters,
-                                    budget=front.budget, seed=seed)
+                          budget=Budget(time_limit_s=front_s), seed=seed, max_solutions=200)
+        runs["front"] = _front(scenario, front, relaxed, out / "front")
+
+    knowing, ws_note = None, ""
+    if uncertain:
+        with clock.stage(f"risk-aware front (NSGA-III, mean over K = {spec.training})"):
+            risky = FrontSpec(spec.scenario, date=date, algorithm="nsga3",
+                              budget=Budget(time_limit_s=front_s), seed=seed,
+                              max_solutions=200, realisations=spec.training, risk="mean")
+            runs["front-risk"] = _front(scenario, risky, relaxed, out / "front-risk")
+        with clock.stage(f"what knowing is worth (N = {spec.realisations})"):
+            knowing, ws_note = _knowing(scenario, runs, spec.realisations, judgements,
+                                        WAIT_AND_SEE_SHARE * clock.left(), progress)
+            knowing.write(out / "knowing")
 
     with clock.stage("exact reference"):
         runs["exact"] = _exact(scenario, out / "exact", 0.5 * clock.left(), progress)
@@ -258,13 +306,50 @@ def _run_study(spec: StudySpec, scenario: Scenario, out: Path, progress) -> Stud
     hv = None if exact is None else float(hv_ratio(front.objectives, exact.objectives))
     clock.timings["total"] = time.perf_counter() - clock.t0
     scalars.update({f"ahp-{mode}": v for mode, v in scalars_ahp.items()})
+    encoding = front.meta["parameters"]["encoding"]
+    section = None if knowing is None else knowing_section(
+        knowing, spec.training, spec.realisations, ws_note, encoding)
     report = render(scenario, preset, budget_s, seed, date, runs, kpis, claims, scalars,
                     optima, clock.timings, figures, out, revision,
                     quality(front, exact, bound, hv), bound_section(against_bound, bound),
-                    front.meta["parameters"]["encoding"])
+                    encoding, knowing=section)
     atomic_write_text(out / "report.md", report)
     progress(f"[{clock.timings['total']:6.1f} s] wrote {out / 'report.md'}")
-    return StudyResult(out, kpis, claims, hv, clock.timings, figures, against_bound)
+    return StudyResult(out, kpis, claims, hv, clock.timings, figures, against_bound, knowing)
+
+
+def _front(scenario: Scenario, spec: FrontSpec, relaxed, path: Path) -> Path:
+    """The front of ``spec`` (deterministic or risk-aware) on the study's scenario, seeded
+    from the bound's relaxed optima, written as the `front` command writes it."""
+    how = settings(spec, scenario)
+    res = run_front(scenario, how, relaxed=relaxed)
+    return write_front(path, scenario, res, algorithm=spec.algorithm, pop_size=spec.pop_size,
+                       clusters=spec.clusters, budget=spec.budget, seed=spec.seed,
+                       risk=how.risk)
+
+
+def _knowing(scenario: Scenario, runs: dict, n: int, judgements, share_s: float,
+             progress) -> tuple[Knowing, str]:
+    """Both fronts on N evaluation realisations (`jobs.knowing`), with the wait-and-see
+    method that fits ``share_s`` (module docstring), and a sentence saying which and why."""
+    fronts = {DETERMINISTIC: read_run(runs["front"]), RISK: read_run(runs["front-risk"])}
+    solves = n * len(MODES)
+    t0 = time.perf_counter()
+    probe = wait_and_see(scenario, judgements.objective_weights(MODES[0]),
+                         Normalization.of_front(fronts[DETERMINISTIC].objectives), [0])
+    per_s = time.perf_counter() - t0
+    if probe.method[0] == "bound":
+        method, note = "bound", ("the lower bound: the day is too large for the exact QP "
+                                 f"(more than {EXACT_MAX_VEHICLE_SLOTS:,} plugged "
+                                 "vehicle-slots)")
+    elif per_s * solves <= share_s:
+        method, note = "auto", (f"the exact QP of each day (one took {per_s:.2f} s; "
+                                f"{solves} fit the {share_s:.0f} s share)")
+    else:
+        method, note = "bound", (f"the lower bound: {solves} exact QPs at {per_s:.2f} s each "
+                                 f"did not fit the {share_s:.0f} s share of the budget")
+    progress(f"  wait-and-see: {note}")
+    return knowing(fronts, scenario, n, judgements, method=method), note
 
 
 def _exact(scenario: Scenario, path: Path, share_s: float, progress) -> Path | None:

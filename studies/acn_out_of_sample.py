@@ -30,7 +30,8 @@ Per site (`models/presets/caltech.toml`, `jpl.toml`):
    (mean realised score); the **wait-and-see** value of each day
    (`moo.exact.wait_and_see`: the exact QP where the day fits, else the bound; the table
    says which) and the upper estimate of the value of perfect information, EVPI ≤ risk
-   pick − wait-and-see (its certified lower bound).
+   pick − wait-and-see (its certified lower bound). Points 2–3 past the draw are
+   `jobs.knowing` (shared with the `study` command's "What knowing is worth").
 
 Dask: one embedded `LocalCluster`; the evaluations (`evaluate_on_dask`) and the
 wait-and-see QPs (one task per site, mode and chunk of days) run on it and return tables;
@@ -57,31 +58,25 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from distributed import Client, LocalCluster, as_completed
+from distributed import Client, LocalCluster
 
 from jobs.front import FrontSpec
 from jobs.front import run as run_front
+from jobs.knowing import DETERMINISTIC, MODES, RISK, Knowing, knowing
 from models.scenario import Scenario
 from models.uncertainty import ForecastError, history_dates
 from moo.decision.ahp import Judgements, load_default_judgements
-from moo.decision.select import select_mode
-from moo.exact.wait_and_see import SCORED, realised_scores, wait_and_see
+from moo.exact.wait_and_see import SCORED
 from moo.rundir import read_run
 from moo.search.termination import Budget
-from moo.uncertainty.compare import realised_hypervolume
-from moo.uncertainty.distributed import evaluate_on_dask
 from moo.uncertainty.evaluate import Draw
-from moo.uncertainty.plan import plans_from_run, uncertain_scenario
-from moo.util.normalization import Normalization
+from moo.uncertainty.plan import uncertain_scenario
 from plots.oos import pick_days, realised_fronts
 from studies.replay_month import _markdown, provenance
 
-MODES = ("economy", "response")
 EVALUATION = ("2019-11-01", "2019-12-31")  # the real days the plans are judged on
 REAL_DAYS = Draw(by_day=True)
-DETERMINISTIC, AGGREGATE, RISK = "deterministic", "deterministic-aggregate", "risk"
-KEEP = ("total_cost", "cost", "imbalance_cost", "variance", "peak_valley", "unmet_kwh",
-        "unmet_request_kwh", "unmet_vehicles", "satisfaction", "imbalance_kwh")
+AGGREGATE = "deterministic-aggregate"
 
 
 def risk_front_available() -> bool:
@@ -127,21 +122,12 @@ def real_days_scenario(run, evaluation: tuple[str, str] = EVALUATION) -> Scenari
     return dataclasses.replace(scenario, uncertainty=quiet)
 
 
-@dataclass(frozen=True)
-class SiteResult:
-    """The tables of one site (module docstring, point 3)."""
+@dataclass(frozen=True, eq=False)
+class SiteResult(Knowing):
+    """The tables of one site (module docstring, point 3): `jobs.knowing.Knowing`'s and
+    the early departures of the real days."""
 
-    days: pd.DataFrame  # mode, front, solution, realisation, day, score, KEEP
-    wait_and_see: pd.DataFrame  # mode, realisation, day, method, value, lower, objectives
-    picks: pd.DataFrame  # mode, front, solution, score and KEEP means, p_unmet
-    value: pd.DataFrame  # mode: mean scores per front, VSS, wait-and-see, EVPI estimate
-    hv: pd.DataFrame  # front, solutions, hv
-    means: pd.DataFrame  # front, solution, realised means of SCORED
     early: pd.DataFrame  # realisation, day, sessions, early, early_h_mean
-    realised: pd.DataFrame  # front, solution, realisation, day, MEASURES: every plan
-    scale: pd.DataFrame  # objective, ideal, nadir, weight_MODE: what a score is made of
-    normalization: Normalization
-    currency: str
 
 
 def early_departures(scenario: Scenario, indices) -> pd.DataFrame:
@@ -157,94 +143,19 @@ def early_departures(scenario: Scenario, indices) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _wait_and_see_task(scenario, weights, ideal, nadir, indices, mode):
-    norm = Normalization(ideal, nadir)
-    return wait_and_see(scenario, weights, norm, indices, draw=REAL_DAYS).table() \
-        .assign(mode=mode)
-
-
 def evaluate_site(client: Client, runs: dict[str, Path], judgements: Judgements, *,
                   limit_days: int | None = None, chunk: int = 6) -> SiteResult:
     """Every front's plans on the real days, the picks, the wait-and-see reference and the
-    values of the stochastic solution and of perfect information (module docstring)."""
+    values of the stochastic solution and of perfect information (module docstring;
+    `jobs.knowing.knowing` on the cluster of ``client``)."""
     fronts = {label: read_run(path) for label, path in runs.items()}
-    first = next(iter(fronts.values()))
-    scenario = real_days_scenario(first)
+    scenario = real_days_scenario(next(iter(fronts.values())))
     n = len(history_dates(scenario))
     indices = list(range(n if limit_days is None else min(n, limit_days)))
-    tables, summaries = {}, {}
-    for label, run in fronts.items():
-        if run.scenario.fleet.n != scenario.fleet.n:
-            raise ValueError(f"{label}: another nominal day than {first.path}")
-        ev = evaluate_on_dask(client, scenario, plans_from_run(run), indices, draw=REAL_DAYS,
-                              chunk=chunk)
-        tables[label], summaries[label] = ev.table, ev.summary
-    shared = realised_hypervolume(summaries)
-    norm = shared.normalization
-    hv = pd.DataFrame([{"front": label, "solutions": len(summaries[label]), "hv": v}
-                       for label, v in shared.hypervolume.items()])
-    means = pd.concat([s[["solution", *shared.columns]].set_axis(["solution", *SCORED], axis=1)
-                       .assign(front=label) for label, s in summaries.items()],
-                      ignore_index=True)
-
-    weights = {mode: judgements.objective_weights(mode) for mode in MODES}
-    scenario_f = client.scatter(scenario, broadcast=True, hash=False)
-    futures = [client.submit(_wait_and_see_task, scenario_f, weights[mode], norm.ideal,
-                             norm.nadir, indices[k:k + chunk], mode, pure=False)
-               for mode in MODES for k in range(0, len(indices), chunk)]
-    ws = pd.concat([f.result() for f in as_completed(futures)], ignore_index=True)
-    ws = ws.sort_values(["mode", "realisation"], ignore_index=True)
-
-    days, picks = [], []
-    for mode in MODES:
-        for label, run in fronts.items():
-            sel = select_mode(run, judgements, mode)
-            sol = int(run.front["solution"].to_numpy()[sel.selection.index])
-            table = tables[label]
-            scores = realised_scores(table, weights[mode], norm).loc[sol]
-            rows = table[table["solution"] == sol][["solution", "realisation", "day",
-                                                    *KEEP]]
-            rows = rows.assign(mode=mode, front=label,
-                               score=scores.loc[rows["realisation"]].to_numpy())
-            days.append(rows)
-            picks.append({"mode": mode, "front": label, "solution": sol,
-                          "score": rows["score"].mean(),
-                          **{k: rows[k].mean() for k in KEEP},
-                          "p_unmet": float((rows["unmet_vehicles"] > 0).mean())})
-    days = pd.concat(days, ignore_index=True)
-    picks = pd.DataFrame(picks)
-    return SiteResult(days, ws, picks, values(picks, days, ws), hv,
-                      means, early_departures(scenario, indices),
-                      pd.concat([t.assign(front=k) for k, t in tables.items()],
-                                ignore_index=True),
-                      pd.DataFrame({"objective": SCORED, "ideal": norm.ideal,
-                                    "nadir": norm.nadir,
-                                    **{f"weight_{m}": weights[m] for m in MODES}}),
-                      norm, str(scenario.currency))
-
-
-def values(picks: pd.DataFrame, days: pd.DataFrame, ws: pd.DataFrame) -> pd.DataFrame:
-    """Per mode: each pick's mean realised score, VSS = deterministic − risk (and
-    deterministic-aggregate − risk), the wait-and-see mean (value and certified lower
-    bound) and EVPI ≤ best pick − wait-and-see lower bound."""
-    rows = []
-    for mode, g in picks.groupby("mode", sort=False):
-        score = dict(zip(g["front"], g["score"], strict=True))
-        w = ws[ws["mode"] == mode]
-        row = {"mode": mode, "days": len(w), **{f"{k}_score": v for k, v in score.items()},
-               "wait_and_see": w["value"].mean(), "wait_and_see_lower": w["lower"].mean(),
-               "method": "/".join(sorted(w["method"].unique()))}
-        if RISK in score:
-            wide = days[days["mode"] == mode].pivot(index="realisation", columns="front",
-                                                    values="score")
-            row["vss"] = score[DETERMINISTIC] - score[RISK]
-            row["vss_same_encoding"] = score[AGGREGATE] - score[RISK]
-            row["risk_better_days"] = int((wide[RISK] < wide[DETERMINISTIC]).sum())
-        best = min(score, key=score.get)
-        row["best_pick"] = best
-        row["evpi_upper"] = score[best] - row["wait_and_see_lower"]
-        rows.append(row)
-    return pd.DataFrame(rows)
+    result = knowing(fronts, scenario, indices, judgements, draw=REAL_DAYS, client=client,
+                     chunk=chunk, modes=MODES,
+                     vss={"vss": DETERMINISTIC, "vss_same_encoding": AGGREGATE})
+    return SiteResult(**result.fields(), early=early_departures(scenario, indices))
 
 
 def main() -> None:

@@ -128,6 +128,15 @@ departure = { dist = "normal", mean_h = 17, std_h = 1 }
 soc_init = { dist = "uniform", low = 0.3, high = 0.6 }
 """
 
+# The small site with what is not known when its plan is made (docs/model.md §12.1).
+UNCERTAIN_SITE_TOML = SITE_TOML + """
+[uncertainty]
+no_show = 0.2
+departure_error = { std_h = 1.0 }
+base_load = { sigma = 0.1, rho_h = 0.8 }
+pv = { sigma = 0.3, rho_h = 0.5 }
+"""
+
 
 @pytest.fixture
 def site_toml(tmp_path):

@@ -1,4 +1,6 @@
-"""A small real front run for the job tests, written once per session through the CLI."""
+"""Small real front runs for the job tests, written once per session: a front of MINIMAL
+through the CLI, and the deterministic and risk-aware fronts of the small site with an
+[uncertainty] table."""
 
 from __future__ import annotations
 
@@ -9,7 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from tests.conftest import MINIMAL, to_toml
+from jobs.front import FrontSpec
+from jobs.front import run as run_front
+from moo.search.termination import Budget
+from tests.conftest import MINIMAL, UNCERTAIN_SITE_TOML, to_toml
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +28,23 @@ def tiny_front(tmp_path_factory) -> Path:
                                       "--pop", "12", "--local-search", "off", "--out", str(out)])
     assert result.exit_code == 0, result.output
     return out
+
+
+@pytest.fixture(scope="session")
+def uncertain_site(tmp_path_factory) -> Path:
+    """The small site (5 cars, PV, BESS) with an [uncertainty] table, as a TOML file."""
+    path = tmp_path_factory.mktemp("uncertain") / "site.toml"
+    path.write_text(UNCERTAIN_SITE_TOML)
+    return path
+
+
+@pytest.fixture(scope="session")
+def uncertain_fronts(uncertain_site) -> dict[str, Path]:
+    """``deterministic`` (nominal day) and ``risk`` (mean over 3 training realisations)
+    fronts of `uncertain_site`, a few generations each: pristine, tests do not change them."""
+    common = {"scenario": str(uncertain_site), "pop_size": 12, "local_search": "off",
+              "budget": Budget(generations=4)}
+    specs = {"deterministic": FrontSpec(**common),
+             "risk": FrontSpec(**common, realisations=3, risk="mean")}
+    return {label: run_front(spec, uncertain_site.parent / label).path
+            for label, spec in specs.items()}

@@ -1,7 +1,9 @@
-"""The study job end to end on a tiny scenario, and the seed-claim checks."""
+"""The study job end to end on a tiny scenario (with and without an [uncertainty] table:
+what knowing is worth), and the seed-claim checks."""
 
 import os
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -10,23 +12,32 @@ from cli import cli
 from jobs import study
 from jobs.bound import write_bound
 from jobs.claims import CLAIMS, bound_claims, claims_table
-from jobs.report import bound_section, sparse_reference_note
+from jobs.knowing import DETERMINISTIC, RISK, TABLES
+from jobs.report import _num, bound_section, sparse_reference_note
 from jobs.study import StudySpec
 from models.scenario import load_scenario
 from moo.exact.bound import bound_front
 from moo.exact.front import DEFAULT_POINTS
 from moo.rundir import is_complete, read_run
+from moo.util.normalization import HV_REFERENCE
 
 
-def test_study_writes_runs_figures_and_report(tmp_path, site_toml):
-    scenario = site_toml
-    out = tmp_path / "study"
-    result = CliRunner().invoke(cli, ["study", str(scenario), "--budget", "24", "--out", str(out)])
-    assert result.exit_code == 0, result.output
+@pytest.fixture(scope="module")
+def uncertain_study(tmp_path_factory, uncertain_site):
+    """A study of the small site with an [uncertainty] table: every stage, the risk-aware
+    front and what knowing is worth on N = 6 realisations (K = 3), a small budget."""
+    out = tmp_path_factory.mktemp("study") / "study"
+    spec = StudySpec(str(uncertain_site), budget_s=24, realisations=6, training=3)
+    return out, study.run(spec, out)
+
+
+def test_study_writes_runs_figures_and_report(uncertain_study):
+    out, _ = uncertain_study
     for name in (
         "baseline-uncoordinated",
         "baseline-ordered",
         "front",
+        "front-risk",
         "mlgcso-economy",
         "mlgcso-response",
         "cso-economy",
@@ -65,6 +76,59 @@ def test_study_writes_runs_figures_and_report(tmp_path, site_toml):
     assert {"front-3d.png", "net-load.png", "convergence-swarms.png"} <= figures
     for name in figures:
         assert f"figures/{name}" in report
+
+
+def test_what_knowing_is_worth(uncertain_study):
+    out, result = uncertain_study
+    k = result.knowing
+    risk = read_run(out / "front-risk")
+    assert risk.meta["risk"]["realisations"] == 3 and risk.meta["risk"]["measure"] == "mean"
+    assert set(k.days["realisation"]) == set(range(6))  # N evaluation realisations
+    assert set(k.days["front"]) == {DETERMINISTIC, RISK}
+    # the wait-and-see mean is below every pick's realised mean, same weights and days
+    value, picks = k.value.set_index("mode"), k.picks.set_index(["mode", "front"])
+    for mode in study.MODES:
+        score = picks.loc[mode, "score"]
+        assert value.loc[mode, "wait_and_see"] <= score.min() + 1e-9
+        assert value.loc[mode, "vss"] == pytest.approx(score[DETERMINISTIC] - score[RISK])
+        ws = k.wait_and_see.query("mode == @mode")
+        assert len(ws) == 6 and (ws["lower"] <= ws["value"] + 1e-6).all()
+        per_day = k.days.query("mode == @mode").pivot(index="realisation", columns="front",
+                                                      values="score")
+        assert (per_day.min(axis=1) >= ws.set_index("realisation")["value"] - 1e-6).all()
+    assert ((k.hv["hv"] >= 0) & (k.hv["hv"] <= HV_REFERENCE ** 3)).all()
+    # the section and the CSVs are those tables
+    report = (out / "report.md").read_text()
+    section = report[report.index("## What knowing is worth"):report.index("## Figures")]
+    for row in k.value.itertuples():
+        assert f"| {row.mode} |" in section
+        for v in (row.vss, row.wait_and_see, row.wait_and_see_lower, row.evpi_upper):
+            assert _num(v) in section
+    for v in k.hv["hv"]:
+        assert _num(v) in section
+    assert "front-risk/ (mean, K = 3)" in section and "--realisations 6" in section
+    assert ("by the exact QP" in section) or ("by the lower bound" in section)
+    vehicle = read_run(out / "front").meta["parameters"]["encoding"] == "vehicle"
+    assert ("`front/` is on the vehicle encoding" in section) == vehicle
+    for name, attr in TABLES.items():
+        back = pd.read_csv(out / "knowing" / f"{name}.csv", keep_default_na=False)
+        assert list(back.columns) == list(getattr(k, attr).columns)
+    back = pd.read_csv(out / "knowing" / "value.csv")
+    np.testing.assert_allclose(back["evpi_upper"], k.value["evpi_upper"], rtol=1e-9)
+    assert "- what knowing is worth (N = 6): " in report  # a stage of its own
+    assert "what knowing is worth, economy: VSS" in result.text()
+
+
+def test_a_study_without_uncertainty_has_no_such_section(tmp_path, site_toml):
+    out = tmp_path / "study"
+    result = CliRunner().invoke(cli, ["study", str(site_toml), "--budget", "10", "--out",
+                                      str(out)])
+    assert result.exit_code == 0, result.output
+    report = (out / "report.md").read_text()
+    assert "## KPIs" in report and "## Figures" in report
+    assert "knowing" not in report and "front-risk" not in report
+    assert not (out / "knowing").exists() and not (out / "front-risk").exists()
+    assert "what knowing is worth" not in result.output
 
 
 def test_bound_section_gives_a_verdict_per_claim(tmp_path, site_toml):

@@ -20,21 +20,13 @@ from moo.uncertainty.evaluate import Draw, cvar, evaluate_plans
 from moo.uncertainty.plan import plans_from_run
 from moo.uncertainty.recourse import MEASURES, RealisedDay, RealisedDays
 from moo.uncertainty.risk import Risk, RiskProblem
-from tests.conftest import SITE_TOML, resumed_and_whole
-
-UNCERTAIN_SITE = SITE_TOML + """
-[uncertainty]
-no_show = 0.2
-departure_error = { std_h = 1.0 }
-base_load = { sigma = 0.1, rho_h = 0.8 }
-pv = { sigma = 0.3, rho_h = 0.5 }
-"""
+from tests.conftest import UNCERTAIN_SITE_TOML, resumed_and_whole
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     path = tmp_path_factory.mktemp("risk") / "site.toml"
-    path.write_text(UNCERTAIN_SITE)
+    path.write_text(UNCERTAIN_SITE_TOML)
     return path
 
 
