@@ -170,7 +170,7 @@ def _give_way(over, values, floors):
 
 BLOCK = 32  # individuals dispatched together: one vehicle's data serves all of them
 PRIORITY, SOC, LAXITY = 0, 1, 2  # dispatch rules (`moo.kernels.data.DISPATCH_RULES`)
-DEFAULT_RULE = PRIORITY
+DEFAULT_RULE = LAXITY  # docs/benchmarks.md: the best front at equal wall time
 LEVEL_BINS = 128  # balancing rules: level edges (see `_level_edge`)
 FAR = 1e30  # a level below (above) every vehicle's: all at their lower (upper) bound
 W_MIN = 1e-9  # kWh: the smallest level scale (a vehicle without laxity left)
