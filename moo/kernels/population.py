@@ -259,8 +259,24 @@ def _take(p, e, ej, s, c_dt, dt_d, dt, got_c, ev_kwh, v2g_kwh, p_lane):
     p_lane[s] = p
 
 
+@njit(cache=True, fastmath=False, inline="always")
+def _level_range(rule, md_c, vrow, ej, j, t, dt, span):
+    """Balancing rules, vehicle j in slot t for every individual (energies ej [nb]): its
+    range on the side md_c [nb] of each request into span [2, nb] (0 charge: [must, hi];
+    2 discharge: [lo, must]); returns its level scale (a, w; `_level_scale`) and the
+    energy/power factors (c_dt, inv_cdt, d_dt, dt_d)."""
+    floor, e_hi, e_tgt, pc, pd, c_dt, inv_cdt, d_dt, dt_d = _vehicle(vrow, j, t, dt)
+    base, w = _level_scale(rule, floor, e_hi, e_tgt)
+    for s in range(ej.shape[0]):
+        lo, hi, must, cap1, sur = _lane(ej[s], floor, e_hi, e_tgt, pc, pd, inv_cdt, d_dt)
+        charge = md_c[s] == 0.0
+        span[0, s] = must if charge else lo
+        span[1, s] = hi if charge else must
+    return base, w, c_dt, inv_cdt, d_dt, dt_d
+
+
 @njit(cache=True, fastmath=False, error_model="numpy")
-def _level_accumulate(rule, acc, md_c, vrow, E, slot_rank, a, k0, k1, t, dt, bins, vals):
+def _level_accumulate(rule, acc, md_c, vrow, E, slot_rank, a, k0, k1, t, dt, span, bins, vals):
     """Balancing rules, pass 2 of one cluster: its total power at every level edge, per
     individual, as difference arrays acc [nb, LEVEL_BINS + 1, 2]: (constant, slope in x) of
     ``sum clip(g(x), low, high)`` on the side md_c [nb] of the request (0 charge: [low, high]
@@ -269,27 +285,23 @@ def _level_accumulate(rule, acc, md_c, vrow, E, slot_rank, a, k0, k1, t, dt, bin
     eta_d / dt discharging), so each vehicle adds one piece, at the first edge at or above
     the level where g reaches low, and takes it away where g reaches high (a vehicle pinned
     at low = high adds nothing). Only the request's side is summed: half the breakpoints of
-    summing both. bins [2, nb] (int64) and vals [3, nb] are scratch: a vehicle's
-    breakpoints are found for all individuals in one loop, then added in a second (the
-    scattered adds would keep the first from compiling to SIMD). error_model "numpy": no
-    zero-division check in the loop (it would too; `_bin_of` divides by w + |num| >=
-    W_MIN > 0)."""
+    summing both. span [2, nb], bins [2, nb] (int64) and vals [3, nb] are scratch: a
+    vehicle's breakpoints are found for all individuals in branch-free loops, then added in
+    another (the scattered adds would keep the first from compiling to SIMD). error_model
+    "numpy": no zero-division check in the loop (it would too; `_bin_of` divides by
+    w + |num| >= W_MIN > 0)."""
     acc[:, :, :] = 0.0
     nb = E.shape[1]
     for k in range(k0, k1):
         j = slot_rank[a + k]
-        floor, e_hi, e_tgt, pc, pd, c_dt, inv_cdt, d_dt, dt_d = _vehicle(vrow, j, t, dt)
-        base, w = _level_scale(rule, floor, e_hi, e_tgt)
         ej = E[j]
+        base, w, c_dt, inv_cdt, d_dt, dt_d = _level_range(rule, md_c, vrow, ej, j, t, dt, span)
         for s in range(nb):
-            e = ej[s]
-            lo, hi, must, cap1, sur = _lane(e, floor, e_hi, e_tgt, pc, pd, inv_cdt, d_dt)
             charge = md_c[s] == 0.0
-            low = must if charge else lo
-            high = hi if charge else must
             f = inv_cdt if charge else d_dt  # kW per kWh of the side
             to_e = c_dt if charge else dt_d  # kWh per kW
-            off = base - e
+            off = base - ej[s]
+            low, high = span[0, s], span[1, s]
             bins[0, s] = _bin_of(low * to_e - off, w)
             bins[1, s] = _bin_of(high * to_e - off, w)
             vals[0, s] = off * f - low
@@ -330,27 +342,22 @@ def _level_bracket(acc, s, r, low_sum, high_sum):
 
 @njit(cache=True, fastmath=False)
 def _level_share(rule, md_c, xa_c, xb_c, th_c, got_c, vrow, E, slot_rank, slot_idx, a, k0, k1,
-                 t, dt, ev_kwh, v2g_kwh, p_lane, store, ev_out, s0):
+                 t, dt, ev_kwh, v2g_kwh, p_lane, store, ev_out, s0, span):
     """Balancing rules, pass 3 of one cluster: each vehicle's power (the mix of its powers
-    at the two bracketing levels), its energy after the slot, the cluster's realised power."""
-    nb = E.shape[1]
+    at the two bracketing levels), its energy after the slot, the cluster's realised power.
+    span [2, nb]: scratch (`_level_range`)."""
     for k in range(k0, k1):
         j = slot_rank[a + k]
-        floor, e_hi, e_tgt, pc, pd, c_dt, inv_cdt, d_dt, dt_d = _vehicle(vrow, j, t, dt)
-        base, w = _level_scale(rule, floor, e_hi, e_tgt)
         ej = E[j]
-        for s in range(nb):
-            e = ej[s]
-            lo, hi, must, cap1, sur = _lane(e, floor, e_hi, e_tgt, pc, pd, inv_cdt, d_dt)
-            charge = md_c[s] == 0.0
-            low = must if charge else lo
-            high = hi if charge else must
+        base, w, c_dt, inv_cdt, d_dt, dt_d = _level_range(rule, md_c, vrow, ej, j, t, dt, span)
+        for s in range(E.shape[1]):
+            e, low, high = ej[s], span[0, s], span[1, s]
             pa = _level_power(xa_c[s], e, base, w, inv_cdt, d_dt, low, high)
             pb = _level_power(xb_c[s], e, base, w, inv_cdt, d_dt, low, high)
             p = _mn(_mx(pa + th_c[s] * (pb - pa), low), high)
             _take(p, e, ej, s, c_dt, dt_d, dt, got_c, ev_kwh, v2g_kwh, p_lane)
         if store:
-            for s in range(nb):
+            for s in range(E.shape[1]):
                 ev_out[s0 + s, slot_idx[a + k], t] = p_lane[s]
 
 
@@ -445,6 +452,7 @@ def _dispatch_block(
     excess_max[:] = 0.0
     balance = rule != PRIORITY
     acc = np.zeros((nb, LEVEL_BINS + 1 if balance else 0, 2))
+    span = np.zeros((2, nb if balance else 0))
     bins = np.zeros((2, nb if balance else 0), dtype=np.int64)
     vals = np.zeros((3, nb if balance else 0))
     x_a = np.zeros((K, nb))
@@ -519,7 +527,7 @@ def _dispatch_block(
         if balance:  # pass 2: the level of each cluster request on its side
             for c in range(K):
                 _level_accumulate(rule, acc, mode[c], vrow, E, slot_rank, a, cl_ptr[t, c],
-                                  cl_ptr[t, c + 1], t, dt, bins, vals)
+                                  cl_ptr[t, c + 1], t, dt, span, bins, vals)
                 for s in range(nb):
                     charge = mode[c, s] == 0.0
                     x_a[c, s], x_b[c, s], theta[c, s] = _level_bracket(
@@ -530,7 +538,7 @@ def _dispatch_block(
             if balance:
                 _level_share(rule, mode[c], x_a[c], x_b[c], theta[c], got[c], vrow, E,
                              slot_rank, slot_idx, a, cl_ptr[t, c], cl_ptr[t, c + 1], t, dt,
-                             ev_kwh, v2g_kwh, p_lane, store, ev_out, s0)
+                             ev_kwh, v2g_kwh, p_lane, store, ev_out, s0, span)
                 continue
             md_c, rem_c, tot_c, got_c = mode[c], rem[c], tot[c], got[c]
             pre[:] = 0.0
