@@ -112,6 +112,8 @@ def baseline(out, overwrite, **options):
         help="Seed with the bound's relaxed optima, dispatched; auto: with the aggregate encoding.")
 @option("--sketch", type=click.Choice(["auto", "off"]), default="auto",
         help="Search a huge fleet on a sample of it; auto: above 10^6 plugged vehicle-slots.")
+@option("--dispatch", type=click.Choice(["priority", "soc", "laxity"]), default="laxity",
+        help="Aggregate encoding: how a slot's cluster power is shared (docs/model.md §4).")
 @option("--realisations", type=int, metavar="K",
         help="Risk-aware: judge each plan on K training realisations ([uncertainty] table).")
 @option("--risk", default="mean", metavar="mean|cvar:ALPHA",

@@ -26,6 +26,7 @@ from models.errors import InputError, NoSolutionError, ScenarioError
 from models.scenario import Scenario
 from moo.decision.ahp import load_default_judgements
 from moo.decision.select import select
+from moo.kernels.data import DEFAULT_DISPATCH, DISPATCH_RULES
 from moo.problems.baselines import ordered, uncoordinated
 from moo.problems.encodings import ENCODINGS, resolve_encoding
 from moo.problems.feasibility import load_checked
@@ -67,6 +68,11 @@ class FrontSpec(Spec):
     realisation is the aggregate encoding's decision, so ``encoding`` must be ``auto`` or
     ``aggregate`` (``vehicle`` is refused: one power per vehicle-slot of the nominal fleet
     means nothing on a day with other vehicles); the sketch search is not used.
+
+    ``dispatch``: how the aggregate encoding shares a slot's cluster power among the vehicles
+    (`moo.kernels.data.DISPATCH_RULES`; the vehicle encoding has no dispatcher). A risk-aware
+    front dispatches the nominal day and every realisation by it; meta.json records it
+    (``parameters.dispatch``) and `realise` and `replay` re-dispatch the plans by it.
     """
 
     scenario: str
@@ -86,6 +92,7 @@ class FrontSpec(Spec):
     sketch: str = "auto"
     realisations: int | None = None
     risk: str = "mean"
+    dispatch: str = DEFAULT_DISPATCH
 
     def __post_init__(self):
         site(self)
@@ -97,6 +104,7 @@ class FrontSpec(Spec):
         choice("local search", self.local_search, LOCAL_SEARCH)
         choice("relax seeds", self.relax_seeds, RELAX_MODES)
         choice("sketch", self.sketch, SKETCH_MODES)
+        choice("dispatch", self.dispatch, DISPATCH_RULES)
         whole("clusters", self.clusters)
         whole("pop size", self.pop_size, 4)
         whole("seed", self.seed, 0)
@@ -147,6 +155,10 @@ class FrontJob:
         return (f", searched on a sketch of {sk['vehicles']:,} vehicles (1 in {sk['factor']}), "
                 "front dispatched on the whole fleet")
 
+    def _dispatch(self) -> str:
+        rule = self.result.settings.get("dispatch")
+        return "" if rule is None else f" ({rule} dispatch)"
+
     def _risk(self) -> str:
         risk = self.spec.risk_measure()
         if risk is None:
@@ -160,7 +172,8 @@ class FrontJob:
         F = res.F
         return (
             f"{len(F)} solutions (archive {res.archive_size}), {res.n_evals} evaluations, "
-            f"{res.wall_time_s:.1f} s, {res.settings['encoding']} encoding{self._sketch()}"
+            f"{res.wall_time_s:.1f} s, {res.settings['encoding']} encoding"
+            f"{self._dispatch()}{self._sketch()}"
             f"{self._risk()}\n"
             f"cost {F[:, 0].min():,.2f} .. {F[:, 0].max():,.2f} {currency}; "
             f"std {np.sqrt(F[:, 1].min()):,.1f} .. {np.sqrt(F[:, 1].max()):,.1f} kW; "
@@ -240,7 +253,7 @@ def settings(spec: FrontSpec, scenario: Scenario) -> FrontSettings:
     return FrontSettings(
         spec.algorithm, encoding, spec.pop_size, spec.budget, spec.seed, spec.clusters,
         spec.max_solutions or default_max_solutions(scenario), spec.memetic(), relax,
-        SketchSearch(sketch_mode), risk)
+        SketchSearch(sketch_mode), risk, spec.dispatch)
 
 
 def representatives(F: np.ndarray, n_max: int) -> np.ndarray:

@@ -3,11 +3,13 @@
 The output directory is claimed first (the output rule, kind `REALISED`), the run read once
 and its scenario loaded again with its ``[uncertainty]`` table (`uncertain_scenario`: the
 same day as the run's, checked by digest). Every solution's plan
-(`moo.uncertainty.plan.plans_from_run`) is dispatched on N realisations of the evaluation
-stream (`moo.uncertainty.distributed.evaluate_on_dask`): on an embedded `LocalCluster`
-(processes, one thread each, as many workers as cores) or on ``--scheduler ADDR``. Tasks
-return their tables to the client and write nothing, so the workers need not see the
-client's disk; the client writes the realised directory whole (`moo.uncertainty.realised`).
+(`moo.uncertainty.plan.plans_from_run`) is dispatched, by the rule the run was dispatched
+with (`run_dispatch`; the realised meta.json's ``dispatch``), on N realisations of the
+evaluation stream (`moo.uncertainty.distributed.evaluate_on_dask`): on an embedded
+`LocalCluster` (processes, one thread each, as many workers as cores) or on ``--scheduler
+ADDR``. Tasks return their tables to the client and write nothing, so the workers need not
+see the client's disk; the client writes the realised directory whole
+(`moo.uncertainty.realised`).
 
 ``history_dates`` = "FIRST..LAST" evaluates on the real days of that range of the
 scenario's session history instead of drawn ones (`Draw(by_day=True)`): realisation k is
@@ -172,7 +174,8 @@ def run(spec: RealiseSpec, *, report: Callable[[float, str], None] | None = None
         unc = scenario.uncertainty
         files, meta = realised_files(
             evaluation, front, scenario_sha256=digest, spec=spec.to_dict(),
-            extra={"uncertainty_seed": unc.seed, "history": None if history is None else
+            extra={"uncertainty_seed": unc.seed, "dispatch": plans.dispatch,
+                   "history": None if history is None else
                    {"from": history[0], "to": history[1], "days": list(history_dates(scenario))},
                    "wall_time_s": wall, "cluster": where})
         path = publish_run(target, files, meta)

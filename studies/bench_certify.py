@@ -43,8 +43,9 @@ from moo.util.jsontext import dumps  # noqa: E402
 from studies.bench_scale import cpu_name  # noqa: E402
 
 
-def child(cmd: list[str], out: Path) -> tuple[float, float]:
-    """Run one CLI command in a child process: (wall time s, peak RSS GB of that child)."""
+def child(cmd: list[str], out: Path) -> tuple[float, float, float]:
+    """Run one CLI command in a child process: (wall time s, peak RSS GB, CPU time s of that
+    child; on a shared machine the CPU time says how much of the wall time it ran)."""
     if out.exists():
         shutil.rmtree(out)
     with open(out.with_suffix(".log"), "w") as log:
@@ -57,30 +58,31 @@ def child(cmd: list[str], out: Path) -> tuple[float, float]:
         wall = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(cmd)} failed, see {out.with_suffix('.log')}")
-    return wall, usage.ru_maxrss / 1e6  # kB on Linux
+    return wall, usage.ru_maxrss / 1e6, usage.ru_utime + usage.ru_stime  # maxrss: kB on Linux
 
 
 def one_scale(args, k: int) -> dict:
     base = ["--scenario", args.scenario, "--scale", str(k)]
     bound_dir = args.out / f"{args.scenario}-x{k}-bound"
-    bound_s, bound_gb = child(["bound", *base, "--points", str(args.points)], bound_dir)
+    bound_s, bound_gb, _ = child(["bound", *base, "--points", str(args.points)], bound_dir)
     front_dir = args.out / f"{args.scenario}-x{k}-front"
     previous = args.out / f"{args.scenario}-x{k}.json"
-    front_s = front_gb = None
+    front_s = front_gb = front_cpu = None
     if args.reuse_front and is_complete(front_dir):
         if previous.exists():  # the reused front's own measurements
             old = json.loads(previous.read_text())
             front_s, front_gb = old["front_s"], old["front_peak_rss_gb"]
     else:
-        front_s, front_gb = child(
+        front_s, front_gb, front_cpu = child(
             ["front", *base, "--pop", str(args.pop), "--generations", str(args.generations),
              "--seed", str(args.seed)],
             front_dir,
         )
+    load = os.getloadavg()[0]
     also = {}
     if args.also:
         also_dir = args.out / f"{args.scenario}-x{k}-front-also"
-        also_s, also_gb = child(
+        also_s, also_gb, also_cpu = child(
             ["front", *base, "--pop", str(args.pop), "--generations", str(args.generations),
              "--seed", str(args.seed), *args.also.split()],
             also_dir,
@@ -90,6 +92,8 @@ def one_scale(args, k: int) -> dict:
             "also_flags": args.also,
             "front_s_also": round(also_s, 1),
             "front_peak_rss_gb_also": round(also_gb, 2),
+            "front_cpu_s_also": round(also_cpu, 1),
+            "load_average_1min_also": round(os.getloadavg()[0], 1),
             "front_points_also": also_row["n_points"],
             "certified_hv_ratio_also": also_row["certified_hv_ratio"],
             "certified_gap_also": also_row["certified_gap"],
@@ -111,7 +115,8 @@ def one_scale(args, k: int) -> dict:
         "outer_hv": b["outer_hv"],
         "front_s": None if front_s is None else round(front_s, 1),
         "front_peak_rss_gb": None if front_gb is None else round(front_gb, 2),
-        "load_average_1min": round(os.getloadavg()[0], 1),
+        "front_cpu_s": None if front_cpu is None else round(front_cpu, 1),
+        "load_average_1min": round(load, 1),  # after the front
         "front_points": row["n_points"],
         "encoding": params.get("encoding"),
         "local_search": bool((params.get("memetic") or {}).get("active")),

@@ -17,6 +17,10 @@ A cluster's power is shared by one of three rules (`DISPATCH_RULES`):
   first and those with slack keep their room. The level is bracketed between two of a fixed
   set of level edges and the two allocations are mixed to the request exactly.
 
+``laxity`` is the default (`DEFAULT_DISPATCH`): at equal wall time it gives the best fronts
+(docs/benchmarks.md, "dispatch rules"). A plan is re-dispatched with the rule it was planned
+with (`moo.uncertainty.plan.Plans.dispatch`).
+
 Under every rule a vehicle discharges while another charges only when a must-charge bound
 forces the latter, and every vehicle stays within its bounds: every schedule is feasible.
 
@@ -61,7 +65,7 @@ class KernelData:
     sell: np.ndarray  # [T]
     dt: float
     deg_cost: float
-    rule: int = kernels.PRIORITY  # how a cluster's power is shared (`DISPATCH_RULES` index)
+    rule: int = kernels.DEFAULT_RULE  # how a cluster's power is shared (`DISPATCH_RULES`)
 
     def evaluate(self, ev_power: np.ndarray, bess_power: np.ndarray | None) -> np.ndarray:
         """Report vectors [S, N_OUT] of schedules ev_power [S, N, T] (numba kernel)."""

@@ -170,7 +170,7 @@ def _give_way(over, values, floors):
 
 BLOCK = 32  # individuals dispatched together: one vehicle's data serves all of them
 PRIORITY, SOC, LAXITY = 0, 1, 2  # dispatch rules (`moo.kernels.data.DISPATCH_RULES`)
-DEFAULT_RULE = PRIORITY
+DEFAULT_RULE = LAXITY  # docs/benchmarks.md: the best front at equal wall time
 LEVEL_BINS = 128  # balancing rules: level edges (see `_level_edge`)
 FAR = 1e30  # a level below (above) every vehicle's: all at their lower (upper) bound
 W_MIN = 1e-9  # kWh: the smallest level scale (a vehicle without laxity left)
@@ -206,14 +206,11 @@ def _level_edge(b):
 
 
 @njit(cache=True, fastmath=False, inline="always")
-def _bin_of(x):
-    """Index of the first level edge at or above x (LEVEL_BINS: none)."""
-    k = np.ceil((x / (1.0 + abs(x)) + 1.0) * (LEVEL_BINS / 2))
-    if k < 1.0:
-        return 1
-    if k > LEVEL_BINS - 1:
-        return LEVEL_BINS
-    return np.int64(k)
+def _bin_of(num, w):
+    """Index of the first level edge at or above x = num / w (w > 0; LEVEL_BINS: none), in
+    one division, ``u = x / (1 + |x|) = num / (w + |num|)``, and branch-free."""
+    k = np.ceil((num / (w + abs(num)) + 1.0) * (LEVEL_BINS / 2))
+    return np.int64(_mn(_mx(k, 1.0), float(LEVEL_BINS)))
 
 
 @njit(cache=True, fastmath=False, inline="always")
@@ -263,93 +260,104 @@ def _take(p, e, ej, s, c_dt, dt_d, dt, got_c, ev_kwh, v2g_kwh, p_lane):
 
 
 @njit(cache=True, fastmath=False, inline="always")
-def _level_lane(rule, vrow, j, t, dt, e):
-    """Balancing rules, one vehicle-slot at energy e: its bounds (lo, hi, must), its level
-    scale (a, w; `_level_scale`) and the energy/power factors (c_dt, inv_cdt, d_dt, dt_d)."""
+def _level_range(rule, md_c, vrow, ej, j, t, dt, span):
+    """Balancing rules, vehicle j in slot t for every individual (energies ej [nb]): its
+    range on the side md_c [nb] of each request into span [2, nb] (0 charge: [must, hi];
+    2 discharge: [lo, must]); returns its level scale (a, w; `_level_scale`) and the
+    energy/power factors (c_dt, inv_cdt, d_dt, dt_d)."""
     floor, e_hi, e_tgt, pc, pd, c_dt, inv_cdt, d_dt, dt_d = _vehicle(vrow, j, t, dt)
     base, w = _level_scale(rule, floor, e_hi, e_tgt)
-    lo, hi, must, cap1, sur = _lane(e, floor, e_hi, e_tgt, pc, pd, inv_cdt, d_dt)
-    return lo, hi, must, base, w, c_dt, inv_cdt, d_dt, dt_d
+    for s in range(ej.shape[0]):
+        lo, hi, must, cap1, sur = _lane(ej[s], floor, e_hi, e_tgt, pc, pd, inv_cdt, d_dt)
+        charge = md_c[s] == 0.0
+        span[0, s] = must if charge else lo
+        span[1, s] = hi if charge else must
+    return base, w, c_dt, inv_cdt, d_dt, dt_d
 
 
-@njit(cache=True, fastmath=False)
-def _level_accumulate(rule, acc, vrow, E, slot_rank, a, k0, k1, t, dt):
-    """Balancing rules, pass 1 of one cluster: the total power at every level edge as
-    difference arrays. acc [4, LEVEL_BINS + 1, nb]: (constant, slope in x) of the charge-side
-    total ``sum clip(g(x), must, hi)`` and of the discharge-side total ``sum clip(g(x), lo,
-    must)`` (g: `_level_power` unclipped, piecewise linear in x), each piece added at the
-    first edge at or above the level where it starts."""
+@njit(cache=True, fastmath=False, error_model="numpy")
+def _level_accumulate(rule, acc, md_c, vrow, E, slot_rank, a, k0, k1, t, dt, span, bins, vals):
+    """Balancing rules, pass 2 of one cluster: its total power at every level edge, per
+    individual, as difference arrays acc [nb, LEVEL_BINS + 1, 2]: (constant, slope in x) of
+    ``sum clip(g(x), low, high)`` on the side md_c [nb] of the request (0 charge: [low, high]
+    = [must, hi]; 2 discharge: [lo, must]), g the unclipped `_level_power`. On either side g
+    is linear where it is not clipped (``(a + x w - e) f``, f = 1 / (eta_c dt) charging,
+    eta_d / dt discharging), so each vehicle adds one piece, at the first edge at or above
+    the level where g reaches low, and takes it away where g reaches high (a vehicle pinned
+    at low = high adds nothing). Only the request's side is summed: half the breakpoints of
+    summing both. span [2, nb], bins [2, nb] (int64) and vals [3, nb] are scratch: a
+    vehicle's breakpoints are found for all individuals in branch-free loops, then added in
+    another (the scattered adds would keep the first from compiling to SIMD). error_model
+    "numpy": no zero-division check in the loop (it would too; `_bin_of` divides by
+    w + |num| >= W_MIN > 0)."""
     acc[:, :, :] = 0.0
+    nb = E.shape[1]
     for k in range(k0, k1):
         j = slot_rank[a + k]
-        for s in range(E.shape[1]):
-            e = E[j, s]
-            lo, hi, must, base, w, c_dt, inv_cdt, d_dt, dt_d = _level_lane(rule, vrow, j, t, dt, e)
-            off = base - e
-            # charge side: must, then (a + x w - e) / (eta_c dt) from where that is must, hi
-            km = _bin_of((must * c_dt - off) / w)
-            kh = _bin_of((hi * c_dt - off) / w)
-            acc[0, km, s] += off * inv_cdt - must
-            acc[1, km, s] += w * inv_cdt
-            acc[0, kh, s] += hi - off * inv_cdt
-            acc[1, kh, s] -= w * inv_cdt
-            if lo < 0.0:  # discharge side: lo, then (a + x w - e) eta_d / dt, then 0
-                kl = _bin_of((lo * dt_d - off) / w)
-                kz = _bin_of(-off / w)
-                acc[2, kl, s] += off * d_dt - lo
-                acc[3, kl, s] += w * d_dt
-                acc[2, kz, s] -= off * d_dt
-                acc[3, kz, s] -= w * d_dt
+        ej = E[j]
+        base, w, c_dt, inv_cdt, d_dt, dt_d = _level_range(rule, md_c, vrow, ej, j, t, dt, span)
+        for s in range(nb):
+            charge = md_c[s] == 0.0
+            f = inv_cdt if charge else d_dt  # kW per kWh of the side
+            to_e = c_dt if charge else dt_d  # kWh per kW
+            off = base - ej[s]
+            low, high = span[0, s], span[1, s]
+            bins[0, s] = _bin_of(low * to_e - off, w)
+            bins[1, s] = _bin_of(high * to_e - off, w)
+            vals[0, s] = off * f - low
+            vals[1, s] = high - off * f
+            vals[2, s] = w * f
+        for s in range(nb):
+            k_low = bins[0, s]
+            k_high = bins[1, s]
+            acc[s, k_low, 0] += vals[0, s]
+            acc[s, k_low, 1] += vals[2, s]
+            acc[s, k_high, 0] += vals[1, s]
+            acc[s, k_high, 1] -= vals[2, s]
 
 
 @njit(cache=True, fastmath=False)
-def _level_bracket(acc, s, r, s_lo, s_hi, must_sum):
-    """Balancing rules: (mode, x_a, x_b, theta) for a cluster request r: the side (0 charge:
-    every vehicle in [must, hi]; 2 discharge: in [lo, must]) and the two neighbouring level
-    edges whose totals bracket r (-FAR / FAR: every vehicle at its lower / upper bound); the
-    shares are the mix ``(1 - theta) p(x_a) + theta p(x_b)``, which sums to r."""
-    if r >= must_sum:
-        mode, base, top, ci = 0.0, must_sum, s_hi, 0
-    else:
-        mode, base, top, ci = 2.0, s_lo, must_sum, 2
-    x_prev, v_prev = -FAR, base
-    x_next, v_next = FAR, top
+def _level_bracket(acc, s, r, low_sum, high_sum):
+    """Balancing rules: (x_a, x_b, theta) for individual s's cluster request r on its side
+    (the totals run from low_sum, every vehicle at its low, to high_sum): the two
+    neighbouring level edges whose totals bracket r (-FAR / FAR: every vehicle at its low /
+    high), the shares being the mix ``(1 - theta) p(x_a) + theta p(x_b)``, which sums to r.
+    acc: the cluster's difference arrays (`_level_accumulate`)."""
+    x_prev, v_prev = -FAR, low_sum
+    x_next, v_next = FAR, high_sum
     cc = 0.0
     cs = 0.0
     for b in range(1, LEVEL_BINS):
-        cc += acc[ci, b, s]
-        cs += acc[ci + 1, b, s]
+        cc += acc[s, b, 0]
+        cs += acc[s, b, 1]
         x = _level_edge(b)
-        v = base + cc + cs * x
+        v = low_sum + cc + cs * x
         if v >= r:
             x_next, v_next = x, v
             break
         x_prev, v_prev = x, v
     theta = (r - v_prev) / (v_next - v_prev) if v_next > v_prev else 0.0
-    return mode, x_prev, x_next, _mn(_mx(theta, 0.0), 1.0)
+    return x_prev, x_next, _mn(_mx(theta, 0.0), 1.0)
 
 
 @njit(cache=True, fastmath=False)
 def _level_share(rule, md_c, xa_c, xb_c, th_c, got_c, vrow, E, slot_rank, slot_idx, a, k0, k1,
-                 t, dt, ev_kwh, v2g_kwh, p_lane, store, ev_out, s0):
-    """Balancing rules, pass 2 of one cluster: each vehicle's power (the mix of its powers
-    at the two bracketing levels), its energy after the slot, the cluster's realised power."""
-    nb = E.shape[1]
+                 t, dt, ev_kwh, v2g_kwh, p_lane, store, ev_out, s0, span):
+    """Balancing rules, pass 3 of one cluster: each vehicle's power (the mix of its powers
+    at the two bracketing levels), its energy after the slot, the cluster's realised power.
+    span [2, nb]: scratch (`_level_range`)."""
     for k in range(k0, k1):
         j = slot_rank[a + k]
         ej = E[j]
-        for s in range(nb):
-            e = ej[s]
-            lo, hi, must, base, w, c_dt, inv_cdt, d_dt, dt_d = _level_lane(rule, vrow, j, t, dt, e)
-            charge = md_c[s] == 0.0
-            low = must if charge else lo
-            high = hi if charge else must
+        base, w, c_dt, inv_cdt, d_dt, dt_d = _level_range(rule, md_c, vrow, ej, j, t, dt, span)
+        for s in range(E.shape[1]):
+            e, low, high = ej[s], span[0, s], span[1, s]
             pa = _level_power(xa_c[s], e, base, w, inv_cdt, d_dt, low, high)
             pb = _level_power(xb_c[s], e, base, w, inv_cdt, d_dt, low, high)
             p = _mn(_mx(pa + th_c[s] * (pb - pa), low), high)
             _take(p, e, ej, s, c_dt, dt_d, dt, got_c, ev_kwh, v2g_kwh, p_lane)
         if store:
-            for s in range(nb):
+            for s in range(E.shape[1]):
                 ev_out[s0 + s, slot_idx[a + k], t] = p_lane[s]
 
 
@@ -414,10 +422,11 @@ def _dispatch_block(
     (`_level_scale`: a fraction of its upper energy bound, or of the way from its floor to
     its target), clipped into its bounds — on the charge side (request at least the
     must-charge sum) into [must, hi], on the discharge side into [lo, must], so no vehicle
-    discharges while another charges unless forced, as under the priority rule. The level
-    is bracketed between two level edges in the same pass as the sums
-    (`_level_accumulate`, `_level_bracket`) and the two edges' powers are mixed to the
-    request: a convex combination of two allocations within every vehicle's bounds.
+    discharges while another charges unless forced, as under the priority rule. Once the
+    sums have fixed each request and its side, one more pass over the vehicles brackets the
+    level between two level edges (`_level_accumulate`, `_level_bracket`, that side only)
+    and the last pass mixes the two edges' powers to the request: a convex combination of
+    two allocations within every vehicle's bounds.
     """
     t_count = base_net.shape[0]
     nb = E.shape[1]
@@ -442,7 +451,10 @@ def _dispatch_block(
     b_now = np.zeros(nb)
     excess_max[:] = 0.0
     balance = rule != PRIORITY
-    acc = np.zeros((K if balance else 0, 4, LEVEL_BINS + 1, nb))
+    acc = np.zeros((nb, LEVEL_BINS + 1 if balance else 0, 2))
+    span = np.zeros((2, nb if balance else 0))
+    bins = np.zeros((2, nb if balance else 0), dtype=np.int64)
+    vals = np.zeros((3, nb if balance else 0))
     x_a = np.zeros((K, nb))
     x_b = np.zeros((K, nb))
     theta = np.zeros((K, nb))
@@ -472,9 +484,6 @@ def _dispatch_block(
                 sm[5, s] = s_hi[s] - must_sum - s_cap1[s]
                 sm[6, s] = -s_sur[s] - s_neg[s]
                 s_neg[s] = must_sum
-            if balance:
-                _level_accumulate(rule, acc[c], vrow, E, slot_rank, a, cl_ptr[t, c],
-                                  cl_ptr[t, c + 1], t, dt)
         # requests, BESS, import limit and the phase each fill ends in: per individual
         for s in range(nb):
             total = 0.0
@@ -496,10 +505,9 @@ def _dispatch_block(
             b_now[s] = b
             for c in range(K):
                 got[c, s] = 0.0
-                if balance:
-                    mode[c, s], x_a[c, s], x_b[c, s], theta[c, s] = _level_bracket(
-                        acc[c], s, r[c], sums[c, 0, s], sums[c, 1, s], sums[c, 2, s]
-                    )
+                if balance:  # the side now, the level once the side's totals are in
+                    mode[c, s] = 0.0 if r[c] >= sums[c, 2, s] else 2.0
+                    rem[c, s] = r[c]
                     continue
                 base = sums[c, 2, s]
                 if r[c] >= base:
@@ -516,12 +524,21 @@ def _dispatch_block(
                     else:
                         mode[c, s], rem[c, s] = 3.0, deficit - sums[c, 4, s]
                         tot[c, s] = sums[c, 6, s]
-        # pass 2: each vehicle's power, in priority order
+        if balance:  # pass 2: the level of each cluster request on its side
+            for c in range(K):
+                _level_accumulate(rule, acc, mode[c], vrow, E, slot_rank, a, cl_ptr[t, c],
+                                  cl_ptr[t, c + 1], t, dt, span, bins, vals)
+                for s in range(nb):
+                    charge = mode[c, s] == 0.0
+                    x_a[c, s], x_b[c, s], theta[c, s] = _level_bracket(
+                        acc, s, rem[c, s], sums[c, 2, s] if charge else sums[c, 0, s],
+                        sums[c, 1, s] if charge else sums[c, 2, s])
+        # last pass: each vehicle's power, in priority order
         for c in range(K):
             if balance:
                 _level_share(rule, mode[c], x_a[c], x_b[c], theta[c], got[c], vrow, E,
                              slot_rank, slot_idx, a, cl_ptr[t, c], cl_ptr[t, c + 1], t, dt,
-                             ev_kwh, v2g_kwh, p_lane, store, ev_out, s0)
+                             ev_kwh, v2g_kwh, p_lane, store, ev_out, s0, span)
                 continue
             md_c, rem_c, tot_c, got_c = mode[c], rem[c], tot[c], got[c]
             pre[:] = 0.0

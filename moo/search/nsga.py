@@ -254,7 +254,7 @@ class FrontState:
         m = 1 if risk is not None else sketch_search.factor(scenario, encoding)
         searched = sketch(scenario, m)
         if risk is not None:
-            problem, repair = RiskProblem(searched, clusters, risk), AggregateRepair()
+            problem, repair = RiskProblem(searched, clusters, risk, dispatch), AggregateRepair()
         else:
             problem, repair = make_problem(searched, encoding, clusters, dispatch)
         seeds = seed_vectors(problem, searched)

@@ -50,6 +50,7 @@ from pymoo.core.repair import Repair
 
 from models.errors import InputError
 from models.scenario import Scenario
+from moo.kernels.data import DISPATCH_RULES
 from moo.problems.encodings import make_problem
 from moo.rundir import Run
 from moo.rundir.checkpoint import SWARM, save_checkpoint
@@ -377,6 +378,8 @@ def run_swarm(
     ls = state["local_search"]
     parameters = {
         "encoding": problem.problem.encoding,
+        **({"dispatch": DISPATCH_RULES[problem.problem.kdata.rule]}  # realise re-dispatches by it
+           if problem.problem.encoding == "aggregate" else {}),
         "pop_size": algorithm.pop_size,
         "phi": algorithm.phi,
         "budget": state["budget"].to_dict(),

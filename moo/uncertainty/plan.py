@@ -16,6 +16,13 @@ for. Every front solution has one:
   stored): the fleet's power per slot, ``net − (base − PV) − BESS``, put at the same
   fraction of every cluster's range (as `moo.problems.encodings.AggregateProblem.fleet_to_x`
   does); exact for one cluster.
+
+A plan is re-dispatched with the rule its run was dispatched with (`Plans.dispatch`, the
+run's ``parameters.dispatch``): the same request shared by another rule gives other
+per-vehicle energies, and from the next slot on other bounds. A run that does not record
+its rule was dispatched by ``priority`` if it used the aggregate encoding (the only rule,
+then the default, before runs recorded it); for the vehicle encoding's one vehicle per
+cluster every rule gives the vehicle its request (`run_dispatch`).
 """
 
 from __future__ import annotations
@@ -28,7 +35,13 @@ import numpy as np
 
 from models.errors import InputError
 from models.scenario import Scenario, list_presets, load_scenario
-from moo.kernels.data import cluster_power_bounds, departure_clusters, kernel_data
+from moo.kernels.data import (
+    DEFAULT_DISPATCH,
+    cluster_power_bounds,
+    departure_clusters,
+    dispatch_rule,
+    kernel_data,
+)
 from moo.rundir.run import Run, scenario_digest
 
 
@@ -40,8 +53,10 @@ class Plans:
     bess_kw: np.ndarray  # [S, T] BESS power (zeros without a BESS)
     net_kw: np.ndarray  # [S, T] planned net import (the schedule's net load)
     solutions: np.ndarray  # [S] front solution ids
+    dispatch: str = DEFAULT_DISPATCH  # the rule sharing a cluster's request (`DISPATCH_RULES`)
 
     def __post_init__(self):
+        dispatch_rule(self.dispatch)
         req = np.ascontiguousarray(self.request_kw, dtype=np.float64)
         s, _, t = req.shape
         for name in ("bess_kw", "net_kw"):
@@ -70,7 +85,7 @@ class Plans:
     def take(self, rows) -> Plans:
         rows = np.asarray(rows)
         return Plans(self.request_kw[rows], self.bess_kw[rows], self.net_kw[rows],
-                     self.solutions[rows])
+                     self.solutions[rows], self.dispatch)
 
 
 def plans_from_schedules(
@@ -81,10 +96,12 @@ def plans_from_schedules(
     ev_solutions: np.ndarray | None = None,
     clusters: int = 1,
     solutions: np.ndarray | None = None,
+    dispatch: str = DEFAULT_DISPATCH,
 ) -> Plans:
     """Plans of S schedules: net_load [S, T] kW, bess_power [S, T] or None, and the
     per-vehicle powers ev_power [R, N, T] of the rows ev_solutions [R] (positions in
-    0..S-1; default all S) where they were stored."""
+    0..S-1; default all S) where they were stored; ``dispatch``: the rule that re-dispatches
+    them."""
     net = np.atleast_2d(np.asarray(net_load, dtype=np.float64))
     s, t = net.shape
     if t != scenario.slots:
@@ -108,20 +125,18 @@ def plans_from_schedules(
         share = np.clip((fleet_kw - lo.sum(axis=0)) / span, 0.0, 1.0)  # [S', T]
         request[~done] = lo[None] + share[:, None, :] * (hi - lo)[None]
     ids = np.arange(s) if solutions is None else solutions
-    return Plans(request, bess, net, ids)
+    return Plans(request, bess, net, ids, dispatch)
 
 
 def plans_from_run(run: Run, clusters: int | None = None) -> Plans:
     """The plans of every solution of a run (`plans_from_schedules`). ``clusters``: the
     run's own for the aggregate encoding, one per vehicle for the vehicle encoding (see the
-    module docstring), unless given."""
+    module docstring), unless given; the dispatch rule: the run's (`run_dispatch`)."""
     scenario = run.scenario
+    params = run.meta.get("parameters") or {}
+    aggregate = params.get("encoding", "aggregate") == "aggregate"
     if clusters is None:
-        params = run.meta.get("parameters") or {}
-        if params.get("encoding", "aggregate") == "aggregate":
-            clusters = int(params.get("clusters") or 1)
-        else:
-            clusters = max(scenario.fleet.n, 1)
+        clusters = int(params.get("clusters") or 1) if aggregate else max(scenario.fleet.n, 1)
     sched = run.schedules
     ids = run.front["solution"].to_numpy()
     ev = sched.get("ev_power")
@@ -132,8 +147,20 @@ def plans_from_run(run: Run, clusters: int | None = None) -> Plans:
     else:
         ev = None
     return plans_from_schedules(
-        scenario, sched["net_load"], sched.get("bess_power"), ev, rows, clusters, ids
+        scenario, sched["net_load"], sched.get("bess_power"), ev, rows, clusters, ids,
+        run_dispatch(run),
     )
+
+
+def run_dispatch(run: Run) -> str:
+    """The rule that re-dispatches a run's plans: its ``parameters.dispatch``; without
+    one, ``priority`` for a run of the aggregate encoding (written before runs recorded the
+    rule) and the default for any other (the vehicle encoding, module docstring; exact and
+    baseline schedules, which no dispatcher made)."""
+    params = run.meta.get("parameters") or {}
+    if "dispatch" in params:
+        return str(params["dispatch"])
+    return "priority" if params.get("encoding") == "aggregate" else DEFAULT_DISPATCH
 
 
 def uncertain_scenario(run: Run, source: str | None = None, *, history: tuple | None = None,

@@ -8,7 +8,8 @@ only up to the earlier of its stated and actual departures (`Realisation.window_
 The numba dispatcher of the aggregate encoding does the rest: each cluster's request is
 clipped into its vehicles' bounds, so a vehicle that needs more than the plan gives gets
 its must-charge power, and every schedule is feasible for the actual sessions
-(`Realisation.checked_scenario` states the targets it guarantees).
+(`Realisation.checked_scenario` states the targets it guarantees). Each plan is dispatched
+by its own rule (`Plans.dispatch`).
 
 `realise_plans` is the fast path (no per-vehicle schedules kept; `realise_population`);
 `realised_schedules` keeps them (for the checker); `realise_reference` is the plain-numpy
@@ -23,7 +24,13 @@ import numpy as np
 
 from models.uncertainty import IMBALANCE_DEFAULT, Realisation, imbalance_cost
 from moo.kernels import population as kernels
-from moo.kernels.data import KernelData, dispatch_reference, kernel_data
+from moo.kernels.data import (
+    DEFAULT_DISPATCH,
+    KernelData,
+    dispatch_reference,
+    dispatch_rule,
+    kernel_data,
+)
 from moo.kernels.population import SOC_TOL
 from moo.problems.objectives import FRONT_COLUMNS, evaluate
 from moo.uncertainty.plan import Plans
@@ -42,9 +49,11 @@ MEASURES = (
 )
 
 
-def realised_data(realisation: Realisation, clusters: int) -> KernelData:
+def realised_data(realisation: Realisation, clusters: int,
+                  dispatch: str = DEFAULT_DISPATCH) -> KernelData:
     """The dispatcher's arrays for a realised day, as the operator sees it."""
-    return kernel_data(realisation.planning_scenario(), clusters, realisation.window_end)
+    return kernel_data(realisation.planning_scenario(), clusters, realisation.window_end,
+                       dispatch)
 
 
 def _limit(realisation: Realisation) -> float:
@@ -101,7 +110,8 @@ class RealisedDay:
         return cls(realisation, data, *_targets(realisation, data))
 
     def measures(self, plans: Plans) -> np.ndarray:  # [S, len(MEASURES)]
-        """The measures of every plan on this day (numba, no schedules kept)."""
+        """The measures of every plan on this day (numba, no schedules kept; the plans'
+        rule)."""
         d, r = self.data, self.realisation
         s, t = plans.n, r.scenario.slots
         net = np.zeros((s, t))
@@ -112,7 +122,7 @@ class RealisedDay:
             plans.requests(), plans.bess_kw, d.vrow, d.e_start, d.sat_floor, self.reach_kwh,
             self.request_kwh, self.tol_kwh, d.bess, d.has_bess, d.slot_ptr, d.slot_rank,
             d.slot_idx, d.cl_ptr, d.n_clusters, d.dt, d.base_net, d.buy, d.sell, d.deg_cost,
-            _limit(r), net, out, excess, unmet,
+            _limit(r), net, out, excess, unmet, dispatch_rule(plans.dispatch),
         )
         return _finish(plans, r, out, net, unmet, excess)
 
@@ -166,7 +176,7 @@ class RealisedDays:
             plans.requests(), plans.bess_kw, v_ptr, vrow, e_start, sat_floor, reach, request,
             tol, d.bess, d.has_bess, s_ptr, slot_ptr, slot_rank, slot_idx, cl_ptr, d.n_clusters,
             d.dt, base_net, d.buy, d.sell, d.deg_cost, _limit(d0.realisation), net, out, excess,
-            unmet,
+            unmet, dispatch_rule(plans.dispatch),
         )
         return np.stack([_finish(plans, day.realisation, out[k], net[k], unmet[k], excess[k])
                          for k, day in enumerate(self.days)])
@@ -180,7 +190,7 @@ def realise_plans(plans: Plans, realisation: Realisation) -> np.ndarray:  # [S, 
 def realised_schedules(plans: Plans, realisation: Realisation):
     """Per-vehicle schedules of the plans on a realised day: ev_power [S, N, T] kW,
     bess_power [S, T] kW or None, measures [S, len(MEASURES)]."""
-    d = realised_data(realisation, plans.clusters)
+    d = realised_data(realisation, plans.clusters, plans.dispatch)
     s, t, n = plans.n, realisation.scenario.slots, realisation.scenario.fleet.n
     ev = np.zeros((s, n, t))
     realised = np.zeros((s, plans.clusters * t))
@@ -192,6 +202,7 @@ def realised_schedules(plans: Plans, realisation: Realisation):
         plans.requests(), plans.bess_kw, d.vrow, d.e_start, d.sat_floor, d.bess, d.has_bess,
         d.slot_ptr, d.slot_rank, d.slot_idx, d.cl_ptr, d.n_clusters, d.dt, d.base_net, d.buy,
         d.sell, d.deg_cost, _limit(realisation), True, ev, realised, b_out, net, out, excess,
+        d.rule,
     )
     unmet = _unmet(realisation, ev)
     bess = b_out if d.has_bess else None
@@ -217,7 +228,7 @@ def _unmet(realisation: Realisation, ev_power: np.ndarray) -> np.ndarray:  # [S,
 
 def realise_reference(plans: Plans, realisation: Realisation):
     """Plain-numpy twin of `realised_schedules` (`dispatch_reference`, `evaluate`)."""
-    d = realised_data(realisation, plans.clusters)
+    d = realised_data(realisation, plans.clusters, plans.dispatch)
     evs, bs = [], []
     for k in range(plans.n):
         ev, b, _ = dispatch_reference(d, plans.requests()[k], plans.bess_kw[k],

@@ -37,6 +37,7 @@ import pandas as pd
 from models.errors import InputError, ScenarioError
 from models.scenario import Scenario
 from models.uncertainty import TRAINING, realise
+from moo.kernels.data import DEFAULT_DISPATCH, DISPATCH_RULES
 from moo.problems.encodings import AggregateProblem
 from moo.problems.objectives import OBJECTIVES
 from moo.uncertainty.evaluate import cvar
@@ -114,13 +115,15 @@ class Risk(Spec):
 class RiskProblem(AggregateProblem):
     """The aggregate encoding with each objective the risk measure of its realised values
     over K training realisations (module docstring). ``out["report"]`` stays the nominal
-    day's report vector (the schedule a front run writes); ``out["F"]`` is the risk."""
+    day's report vector (the schedule a front run writes); ``out["F"]`` is the risk.
+    ``dispatch``: the rule of the nominal dispatch and of every realised day's."""
 
-    def __init__(self, scenario: Scenario, clusters: int, risk: Risk):
+    def __init__(self, scenario: Scenario, clusters: int, risk: Risk,
+                 dispatch: str = DEFAULT_DISPATCH):
         if scenario.uncertainty is None:
             raise ScenarioError(f"{scenario.name}: a risk-aware front needs realisations, and "
                                 "the scenario has no [uncertainty] table (docs/model.md §12.1)")
-        super().__init__(scenario, clusters)
+        super().__init__(scenario, clusters, dispatch)
         self.risk = risk
         self.days = RealisedDays.of(RealisedDay.of(realise(scenario, k, TRAINING), clusters)
                                     for k in range(risk.realisations))
@@ -132,7 +135,8 @@ class RiskProblem(AggregateProblem):
         s, k, t = len(realised), self.kdata.n_clusters, self.t_count
         request = realised.reshape(s, k, t)
         net = self.kdata.base_net + request.sum(axis=1) + b_out
-        return Plans(request, b_out, net, np.arange(s)), report, excess
+        plans = Plans(request, b_out, net, np.arange(s), DISPATCH_RULES[self.kdata.rule])
+        return plans, report, excess
 
     def realised(self, plans: Plans) -> np.ndarray:  # [K, S, len(MEASURES)]
         """Every plan's measures on every training realisation."""

@@ -4,6 +4,7 @@ strictly; real history days one each; the directory belongs to its run."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import shutil
 
@@ -75,6 +76,28 @@ def test_writes_the_serial_evaluation_of_the_runs_plans(uncertain_front, cluster
     np.testing.assert_allclose(got.risk("total_cost", "cvar"),
                                got.summary["total_cost_cvar"], rtol=1e-12)
     np.testing.assert_allclose(got.risk("cost", "mean"), got.summary["cost_mean"], rtol=1e-12)
+
+
+def test_plans_are_re_dispatched_by_the_runs_own_rule(cluster, tmp_path):
+    """A front dispatched by the priority rule (not the default) is realised by it: the
+    directory is the serial evaluation of its plans under that rule and says so, and the
+    default rule would have given other realised days."""
+    data = copy.deepcopy(MINIMAL)
+    data["uncertainty"] = UNCERTAIN
+    front_dir = _front(tmp_path, to_toml(data), extra=("--encoding", "aggregate",
+                                                      "--dispatch", "priority"))
+    front = read_run(front_dir)
+    assert front.meta["parameters"]["dispatch"] == "priority"
+    got = run(RealiseSpec(str(front_dir), str(tmp_path / "real"), realisations=4,
+                          scheduler=cluster))
+    read = read_realised(tmp_path / "real")
+    assert read.meta["dispatch"] == "priority"
+    scenario, _ = uncertain_scenario(front)
+    plans = plans_from_run(front)
+    assert plans.dispatch == "priority"
+    pd.testing.assert_frame_equal(read.table, evaluate_plans(scenario, plans, 4).table)
+    default = evaluate_plans(scenario, dataclasses.replace(plans, dispatch="laxity"), 4)
+    assert not np.allclose(default.table["cost"], got.evaluation.table["cost"])
 
 
 def test_seed_gives_other_days_and_the_same_days_again(uncertain_front, cluster, tmp_path):

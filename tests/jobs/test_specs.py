@@ -15,6 +15,7 @@ from jobs.front import FrontSpec
 from jobs.study import StudySpec
 from jobs.swarm import SwarmSpec
 from models.errors import InputError
+from moo.kernels.data import DISPATCH_RULES
 from moo.search.nsga import FRONT_BUDGET
 from moo.search.termination import Budget
 from moo.search.weighted import SWARM_BUDGET
@@ -23,7 +24,7 @@ EXAMPLES = [
     BaselineSpec("building", "ordered", fleet_seed=3, scale=2, date="2024-01-05"),
     FrontSpec("building", algorithm="nsga3", encoding="aggregate", clusters=3, pop_size=40,
               budget=Budget(time_limit_s=30.0), seed=7, max_solutions=50, checkpoint_every=2,
-              local_search="off", relax_seeds="on", sketch="off"),
+              local_search="off", relax_seeds="on", sketch="off", dispatch="priority"),
     ExactSpec("qingdao", points=15, scale=2),
     BoundSpec("iov", points=21, groups=8, scale=100),
     StudySpec("building", budget_s=60.0, seed=3, date="2024-01-05"),
@@ -59,6 +60,7 @@ def test_swarm_budget_both_limits_is_an_input_error():
     (lambda: FrontSpec("building", encoding="grouped"), "encoding"),
     (lambda: FrontSpec("building", pop_size=3), "pop size"),
     (lambda: FrontSpec("building", sketch="on"), "sketch"),
+    (lambda: FrontSpec("building", dispatch="fifo"), "dispatch"),
     (lambda: FrontSpec("building", max_solutions=0), "max solutions"),
     (lambda: FrontSpec(""), "scenario"),
     (lambda: FrontSpec.from_dict({"scenario": "b", "budget": {"evals": 0}}), "evals"),
@@ -89,3 +91,9 @@ def test_the_commands_show_the_specs_defaults(command, spec):
     assert shared
     for name in shared:
         assert shown[name] == defaults[name], f"{command} --{name}"
+
+
+def test_front_offers_every_dispatch_rule_and_defaults_to_laxity():
+    option = next(p for p in cli.commands["front"].params if p.name == "dispatch")
+    assert tuple(option.type.choices) == DISPATCH_RULES
+    assert option.default == FrontSpec("building").dispatch == "laxity"

@@ -145,7 +145,7 @@ def test_balancing_dispatcher_schedules_pass_the_checker(preset, rule):
     # Every cluster gets its request, clipped into the sum of its vehicles' bounds: in the
     # first slot (the same energies under every rule) it realises what the priority rule does.
     _, _, real_soc, _, _ = prob.dispatch(X, store=False)
-    _, _, real_pri, _, _ = AggregateProblem(sc, 3).dispatch(X, store=False)
+    _, _, real_pri, _, _ = AggregateProblem(sc, 3, "priority").dispatch(X, store=False)
     first = np.zeros(real_soc.shape[1], bool)
     first[::sc.slots] = True  # the first slot: the same energies under both rules
     np.testing.assert_allclose(real_soc[:, first], real_pri[:, first], atol=1e-6)
@@ -209,10 +209,11 @@ def must_charge_kw(sc, ev: np.ndarray) -> np.ndarray:  # [N, T]
     return out
 
 
+@pytest.mark.parametrize("rule", DISPATCH_RULES)
 @pytest.mark.parametrize("seed", [0, 1, 6, 7])
-def test_aggregate_never_charges_and_discharges_in_one_slot_unless_forced(seed):
+def test_aggregate_never_charges_and_discharges_in_one_slot_unless_forced(seed, rule):
     sc = random_scenario(seed, n=16)
-    prob = AggregateProblem(sc, 1)
+    prob = AggregateProblem(sc, 1, rule)
     X = decision_vectors(np.random.default_rng(seed), prob.n_var)
     ev, _, _ = prob.schedules(X)
     for s in range(len(X)):
@@ -224,7 +225,7 @@ def test_aggregate_never_charges_and_discharges_in_one_slot_unless_forced(seed):
 
 def test_import_limit_is_held_when_must_charge_allows_it():
     sc = random_scenario(3, import_limit=230.0)
-    for prob in (AggregateProblem(sc, 2), VehicleProblem(sc)):
+    for prob in (*(AggregateProblem(sc, 2, rule) for rule in DISPATCH_RULES), VehicleProblem(sc)):
         X = decision_vectors(np.random.default_rng(3), prob.n_var)
         ev, bess, _ = prob.schedules(X)
         G = prob.evaluate(X, return_values_of=["G"])[:, 0]

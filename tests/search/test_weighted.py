@@ -11,12 +11,18 @@ from click.testing import CliRunner
 from cli import cli
 from models.scenario import load_scenario
 from moo.problems import feasibility
-from moo.problems.encodings import VEHICLE_SLOTS_MAX, VehicleProblem, auto_encoding
+from moo.problems.encodings import (
+    VEHICLE_SLOTS_MAX,
+    AggregateProblem,
+    VehicleProblem,
+    auto_encoding,
+)
 from moo.rundir import read_run
 from moo.search.nsga import seed_vectors
 from moo.search.termination import Budget
 from moo.search.weighted import (
     LocalSearch,
+    ScalarProblem,
     local_search_seeds,
     minimize_scalar,
     scalar_coefficients,
@@ -235,18 +241,27 @@ def test_default_encoding_is_chosen_by_fleet_size(front_run):
     assert auto_encoding(load_scenario("iov")) == "aggregate"
 
 
-@pytest.mark.parametrize("encoding", ["aggregate", "vehicle"])
-def test_local_search_seeds_are_feasible_and_beat_the_baselines(front_run, encoding):
+@pytest.mark.parametrize("encoding, dispatch", [
+    ("aggregate", "laxity"), ("aggregate", "priority"), ("vehicle", None)])
+def test_local_search_seeds_are_feasible_and_beat_the_baselines(front_run, encoding, dispatch):
     ref = read_run(front_run)
     problem, repair = scalar_problem(ref, np.array([0.4, 0.4, 0.2]), encoding)
+    if dispatch is not None:
+        problem = ScalarProblem(AggregateProblem(ref.scenario, 1, dispatch), problem.weights,
+                                problem.normalization)
     X, moves = local_search_seeds(problem, ref.scenario, LocalSearch(), np.random.default_rng(0))
     assert moves > 0 and len(X) >= 4  # three anchors and the mode's point at least
     f = problem.evaluate(X, return_values_of=["F"])[:, 0]
     # Best first, by the seeder's own scalars. The aggregate encoding re-dispatches each
-    # polished fleet profile among the vehicles, which moves the wear cost by ~1e-5 of the
-    # scalar: near-equal seeds may swap there (measured -2.6e-5 on this front), never more.
+    # polished fleet profile among the vehicles. The priority rule gives the seeder's
+    # schedules back to ~1e-5 of the scalar: near-equal seeds may swap there (measured
+    # -2.6e-5 on this front), never more. The laxity rule shares a profile its own way and
+    # gives some of these five vehicles' seeds back worse (measured up to +0.039), so the
+    # order holds for the best seed only.
     tol = 1e-9 if encoding == "vehicle" else 1e-4
-    assert (np.diff(f) >= -tol).all() and f[0] <= f.min() + tol
+    assert f[0] <= f.min() + tol
+    if dispatch != "laxity":
+        assert (np.diff(f) >= -tol).all()
     baselines = problem.evaluate(
         seed_vectors(problem.problem, ref.scenario), return_values_of=["F"]
     )

@@ -3,21 +3,26 @@ numba path against its numpy twin, and the nominal day reproducing the front."""
 
 from __future__ import annotations
 
+import dataclasses
+import types
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobs.front import write_front
+from models.errors import InputError
 from models.scenario import build_scenario, load_scenario
 from models.uncertainty import nominal, realise
+from moo.kernels.data import DEFAULT_DISPATCH
 from moo.problems import feasibility
 from moo.problems.encodings import AggregateProblem, VehicleProblem
 from moo.problems.objectives import OBJECTIVES
 from moo.rundir.run import read_run
 from moo.search.nsga import FrontSettings, Memetic, RelaxSeeds, run_front
 from moo.search.termination import Budget
-from moo.uncertainty.plan import plans_from_run, plans_from_schedules
+from moo.uncertainty.plan import Plans, plans_from_run, plans_from_schedules, run_dispatch
 from moo.uncertainty.recourse import (
     MEASURES,
     REPORT,
@@ -111,26 +116,49 @@ def test_random_plans_reproduce_their_objectives_on_the_nominal_day(scenarios):
         assert np.all(values[:, col("unmet_kwh")] == 0.0)
 
 
-@pytest.mark.parametrize("encoding, clusters", [("aggregate", 3), ("vehicle", 1)])
+@pytest.mark.parametrize("encoding, clusters, dispatch", [
+    ("aggregate", 3, "laxity"), ("aggregate", 2, "priority"), ("vehicle", 1, "laxity")])
 def test_a_written_front_replanned_on_the_nominal_day_reproduces_itself(
-        scenarios, tmp_path, encoding, clusters):
-    """Aggregate fronts: exact (the plans are the requests the dispatcher realised). Vehicle
-    fronts: exact with one cluster per vehicle, `plans_from_run`'s default (a vehicle alone
-    in its cluster gets its feasible request); tolerance 1e-9 relative, 1e-7 absolute."""
+        scenarios, tmp_path, encoding, clusters, dispatch):
+    """Aggregate fronts: exact (the plans are the requests the dispatcher realised, and
+    they are re-dispatched by the run's rule). Vehicle fronts: exact with one cluster per
+    vehicle, `plans_from_run`'s default (a vehicle alone in its cluster gets its feasible
+    request); tolerance 1e-9 relative, 1e-7 absolute."""
     s = scenarios["building"]
     res = run_front(s, FrontSettings(encoding=encoding, pop_size=16,
                                      budget=Budget(generations=3), clusters=clusters,
-                                     memetic=OFF, relax=RelaxSeeds("off")))
+                                     memetic=OFF, relax=RelaxSeeds("off"), dispatch=dispatch))
     write_front(tmp_path / "run", s, res, algorithm="nsga2", pop_size=16, clusters=clusters,
                 budget=Budget(generations=3), seed=1)
     run = read_run(tmp_path / "run")
     plans = plans_from_run(run)
     assert plans.clusters == (clusters if encoding == "aggregate" else s.fleet.n)
+    assert plans.dispatch == dispatch
+    assert run.meta["parameters"].get("dispatch") == (dispatch if encoding == "aggregate"
+                                                      else None)
     values = realise_plans(plans, nominal(run.scenario))
     front = run.front
     np.testing.assert_allclose(values[:, :3], front[list(OBJECTIVES)].to_numpy(), rtol=1e-9,
                                atol=1e-7)
     np.testing.assert_allclose(values[:, col("satisfaction")], front["satisfaction"], atol=0)
+    if encoding == "aggregate":  # the rule matters: the other one shares the requests its way
+        other = dataclasses.replace(plans, dispatch="laxity" if dispatch == "priority"
+                                    else "priority")
+        moved = realise_plans(other, nominal(run.scenario))[:, :3]
+        assert not np.allclose(moved, front[list(OBJECTIVES)].to_numpy(), rtol=1e-6)
+
+
+def test_a_run_without_a_recorded_rule_was_dispatched_by_priority():
+    """Aggregate runs written before runs recorded their rule used the priority rule;
+    schedules no dispatcher made (exact, baseline, vehicle encoding) get the default."""
+    def run(parameters):
+        return types.SimpleNamespace(meta={"parameters": parameters})
+    assert run_dispatch(run({"encoding": "aggregate", "clusters": 2})) == "priority"
+    assert run_dispatch(run({"encoding": "aggregate", "dispatch": "soc"})) == "soc"
+    assert run_dispatch(run({"encoding": "vehicle"})) == DEFAULT_DISPATCH == "laxity"
+    assert run_dispatch(run({"points": 15})) == DEFAULT_DISPATCH
+    with pytest.raises(InputError, match="dispatch rule 'fifo'"):
+        Plans(np.zeros((1, 1, 4)), np.zeros((1, 4)), np.zeros((1, 4)), [0], "fifo")
 
 
 def test_vehicle_schedules_exact_per_vehicle_and_feasible_coarse(scenarios):

@@ -34,15 +34,19 @@ def decisions(problem, n: int = 12, seed: int = 0) -> np.ndarray:
     return problem.repair(np.random.default_rng(seed).uniform(size=(n, problem.n_var)))
 
 
-@pytest.mark.parametrize("name, clusters", [("building", 1), ("building", 3)])
+@pytest.mark.parametrize("name, clusters, dispatch",
+                         [("building", 1, "laxity"), ("building", 3, "priority")])
 @pytest.mark.parametrize("measure", [Risk(4), Risk(4, "cvar", 0.75)])
-def test_the_nominal_day_k_times_gives_the_deterministic_objectives(name, clusters, measure):
+def test_the_nominal_day_k_times_gives_the_deterministic_objectives(name, clusters, dispatch,
+                                                                    measure):
+    """Every day re-dispatches the plans by the front's own rule (the default or not)."""
     scenario = load_scenario(name)
-    p = RiskProblem(scenario, clusters, measure)
+    p = RiskProblem(scenario, clusters, measure, dispatch)
     p.days = RealisedDays.of([RealisedDay.of(nominal(scenario), clusters)] * 4)
     x = decisions(p)
+    assert p.plans(x)[0].dispatch == dispatch
     F = p.evaluate(x, return_values_of=["F"])
-    F0 = AggregateProblem(scenario, clusters).evaluate(x, return_values_of=["F"])
+    F0 = AggregateProblem(scenario, clusters, dispatch).evaluate(x, return_values_of=["F"])
     np.testing.assert_allclose(F, F0, rtol=1e-9, atol=1e-9)
     # no imbalance on the day the plan was made for
     assert np.abs(p.table(x)["imbalance_cost_mean"]).max() < 1e-9
