@@ -107,6 +107,12 @@ class SwarmJob:
                 "peak_valley": "p-v [kW]", "std_kw": "std [kW]", "peak_valley_pct": "p-v [%]",
                 "satisfaction": "satisf."}
         table = written.front[list(cols)].rename(columns=cols)
+        seed = p.get("bound_seed", {})
+        bound = [] if not seed.get("active") else [
+            f"bound seed: certified lower bound {seed['bound']:.5f}; the relaxed optimum "
+            f"rounded by the {seed['dispatch']} dispatch {seed['rounded'][seed['dispatch']]:.5f}, "
+            f"polished {seed['polished_scalar']:.5f} ({seed['polish_evals']:,} evaluations); "
+            f"the best is at most {written.meta['scalar'] - seed['bound']:.5f} above the optimum"]
         return "\n".join([
             f"weights ({self.spec.mode}): "
             + ", ".join(f"{n} {w:.3f}" for n, w in zip(OBJECTIVES, weights, strict=True)),
@@ -114,6 +120,7 @@ class SwarmJob:
             f"local-search moves in {res.wall_time_s:.1f} s ({p['encoding']} encoding, "
             f"pop {p['pop_size']}, phi {p['phi']:g}, seed {res.seed}); best scalar "
             f"{written.meta['scalar']:.5f}",
+            *bound,
             f"reference front ({len(ref.front)} solutions, {ref.meta['n_evals']:,} "
             f"evaluations): AHP point solution "
             f"{int(ref.front['solution'].iloc[chosen.index])}, scalar {chosen.score:.5f}",

@@ -361,6 +361,7 @@ def test_cli_swarm_on_the_aggregate_encoding_records_its_bound_seed(front_run, t
                                       "response", "--encoding", "aggregate", "--pop", "10",
                                       "--evals", "600", "--out", str(out)])
     assert result.exit_code == 0, result.output
+    assert "bound seed: certified lower bound" in result.output
     run = read_run(out)
     seed = run.meta["parameters"]["bound_seed"]
     assert seed["active"] and run.meta["parameters"]["dispatch"] == seed["dispatch"]
