@@ -27,19 +27,22 @@ the rest is uniformly random. Each generation the local search also polishes the
 particle (a memetic swarm). The local search minimises ``sum_k coef_k F_k`` on the raw
 objectives; with ``coef_k = w_k / (nadir_k - ideal_k)`` it is the scalar up to a constant.
 On the aggregate encoding (`BoundSeed`, default ``auto``) the initial swarm also holds the
-lower bound's optimum for the mode's own weights, right after the baselines: one QP of the
-bound's relaxation (`moo.exact.bound.BoundModel`, the same coefficients, so the same
-normalisation), its fleet EV and BESS profile made a request vector by
-`AggregateProblem.fleet_to_x` and rounded by the encoding's dispatcher (the swarm's repair), as
-the front's relaxed seeds are (`moo.search.nsga.RelaxSeeds`). The QP's value is a certified
-lower bound on the scalar, recorded in meta.json beside the result. Neither the reference
-front's solutions nor the exact solver (`moo.exact.front`, the yardstick) seed anything.
+lower bound's optimum for the mode's own weights, right after the baselines (`bound_seed`):
+one QP of the bound's relaxation (`moo.exact.bound.BoundModel`, the scalar's coefficients,
+so the same normalisation), its fleet EV and BESS profile made a request vector by
+`AggregateProblem.fleet_to_x` as the front's relaxed seeds are (`moo.search.nsga.RelaxSeeds`),
+rounded under each dispatch rule (the best rule is the one the swarm then searches with) and
+polished by the energy-shift search over the requests (`moo.search.shift`). The QP's value
+is a certified lower bound on the scalar, recorded in meta.json beside the result. Neither
+the reference front's solutions nor the exact solver (`moo.exact.front`, the yardstick) seed
+anything.
 
 Counting: ``n_evals`` (what ``--evals`` budgets) counts full evaluations of decision
-vectors through the problem: the initial swarm (seeds included), the learners, and the
-polished best particle of each generation. Local-search moves are not evaluations (each
-is an O(T) update of one unit's energy path); they are counted separately
-(``local_moves`` in history.csv and meta.json), and the wall time includes them.
+vectors through the problem: the bound seed's roundings and polish, the initial swarm
+(seeds included), the learners, and the polished best particle of each generation.
+Local-search moves are not evaluations (each is an O(T) update of one unit's energy path);
+they are counted separately (``local_moves`` in history.csv and meta.json), and the wall
+time includes them.
 """
 
 from __future__ import annotations
