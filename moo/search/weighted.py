@@ -50,7 +50,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -245,17 +245,13 @@ class BoundSeed:
                              f"got {self.mode!r}")
 
     def active(self, problem: ScalarProblem) -> bool:
-        """Whether the seed is made for this problem (``on`` with the vehicle encoding is
-        refused by `check`)."""
-        return self.mode != "off" and isinstance(problem.problem, AggregateProblem)
-
-    def check(self, encoding: str) -> None:
-        if self.mode == "on" and encoding != "aggregate":
-            raise InputError("--bound-seed on needs the aggregate encoding "
-                             f"(this run uses {encoding}); use auto or off")
-
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
+        """Whether the seed is made for this problem; ``on`` with another encoding than the
+        aggregate one is an `InputError`."""
+        aggregate = isinstance(problem.problem, AggregateProblem)
+        if self.mode == "on" and not aggregate:
+            raise InputError("--bound-seed on needs the aggregate encoding (this run uses "
+                             f"{problem.problem.encoding}); use auto or off")
+        return self.mode != "off" and aggregate
 
 
 def bound_seed(
@@ -390,7 +386,6 @@ def minimize_scalar(
     `run_swarm`.
     """
     t0 = time.perf_counter()
-    bound.check(problem.problem.encoding)
     # Own streams, so that the swarm's draws do not depend on the seeding's.
     ls_stream, bound_stream = np.random.SeedSequence(seed).spawn(2)
     seed_moves, polish, bound_record, seed_evals = 0, None, None, 0
@@ -524,7 +519,7 @@ def run_swarm(
         "phi": algorithm.phi,
         "budget": state["budget"].to_dict(),
         "initial": initial,
-        "bound_seed": {**bound_setting.to_dict(), "active": bound_record is not None,
+        "bound_seed": {**asdict(bound_setting), "active": bound_record is not None,
                        **(bound_record or {})},
         "local_search": {
             **ls.to_dict(),
