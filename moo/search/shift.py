@@ -11,11 +11,12 @@ A move picks a variable ``i`` (a cluster's or the BESS's power in one slot) and 
 down; with probability `PAIRED` a second variable ``j`` gives the same ``d`` kW back (a
 shift between two slots, which keeps the energy asked for), otherwise the move changes the
 energy asked for (one more or one less kWh of charging or V2G). Moves come in batches of
-``batch``, are repaired by the dispatcher (the realised vector) and evaluated together; the
-best of a batch replaces the point when it is better (feasible before infeasible, then by
-the objective: Deb's rule). It stops after ``evals`` evaluations, after ``patience``
-batches without an improvement, or at a deadline. Random draws come from the generator
-passed in.
+``batch``, are repaired by the dispatcher (the realised vector) and evaluated together;
+the improving ones are also tried together (the best 2, 4, 8, ... of them added up: one
+evaluation each), and the best of all replaces the point when it is better (feasible
+before infeasible, then by the objective: Deb's rule). It stops after ``evals``
+evaluations, after ``patience`` batches without an improvement, or at a deadline. Random
+draws come from the generator passed in.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ STEP_MAX = 0.2  # largest step
 PAIRED = 0.75  # share of moves that give the step back in a second variable
 BATCH = 64  # moves evaluated together (one vectorised dispatch)
 PATIENCE = 50  # batches without an improvement before the search stops
+COMBINED = (2, 4, 8, 16, 32)  # the best improving moves of a batch also tried together
 FEASIBLE_CV = 1e-9  # import-limit excess (kW) that still counts as met
 
 
@@ -70,9 +72,21 @@ def shift_search(
         X[rows, i] += step_kw / span[i]
         paired = rng.random(batch) < PAIRED
         X[rows[paired], j[paired]] -= step_kw[paired] / span[j[paired]]
-        X = inner.repair(np.clip(X, 0.0, 1.0))
-        f, cv = score(scalar, X)
+        X = np.clip(X, 0.0, 1.0)
+        Xr = inner.repair(X)
+        f, cv = score(scalar, Xr)
         spent += batch
+        # The improving moves, best first, taken together: the first 2, 4, 8, ... of them.
+        better = np.flatnonzero((cv < best_cv) | ((cv == best_cv) & (f < best_f)))
+        better = better[np.lexsort((f[better], cv[better]))]
+        sizes = np.array([m for m in COMBINED if m <= len(better)], dtype=int)
+        if len(sizes) and spent + len(sizes) <= evals:
+            C = best_x + np.cumsum(X[better] - best_x, axis=0)[sizes - 1]
+            C = inner.repair(np.clip(C, 0.0, 1.0))
+            fc, cvc = score(scalar, C)
+            spent += len(sizes)
+            Xr, f, cv = np.vstack([Xr, C]), np.concatenate([f, fc]), np.concatenate([cv, cvc])
+        X = Xr
         k = int(np.lexsort((f, cv))[0])
         if (cv[k], f[k]) < (best_cv, best_f):
             best_x, best_f, best_cv, stale = X[k], f[k], cv[k], 0

@@ -63,7 +63,8 @@ def test_the_search_improves_a_baseline_never_worsens_and_counts_its_evaluations
     f0 = problem.evaluate(problem.problem.repair(x0[None]), return_values_of=["F"])[0, 0]
     x, f, spent = shift_search(problem, x0, 1 + 20 * BATCH, np.random.default_rng(0))
     assert f < f0 - 0.05  # tariff and flattening gains the uncoordinated profile leaves
-    assert spent <= 1 + 20 * BATCH and (spent - 1) % BATCH == 0
+    # Batches of BATCH moves plus their improving moves tried together, within the budget.
+    assert 1 + BATCH < spent <= 1 + 20 * BATCH
     assert f == pytest.approx(problem.evaluate(x[None], return_values_of=["F"])[0, 0])
     # What is returned is a realised vector: repairing it again changes nothing.
     np.testing.assert_allclose(problem.problem.repair(x[None])[0], x, atol=1e-9)
