@@ -339,6 +339,8 @@ def bench_eval_cmd(scenarios, pop_size, repeat, as_json):
 @encoding_option
 @option("--local-search/--no-local-search", default=True,
         help="Seed with local-search points, polish the best (off: the papers' plain swarm).")
+@option("--bound-seed", type=click.Choice(["auto", "on", "off"]), default="auto",
+        help="Seed with the bound's optimum for the mode, polished; auto: aggregate encoding.")
 @option("--pop", "pop_size", type=click.IntRange(min=4), default=100, help="Swarm size.")
 @option("--phi", type=click.FloatRange(min=0), default=0.05, help="Swarm-mean learning rate.")
 @option("--evals", type=POS, help="Evaluations (default 20,000).")

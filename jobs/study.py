@@ -24,8 +24,9 @@ Stages, each a run directory under ``OUT``:
 4. AHP selection of ``economy`` and ``response`` on the front (shipped judgements);
 5. ``mlgcso-economy``, ``mlgcso-response``, ``cso-economy``, ``cso-response`` — the
    weighted-sum route on the same scalar (weights of the mode, normalisation and encoding
-   of the front, local-search seeding as the front's: `moo.search.weighted`), equal wall-time
-   shares, so MLGCSO and CSO are compared on equal footing;
+   of the front, local-search seeding as the front's, on the aggregate encoding the bound's
+   optimum for the mode as a seed: `moo.search.weighted`), equal wall-time shares, so MLGCSO
+   and CSO are compared on equal footing;
 6. ``figures/``, ``explore.html`` (`plots.explorer`, screenshot ``figures/explorer.png``
    where chromium is installed) and ``report.md`` (`jobs.report`): scenario summary, the
    seed-004-style KPI table, front quality, and the seed's headline claims (`jobs.claims`)

@@ -28,7 +28,9 @@ from moo.search.cso import DEFAULT_PHI
 from moo.search.termination import Budget
 from moo.search.weighted import (
     ALGORITHMS,
+    BOUND_SEED_MODES,
     SWARM_BUDGET,
+    BoundSeed,
     LocalSearch,
     SwarmResult,
     minimize_scalar,
@@ -46,7 +48,10 @@ class SwarmSpec(Spec):
     """The options of a weighted-sum swarm run (the `mlgcso` command's).
 
     ``judgements``: a judgements TOML file, None for the shipped ones; ``local_search``
-    False is the papers' plain swarm. The budget is evaluations or wall time, not both.
+    False and ``bound_seed`` ``off`` is the papers' plain swarm (``bound_seed``: the
+    bound's optimum for the mode's weights as a seed, `moo.search.weighted.BoundSeed`;
+    ``auto``: with the aggregate encoding). The budget is evaluations or wall time, not
+    both.
     """
 
     reference: str
@@ -55,6 +60,7 @@ class SwarmSpec(Spec):
     algorithm: str = "mlgcso"
     encoding: str = "auto"
     local_search: bool = True
+    bound_seed: str = "auto"
     pop_size: int = 100
     phi: float = DEFAULT_PHI
     budget: Budget = SWARM_BUDGET
@@ -72,6 +78,7 @@ class SwarmSpec(Spec):
         choice("algorithm", self.algorithm, tuple(ALGORITHMS))
         choice("encoding", self.encoding, ENCODINGS)
         choice("local search", self.local_search, (True, False))
+        choice("bound seed", self.bound_seed, BOUND_SEED_MODES)
         whole("pop size", self.pop_size, 4)
         whole("seed", self.seed, 0)
         whole("checkpoint every", self.checkpoint_every, optional=True)
@@ -100,6 +107,12 @@ class SwarmJob:
                 "peak_valley": "p-v [kW]", "std_kw": "std [kW]", "peak_valley_pct": "p-v [%]",
                 "satisfaction": "satisf."}
         table = written.front[list(cols)].rename(columns=cols)
+        seed = p.get("bound_seed", {})
+        bound = [] if not seed.get("active") else [
+            f"bound seed: certified lower bound {seed['bound']:.5f}; the relaxed optimum "
+            f"rounded by the {seed['dispatch']} dispatch {seed['rounded'][seed['dispatch']]:.5f}, "
+            f"polished {seed['polished_scalar']:.5f} ({seed['polish_evals']:,} evaluations); "
+            f"the best is at most {written.meta['scalar'] - seed['bound']:.5f} above the optimum"]
         return "\n".join([
             f"weights ({self.spec.mode}): "
             + ", ".join(f"{n} {w:.3f}" for n, w in zip(OBJECTIVES, weights, strict=True)),
@@ -107,6 +120,7 @@ class SwarmJob:
             f"local-search moves in {res.wall_time_s:.1f} s ({p['encoding']} encoding, "
             f"pop {p['pop_size']}, phi {p['phi']:g}, seed {res.seed}); best scalar "
             f"{written.meta['scalar']:.5f}",
+            *bound,
             f"reference front ({len(ref.front)} solutions, {ref.meta['n_evals']:,} "
             f"evaluations): AHP point solution "
             f"{int(ref.front['solution'].iloc[chosen.index])}, scalar {chosen.score:.5f}",
@@ -166,8 +180,11 @@ def run(
 
 def prepare(spec: SwarmSpec, reference: Run, judgements: Judgements):
     """The scalar problem and its repair of ``spec`` over the reference front (refused
-    before any output is claimed when the reference or the mode does not fit)."""
-    return scalar_problem(reference, judgements.objective_weights(spec.mode), spec.encoding)
+    before any output is claimed when the reference, the mode or the bound seed does not
+    fit)."""
+    prepared = scalar_problem(reference, judgements.objective_weights(spec.mode), spec.encoding)
+    BoundSeed(spec.bound_seed).active(prepared[0])  # refuses "on" with another encoding
+    return prepared
 
 
 def search(spec: SwarmSpec, reference: Run, prepared, *, on_generation=None,
@@ -177,7 +194,8 @@ def search(spec: SwarmSpec, reference: Run, prepared, *, on_generation=None,
     return minimize_scalar(
         problem, reference.scenario, spec.algorithm, pop_size=spec.pop_size, phi=spec.phi,
         budget=spec.budget, seed=spec.seed, repair=repair,
-        local_search=LocalSearch(enabled=spec.local_search), checkpoint=checkpoint,
+        local_search=LocalSearch(enabled=spec.local_search),
+        bound=BoundSeed(spec.bound_seed), checkpoint=checkpoint,
         checkpoint_every=spec.checkpoint_every or 0, checkpoint_meta=checkpoint_meta,
         on_generation=on_generation,
     )

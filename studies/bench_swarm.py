@@ -13,12 +13,17 @@ For each preset (default ``building`` and ``qingdao``):
    - the AHP-selected point of the front (`moo.decision.select`; same scalar),
    - MLGCSO and CSO, ``--seeds`` runs each, in the front's encoding, for each variant:
      ``plain`` (baselines plus random particles: the papers' swarm) and ``seeded`` (the
-     default of `moo.search.weighted.minimize_scalar`: the front seeder's local-search points plus a
-     polish of the best particle each generation); optionally ``seeded-no-polish`` (the
-     seeding without the per-generation polish: what the swarm's own moves add),
-   - the local-search seed alone: the best particle of each seeded run's initial swarm
-     (baselines and local-search points, before any swarm move), so the table shows what
-     the swarm adds to it.
+     front seeder's local-search points plus a polish of the best particle each
+     generation, no bound seed); optionally ``seeded-no-polish`` (the seeding without the
+     per-generation polish: what the swarm's own moves add) and ``bound`` (the default of
+     `moo.search.weighted.minimize_scalar`: ``seeded`` plus, on the aggregate encoding, the
+     bound's optimum for the mode, rounded and polished: `BoundSeed`),
+   - the seeds alone: the best particle of each seeded run's initial swarm (baselines and
+     local-search points, and the bound seed for ``bound``; before any swarm move), so the
+     table shows what the swarm adds to it.
+
+``--time-limit`` gives each swarm run a wall time instead of an evaluation budget, as the
+study does (its swarms share 70 % of what is left after the front and the exact front).
 
 ``n_evals`` counts full evaluations (the budget); local-search moves are counted apart.
 Writes under ``--out``: ``runs.csv`` (one row per swarm run, appended as runs finish),
@@ -28,6 +33,8 @@ gap to the exact optimum vs evaluations) and the reference front runs. Run it wi
 
     python -m studies.bench_swarm --out bench/swarm             # 10 seeds, 50,000 evals
     python -m studies.bench_swarm --out /tmp/swarm-smoke --quick
+    python -m studies.bench_swarm --out bench/swarm-agg --presets eva crisscross --seeds 3 \
+        --variants seeded bound --time-limit 25 --front-time 100
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ from moo.rundir import is_complete, read_run
 from moo.search.nsga import FrontSettings, run_front
 from moo.search.termination import Budget
 from moo.search.weighted import (
+    BoundSeed,
     LocalSearch,
     minimize_scalar,
     scalar_problem,
@@ -57,12 +65,17 @@ from moo.search.weighted import (
 
 MODES = ("economy", "response")
 ALGORITHMS = ("mlgcso", "cso")
-VARIANTS = {
-    "plain": LocalSearch(enabled=False),
-    "seeded": LocalSearch(),
-    "seeded-no-polish": LocalSearch(generation_moves_per_var=0),  # what the swarm moves add
+VARIANTS = {  # (local search, bound seed)
+    "plain": (LocalSearch(enabled=False), BoundSeed("off")),
+    "seeded": (LocalSearch(), BoundSeed("off")),
+    "seeded-no-polish": (LocalSearch(generation_moves_per_var=0), BoundSeed("off")),
+    "bound": (LocalSearch(), BoundSeed()),  # the default: on with the aggregate encoding
 }
 DEFAULT_VARIANTS = ("plain", "seeded")
+SEED_ROWS = {  # rows of the initial swarm alone, by the variants that share it
+    "local-search seed alone": ("seeded", "seeded-no-polish"),
+    "bound and local-search seeds alone": ("bound",),
+}
 TARGET_GAP = 0.01  # issue target, normalised units
 
 
@@ -72,6 +85,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--presets", nargs="+", default=["building", "qingdao"])
     p.add_argument("--seeds", type=int, default=10, help="Swarm runs per algorithm and mode.")
     p.add_argument("--evals", type=int, default=50_000, help="Evaluations per swarm run.")
+    p.add_argument("--time-limit", type=float,
+                   help="Wall time per swarm run (s) instead of --evals (as the study does).")
     p.add_argument("--pop", type=int, default=100, help="Swarm size.")
     p.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(DEFAULT_VARIANTS))
     p.add_argument("--algorithms", nargs="+", choices=ALGORITHMS, default=list(ALGORITHMS))
@@ -109,15 +124,18 @@ def swarm_run(ref_dir: Path, mode: str, algorithm: str, variant: str, seed: int,
     """One swarm run on the reference's scalar problem, in the reference's encoding."""
     ref = read_run(ref_dir)
     problem, repair = scalar_problem(ref, load_default_judgements().objective_weights(mode))
+    local_search, bound = VARIANTS[variant]
+    budget = Budget(time_limit_s=args.time_limit) if args.time_limit else Budget(evals=args.evals)
     res = minimize_scalar(
         problem,
         ref.scenario,
         algorithm,
         pop_size=args.pop,
-        budget=Budget(evals=args.evals),
+        budget=budget,
         seed=seed,
         repair=repair,
-        local_search=VARIANTS[variant],
+        local_search=local_search,
+        bound=bound,
     )
     h = res.history
     return {
@@ -255,10 +273,12 @@ def main(argv=None) -> None:
                             f"{r['scalar'] - exact:.4f} ({r['wall_time_s']:.1f} s)",
                             flush=True,
                         )
-            seeded = [r for r in runs if r["variant"] != "plain"]
-            if seeded:
-                # A seeded run's initial swarm depends on its seed only, not on the algorithm
-                # or the per-generation polish: one run per seed.
+            for label, family in SEED_ROWS.items():
+                seeded = [r for r in runs if r["variant"] in family]
+                if not seeded:
+                    continue
+                # A seeded run's initial swarm depends on its seed only (under an evaluation
+                # budget), not on the algorithm or the per-generation polish: one run per seed.
                 first = [
                     r for r in seeded if r is next(q for q in seeded if q["seed"] == r["seed"])
                 ]
@@ -266,9 +286,9 @@ def main(argv=None) -> None:
                     gap_row(
                         preset,
                         mode,
-                        "local-search seed alone",
+                        label,
                         np.array([r["initial_best"] for r in first]) - exact,
-                        [args.pop for _ in first],
+                        [int(r["history"][0, 0]) for r in first],
                         [r["seed_moves"] for r in first],
                         [r["seed_time_s"] for r in first],
                     )
@@ -308,12 +328,13 @@ def main(argv=None) -> None:
                 f"{preset}, {mode}: {args.seeds} seeds, pop {args.pop}",
                 runs,
                 refs,
-                args.evals,
+                max(int(r["history"][-1, 0]) for r in runs),
             )
     text = "\n\n".join(
         [
-            f"## Gap to the exact weighted-sum optimum (normalised units; {args.evals:,} "
-            f"evaluations, pop {args.pop}, phi 0.05, seeds 1..{args.seeds})",
+            "## Gap to the exact weighted-sum optimum (normalised units; "
+            + (f"{args.time_limit:g} s" if args.time_limit else f"{args.evals:,} evaluations")
+            + f" per run, pop {args.pop}, phi 0.05, seeds 1..{args.seeds})",
             markdown(pd.DataFrame(gap_rows)),
             "## References (scalar in the same normalisation)",
             markdown(pd.DataFrame(ref_rows)),

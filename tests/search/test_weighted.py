@@ -9,7 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
+from models.errors import InputError
 from models.scenario import load_scenario
+from moo.exact.bound import BoundModel
+from moo.kernels.data import DISPATCH_RULES
 from moo.problems import feasibility
 from moo.problems.encodings import (
     VEHICLE_SLOTS_MAX,
@@ -21,6 +24,7 @@ from moo.rundir import read_run
 from moo.search.nsga import seed_vectors
 from moo.search.termination import Budget
 from moo.search.weighted import (
+    BoundSeed,
     LocalSearch,
     ScalarProblem,
     local_search_seeds,
@@ -285,3 +289,95 @@ def test_local_search_seeds_are_feasible_and_beat_the_baselines(front_run, encod
 def test_cli_mlgcso_needs_reference_mode_and_out(tmp_path):
     result = CliRunner().invoke(cli, ["mlgcso", "--mode", "economy", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "--resume" in result.output
+
+
+# --- the bound's optimum as a seed (aggregate encoding) -------------------------------------
+
+
+def rounded_relaxed_optimum(problem, scenario) -> dict:
+    """The bound's optimum for the scalar, rounded by the dispatcher under each rule,
+    computed here from the bound model and the encodings (not through `bound_seed`)."""
+    model = BoundModel(scenario)
+    model.minimise(scalar_coefficients(problem))
+    ev, bess = model.profiles(model.last_x)
+    out = {}
+    for rule in DISPATCH_RULES:
+        inner = AggregateProblem(scenario, 1, rule)
+        x = inner.repair(inner.fleet_to_x(ev[None], bess[None]))
+        out[rule] = float(problem.scalar(inner.evaluate(x, return_values_of=["F"]))[0])
+    return out
+
+
+@pytest.mark.parametrize("algorithm", ["mlgcso", "cso"])
+def test_the_bound_seed_starts_the_swarm_at_the_rounded_relaxed_optimum(front_run, algorithm):
+    ref = read_run(front_run)
+    problem, repair = scalar_problem(ref, np.array([0.5, 0.3, 0.2]), "aggregate")
+    rounded = rounded_relaxed_optimum(problem, ref.scenario)
+    budget = Budget(evals=1_200)
+    res = minimize_scalar(problem, ref.scenario, algorithm, pop_size=12, budget=budget,
+                          seed=3, repair=repair, local_search=LocalSearch(enabled=False))
+    seed = res.parameters["bound_seed"]
+    assert seed["active"] and seed["mode"] == "auto"
+    assert seed["rounded"] == pytest.approx(rounded, abs=1e-9)
+    # The rule that rounds it best is the one searched, and the one written.
+    assert seed["dispatch"] == min(rounded, key=rounded.get)
+    assert res.parameters["dispatch"] == seed["dispatch"]
+    assert DISPATCH_RULES[res.problem.problem.kdata.rule] == seed["dispatch"]
+    assert "bound's optimum" in res.parameters["initial"]
+    # The polish starts from the rounding and keeps only improvements; the swarm's first
+    # generation holds the polished seed, and the swarm never ends worse than it.
+    assert seed["polished_scalar"] <= min(rounded.values()) + 1e-9
+    assert res.history["best_scalar"].iloc[0] <= seed["polished_scalar"] + 1e-9
+    assert res.scalar <= seed["polished_scalar"] + 1e-9
+    # The QP's value is a certified lower bound on every schedule's scalar.
+    baselines = problem.evaluate(seed_vectors(problem.problem, ref.scenario),
+                                 return_values_of=["F"])
+    assert seed["bound"] <= res.scalar and seed["bound"] <= baselines.min()
+    assert seed["bound"] <= seed["relaxed_scalar"] + 1e-6
+    # Its evaluations count against the budget: half of it at most for the polish.
+    assert 3 < seed["polish_evals"] <= budget.evals // 2
+    assert res.n_evals >= 3 + seed["polish_evals"] + 12
+    assert res.history["n_evals"].iloc[0] == 3 + seed["polish_evals"] + 12
+    assert 1_200 <= res.n_evals < 1_200 + 12
+
+
+def test_the_bound_seed_leaves_the_vehicle_encoding_as_it_was(front_run):
+    ref = read_run(front_run)
+    problem, repair = scalar_problem(ref, np.array([0.2, 0.5, 0.3]), "vehicle")
+    runs = [minimize_scalar(problem, ref.scenario, "mlgcso", pop_size=10,
+                            budget=Budget(evals=300), seed=5, repair=repair, bound=bound)
+            for bound in (BoundSeed("auto"), BoundSeed("off"))]
+    auto, off = runs
+    assert not auto.parameters["bound_seed"]["active"] and "dispatch" not in auto.parameters
+    assert auto.parameters["local_search"]["mode_rounds"] == LocalSearch().mode_rounds
+    np.testing.assert_array_equal(auto.x, off.x)
+    assert auto.n_evals == off.n_evals and auto.scalar == off.scalar
+    pd.testing.assert_series_equal(auto.history["best_scalar"], off.history["best_scalar"])
+    with pytest.raises(InputError, match="aggregate encoding"):
+        minimize_scalar(problem, ref.scenario, bound=BoundSeed("on"))
+
+
+def test_cli_bound_seed_on_a_vehicle_encoding_is_refused(front_run, tmp_path):
+    out = tmp_path / "swarm"
+    result = CliRunner().invoke(cli, ["mlgcso", "--reference", str(front_run), "--mode",
+                                      "economy", "--encoding", "vehicle", "--bound-seed", "on",
+                                      "--out", str(out)])
+    assert result.exit_code == 2 and "--bound-seed on needs the aggregate" in result.output
+    assert not out.exists()
+
+
+def test_cli_swarm_on_the_aggregate_encoding_records_its_bound_seed(front_run, tmp_path):
+    out = tmp_path / "swarm"
+    result = CliRunner().invoke(cli, ["mlgcso", "--reference", str(front_run), "--mode",
+                                      "response", "--encoding", "aggregate", "--pop", "10",
+                                      "--evals", "600", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "bound seed: certified lower bound" in result.output
+    run = read_run(out)
+    seed = run.meta["parameters"]["bound_seed"]
+    assert seed["active"] and run.meta["parameters"]["dispatch"] == seed["dispatch"]
+    # The seed is the mode's own point: the local search does not polish it a second time.
+    assert run.meta["parameters"]["local_search"]["mode_rounds"] == 0
+    assert seed["bound"] <= run.meta["scalar"] <= seed["polished_scalar"] + 1e-9
+    sched = run.schedules
+    assert feasibility.check(run.scenario, sched["ev_power"], sched.get("bess_power")).ok
