@@ -110,6 +110,8 @@ def baseline(out, overwrite, **options):
         help="Local search; auto: on up to 200,000 vehicle-slots.")
 @option("--relax-seeds", type=click.Choice(["auto", "on", "off"]), default="auto",
         help="Seed with the bound's relaxed optima, dispatched; auto: with the aggregate encoding.")
+@option("--gap-search", type=click.Choice(["auto", "off"]), default="auto",
+        help="Aim at the weights the bound certifies worst, write the relaxed seeds too.")
 @option("--sketch", type=click.Choice(["auto", "off"]), default="auto",
         help="Search a huge fleet on a sample of it; auto: above 10^6 plugged vehicle-slots.")
 @option("--realisations", type=int, metavar="K",

@@ -35,10 +35,12 @@ from moo.rundir.checkpoint import CHECKPOINT, FRONT, check_scenario, load_checkp
 from moo.search.nsga import (
     ALGORITHMS,
     FRONT_BUDGET,
+    GAP_MODES,
     RELAX_MODES,
     SKETCH_MODES,
     FrontResult,
     FrontSettings,
+    GapSearch,
     Memetic,
     RelaxSeeds,
     SketchSearch,
@@ -84,6 +86,7 @@ class FrontSpec(Spec):
     local_search: str = "auto"
     relax_seeds: str = "auto"
     sketch: str = "auto"
+    gap_search: str = "auto"
     realisations: int | None = None
     risk: str = "mean"
 
@@ -97,6 +100,7 @@ class FrontSpec(Spec):
         choice("local search", self.local_search, LOCAL_SEARCH)
         choice("relax seeds", self.relax_seeds, RELAX_MODES)
         choice("sketch", self.sketch, SKETCH_MODES)
+        choice("gap search", self.gap_search, GAP_MODES)
         whole("clusters", self.clusters)
         whole("pop size", self.pop_size, 4)
         whole("seed", self.seed, 0)
@@ -239,7 +243,7 @@ def settings(spec: FrontSpec, scenario: Scenario) -> FrontSettings:
     return FrontSettings(
         spec.algorithm, encoding, spec.pop_size, spec.budget, spec.seed, spec.clusters,
         spec.max_solutions or default_max_solutions(scenario), spec.memetic(), relax,
-        SketchSearch(sketch_mode), risk)
+        SketchSearch(sketch_mode), risk, gap_search=GapSearch(spec.gap_search))
 
 
 def representatives(F: np.ndarray, n_max: int) -> np.ndarray:

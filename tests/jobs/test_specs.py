@@ -23,7 +23,7 @@ EXAMPLES = [
     BaselineSpec("building", "ordered", fleet_seed=3, scale=2, date="2024-01-05"),
     FrontSpec("building", algorithm="nsga3", encoding="aggregate", clusters=3, pop_size=40,
               budget=Budget(time_limit_s=30.0), seed=7, max_solutions=50, checkpoint_every=2,
-              local_search="off", relax_seeds="on", sketch="off"),
+              local_search="off", relax_seeds="on", sketch="off", gap_search="off"),
     ExactSpec("qingdao", points=15, scale=2),
     BoundSpec("iov", points=21, groups=8, scale=100),
     StudySpec("building", budget_s=60.0, seed=3, date="2024-01-05"),
