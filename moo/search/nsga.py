@@ -450,6 +450,7 @@ def run_front(
             **operators(state.algo),
             "memetic": {**memetic.to_dict(), "active": memetic.active(state.problem)},
             "relax_seeds": {**relax.to_dict(), "active": state.relaxed is not None,
+                            "weights": 0 if state.relaxed is None else len(state.relaxed.bound),
                             "in_front": len(seeds_kept(archive.F[order], state.seed_F))},
             "gap_search": {**settings.gap_search.to_dict(), "active": aiming},
             "sketch": {**settings.sketch_search.to_dict(), "factor": m,
