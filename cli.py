@@ -27,6 +27,7 @@ from cli_options import (
     out_options,
     resume_options,
     scenario_options,
+    search_options,
     shown_runs,
     user_errors,
     wrote,
@@ -106,14 +107,7 @@ def baseline(out, overwrite, **options):
 @budget_options
 @option("--seed", type=int, default=1, help="Optimiser seed.")
 @option("--max-solutions", type=POS, help="Solutions written (default 500, fewer for huge fleets).")
-@option("--local-search", type=click.Choice(["auto", "on", "off"]), default="auto",
-        help="Local search; auto: on up to 200,000 vehicle-slots.")
-@option("--relax-seeds", type=click.Choice(["auto", "on", "off"]), default="auto",
-        help="Seed with the bound's relaxed optima, dispatched; auto: with the aggregate encoding.")
-@option("--sketch", type=click.Choice(["auto", "off"]), default="auto",
-        help="Search a huge fleet on a sample of it; auto: above 10^6 plugged vehicle-slots.")
-@option("--dispatch", type=click.Choice(["priority", "soc", "laxity"]), default="laxity",
-        help="Aggregate encoding: how a slot's cluster power is shared (docs/model.md §4).")
+@search_options
 @option("--realisations", type=int, metavar="K",
         help="Risk-aware: judge each plan on K training realisations ([uncertainty] table).")
 @option("--risk", default="mean", metavar="mean|cvar:ALPHA",

@@ -128,6 +128,17 @@ budget_options = stack(
     option("--generations", type=POS, help="Stop after this many generations (default 200)."),
     option("--evals", type=POS, help="Stop after this many evaluations."),
     option("--time-limit", type=float, metavar="SECONDS", help="Stop after this wall time."))
+search_options = stack(  # how `front` searches (docs/commands.md)
+    option("--local-search", type=click.Choice(["auto", "on", "off"]), default="auto",
+           help="Local search; auto: on up to 200,000 vehicle-slots."),
+    option("--relax-seeds", type=click.Choice(["auto", "on", "off"]), default="auto",
+           help="Seed with the bound's relaxed optima, dispatched; auto: aggregate encoding."),
+    option("--gap-search", type=click.Choice(["auto", "off"]), default="auto",
+           help="Aim at the weights the bound certifies worst, write the relaxed seeds too."),
+    option("--sketch", type=click.Choice(["auto", "off"]), default="auto",
+           help="Search a huge fleet on a sample of it; auto: above 10^6 plugged vehicle-slots."),
+    option("--dispatch", type=click.Choice(["priority", "soc", "laxity"]), default="laxity",
+           help="Aggregate encoding: how a slot's cluster power is shared (docs/model.md §4)."))
 resume_options = stack(
     option("--resume", "resume_dir", type=DIR, metavar="RUN_DIR", help="Continue RUN_DIR."),
     option("--checkpoint-every", type=POS, metavar="N", help="Checkpoint every N generations."))

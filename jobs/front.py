@@ -36,10 +36,12 @@ from moo.rundir.checkpoint import CHECKPOINT, FRONT, check_scenario, load_checkp
 from moo.search.nsga import (
     ALGORITHMS,
     FRONT_BUDGET,
+    GAP_MODES,
     RELAX_MODES,
     SKETCH_MODES,
     FrontResult,
     FrontSettings,
+    GapSearch,
     Memetic,
     RelaxSeeds,
     SketchSearch,
@@ -90,6 +92,7 @@ class FrontSpec(Spec):
     local_search: str = "auto"
     relax_seeds: str = "auto"
     sketch: str = "auto"
+    gap_search: str = "auto"
     realisations: int | None = None
     risk: str = "mean"
     dispatch: str = DEFAULT_DISPATCH
@@ -105,6 +108,7 @@ class FrontSpec(Spec):
         choice("relax seeds", self.relax_seeds, RELAX_MODES)
         choice("sketch", self.sketch, SKETCH_MODES)
         choice("dispatch", self.dispatch, DISPATCH_RULES)
+        choice("gap search", self.gap_search, GAP_MODES)
         whole("clusters", self.clusters)
         whole("pop size", self.pop_size, 4)
         whole("seed", self.seed, 0)
@@ -253,7 +257,7 @@ def settings(spec: FrontSpec, scenario: Scenario) -> FrontSettings:
     return FrontSettings(
         spec.algorithm, encoding, spec.pop_size, spec.budget, spec.seed, spec.clusters,
         spec.max_solutions or default_max_solutions(scenario), spec.memetic(), relax,
-        SketchSearch(sketch_mode), risk, spec.dispatch)
+        SketchSearch(sketch_mode), risk, spec.dispatch, GapSearch(spec.gap_search))
 
 
 def representatives(F: np.ndarray, n_max: int) -> np.ndarray:

@@ -13,7 +13,15 @@ HV-ratio lower bound and worst per-weight certified gap of that front.
         --out runs/certify     # and, side by side, the front without this session's changes
 
 ``--also FLAGS`` runs a second front per K with those flags added (columns ``*_also``): the
-same benchmark measures the default against an alternative in one run.
+same benchmark measures the default against an alternative in one run. ``--repeats R``
+runs R such pairs, the alternative first in every second one (so that the load of a shared
+machine falls on both); the json keeps each pair (``repeats``) and the means
+(``mean_*``), which the table shows. ``--time-limit S``
+stops both fronts at S seconds of wall time instead of the generations (equal time, the
+fair comparison on a shared machine).
+
+    python studies/bench_certify.py --scales 1 10 --time-limit 90 --also "--gap-search off" \
+        --repeats 2 --out runs/certify-gap  # aimed offspring and kept seeds, previous default
 
 Each K writes ``OUT/iov-xK.json``; every call rewrites ``OUT/certify.json`` and
 ``OUT/certify.md`` from all of them, so the scales can run in separate calls. An existing
@@ -63,6 +71,8 @@ def child(cmd: list[str], out: Path) -> tuple[float, float, float]:
 
 def one_scale(args, k: int) -> dict:
     base = ["--scenario", args.scenario, "--scale", str(k)]
+    stop = (["--time-limit", str(args.time_limit)] if args.time_limit
+            else ["--generations", str(args.generations)])
     bound_dir = args.out / f"{args.scenario}-x{k}-bound"
     bound_s, bound_gb, _ = child(["bound", *base, "--points", str(args.points)], bound_dir)
     front_dir = args.out / f"{args.scenario}-x{k}-front"
@@ -74,30 +84,24 @@ def one_scale(args, k: int) -> dict:
             front_s, front_gb = old["front_s"], old["front_peak_rss_gb"]
     else:
         front_s, front_gb, front_cpu = child(
-            ["front", *base, "--pop", str(args.pop), "--generations", str(args.generations),
-             "--seed", str(args.seed)],
+            ["front", *base, "--pop", str(args.pop), *stop, "--seed", str(args.seed)],
             front_dir,
         )
-    load = os.getloadavg()[0]
     also = {}
     if args.also:
-        also_dir = args.out / f"{args.scenario}-x{k}-front-also"
-        also_s, also_gb, also_cpu = child(
-            ["front", *base, "--pop", str(args.pop), "--generations", str(args.generations),
-             "--seed", str(args.seed), *args.also.split()],
-            also_dir,
-        )
-        also_row = compare_runs([read_run(also_dir)], bound=read_run(bound_dir))[0]
-        also = {
-            "also_flags": args.also,
-            "front_s_also": round(also_s, 1),
-            "front_peak_rss_gb_also": round(also_gb, 2),
-            "front_cpu_s_also": round(also_cpu, 1),
-            "load_average_1min_also": round(os.getloadavg()[0], 1),
-            "front_points_also": also_row["n_points"],
-            "certified_hv_ratio_also": also_row["certified_hv_ratio"],
-            "certified_gap_also": also_row["certified_gap"],
-        }
+        pairs = [{"": (front_s, front_gb, front_cpu, front_dir)}]
+        pairs[0]["_also"] = also_front(args, k, base, stop, "")
+        for r in range(1, args.repeats):  # odd repeats run the alternative first
+            tag, pair = f"-r{r}", {}
+            if r % 2:
+                pair["_also"] = also_front(args, k, base, stop, tag)
+            f_dir = args.out / f"{args.scenario}-x{k}-front{tag}"
+            pair[""] = (*child(["front", *base, "--pop", str(args.pop), *stop, "--seed",
+                                str(args.seed)], f_dir), f_dir)
+            if not r % 2:
+                pair["_also"] = also_front(args, k, base, stop, tag)
+            pairs.append(pair)
+        also = {"also_flags": args.also, **measured(pairs, read_run(bound_dir))}
     bound, front = read_run(bound_dir), read_run(front_dir)
     row = compare_runs([front], bound=bound)[0]
     b = bound.meta["bound"]
@@ -116,7 +120,7 @@ def one_scale(args, k: int) -> dict:
         "front_s": None if front_s is None else round(front_s, 1),
         "front_peak_rss_gb": None if front_gb is None else round(front_gb, 2),
         "front_cpu_s": None if front_cpu is None else round(front_cpu, 1),
-        "load_average_1min": round(load, 1),  # after the front
+        "load_average_1min": round(os.getloadavg()[0], 1),
         "front_points": row["n_points"],
         "encoding": params.get("encoding"),
         "local_search": bool((params.get("memetic") or {}).get("active")),
@@ -125,9 +129,47 @@ def one_scale(args, k: int) -> dict:
         "front_hv": row["hv"],
         "certified_hv_ratio": row["certified_hv_ratio"],
         "certified_gap": row["certified_gap"],
+        "worst_gap_weights": row["worst_gap_weights"],
         "column_bounds": b["column_bounds"],
         **also,
     }
+
+
+def also_front(args, k: int, base: list, stop: list, tag: str
+               ) -> tuple[float, float, float, Path]:
+    """The alternative front (``--also`` flags added): (wall s, peak RSS GB, CPU s, its
+    directory)."""
+    out = args.out / f"{args.scenario}-x{k}-front-also{tag}"
+    cmd = ["front", *base, "--pop", str(args.pop), *stop, "--seed", str(args.seed),
+           *args.also.split()]
+    return (*child(cmd, out), out)
+
+
+def measured(pairs: list[dict], bound) -> dict:
+    """Per repeat, the default's and the alternative's time, points and certified quality
+    (``repeats``), and the alternative's means over the repeats (``*_also``; the default's
+    means replace the first repeat's values in the row when there are several)."""
+    rows = []
+    for pair in pairs:
+        row = {}
+        for suffix, (wall, gb, cpu, path) in pair.items():
+            q = compare_runs([read_run(path)], bound=bound)[0]
+            row.update({f"front_s{suffix}": None if wall is None else round(wall, 1),
+                        f"front_peak_rss_gb{suffix}": None if gb is None else round(gb, 2),
+                        f"front_cpu_s{suffix}": None if cpu is None else round(cpu, 1),
+                        f"front_points{suffix}": q["n_points"],
+                        f"certified_hv_ratio{suffix}": q["certified_hv_ratio"],
+                        f"certified_gap{suffix}": q["certified_gap"],
+                        f"worst_gap_weights{suffix}": q["worst_gap_weights"]})
+        rows.append(row)
+    out = {"repeats": rows}
+    if len(rows) > 1:
+        for key in rows[0]:
+            values = [r[key] for r in rows]
+            if all(isinstance(v, int | float) for v in values):
+                out[f"mean_{key}"] = sum(values) / len(values)
+    out.update({key: value for key, value in rows[0].items() if key.endswith("_also")})
+    return out
 
 
 def write_table(out: Path, head: str) -> str:
@@ -137,13 +179,15 @@ def write_table(out: Path, head: str) -> str:
     cols = ["vehicles", "bound_s", "bound_peak_rss_gb", "bound_qp", "bound_groups",
             "front_s", "front_peak_rss_gb", "local_search", "relax_seeds", "sketch_factor",
             "front_points", "certified_hv_ratio", "certified_gap", "front_s_also",
-            "certified_hv_ratio_also", "certified_gap_also", "load_average_1min"]
+            "front_points_also", "certified_hv_ratio_also", "certified_gap_also",
+            "load_average_1min"]
 
     def cell(v):
         return "-" if v is None else f"{v:.4f}" if isinstance(v, float) and v < 10 else str(v)
 
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(cell(r.get(c)) for c in cols) + " |" for r in rows]
+    lines += ["| " + " | ".join(cell(r.get(f"mean_{c}", r.get(c))) for c in cols) + " |"
+              for r in rows]
     md = head + "\n\n" + "\n".join(lines) + "\n"
     (out / "certify.md").write_text(md)
     return md
@@ -156,9 +200,12 @@ def main(argv=None) -> None:
     ap.add_argument("--points", type=int, default=66)
     ap.add_argument("--pop", type=int, default=100)
     ap.add_argument("--generations", type=int, default=200)
+    ap.add_argument("--time-limit", type=float, default=None, help="seconds per front instead")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--reuse-front", action="store_true")
     ap.add_argument("--also", default="", help="extra front flags of a second, side-by-side run")
+    ap.add_argument("--repeats", type=int, default=1,
+                    help="with --also: pairs of fronts per K, the order alternating")
     ap.add_argument("--table-only", action="store_true")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
@@ -170,7 +217,10 @@ def main(argv=None) -> None:
             print(dumps(row), flush=True)
     head = (
         f"{args.scenario} x K: `bound --points {args.points}` (default groups) and the default "
-        f"front (nsga2, pop {args.pop}, {args.generations} generations, seed {args.seed}); "
+        f"front (nsga2, pop {args.pop}, "
+        f"{f'{args.time_limit:g} s' if args.time_limit else f'{args.generations} generations'}, "
+        f"seed {args.seed}{f'; also: {args.also}' if args.also else ''}"
+        f"{f'; means of {args.repeats} pairs, order alternating' if args.repeats > 1 else ''}); "
         f"certified HV ratio = HV(front) / outer volume of the bound, certified gap in "
         f"normalised units; {cpu_name()}, {os.cpu_count()} cores"
     )

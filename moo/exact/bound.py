@@ -687,7 +687,7 @@ class Certificate:
         f = np.atleast_2d(np.asarray(objectives, float))
         hv = self.normalization.hypervolume(f) if len(f) else 0.0
         if len(f):
-            gaps = self.normalization.scalarized(f, self.weights).min(axis=1) - self.bound  # [W]
+            gaps = self.gaps(f)
             worst = int(np.argmax(gaps))
             gap, weights = float(gaps[worst]), self.weights[worst].tolist()
         else:
@@ -698,3 +698,9 @@ class Certificate:
             "certified_gap": gap,
             "worst_gap_weights": weights,
         }
+
+    def gaps(self, objectives) -> np.ndarray:  # [W]
+        """Per lattice weight: the best weighted normalised score among the schedules'
+        objectives [S, 3] (raw units, S >= 1) minus the certificate; >= their true gap."""
+        f = np.atleast_2d(np.asarray(objectives, float))
+        return self.normalization.scalarized(f, self.weights).min(axis=1) - self.bound

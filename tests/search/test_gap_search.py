@@ -1,0 +1,139 @@
+"""Points where the certificate needs them (`moo.search.nsga.GapSearch`): the rounded
+relaxed seeds the archive keeps are written, and offspring are aimed at the lattice weights
+with the largest certified gaps."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from pymoo.core.population import Population
+from pymoo.core.problem import Problem
+from pymoo.core.repair import NoRepair
+from pymoo.operators.crossover.sbx import SBX
+from pymoo.operators.mutation.pm import PM
+
+from models.errors import InputError
+from models.scenario import load_scenario
+from moo.exact.bound import Certificate, bound_front
+from moo.problems import feasibility
+from moo.search import nsga
+from moo.search.archive import Archive
+from moo.search.nsga import FrontSettings, GapSearch, Memetic, run_front, worst_weights
+from moo.search.termination import Budget
+from moo.util.normalization import Normalization
+
+
+def unit_certificate(bound) -> Certificate:
+    """Certificates for the three single objectives in the unit box (normalised = raw)."""
+    return Certificate("", Normalization(np.zeros(3), np.ones(3)), np.eye(3),
+                       np.asarray(bound, float), 1.0)
+
+
+def test_gaps_are_the_best_weighted_score_minus_the_certificate():
+    cert = unit_certificate([0.1, 0.0, 0.05])
+    F = np.array([[0.3, 0.0, 0.1], [0.5, 0.2, 0.0], [0.6, 0.1, 0.05]])
+    np.testing.assert_allclose(cert.gaps(F), [0.3 - 0.1, 0.0, 0.0 - 0.05])
+    assert cert.certify(F)["certified_gap"] == pytest.approx(0.2)
+    assert cert.certify(F)["worst_gap_weights"] == [1.0, 0.0, 0.0]
+
+
+def test_worst_weights_are_the_largest_gaps_first_ties_in_lattice_order():
+    gaps = np.array([0.01, 0.2, 0.05, 0.2, -0.0])
+    assert worst_weights(gaps, 3).tolist() == [1, 3, 2]
+    assert worst_weights(gaps, 9).tolist() == [1, 3, 2, 0, 4]
+    assert worst_weights(gaps, 0).tolist() == []
+
+
+class Box(Problem):
+    def __init__(self):
+        super().__init__(n_var=2, n_obj=3, xl=0.0, xu=1.0)
+
+
+def test_aim_mates_the_best_points_of_the_worst_weight():
+    """Point i has X = (i/10, i/10). The cost weight's gap is the largest (0.3 against 0):
+    its best point is 0, its second best 1; crossover and mutation switched off, the
+    children are those parents, and they replace the first offspring only."""
+    archive = Archive(2, 1)
+    F = np.array([[0.3, 0.0, 0.1], [0.5, 0.2, 0.0], [0.6, 0.1, 0.05], [0.9, 0.3, 0.3]])
+    X = np.repeat(np.arange(4)[:, None] / 10, 2, axis=1)
+    archive.add(X, F, np.zeros((4, 1)))
+    assert len(archive) == 3  # point 3 is dominated
+    state = SimpleNamespace(
+        archive=archive, problem=Box(), rng=np.random.default_rng(0), repair=NoRepair(),
+        relaxed=SimpleNamespace(certificate=lambda: unit_certificate([0.0, 0.0, 0.0])),
+        algo=SimpleNamespace(mating=SimpleNamespace(crossover=SBX(prob=0.0),
+                                                    mutation=PM(prob=0.0))),
+    )
+    offspring = Population.new(X=np.full((6, 2), 0.77))
+    aimed = nsga._aim(offspring, state, GapSearch(weights=1, matings=1, parents=1),
+                      np.ones(3))
+    got = aimed.get("X")
+    np.testing.assert_array_equal(np.sort(got[:2, 0]), [0.0, 0.1])  # points 0 and 1
+    np.testing.assert_array_equal(got[2:], 0.77)
+
+
+def test_seeds_kept_finds_the_seed_rows():
+    F = np.array([[1.0, 2.0, 3.0], [1.5, 1.0, 3.0], [2.0, 0.5, 0.5]])
+    seeds = np.array([[2.0, 0.5, 0.5], [9.0, 9.0, 9.0], [1.0, 2.0, 3.0]])
+    assert nsga.seeds_kept(F, seeds).tolist() == [0, 2]
+    assert nsga.seeds_kept(F, None).tolist() == []
+    with pytest.raises(InputError, match="gap search"):
+        GapSearch("on")
+
+
+@pytest.fixture(scope="module")
+def qingdao():
+    return load_scenario("qingdao")
+
+
+@pytest.fixture(scope="module")
+def qingdao_bound(qingdao):
+    return bound_front(qingdao, columns=False)
+
+
+def seeds_and_front(qingdao, relaxed, mode, monkeypatch):
+    """A front thinned to 4 members; the rounded seeds' objectives; the final archive's."""
+    final = {}
+    reduced = Archive.reduced
+
+    def spy(self, *args):
+        final["F"] = self.F.copy()
+        return reduced(self, *args)
+
+    monkeypatch.setattr(Archive, "reduced", spy)
+    res = run_front(qingdao, FrontSettings(encoding="aggregate", pop_size=20, max_solutions=4,
+                                           budget=Budget(generations=3),
+                                           memetic=Memetic(enabled=False),
+                                           gap_search=GapSearch(mode)), relaxed=relaxed)
+    problem = res.problem
+    X = problem.repair(problem.fleet_to_x(relaxed.ev_kw, relaxed.bess_kw))
+    return res, problem.evaluate(X, return_values_of=["F"]), final["F"]
+
+
+def rows_in(A, B) -> np.ndarray:
+    return np.array([bool(np.all(np.isclose(B, a, rtol=1e-12, atol=0), axis=1).any()) for a in A])
+
+
+def test_the_written_front_keeps_every_seed_the_archive_kept(qingdao, qingdao_bound,
+                                                             monkeypatch):
+    res, seed_F, archive_F = seeds_and_front(qingdao, qingdao_bound, "auto", monkeypatch)
+    kept = rows_in(seed_F, archive_F)
+    assert kept.sum() > 4  # more surviving seeds than the thinning alone keeps
+    assert rows_in(seed_F[kept], res.F).all()
+    assert len(res.F) > 4
+    assert res.settings["relax_seeds"]["in_front"] > 4
+    assert res.settings["gap_search"]["active"]
+    ev, bess, _ = res.problem.schedules(res.X)
+    assert feasibility.check(qingdao, ev, bess).ok
+    off, seed_off, _ = seeds_and_front(qingdao, qingdao_bound, "off", monkeypatch)
+    assert len(off.F) == 4 and not rows_in(seed_off, off.F).all()
+    assert not off.settings["gap_search"]["active"]
+
+
+def test_the_vehicle_encoding_does_not_aim(qingdao):
+    res = run_front(qingdao, FrontSettings(encoding="vehicle", pop_size=8,
+                                           budget=Budget(generations=1),
+                                           memetic=Memetic(enabled=False)))
+    assert res.settings["gap_search"]["active"] is False
