@@ -173,8 +173,10 @@ class AggregateProblem(SchedulingProblem):
     def profile_to_x(self, ev_power, bess_power):
         t = self.t_count
         agg = np.zeros((ev_power.shape[0], len(self.req_lo)))
-        for c in range(self.kdata.n_clusters):
-            agg[:, c * t : (c + 1) * t] = ev_power[:, self.kdata.cluster == c, :].sum(axis=1)
+        k = self.kdata.n_clusters
+        for c in range(k):  # one cluster: no copy of the fleet's schedules
+            members = ev_power if k == 1 else ev_power[:, self.kdata.cluster == c, :]
+            agg[:, c * t : (c + 1) * t] = members.sum(axis=1)
         b = np.zeros((ev_power.shape[0], t)) if bess_power is None else bess_power
         return self.realised_x(agg, b)
 
