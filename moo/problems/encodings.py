@@ -17,6 +17,7 @@ Decision variables live in the unit box; each problem maps them to powers.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from pymoo.core.problem import Problem
 from pymoo.core.repair import Repair
@@ -134,6 +135,7 @@ class AggregateProblem(SchedulingProblem):
             out,
             excess,
             d.rule,
+            numba.get_num_threads(),
         )
         return ev, b_out, realised, out, excess
 

@@ -165,7 +165,9 @@ def _check_vehicles(found: _Findings, scenario: Scenario, ev_power: np.ndarray, 
     departure."""
     f, dt = scenario.fleet, scenario.dt_h
     v0 = block.start
-    plugged = f.plugged()[None, block, :]  # [1, n, T]
+    slot = np.arange(scenario.slots)
+    plugged = (slot >= f.arrival_slot[block, None]) & (slot < f.departure_slot[block, None])
+    plugged = plugged[None]  # [1, n, T] of this block (as Fleet.plugged)
     found.fail("EV power outside the plug-in window", ~plugged & (np.abs(ev_power) > TOL_KW),
                ev_power, v0)
     found.fail(

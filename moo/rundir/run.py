@@ -58,6 +58,7 @@ SCHEDULES, BOUND = "schedules", "bound"  # run kinds: meta["kind"] (absent: sche
 BOUND_WEIGHT_COLUMNS = tuple(f"w_{name}" for name in OBJECTIVES)  # a bound run's front.csv
 EV_STORE_VALUES = 50_000_000  # per-vehicle floats stored for every solution up to this size
 CHUNK_VALUES = 20_000_000  # per-vehicle floats produced and checked at a time
+CHUNK_SOLUTIONS_MIN = 2  # solutions at a time, whatever their size: one per core dispatching
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ def write_run(
         keep = np.unique(np.asarray(ev_keep, dtype=np.int64))
         if keep.size and (keep[0] < 0 or keep[-1] >= n_sol):
             raise ValueError(f"ev_keep names solutions outside 0..{n_sol - 1}")
-    chunk = max(1, CHUNK_VALUES // max(n_veh * t_count, 1))
+    chunk = max(CHUNK_SOLUTIONS_MIN, CHUNK_VALUES // max(n_veh * t_count, 1))
     fronts, nets, bess_rows = [], [], []
     npz = NpzBuilder()
     with npz.stream("ev_power", (len(keep), n_veh, t_count)) as put:
