@@ -118,7 +118,7 @@ class AggregateProblem(SchedulingProblem):
             d.has_bess,
             d.slot_ptr,
             d.slot_rank,
-            d.slot_idx,
+            d.slot_rank if store else d.slot_idx,  # rows of ev by rank: see below
             d.cl_ptr,
             d.n_clusters,
             d.dt,
@@ -137,6 +137,13 @@ class AggregateProblem(SchedulingProblem):
             d.rule,
             numba.get_num_threads(),
         )
+        if store:
+            # The kernel wrote each slot's vehicles in rank order, i.e. in memory order (by
+            # vehicle id they land T floats apart at random: twice the time, reordering
+            # included, for two schedules of a million vehicles); back to id order one
+            # solution at a time, so the copy stays one schedule.
+            for row in ev:
+                row[:] = row[d.rank]
         return ev, b_out, realised, out, excess
 
     def realised_x(self, realised: np.ndarray, b_out: np.ndarray) -> np.ndarray:
