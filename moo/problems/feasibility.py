@@ -36,11 +36,18 @@ def energy_trajectory(
     e0_kwh: np.ndarray, power_kw: np.ndarray, eta_c: np.ndarray, eta_d: np.ndarray, dt_h: float
 ) -> np.ndarray:  # [..., T+1] kWh
     """Energy after each slot, ``E[t+1] = E[t] + ηc p+ dt - p- dt / ηd``; E[0] = e0."""
-    step = dt_h * (
-        eta_c[..., None] * np.maximum(power_kw, 0.0) - np.maximum(-power_kw, 0.0) / eta_d[..., None]
-    )
-    traj = np.concatenate([np.zeros(step.shape[:-1] + (1,)), np.cumsum(step, axis=-1)], axis=-1)
-    return e0_kwh[..., None] + traj
+    power_kw = np.asarray(power_kw, dtype=np.float64)
+    charge = np.maximum(power_kw, 0.0)
+    discharge = charge - power_kw  # max(-p, 0), exactly
+    step = eta_c[..., None] * charge
+    step -= np.divide(discharge, eta_d[..., None], out=discharge)
+    step *= dt_h
+    e0 = np.broadcast_to(np.asarray(e0_kwh, dtype=np.float64), step.shape[:-1])
+    traj = np.empty(step.shape[:-1] + (step.shape[-1] + 1,))  # [..., T+1]
+    traj[..., 0] = e0
+    np.cumsum(step, axis=-1, out=traj[..., 1:])
+    traj[..., 1:] += e0[..., None]
+    return traj
 
 
 class _Findings:

@@ -30,6 +30,25 @@ def test_energy_dynamics_by_hand():
 
 
 
+def test_energy_trajectory_is_the_slot_recursion_for_batches():
+    rng = np.random.default_rng(6)
+    power = rng.uniform(-10, 10, size=(3, 4, 5))  # [S, N, T]
+    e0 = rng.uniform(10, 50, size=(3, 4))
+    eta_c, eta_d = rng.uniform(0.8, 1.0, size=4), rng.uniform(0.8, 1.0, size=4)
+    energy = feasibility.energy_trajectory(e0, power, eta_c[None], eta_d[None], 0.25)
+    expected = np.empty((3, 4, 6))
+    expected[..., 0] = e0
+    for t in range(5):
+        p = power[..., t]
+        gain = np.where(p > 0, eta_c * p, p / eta_d) * 0.25
+        expected[..., t + 1] = expected[..., t] + gain
+    np.testing.assert_allclose(energy, expected, rtol=1e-12)
+    scalar = feasibility.energy_trajectory(np.array(5.0), power[0, 0], np.array(eta_c[0]),
+                                           np.array(eta_d[0]), 0.25)
+    np.testing.assert_allclose(scalar, expected[0, 0] - e0[0, 0] + 5.0, rtol=1e-12)
+    assert scalar.shape == (6,)
+
+
 @pytest.mark.parametrize(
     ("v", "t", "value", "rule"),
     [
