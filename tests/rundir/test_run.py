@@ -122,3 +122,28 @@ def test_a_streamed_npz_member_reads_back_as_the_whole_array(monkeypatch):
     with pytest.raises(ValueError, match="ev_power: 24 values streamed for shape"):
         with short.stream("ev_power", ev.shape) as put:
             put(ev[0])
+
+
+@pytest.mark.parametrize("extra", [None, "nan", "text", "flag", "float32", "comma name"])
+def test_csv_bytes_are_the_pandas_bytes_whichever_way_they_are_made(extra):
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame({
+        "vehicle_id": np.arange(6),
+        "power_kw": [0.1, -0.0, np.inf, -np.inf, 1e-300, 2.0 / 3.0],
+        "energy_kwh": rng.normal(size=6) * 1e6,
+        "slot": np.array([3, 2, 1, 0, 95, 7], dtype=np.int32),
+    })
+    if extra == "nan":
+        frame.loc[2, "energy_kwh"] = np.nan
+    elif extra == "text":
+        frame["session_id"] = list("abcdef")
+    elif extra == "flag":
+        frame["v2g"] = [True, False] * 3
+    elif extra == "float32":
+        frame["soc"] = np.float32(0.1) * np.arange(6, dtype=np.float32)
+    elif extra == "comma name":
+        frame["a,b"] = 1.5
+    expected = frame.to_csv(index=False, float_format="%.17g").encode()
+    assert run_module.csv_bytes(frame) == expected
+    assert run_module.csv_bytes(frame.iloc[:0]) == frame.iloc[:0].to_csv(
+        index=False, float_format="%.17g").encode()
