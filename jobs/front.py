@@ -214,7 +214,9 @@ def run(
     elif spec is None or out is None:
         raise InputError("give --scenario and --out (or --resume RUN_DIR)")
     sc = load_checked(spec.scenario, spec.fleet_seed, spec.scale, spec.date)
-    record = {**spec.to_dict(), "scenario_sha256": scenario_digest(sc)}
+    record = None  # the scenario's digest formats its tables: 2 s per 100,000 vehicles
+    if spec.checkpoint_every:
+        record = {**spec.to_dict(), "scenario_sha256": scenario_digest(sc)}
     if payload is not None:
         check_scenario(Path(resume) / CHECKPOINT, payload["run"], sc)
     how = settings(spec, sc)

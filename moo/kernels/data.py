@@ -56,6 +56,7 @@ class KernelData:
     slot_cluster: np.ndarray  # [nnz] cluster of slot_idx
     # The dispatcher's layout: vehicles by rank = position in (cluster, priority) order.
     slot_rank: np.ndarray  # [nnz] rank of slot_idx (increasing within a slot)
+    rank: np.ndarray  # [N] rank of each vehicle id
     vrow: np.ndarray  # [N, 8] by rank: e_lo, e_hi, e_tgt, pc, pd, eta_c, eta_d, departure
     e_start: np.ndarray  # [N] by rank: initial energy
     sat_floor: np.ndarray  # [N] by rank: energy that counts as the requested target met
@@ -187,6 +188,7 @@ def kernel_data(
         slot_idx=slot_idx,
         slot_cluster=cluster[slot_idx],
         slot_rank=rank[slot_idx],
+        rank=rank,
         vrow=np.ascontiguousarray(vrow[order], dtype=np.float64),
         e_start=np.ascontiguousarray(veh[0][order]),
         sat_floor=np.ascontiguousarray(((veh[9] - SOC_TOL) * veh[8])[order]),

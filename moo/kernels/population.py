@@ -621,6 +621,7 @@ def dispatch_population(
     out,
     excess,
     rule=DEFAULT_RULE,
+    threads=1,
 ):
     """Aggregate encoding: per-cluster EV requests [S, K*T] and BESS requests [S, T] ->
     feasible per-vehicle schedules (ev_out [S, N, T] when ``store``), the realised requests
@@ -628,13 +629,15 @@ def dispatch_population(
     import-limit excess [S] (kW; 0 when the limit holds, ``limit`` = inf when there is none).
 
     ``rule``: `PRIORITY`, `SOC` or `LAXITY` (`_dispatch_block`). Individuals go in near-equal blocks
-    of at most `BLOCK` (`_dispatch_block`), the blocks in parallel.
+    of at most `BLOCK` (`_dispatch_block`), the blocks in parallel; at least ``threads``
+    blocks while there are as many individuals (a writer dispatches a huge fleet's schedules
+    a few at a time, which one block would leave on one core).
     Vehicle data comes by rank (`moo.kernels.data.KernelData.vrow` and friends); ``slot_idx``
     maps a plugged vehicle-slot back to the vehicle id of ``ev_out``.
     """
     s_count = requests.shape[0]
     n = e_start.shape[0]
-    n_blocks = (s_count + BLOCK - 1) // BLOCK
+    n_blocks = max((s_count + BLOCK - 1) // BLOCK, min(s_count, threads))
     for blk in prange(n_blocks):
         s0 = blk * s_count // n_blocks
         s1 = (blk + 1) * s_count // n_blocks

@@ -17,6 +17,7 @@ Decision variables live in the unit box; each problem maps them to powers.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from pymoo.core.problem import Problem
 from pymoo.core.repair import Repair
@@ -117,7 +118,7 @@ class AggregateProblem(SchedulingProblem):
             d.has_bess,
             d.slot_ptr,
             d.slot_rank,
-            d.slot_idx,
+            d.slot_rank if store else d.slot_idx,  # rows of ev by rank: see below
             d.cl_ptr,
             d.n_clusters,
             d.dt,
@@ -134,7 +135,15 @@ class AggregateProblem(SchedulingProblem):
             out,
             excess,
             d.rule,
+            numba.get_num_threads(),
         )
+        if store:
+            # The kernel wrote each slot's vehicles in rank order, i.e. in memory order (by
+            # vehicle id they land T floats apart at random: twice the time, reordering
+            # included, for two schedules of a million vehicles); back to id order one
+            # solution at a time, so the copy stays one schedule.
+            for row in ev:
+                row[:] = row[d.rank]
         return ev, b_out, realised, out, excess
 
     def realised_x(self, realised: np.ndarray, b_out: np.ndarray) -> np.ndarray:
@@ -173,8 +182,10 @@ class AggregateProblem(SchedulingProblem):
     def profile_to_x(self, ev_power, bess_power):
         t = self.t_count
         agg = np.zeros((ev_power.shape[0], len(self.req_lo)))
-        for c in range(self.kdata.n_clusters):
-            agg[:, c * t : (c + 1) * t] = ev_power[:, self.kdata.cluster == c, :].sum(axis=1)
+        k = self.kdata.n_clusters
+        for c in range(k):  # one cluster: no copy of the fleet's schedules
+            members = ev_power if k == 1 else ev_power[:, self.kdata.cluster == c, :]
+            agg[:, c * t : (c + 1) * t] = members.sum(axis=1)
         b = np.zeros((ev_power.shape[0], t)) if bess_power is None else bess_power
         return self.realised_x(agg, b)
 

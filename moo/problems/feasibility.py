@@ -14,6 +14,7 @@ import numpy as np
 
 from models.errors import InfeasibleScheduleError, ScenarioError
 from models.scenario import Scenario, load_scenario
+from moo.util.blocks import vehicle_blocks
 
 TOL_KW = 1e-6
 TOL_SOC = 1e-6
@@ -35,11 +36,56 @@ def energy_trajectory(
     e0_kwh: np.ndarray, power_kw: np.ndarray, eta_c: np.ndarray, eta_d: np.ndarray, dt_h: float
 ) -> np.ndarray:  # [..., T+1] kWh
     """Energy after each slot, ``E[t+1] = E[t] + ηc p+ dt - p- dt / ηd``; E[0] = e0."""
-    step = dt_h * (
-        eta_c[..., None] * np.maximum(power_kw, 0.0) - np.maximum(-power_kw, 0.0) / eta_d[..., None]
-    )
-    traj = np.concatenate([np.zeros(step.shape[:-1] + (1,)), np.cumsum(step, axis=-1)], axis=-1)
-    return e0_kwh[..., None] + traj
+    power_kw = np.asarray(power_kw, dtype=np.float64)
+    charge = np.maximum(power_kw, 0.0)
+    discharge = charge - power_kw  # max(-p, 0), exactly
+    step = eta_c[..., None] * charge
+    step -= np.divide(discharge, eta_d[..., None], out=discharge)
+    step *= dt_h
+    e0 = np.broadcast_to(np.asarray(e0_kwh, dtype=np.float64), step.shape[:-1])
+    traj = np.empty(step.shape[:-1] + (step.shape[-1] + 1,))  # [..., T+1]
+    traj[..., 0] = e0
+    np.cumsum(step, axis=-1, out=traj[..., 1:])
+    traj[..., 1:] += e0[..., None]
+    return traj
+
+
+class _Findings:
+    """The first violation of each rule, in the order the rules are first checked.
+
+    The checker visits the fleet a block of vehicles at a time; each rule keeps the first
+    violating index in C order over the whole batch (smallest solution, then vehicle, then
+    slot), so the messages do not depend on the block size."""
+
+    def __init__(self):
+        self.first: dict[str, tuple[tuple[int, ...], str] | None] = {}
+
+    def fail(self, rule: str, mask: np.ndarray, value: np.ndarray | None = None,
+             vehicle0: int = 0) -> None:
+        """Record ``rule`` as violated where ``mask`` holds (``mask`` and ``value`` over a
+        block of vehicles, axis 1, starting at vehicle ``vehicle0``)."""
+        self.first.setdefault(rule, None)
+        if not mask.any():
+            return
+        where = np.unravel_index(int(np.argmax(mask)), mask.shape)
+        got = "" if value is None else f" (got {value[where]:.9g})"
+        idx = tuple(int(i) for i in where)
+        if vehicle0:
+            idx = (idx[0], idx[1] + vehicle0, *idx[2:])
+        known = self.first[rule]
+        if known is None or idx < known[0]:
+            self.first[rule] = (idx, got)
+
+    def note(self, message: str) -> None:
+        """A violation without an index."""
+        self.first[message] = ((), "")
+
+    def messages(self, max_messages: int) -> tuple[str, ...]:
+        found = [(rule, hit) for rule, hit in self.first.items() if hit is not None]
+        return tuple(
+            rule if not idx else f"{rule} at index {idx}{got}"
+            for rule, (idx, got) in found[:max_messages]
+        )
 
 
 def check(
@@ -51,69 +97,32 @@ def check(
     targets: bool = True,
     max_messages: int = 5,
 ) -> FeasibilityReport:
-    """Check a batch of schedules ``ev_power`` [S, N, T] (and ``bess_power`` [S, T])."""
+    """Check a batch of schedules ``ev_power`` [S, N, T] (and ``bess_power`` [S, T]).
+
+    The per-vehicle rules run a block of vehicles at a time (`moo.util.blocks`), so the
+    check of a million-vehicle schedule needs little memory beyond the schedule itself."""
     f, g, dt = scenario.fleet, scenario.grid, scenario.dt_h
     ev_power = np.asarray(ev_power, dtype=np.float64)
     s_count, n, t_count = ev_power.shape if ev_power.ndim == 3 else (0, -1, -1)
-    msgs: list[str] = []
-
-    def fail(rule: str, mask: np.ndarray, value: np.ndarray | None = None):
-        if mask.any() and len(msgs) < max_messages:
-            idx = tuple(int(i) for i in np.argwhere(mask)[0])
-            got = "" if value is None else f" (got {value[idx]:.9g})"
-            msgs.append(f"{rule} at index {idx}{got}")
-
     if n != f.n or t_count != scenario.slots:
         return FeasibilityReport(
             s_count, (f"ev_power shape {ev_power.shape}, expected [S, {f.n}, {scenario.slots}]",)
         )
-    if not np.all(np.isfinite(ev_power)):
+    blocks = vehicle_blocks(n, s_count * t_count)
+    if not all(np.all(np.isfinite(ev_power[:, b])) for b in blocks):
         return FeasibilityReport(s_count, ("ev_power has non-finite values",))
 
-    plugged = f.plugged()[None, :, :]  # [1, N, T]
-    fail("EV power outside the plug-in window", ~plugged & (np.abs(ev_power) > TOL_KW), ev_power)
-    fail(
-        "EV charge power above p_charge_max_kw",
-        ev_power > f.p_charge_max_kw[None, :, None] + TOL_KW,
-        ev_power,
-    )
-    fail(
-        "EV discharge power above p_discharge_max_kw",
-        -ev_power > f.p_discharge_max_kw[None, :, None] + TOL_KW,
-        ev_power,
-    )
+    found = _Findings()
+    ev_sum = np.zeros((s_count, t_count))  # [S, T] kW
+    target = scenario.effective_target()
+    for b in blocks:
+        _check_vehicles(found, scenario, ev_power[:, b], b, target if targets else None)
+        ev_sum += ev_power[:, b].sum(axis=1)
 
-    cap = f.capacity_kwh[None, :]
-    energy = energy_trajectory(
-        np.broadcast_to(f.soc_init * f.capacity_kwh, (s_count, f.n)),
-        ev_power,
-        f.eta_charge[None, :],
-        f.eta_discharge[None, :],
-        dt,
-    )
-    soc_after = energy[:, :, 1:] / cap[:, :, None]  # [S, N, T] SOC after slot t
-    fail(
-        "EV SOC below min(soc_min, soc_init)",
-        plugged & (soc_after < f.soc_lower[None, :, None] - TOL_SOC),
-        soc_after,
-    )
-    fail(
-        "EV SOC above max(soc_max, soc_init)",
-        plugged & (soc_after > f.soc_upper[None, :, None] + TOL_SOC),
-        soc_after,
-    )
-    if targets:
-        soc_dep = energy[:, np.arange(f.n), f.departure_slot] / cap  # [S, N]
-        fail(
-            "EV departure SOC below the effective target",
-            soc_dep < scenario.effective_target()[None, :] - TOL_SOC,
-            soc_dep,
-        )
-
-    net = g.net_base_kw[None, :] + ev_power.sum(axis=1)
+    net = g.net_base_kw[None, :] + ev_sum
     if scenario.bess is None:
         if bess_power is not None and np.any(np.abs(bess_power) > TOL_KW):
-            msgs.append("BESS power given but the scenario has no BESS")
+            found.note("BESS power given but the scenario has no BESS")
     elif bess_power is not None:
         b = scenario.bess
         bess_power = np.asarray(bess_power, dtype=np.float64)
@@ -125,12 +134,12 @@ def check(
                     f"invalid, expected [{s_count}, {scenario.slots}]",
                 ),
             )
-        fail(
+        found.fail(
             "BESS charge power above p_charge_max_kw",
             bess_power > b.p_charge_max_kw + TOL_KW,
             bess_power,
         )
-        fail(
+        found.fail(
             "BESS discharge power above p_discharge_max_kw",
             -bess_power > b.p_discharge_max_kw + TOL_KW,
             bess_power,
@@ -143,17 +152,74 @@ def check(
             dt,
         )
         soc_b = e_b / b.capacity_kwh
-        fail("BESS SOC below soc_min", soc_b[:, 1:] < b.soc_min - TOL_SOC, soc_b[:, 1:])
-        fail("BESS SOC above soc_max", soc_b[:, 1:] > b.soc_max + TOL_SOC, soc_b[:, 1:])
-        fail(
+        found.fail("BESS SOC below soc_min", soc_b[:, 1:] < b.soc_min - TOL_SOC, soc_b[:, 1:])
+        found.fail("BESS SOC above soc_max", soc_b[:, 1:] > b.soc_max + TOL_SOC, soc_b[:, 1:])
+        found.fail(
             "BESS final energy below its initial energy (cyclic)",
             soc_b[:, -1] < b.soc_init - TOL_SOC,
             soc_b[:, -1],
         )
         net = net + bess_power
     if import_limit and g.import_limit_kw is not None:
-        fail("net load above import_limit_kw", net > g.import_limit_kw + TOL_KW, net)
-    return FeasibilityReport(s_count, tuple(msgs))
+        found.fail("net load above import_limit_kw", net > g.import_limit_kw + TOL_KW, net)
+    return FeasibilityReport(s_count, found.messages(max_messages))
+
+
+def _check_vehicles(found: _Findings, scenario: Scenario, ev_power: np.ndarray, block: slice,
+                    target: np.ndarray | None) -> None:
+    """The per-vehicle rules on the vehicles ``block`` of the fleet (``ev_power`` [S, n, T]):
+    power limits, plug-in window, SOC during the stay and (``target`` [N] given) at
+    departure."""
+    f, dt = scenario.fleet, scenario.dt_h
+    v0 = block.start
+    slot = np.arange(scenario.slots)
+    plugged = (slot >= f.arrival_slot[block, None]) & (slot < f.departure_slot[block, None])
+    plugged = plugged[None]  # [1, n, T] of this block (as Fleet.plugged)
+    found.fail("EV power outside the plug-in window", ~plugged & (np.abs(ev_power) > TOL_KW),
+               ev_power, v0)
+    found.fail(
+        "EV charge power above p_charge_max_kw",
+        ev_power > f.p_charge_max_kw[None, block, None] + TOL_KW,
+        ev_power,
+        v0,
+    )
+    found.fail(
+        "EV discharge power above p_discharge_max_kw",
+        -ev_power > f.p_discharge_max_kw[None, block, None] + TOL_KW,
+        ev_power,
+        v0,
+    )
+
+    cap = f.capacity_kwh[None, block]
+    energy = energy_trajectory(
+        np.broadcast_to((f.soc_init * f.capacity_kwh)[block], ev_power.shape[:2]),
+        ev_power,
+        f.eta_charge[None, block],
+        f.eta_discharge[None, block],
+        dt,
+    )
+    soc_after = energy[:, :, 1:] / cap[:, :, None]  # [S, n, T] SOC after slot t
+    found.fail(
+        "EV SOC below min(soc_min, soc_init)",
+        plugged & (soc_after < f.soc_lower[None, block, None] - TOL_SOC),
+        soc_after,
+        v0,
+    )
+    found.fail(
+        "EV SOC above max(soc_max, soc_init)",
+        plugged & (soc_after > f.soc_upper[None, block, None] + TOL_SOC),
+        soc_after,
+        v0,
+    )
+    if target is not None:
+        n = ev_power.shape[1]
+        soc_dep = energy[:, np.arange(n), f.departure_slot[block]] / cap  # [S, n]
+        found.fail(
+            "EV departure SOC below the effective target",
+            soc_dep < target[None, block] - TOL_SOC,
+            soc_dep,
+            v0,
+        )
 
 
 def assert_feasible(scenario: Scenario, ev_power, bess_power=None, **kwargs) -> None:

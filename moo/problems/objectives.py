@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from models.scenario import Scenario
+from moo.util.blocks import vehicle_blocks
 
 OBJECTIVES = ("cost", "variance", "peak_valley")
 KPI_COLUMNS = (
@@ -47,31 +48,48 @@ def net_load(
     return net
 
 
-def departure_soc(scenario: Scenario, ev_power: np.ndarray) -> np.ndarray:  # [S, N]
-    """SOC of each vehicle at its departure, from the powers (zero outside the stay)."""
+def departure_soc(
+    scenario: Scenario, ev_power: np.ndarray, vehicles: slice = slice(None)
+) -> np.ndarray:  # [S, n]
+    """SOC of each vehicle at its departure, from the powers (zero outside the stay);
+    ``vehicles``: the block of the fleet ``ev_power`` [S, n, T] holds (default: all)."""
     f, dt = scenario.fleet, scenario.dt_h
-    pos = np.maximum(ev_power, 0.0)
-    neg = np.maximum(-ev_power, 0.0)
-    delta_kwh = dt * (f.eta_charge[None, :] * pos.sum(axis=2) - neg.sum(axis=2) / f.eta_discharge)
-    return f.soc_init[None, :] + delta_kwh / f.capacity_kwh[None, :]
+    pos = np.maximum(ev_power, 0.0).sum(axis=2)
+    neg = np.maximum(-ev_power, 0.0).sum(axis=2)
+    eta_c, eta_d = f.eta_charge[vehicles], f.eta_discharge[vehicles]
+    delta_kwh = dt * (eta_c[None, :] * pos - neg / eta_d)
+    return f.soc_init[None, vehicles] + delta_kwh / f.capacity_kwh[None, vehicles]
 
 
 def evaluate(
     scenario: Scenario, ev_power: np.ndarray, bess_power: np.ndarray | None = None
 ) -> pd.DataFrame:
-    """Objectives and report columns of each schedule, one row per solution."""
+    """Objectives and report columns of each schedule, one row per solution.
+
+    The per-vehicle sums are taken a block of vehicles at a time (`moo.util.blocks`), so
+    memory beyond ``ev_power`` stays bounded for any fleet."""
     ev_power = np.asarray(ev_power, dtype=np.float64)  # [S, N, T]
-    g, dt = scenario.grid, scenario.dt_h
-    net = net_load(scenario, ev_power, bess_power)  # [S, T]
+    f, g, dt = scenario.fleet, scenario.grid, scenario.dt_h
+    s_count, n, t_count = ev_power.shape
+    ev_sum = np.zeros((s_count, t_count))  # [S, T] kW
+    charged, discharged, met = np.zeros(s_count), np.zeros(s_count), np.zeros(s_count)
+    for block in vehicle_blocks(n, s_count * t_count):
+        p = ev_power[:, block]
+        ev_sum += p.sum(axis=1)
+        charged += np.maximum(p, 0.0).sum(axis=(1, 2))
+        discharged += np.maximum(-p, 0.0).sum(axis=(1, 2))
+        soc_dep = departure_soc(scenario, p, block)
+        met += (soc_dep >= f.soc_target[None, block] - SOC_TOL).sum(axis=1)
+    net = g.net_base_kw[None, :] + ev_sum
+    if bess_power is not None:
+        net = net + bess_power
     grid_cost = dt * (np.maximum(net, 0.0) @ g.price_buy - np.maximum(-net, 0.0) @ g.price_sell)
-    v2g_kwh = dt * np.maximum(-ev_power, 0.0).sum(axis=(1, 2))
+    v2g_kwh = dt * discharged
     degradation = scenario.degradation_cost_per_kwh * v2g_kwh
     variance = net.var(axis=1)
     peak, valley = net.max(axis=1), net.min(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = np.where(peak > 0, (peak - valley) / peak * 100.0, np.nan)
-    soc_dep = departure_soc(scenario, ev_power)
-    met = soc_dep >= scenario.fleet.soc_target[None, :] - SOC_TOL
     return pd.DataFrame(
         {
             "solution": np.arange(len(net)),
@@ -84,9 +102,9 @@ def evaluate(
             "peak_valley_pct": pct,
             "grid_cost": grid_cost,
             "degradation_cost": degradation,
-            "ev_energy_kwh": dt * np.maximum(ev_power, 0.0).sum(axis=(1, 2)),
+            "ev_energy_kwh": dt * charged,
             "v2g_energy_kwh": v2g_kwh,
-            "satisfaction": met.mean(axis=1) if scenario.fleet.n else np.ones(len(net)),
+            "satisfaction": met / n if n else np.ones(len(net)),
         },
         columns=list(FRONT_COLUMNS),
     )

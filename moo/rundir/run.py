@@ -30,10 +30,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import sys
 import zipfile
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from importlib.metadata import version
@@ -47,6 +49,7 @@ from models.scenario import Scenario
 from moo.problems import feasibility
 from moo.problems.objectives import OBJECTIVES, evaluate, net_load
 from moo.rundir.output import META, OutputDir
+from moo.util.blocks import BLOCK_VALUES
 from moo.util.jsontext import dumps
 from moo.util.normalization import Normalization
 
@@ -55,6 +58,7 @@ SCHEDULES, BOUND = "schedules", "bound"  # run kinds: meta["kind"] (absent: sche
 BOUND_WEIGHT_COLUMNS = tuple(f"w_{name}" for name in OBJECTIVES)  # a bound run's front.csv
 EV_STORE_VALUES = 50_000_000  # per-vehicle floats stored for every solution up to this size
 CHUNK_VALUES = 20_000_000  # per-vehicle floats produced and checked at a time
+CHUNK_SOLUTIONS_MIN = 2  # solutions at a time, whatever their size: one per core dispatching
 
 
 @dataclass(frozen=True)
@@ -76,13 +80,68 @@ class ScheduleSource:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False, float_format="%.17g").encode()
+    """A table as the run files store it: floats with 17 significant digits (exact).
+
+    A table of plain numbers (integers, finite or infinite floats, simple column names) is
+    formatted row by row with the same ``%`` rules, to the same bytes, 3x faster than
+    pandas' per-value formatter: a million-vehicle fleet.csv is 12 million values."""
+    kinds = ["f" if t == np.float64 else "i" if isinstance(t, np.dtype) and t.kind in "iu"
+             else "" for t in frame.dtypes]  # float64, numpy integers: anything else, pandas
+    plain = len(kinds) > 0 and all(kinds) and all(
+        str(c) and not set(str(c)) & set(',"\r\n') for c in frame.columns)
+    if not plain or frame.isna().to_numpy().any():
+        return frame.to_csv(index=False, float_format="%.17g").encode()
+    row = ",".join("%.17g" if k == "f" else "%d" for k in kinds)
+    cols = [frame[c].tolist() for c in frame.columns]
+    lines = [",".join(str(c) for c in frame.columns),
+             *(row % values for values in zip(*cols, strict=True))]
+    return "".join(line + os.linesep for line in lines).encode()
+
+
+class NpzBuilder:
+    """A compressed ``.npz`` built in memory one member at a time (the format
+    `np.savez_compressed` writes); `stream` writes an array from parts, so a large one (the
+    per-vehicle schedules of a big fleet) is compressed as it is produced, never held whole."""
+
+    def __init__(self):
+        self._buf = io.BytesIO()
+        self._zip = zipfile.ZipFile(self._buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+
+    def add(self, name: str, array: np.ndarray) -> None:
+        with self._zip.open(f"{name}.npy", "w", force_zip64=True) as member:
+            np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
+
+    @contextmanager
+    def stream(self, name: str, shape: tuple[int, ...], dtype=np.float64):
+        """Yields ``put(part)``: parts in C order, whose values must add up to ``shape``."""
+        dtype = np.dtype(dtype)
+        total, written = math.prod(shape), 0
+        with self._zip.open(f"{name}.npy", "w", force_zip64=True) as member:
+            np.lib.format.write_array_header_1_0(
+                member, {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False,
+                         "shape": tuple(shape)})
+
+            def put(part: np.ndarray) -> None:
+                nonlocal written
+                flat = np.ascontiguousarray(part, dtype=dtype).reshape(-1)
+                for lo in range(0, flat.size, BLOCK_VALUES):
+                    member.write(flat[lo : lo + BLOCK_VALUES].tobytes())
+                written += flat.size
+
+            yield put
+            if written != total:
+                raise ValueError(f"{name}: {written} values streamed for shape {shape}")
+
+    def getvalue(self) -> bytes:
+        self._zip.close()
+        return self._buf.getvalue()
 
 
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
-    return buf.getvalue()
+    npz = NpzBuilder()
+    for name, array in arrays.items():
+        npz.add(name, array)
+    return npz.getvalue()
 
 
 def tool_version() -> str:
@@ -138,47 +197,46 @@ def write_run(
         keep = np.unique(np.asarray(ev_keep, dtype=np.int64))
         if keep.size and (keep[0] < 0 or keep[-1] >= n_sol):
             raise ValueError(f"ev_keep names solutions outside 0..{n_sol - 1}")
-    chunk = max(1, CHUNK_VALUES // max(n_veh * t_count, 1))
-    fronts, nets, bess_rows, ev_rows = [], [], [], []
-    for start in range(0, n_sol, chunk):
-        idx = np.arange(start, min(n_sol, start + chunk))
-        ev, bess = source.get(idx)
-        ev = np.ascontiguousarray(ev, dtype=np.float64)
-        if scenario.bess is not None and bess is None:
-            bess = np.zeros((len(idx), t_count))
-        try:
-            feasibility.assert_feasible(
-                scenario, ev, bess, import_limit=import_limit, targets=targets
-            )
-        except InfeasibleScheduleError as exc:
-            where = f"solutions {idx[0]}..{idx[-1]}: " if n_sol > len(idx) else ""
-            raise InfeasibleScheduleError(f"{where}{exc}") from None
-        part = evaluate(scenario, ev, bess)
-        part["solution"] = idx
-        fronts.append(part)
-        nets.append(net_load(scenario, ev, bess))
-        if bess is not None:
-            bess_rows.append(np.asarray(bess, dtype=np.float64))
-        ev_rows.append(ev[np.isin(idx, keep)])
+    chunk = max(CHUNK_SOLUTIONS_MIN, CHUNK_VALUES // max(n_veh * t_count, 1))
+    fronts, nets, bess_rows = [], [], []
+    npz = NpzBuilder()
+    with npz.stream("ev_power", (len(keep), n_veh, t_count)) as put:
+        for start in range(0, n_sol, chunk):
+            idx = np.arange(start, min(n_sol, start + chunk))
+            ev, bess = source.get(idx)
+            ev = np.ascontiguousarray(ev, dtype=np.float64)
+            if scenario.bess is not None and bess is None:
+                bess = np.zeros((len(idx), t_count))
+            try:
+                feasibility.assert_feasible(
+                    scenario, ev, bess, import_limit=import_limit, targets=targets
+                )
+            except InfeasibleScheduleError as exc:
+                where = f"solutions {idx[0]}..{idx[-1]}: " if n_sol > len(idx) else ""
+                raise InfeasibleScheduleError(f"{where}{exc}") from None
+            part = evaluate(scenario, ev, bess)
+            part["solution"] = idx
+            fronts.append(part)
+            nets.append(net_load(scenario, ev, bess))
+            if bess is not None:
+                bess_rows.append(np.asarray(bess, dtype=np.float64))
+            for row in np.flatnonzero(np.isin(idx, keep)):
+                put(ev[row])
+            del ev
     front = pd.concat(fronts, ignore_index=True) if fronts else evaluate(
         scenario, np.zeros((0, n_veh, t_count)), None
     )
     if finish_front is not None:
         front = finish_front(front)
-    net = np.concatenate(nets) if nets else np.zeros((0, t_count))
-    arrays = {
-        "ev_power": np.concatenate(ev_rows) if ev_rows else np.zeros((0, n_veh, t_count)),
-        "ev_solutions": keep,
-        "net_load": net,
-    }
+    npz.add("ev_solutions", keep)
+    npz.add("net_load", np.concatenate(nets) if nets else np.zeros((0, t_count)))
     if bess_rows:
-        arrays["bess_power"] = np.concatenate(bess_rows)
-    del ev_rows
+        npz.add("bess_power", np.concatenate(bess_rows))
 
     files = {
         **scenario_files(scenario),
         "front.csv": csv_bytes(front),
-        "schedules.npz": npz_bytes(arrays),
+        "schedules.npz": npz.getvalue(),
     }
     if history is not None:
         files["history.csv"] = csv_bytes(history)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -118,6 +119,22 @@ def test_numba_dispatcher_matches_dispatch_reference(seed, clusters, limit, disp
     rng = np.random.default_rng(seed)
     X = decision_vectors(rng, prob.n_var)
     assert_matches_twin(prob, X)
+
+
+@pytest.mark.parametrize("dispatch", DISPATCH_RULES)
+def test_how_individuals_are_split_into_blocks_changes_no_schedule(dispatch, monkeypatch):
+    """One individual alone, a few split over threads, or many in one block of `BLOCK`:
+    every schedule and report is the same to the last bit."""
+    sc = random_scenario(4, n=30, import_limit=260.0)
+    prob = AggregateProblem(sc, 2, dispatch)
+    X = decision_vectors(np.random.default_rng(4), prob.n_var)
+    together = prob.dispatch(X, store=True)
+    one_by_one = [prob.dispatch(X[[s]], store=True) for s in range(len(X))]
+    monkeypatch.setattr(numba, "get_num_threads", lambda: len(X))  # one block each
+    split = prob.dispatch(X, store=True)
+    for k in (0, 1, 2, 3, 4):  # ev, BESS, realised requests, reports, excess
+        np.testing.assert_array_equal(split[k], together[k])
+        np.testing.assert_array_equal(np.concatenate([o[k] for o in one_by_one]), together[k])
 
 
 @settings(max_examples=30, deadline=None)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from moo.problems.objectives import departure_soc, evaluate, net_load
+from models.scenario import load_scenario
+from moo.problems.encodings import AggregateProblem
+from moo.problems.objectives import OBJECTIVES, departure_soc, evaluate, net_load
+from moo.util import blocks
 from tests.problems.conftest import P0, P1, two_vehicle_scenario
 
 
@@ -38,3 +42,18 @@ def test_net_load_and_departure_soc_by_hand():
     np.testing.assert_allclose(net_load(sc, power, bess), [[105.0, -21.0, 69.0, 123.0]])
     # v0: 0.5 + 6 * (0.9 * 7 - 4 / 0.8) / 60 = 0.63; v1: 0.3 + 6 * 4 / 40 = 0.9
     np.testing.assert_allclose(departure_soc(sc, power), [[0.63, 0.9]], rtol=1e-12)
+
+
+@pytest.mark.parametrize("tiny", [1, 96 * 4 * 7])  # one vehicle per block; blocks of 7
+def test_block_by_block_evaluation_is_the_whole_one(tiny, monkeypatch):
+    sc = load_scenario("building")
+    prob = AggregateProblem(sc)
+    ev, bess, report = prob.schedules(np.random.default_rng(4).uniform(size=(4, prob.n_var)))
+    ev[1, 7, :] = 0.0  # one vehicle misses its target: satisfaction below 1
+    whole = evaluate(sc, ev, bess)
+    monkeypatch.setattr(blocks, "BLOCK_VALUES", tiny)
+    assert len(blocks.vehicle_blocks(sc.fleet.n, 4 * sc.slots)) > 1
+    pd.testing.assert_frame_equal(evaluate(sc, ev, bess), whole, rtol=1e-12)
+    assert whole["satisfaction"].iloc[1] < whole["satisfaction"].iloc[0]
+    np.testing.assert_allclose(whole.loc[[0, 2, 3], list(OBJECTIVES)].to_numpy(),
+                               report[[0, 2, 3], :3], rtol=1e-9)

@@ -3,6 +3,7 @@ atomic file writes, tampering detected, infeasible schedules never written."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ import pytest
 import moo.rundir as rundir
 from models.errors import InfeasibleScheduleError
 from moo.problems.baselines import baseline
+from moo.rundir import run as run_module
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +103,47 @@ def test_infeasible_schedule_is_never_written(tmp_path, presets):
         rundir.write_run(out, sc, power, algorithm="bad")
     assert not (out / "meta.json").exists()
     assert not rundir.is_complete(out)
+
+
+def test_a_streamed_npz_member_reads_back_as_the_whole_array(monkeypatch):
+    monkeypatch.setattr(run_module, "BLOCK_VALUES", 5)  # parts written 5 floats at a time
+    ev = np.random.default_rng(2).normal(size=(3, 4, 6))
+    npz = run_module.NpzBuilder()
+    with npz.stream("ev_power", ev.shape) as put:
+        put(ev[0])
+        put(ev[1:])
+    npz.add("ev_solutions", np.array([4, 7, 9]))
+    data = npz.getvalue()
+    with np.load(io.BytesIO(data)) as back:
+        assert back.files == ["ev_power", "ev_solutions"]
+        np.testing.assert_array_equal(back["ev_power"], ev)
+        np.testing.assert_array_equal(back["ev_solutions"], [4, 7, 9])
+    short = run_module.NpzBuilder()
+    with pytest.raises(ValueError, match="ev_power: 24 values streamed for shape"):
+        with short.stream("ev_power", ev.shape) as put:
+            put(ev[0])
+
+
+@pytest.mark.parametrize("extra", [None, "nan", "text", "flag", "float32", "comma name"])
+def test_csv_bytes_are_the_pandas_bytes_whichever_way_they_are_made(extra):
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame({
+        "vehicle_id": np.arange(6),
+        "power_kw": [0.1, -0.0, np.inf, -np.inf, 1e-300, 2.0 / 3.0],
+        "energy_kwh": rng.normal(size=6) * 1e6,
+        "slot": np.array([3, 2, 1, 0, 95, 7], dtype=np.int32),
+    })
+    if extra == "nan":
+        frame.loc[2, "energy_kwh"] = np.nan
+    elif extra == "text":
+        frame["session_id"] = list("abcdef")
+    elif extra == "flag":
+        frame["v2g"] = [True, False] * 3
+    elif extra == "float32":
+        frame["soc"] = np.float32(0.1) * np.arange(6, dtype=np.float32)
+    elif extra == "comma name":
+        frame["a,b"] = 1.5
+    expected = frame.to_csv(index=False, float_format="%.17g").encode()
+    assert run_module.csv_bytes(frame) == expected
+    assert run_module.csv_bytes(frame.iloc[:0]) == frame.iloc[:0].to_csv(
+        index=False, float_format="%.17g").encode()
