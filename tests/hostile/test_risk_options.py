@@ -6,14 +6,14 @@ import pytest
 
 from jobs.front import FrontSpec
 from models.errors import InputError
+from tests.conftest import UNCERTAIN_SITE_TOML
 from tests.hostile.conftest import FRONT_ARGS, invoke, one_line_error
-from tests.uncertainty.test_risk import UNCERTAIN_SITE
 
 
 @pytest.fixture
 def uncertain(tmp_path):
     path = tmp_path / "site.toml"
-    path.write_text(UNCERTAIN_SITE)
+    path.write_text(UNCERTAIN_SITE_TOML)
     return path
 
 
