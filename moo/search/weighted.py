@@ -233,7 +233,7 @@ class BoundSeed:
     the study's swarms on eva ended 0.028 (Economy) and 0.099 (Response) above the exact
     weighted optimum (docs/benchmarks.md, "Weighted-sum route"). The polish gets half the
     budget, the local-search seeding's share: on the aggregate encoding the swarm's own
-    moves and the local-search points improved on the polished seed by at most 0.0001 in
+    moves and the local-search points improved on the polished seed by at most 0.0002 in
     the measured runs, while at 10,000 vehicles the polish still gains with every
     evaluation. With the bound seed the local search skips its rounds for the mode's own
     weights (the seed is that point). The vehicle
