@@ -247,10 +247,9 @@ class GapSearch:
     through the algorithm's own crossover, mutation and repair, and their children replace
     the first offspring of the generation (the local search replaces the last). The
     evaluations stay those of a generation; part of them moves to where the gap is. Not for
-    a risk-aware front (its objectives are not the ones the bound certifies). On iov x 10
-    (80 generations) the certified HV ratio rose from 0.884 to 0.889 and the worst gap fell
-    from 0.183 to 0.160; aiming 20 of 100 offspring at 2 weights instead lowered the HV
-    ratio to 0.871 (docs/benchmarks.md, "Certified quality").
+    a risk-aware front (its objectives are not the ones the bound certifies). Few aimed
+    offspring (8 of 100): the rest of the population keeps the front's spread, on which
+    the certified HV ratio depends as much (docs/benchmarks.md, "Certified quality").
     """
 
     mode: str = "auto"
