@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from pymoo.algorithms.moo.nsga2 import NSGA2
 from pymoo.algorithms.moo.nsga3 import NSGA3
+from pymoo.core.mating import Mating
 from pymoo.core.population import Population
 from pymoo.operators.crossover.sbx import SBX
 from pymoo.operators.mutation.pm import PM
@@ -96,7 +97,30 @@ def archive_hypervolume(F: np.ndarray, box: Normalization) -> float:
     return 0.0 if len(F) == 0 else box.hypervolume(F)
 
 
+class AimedMating(Mating):
+    """pymoo's mating, plus the children of parent pairs named before an ``ask()``
+    (``pending`` [P, 2, n_var], `GapSearch`): the next mating makes them with the same
+    crossover and mutation and puts them first among the offspring, so that the repair (one
+    dispatch of all offspring) and the duplicate elimination treat them like any other."""
+
+    pending: np.ndarray | None = None
+
+    def _do(self, problem, pop, n_offsprings, parents=None, random_state=None, **kwargs):
+        aimed, self.pending = self.pending, None
+        if aimed is None or not len(aimed):
+            return super()._do(problem, pop, n_offsprings, parents, random_state, **kwargs)
+        pairs = np.arange(2 * len(aimed)).reshape(-1, 2)
+        kids = self.crossover.do(problem, Population.new(X=aimed.reshape(-1, aimed.shape[-1])),
+                                 parents=pairs, random_state=random_state)
+        kids = self.mutation.do(problem, kids, random_state=random_state)
+        if n_offsprings <= len(kids):
+            return kids[:n_offsprings]
+        rest = super()._do(problem, pop, n_offsprings - len(kids), None, random_state, **kwargs)
+        return Population.merge(kids, rest)
+
+
 def make_algorithm(name: str, pop_size: int, initial: np.ndarray, repair, seed: int | None):
+    """NSGA-II or NSGA-III with the front's operators; its mating is an `AimedMating`."""
     common = dict(
         pop_size=pop_size,
         sampling=Population.new(X=initial),
@@ -107,10 +131,16 @@ def make_algorithm(name: str, pop_size: int, initial: np.ndarray, repair, seed: 
         seed=seed,
     )
     if name == "nsga2":
-        return NSGA2(**common)
-    if name == "nsga3":
-        return NSGA3(ref_dirs=reference_directions(pop_size), **common)
-    raise ValueError(f"unknown algorithm {name!r}: use one of {', '.join(ALGORITHMS)}")
+        algo = NSGA2(**common)
+    elif name == "nsga3":
+        algo = NSGA3(ref_dirs=reference_directions(pop_size), **common)
+    else:
+        raise ValueError(f"unknown algorithm {name!r}: use one of {', '.join(ALGORITHMS)}")
+    m = algo.mating
+    algo.mating = AimedMating(m.selection, m.crossover, m.mutation, repair=m.repair,
+                              eliminate_duplicates=m.eliminate_duplicates,
+                              n_max_iterations=m.n_max_iterations)
+    return algo
 
 
 def operators(algo) -> dict:
@@ -387,11 +417,12 @@ def run_front(
         if state.algo is None:
             _seed_algorithm(state, scenario, settings, t0, relaxed)
         algo = state.algo
-        aiming = settings.gap_search.active(state.relaxed, settings.risk)
+        aiming = (settings.gap_search.active(state.relaxed, settings.risk)
+                  and isinstance(algo.mating, AimedMating))  # not in an older checkpoint
         while spent() < 1.0:
-            pop = algo.ask()
             if aiming:
-                pop = _aim(pop, state, settings.gap_search, units)
+                _aim(state, settings.gap_search, units)
+            pop = algo.ask()
             if state.seeder is not None and memetic.per_generation > 0:
                 pop = _inject(pop, problem, state.seeder, memetic, state.rng)
             algo.evaluator.eval(problem, pop)
@@ -581,12 +612,13 @@ def worst_weights(gaps: np.ndarray, k: int) -> np.ndarray:
     return np.argsort(-np.asarray(gaps, float), kind="stable")[: max(k, 0)]
 
 
-def _aim(pop, state: FrontState, gap_search: GapSearch, units: np.ndarray) -> Population:
-    """Replace the first offspring by children of the archive's best points for the lattice
-    weights where its certified gap is largest (`GapSearch`)."""
-    archive, algo, problem, rng = state.archive, state.algo, state.problem, state.rng
+def _aim(state: FrontState, gap_search: GapSearch, units: np.ndarray) -> None:
+    """Name the parents of the next generation's aimed matings (`GapSearch`): for each
+    lattice weight where the archive's certified gap is largest, its best point and one of
+    its next best (`AimedMating.pending`)."""
+    archive, rng = state.archive, state.rng
     if len(archive) < 2:
-        return pop
+        return
     cert = state.relaxed.certificate()
     F = archive.F * units  # the sketch's objectives in whole-fleet units
     worst = worst_weights(cert.gaps(F), gap_search.weights)
@@ -594,17 +626,8 @@ def _aim(pop, state: FrontState, gap_search: GapSearch, units: np.ndarray) -> Po
     pairs = []
     for row in scores:
         best = np.argsort(row, kind="stable")[: gap_search.parents + 1]
-        for _ in range(gap_search.matings):
-            pairs.append([best[0], rng.choice(best[1:])])
-    parents = Population.new(X=archive.X)
-    children = algo.mating.crossover.do(problem, parents, parents=np.array(pairs),
-                                        random_state=rng)
-    children = algo.mating.mutation.do(problem, children, random_state=rng)
-    children = state.repair.do(problem, children)
-    n = min(len(children), len(pop))
-    X = pop.get("X").copy()
-    X[:n] = children.get("X")[:n]
-    return Population.new(X=X)
+        pairs += [[best[0], rng.choice(best[1:])] for _ in range(gap_search.matings)]
+    state.algo.mating.pending = archive.X[np.array(pairs)]  # [P, 2, n_var]
 
 
 def _feasible(pop, problem) -> np.ndarray:
