@@ -8,7 +8,9 @@ run cleanly with the front found so far.
 Seeding: the initial population holds the decision vectors of the uncoordinated and
 ordered baselines, up to half of it local-search points (`Memetic`) and, with the aggregate
 encoding, the lower-bound relaxation's optima rounded by the dispatcher (`RelaxSeeds`), then
-uniformly random vectors (every vector is feasible after dispatch or repair). Huge fleets
+uniformly random vectors (every vector is feasible after dispatch or repair). With the
+relaxed seeds, `GapSearch` writes every seed the archive keeps and aims part of each
+generation at the lattice weights the bound certifies worst. Huge fleets
 are searched on a sketch and dispatched on the whole fleet at the end (`SketchSearch`).
 With `FrontSettings.risk` the problem is `moo.uncertainty.risk.RiskProblem` (objectives:
 a risk measure over training realisations), seeded the same way.
@@ -278,8 +280,8 @@ class GapSearch:
     the first offspring of the generation (the local search replaces the last). The
     evaluations stay those of a generation; part of them moves to where the gap is. Not for
     a risk-aware front (its objectives are not the ones the bound certifies). Few aimed
-    offspring (8 of 100): the rest of the population keeps the front's spread, on which
-    the certified HV ratio depends as much (docs/benchmarks.md, "Certified quality").
+    offspring (8 of 100 by default), so that the rest keeps the front's spread; measured in
+    docs/benchmarks.md, "Points where the certificate needs them".
     """
 
     mode: str = "auto"
