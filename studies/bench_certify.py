@@ -125,6 +125,7 @@ def one_scale(args, k: int) -> dict:
         "encoding": params.get("encoding"),
         "local_search": bool((params.get("memetic") or {}).get("active")),
         "relax_seeds": bool((params.get("relax_seeds") or {}).get("active")),
+        "seeds_in_front": (params.get("relax_seeds") or {}).get("in_front"),
         "sketch_factor": sketch.get("factor", 1),
         "front_hv": row["hv"],
         "certified_hv_ratio": row["certified_hv_ratio"],
@@ -154,7 +155,9 @@ def measured(pairs: list[dict], bound) -> dict:
         row = {}
         for suffix, (wall, gb, cpu, path) in pair.items():
             q = compare_runs([read_run(path)], bound=bound)[0]
+            seeds = read_run(path).meta["parameters"].get("relax_seeds") or {}
             row.update({f"front_s{suffix}": None if wall is None else round(wall, 1),
+                        f"seeds_in_front{suffix}": seeds.get("in_front"),
                         f"front_peak_rss_gb{suffix}": None if gb is None else round(gb, 2),
                         f"front_cpu_s{suffix}": None if cpu is None else round(cpu, 1),
                         f"front_points{suffix}": q["n_points"],
@@ -178,12 +181,15 @@ def write_table(out: Path, head: str) -> str:
     (out / "certify.json").write_text(dumps(rows, indent=2) + "\n")
     cols = ["vehicles", "bound_s", "bound_peak_rss_gb", "bound_qp", "bound_groups",
             "front_s", "front_peak_rss_gb", "local_search", "relax_seeds", "sketch_factor",
-            "front_points", "certified_hv_ratio", "certified_gap", "front_s_also",
-            "front_points_also", "certified_hv_ratio_also", "certified_gap_also",
+            "front_points", "seeds_in_front", "certified_hv_ratio", "certified_gap",
+            "front_s_also", "front_points_also", "seeds_in_front_also",
+            "certified_hv_ratio_also", "certified_gap_also",
             "load_average_1min"]
 
     def cell(v):
-        return "-" if v is None else f"{v:.4f}" if isinstance(v, float) and v < 10 else str(v)
+        if isinstance(v, float):
+            return f"{v:.4f}" if v < 10 else f"{v:.1f}"
+        return "-" if v is None else str(v)
 
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(cell(r.get(f"mean_{c}", r.get(c))) for c in cols) + " |"

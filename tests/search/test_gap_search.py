@@ -8,10 +8,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from pymoo.core.population import Population
 from pymoo.core.problem import Problem
 from pymoo.core.repair import NoRepair
-from pymoo.operators.crossover.sbx import SBX
 from pymoo.operators.mutation.pm import PM
 
 from models.errors import InputError
@@ -51,27 +49,42 @@ class Box(Problem):
         super().__init__(n_var=2, n_obj=3, xl=0.0, xu=1.0)
 
 
-def test_aim_mates_the_best_points_of_the_worst_weight():
-    """Point i has X = (i/10, i/10). The cost weight's gap is the largest (0.3 against 0):
-    its best point is 0, its second best 1; crossover and mutation switched off, the
-    children are those parents, and they replace the first offspring only."""
+def test_aim_names_the_best_points_of_the_worst_weight():
+    """Point i has X = (i/10, i/10). Gaps: cost 0.3 (best point 0, then 1), variance 0.0,
+    peak-valley 0.05 (best point 1, then 2)."""
     archive = Archive(2, 1)
     F = np.array([[0.3, 0.0, 0.1], [0.5, 0.2, 0.0], [0.6, 0.1, 0.05], [0.9, 0.3, 0.3]])
     X = np.repeat(np.arange(4)[:, None] / 10, 2, axis=1)
     archive.add(X, F, np.zeros((4, 1)))
     assert len(archive) == 3  # point 3 is dominated
+    mating = SimpleNamespace(pending=None)
     state = SimpleNamespace(
-        archive=archive, problem=Box(), rng=np.random.default_rng(0), repair=NoRepair(),
-        relaxed=SimpleNamespace(certificate=lambda: unit_certificate([0.0, 0.0, 0.0])),
-        algo=SimpleNamespace(mating=SimpleNamespace(crossover=SBX(prob=0.0),
-                                                    mutation=PM(prob=0.0))),
+        archive=archive, rng=np.random.default_rng(0), algo=SimpleNamespace(mating=mating),
+        relaxed=SimpleNamespace(certificate=lambda: unit_certificate([0.0, 0.0, -0.05])),
     )
-    offspring = Population.new(X=np.full((6, 2), 0.77))
-    aimed = nsga._aim(offspring, state, GapSearch(weights=1, matings=1, parents=1),
-                      np.ones(3))
-    got = aimed.get("X")
-    np.testing.assert_array_equal(np.sort(got[:2, 0]), [0.0, 0.1])  # points 0 and 1
-    np.testing.assert_array_equal(got[2:], 0.77)
+    nsga._aim(state, GapSearch(weights=1, matings=2, parents=1), np.ones(3))
+    np.testing.assert_array_equal(mating.pending[:, :, 0], [[0.0, 0.1], [0.0, 0.1]])
+    nsga._aim(state, GapSearch(weights=2, matings=1, parents=1), np.ones(3))
+    np.testing.assert_array_equal(mating.pending[:, :, 0], [[0.0, 0.1], [0.1, 0.2]])
+
+
+def test_aimed_mating_puts_the_named_children_first():
+    """Mutation off and a pair of equal parents (the crossover leaves them as they are):
+    their child comes first (its twin is a duplicate, eliminated), the rest of the
+    offspring is the ordinary mating's, and the pending pair is used once."""
+    algo = nsga.make_algorithm("nsga2", 6, np.random.default_rng(1).uniform(size=(6, 2)),
+                               NoRepair(), 1)
+    algo.mating.mutation = PM(prob=0.0)
+    algo.setup(Box(), verbose=False)
+    pop = algo.ask()
+    pop.set("F", np.random.default_rng(2).uniform(size=(6, 3)))
+    algo.tell(infills=pop)
+    algo.mating.pending = np.array([[[0.91, 0.92], [0.91, 0.92]]])
+    off = algo.ask().get("X")
+    assert len(off) == 6
+    np.testing.assert_array_equal(off[0], [0.91, 0.92])
+    assert not (off[1:] == [0.91, 0.92]).all(axis=1).any()
+    assert algo.mating.pending is None
 
 
 def test_seeds_kept_finds_the_seed_rows():
