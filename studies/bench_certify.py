@@ -136,8 +136,9 @@ def write_table(out: Path, head: str) -> str:
     (out / "certify.json").write_text(dumps(rows, indent=2) + "\n")
     cols = ["vehicles", "bound_s", "bound_peak_rss_gb", "bound_qp", "bound_groups",
             "front_s", "front_peak_rss_gb", "local_search", "relax_seeds", "sketch_factor",
-            "front_points", "certified_hv_ratio", "certified_gap", "front_s_also",
-            "certified_hv_ratio_also", "certified_gap_also", "load_average_1min"]
+            "front_points", "certified_hv_ratio", "certified_gap", "front_cpu_s",
+            "load_average_1min", "front_s_also", "certified_hv_ratio_also", "certified_gap_also",
+            "front_cpu_s_also", "load_average_1min_also"]
 
     def cell(v):
         return "-" if v is None else f"{v:.4f}" if isinstance(v, float) and v < 10 else str(v)
