@@ -182,8 +182,8 @@ def write_table(out: Path, head: str) -> str:
     cols = ["vehicles", "bound_s", "bound_peak_rss_gb", "bound_qp", "bound_groups",
             "front_s", "front_peak_rss_gb", "local_search", "relax_seeds", "sketch_factor",
             "front_points", "seeds_in_front", "certified_hv_ratio", "certified_gap",
-            "front_s_also", "front_points_also", "seeds_in_front_also",
-            "certified_hv_ratio_also", "certified_gap_also",
+            "front_cpu_s", "front_s_also", "front_points_also", "seeds_in_front_also",
+            "certified_hv_ratio_also", "certified_gap_also", "front_cpu_s_also",
             "load_average_1min"]
 
     def cell(v):

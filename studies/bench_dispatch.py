@@ -13,17 +13,25 @@ before, so it is in neither rule's time). ``--seeds`` runs each rule with each s
     python studies/bench_dispatch.py --scale 1 --generations 40 --out runs/dispatch
     python studies/bench_dispatch.py --scale 1 --time-limit 120 --rules priority laxity \
         --seeds 1 2 --out runs/dispatch
-    python studies/bench_dispatch.py --scale 10 --dispatch-only --out runs/dispatch
+    python studies/bench_dispatch.py --scale 10 --dispatch-only --against 0428769 \
+        --out runs/dispatch
 
 ``--dispatch-only``: the dispatch times alone (no bound, no fronts), written to
-``dispatch-iov-xK-only.json`` with the CPU time of each median call beside its wall time.
+``dispatch-iov-xK-only.json`` with the CPU time of each median call beside its wall time;
+``--against REV`` times the kernels of git revision REV (its `moo/kernels/population.py`)
+too, alternated with today's on the same inputs, and gives the largest relative difference
+of their report vectors (a faster kernel must give the same schedules).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
+import re
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,6 +42,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from moo.exact.bound import bound_front  # noqa: E402
+from moo.kernels import population  # noqa: E402
 from moo.kernels.data import DISPATCH_RULES  # noqa: E402
 from moo.problems import encodings, feasibility  # noqa: E402
 from moo.search import nsga  # noqa: E402
@@ -50,6 +59,33 @@ def front_with(scenario, rule: str, budget: Budget, seed: int, relaxed):
     return res, time.perf_counter() - t0, time.process_time() - c0
 
 
+def kernels_at(rev: str):
+    """The kernels module of git revision ``rev``, loaded from a temporary copy."""
+    text = subprocess.run(["git", "show", f"{rev}:moo/kernels/population.py"], cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout
+    path = Path(tempfile.mkdtemp()) / f"population_{re.sub(r'[^A-Za-z0-9]', '_', rev)}.py"
+    path.write_text(text)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def dispatch_with(kernels, problem, x) -> np.ndarray:
+    """`AggregateProblem.dispatch` without schedules through a kernels module: the report
+    vectors [S, N_OUT]."""
+    d = problem.kdata
+    req, req_b = problem.requests(x)
+    s, t = len(x), problem.t_count
+    out = np.zeros((s, kernels.N_OUT))
+    kernels.dispatch_population(
+        req, req_b, d.vrow, d.e_start, d.sat_floor, d.bess, d.has_bess, d.slot_ptr, d.slot_rank,
+        d.slot_idx, d.cl_ptr, d.n_clusters, d.dt, d.base_net, d.buy, d.sell, d.deg_cost,
+        problem.limit, False, np.zeros((1, len(d.e_start), t)), np.zeros_like(req),
+        np.zeros((s, t)), np.zeros((s, t)), out, np.zeros(s), d.rule)
+    return out
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scale", type=int, default=1)
@@ -59,6 +95,7 @@ def main(argv=None) -> None:
     ap.add_argument("--seeds", nargs="+", type=int, default=[1])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--dispatch-only", action="store_true", help="time the dispatch alone")
+    ap.add_argument("--against", metavar="REV", help="with --dispatch-only: also REV's kernels")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
     budget = Budget.one_of(args.generations, None, args.time_limit) or Budget(generations=40)
@@ -67,22 +104,30 @@ def main(argv=None) -> None:
     x = np.random.default_rng(0).uniform(
         size=(100, encodings.AggregateProblem(sc).n_var))
     problems = {rule: encodings.AggregateProblem(sc, 1, rule) for rule in rules}
-    times = {rule: [] for rule in rules}
-    cpu = {rule: [] for rule in rules}
-    for rule in rules:
-        problems[rule].dispatch(x[:2], store=False)  # compile
+    kernels = {"": population}
+    if args.against and args.dispatch_only:
+        kernels[f"@{args.against}"] = kernels_at(args.against)
+    runs = [(rule, tag) for rule in rules for tag in kernels]
+    times = {rule + tag: [] for rule, tag in runs}
+    cpu = {rule + tag: [] for rule, tag in runs}
+    reports = {rule + tag: dispatch_with(kernels[tag], problems[rule], x)  # and compile
+               for rule, tag in runs}
     for _ in range(args.repeats):
-        for rule in rules:
+        for rule, tag in runs:
             t0, c0 = time.perf_counter(), time.process_time()
-            problems[rule].dispatch(x, store=False)
-            times[rule].append(time.perf_counter() - t0)
-            cpu[rule].append(time.process_time() - c0)
+            dispatch_with(kernels[tag], problems[rule], x)
+            times[rule + tag].append(time.perf_counter() - t0)
+            cpu[rule + tag].append(time.process_time() - c0)
     args.out.mkdir(parents=True, exist_ok=True)
     if args.dispatch_only:
         only = {"scenario": f"iov x{args.scale}", "repeats": args.repeats,
                 "load_average_1min": round(os.getloadavg()[0], 1),
-                **{rule: {"dispatch_100_s": float(np.median(times[rule])),
-                          "dispatch_100_cpu_s": float(np.median(cpu[rule]))} for rule in rules}}
+                **{key: {"dispatch_100_s": float(np.median(times[key])),
+                         "dispatch_100_cpu_s": float(np.median(cpu[key]))} for key in times}}
+        if len(kernels) > 1:
+            only["max_report_rel_diff"] = {rule: float(np.max(
+                np.abs(reports[rule] - reports[f"{rule}@{args.against}"])
+                / np.maximum(np.abs(reports[rule]), 1e-9))) for rule in rules}
         print(dumps(only, indent=2))
         (args.out / f"dispatch-iov-x{args.scale}-only.json").write_text(dumps(only, indent=2)
                                                                          + "\n")

@@ -533,7 +533,7 @@ def _dispatch_block(
                     x_a[c, s], x_b[c, s], theta[c, s] = _level_bracket(
                         acc, s, rem[c, s], sums[c, 2, s] if charge else sums[c, 0, s],
                         sums[c, 1, s] if charge else sums[c, 2, s])
-        # last pass: each vehicle's power, in priority order
+        # last pass: each vehicle's power (the priority rule: in priority order)
         for c in range(K):
             if balance:
                 _level_share(rule, mode[c], x_a[c], x_b[c], theta[c], got[c], vrow, E,
