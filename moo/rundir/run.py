@@ -58,6 +58,7 @@ SCHEDULES, BOUND = "schedules", "bound"  # run kinds: meta["kind"] (absent: sche
 BOUND_WEIGHT_COLUMNS = tuple(f"w_{name}" for name in OBJECTIVES)  # a bound run's front.csv
 EV_STORE_VALUES = 50_000_000  # per-vehicle floats stored for every solution up to this size
 CHUNK_VALUES = 20_000_000  # per-vehicle floats produced and checked at a time
+CSV_ROWS = 50_000  # rows a table is formatted in at a time
 CHUNK_SOLUTIONS_MIN = 2  # solutions at a time, whatever their size: one per core dispatching
 
 
@@ -91,11 +92,13 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
         str(c) and not set(str(c)) & set(',"\r\n') for c in frame.columns)
     if not plain or frame.isna().to_numpy().any():
         return frame.to_csv(index=False, float_format="%.17g").encode()
-    row = ",".join("%.17g" if k == "f" else "%d" for k in kinds)
-    cols = [frame[c].tolist() for c in frame.columns]
-    lines = [",".join(str(c) for c in frame.columns),
-             *(row % values for values in zip(*cols, strict=True))]
-    return "".join(line + os.linesep for line in lines).encode()
+    row = ",".join("%.17g" if k == "f" else "%d" for k in kinds) + os.linesep
+    columns = [frame[c].to_numpy() for c in frame.columns]
+    parts = [(",".join(str(c) for c in frame.columns) + os.linesep).encode()]
+    for lo in range(0, len(frame), CSV_ROWS):  # Python numbers for a block of rows at a time
+        block = [col[lo : lo + CSV_ROWS].tolist() for col in columns]
+        parts.append("".join([row % values for values in zip(*block, strict=True)]).encode())
+    return b"".join(parts)
 
 
 class NpzBuilder:

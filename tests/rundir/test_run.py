@@ -125,7 +125,8 @@ def test_a_streamed_npz_member_reads_back_as_the_whole_array(monkeypatch):
 
 
 @pytest.mark.parametrize("extra", [None, "nan", "text", "flag", "float32", "comma name"])
-def test_csv_bytes_are_the_pandas_bytes_whichever_way_they_are_made(extra):
+def test_csv_bytes_are_the_pandas_bytes_whichever_way_they_are_made(extra, monkeypatch):
+    monkeypatch.setattr(run_module, "CSV_ROWS", 4)  # 6 rows: two blocks
     rng = np.random.default_rng(9)
     frame = pd.DataFrame({
         "vehicle_id": np.arange(6),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from models.errors import InfeasibleScheduleError
@@ -16,6 +17,7 @@ from moo.rundir import run as rundir
 from moo.search import nsga as optimize
 from moo.search.nsga import FrontSettings, Memetic, default_max_solutions, run_front
 from moo.search.termination import Budget
+from moo.util import blocks
 from plots.report import write_figures
 
 
@@ -132,3 +134,21 @@ def test_local_search_store_is_thinned_keeping_the_extremes(building):
     np.testing.assert_allclose(objectives(seeder.P), seeder.F)
     seen = np.vstack(all_F)
     np.testing.assert_allclose(seeder.F.min(axis=0), seen.min(axis=0))  # extremes kept
+
+
+def test_a_run_written_in_tiny_blocks_and_chunks_is_the_run_written_whole(building, tmp_path,
+                                                                          monkeypatch):
+    _, _, ev, bess = _small_front(building)
+    monkeypatch.setattr(rundir, "EV_STORE_VALUES", ev[0].size * 3)  # 4 of 12 stored
+    whole = rundir.read_run(rundir.write_run(tmp_path / "whole", building, ev, bess,
+                                             algorithm="test", ev_keep=[0, 5, 6, 11]))
+    monkeypatch.setattr(rundir, "CHUNK_VALUES", 1)  # two solutions at a time (the minimum)
+    monkeypatch.setattr(rundir, "BLOCK_VALUES", 7)  # npz parts of 7 floats
+    monkeypatch.setattr(blocks, "BLOCK_VALUES", 2 * building.slots)  # one vehicle per block
+    tiny = rundir.read_run(rundir.write_run(tmp_path / "tiny", building, ev, bess,
+                                            algorithm="test", ev_keep=[0, 5, 6, 11]))
+    pd.testing.assert_frame_equal(tiny.front, whole.front, rtol=1e-12)
+    for name in ("ev_power", "ev_solutions", "net_load", "bess_power"):
+        np.testing.assert_array_equal(tiny.schedules[name], whole.schedules[name])
+    np.testing.assert_array_equal(tiny.schedules["ev_power"], ev[[0, 5, 6, 11]])
+    assert tiny.meta["ev_power_stored"] == whole.meta["ev_power_stored"] == [0, 5, 6, 11]
