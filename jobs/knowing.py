@@ -41,12 +41,13 @@ from distributed import Client, as_completed
 from models.scenario import Scenario
 from moo.decision.ahp import Judgements
 from moo.decision.select import select_mode
-from moo.exact.wait_and_see import SCORED, realised_scores, wait_and_see
+from moo.exact.wait_and_see import realised_scores, wait_and_see
 from moo.rundir import Run, atomic_write_text
 from moo.uncertainty.compare import realised_hypervolume
 from moo.uncertainty.distributed import evaluate_on_dask
 from moo.uncertainty.evaluate import OUT_OF_SAMPLE, Draw, evaluate_plans, realisation_indices
 from moo.uncertainty.plan import plans_from_run
+from moo.uncertainty.risk import OBJECTIVE_MEASURES
 from moo.util.normalization import Normalization
 
 MODES = ("economy", "response")
@@ -68,7 +69,7 @@ class Knowing:
     picks: pd.DataFrame  # mode, front, solution, score and KEEP means, p_unmet
     value: pd.DataFrame  # mode: mean scores per front, VSS, wait-and-see, EVPI estimate
     hv: pd.DataFrame  # front, solutions, hv
-    means: pd.DataFrame  # front, solution, realised means of SCORED
+    means: pd.DataFrame  # front, solution, realised means of OBJECTIVE_MEASURES
     realised: pd.DataFrame  # front, solution, realisation, day, MEASURES: every plan
     scale: pd.DataFrame  # objective, ideal, nadir, weight_MODE: what a score is made of
     normalization: Normalization
@@ -125,9 +126,9 @@ def knowing(
     norm = shared.normalization
     hv = pd.DataFrame([{"front": label, "solutions": len(summaries[label]), "hv": v}
                        for label, v in shared.hypervolume.items()])
-    means = pd.concat([s[["solution", *shared.columns]].set_axis(["solution", *SCORED], axis=1)
-                       .assign(front=label) for label, s in summaries.items()],
-                      ignore_index=True)
+    means = pd.concat([s[["solution", *shared.columns]]
+                       .set_axis(["solution", *OBJECTIVE_MEASURES], axis=1).assign(front=label)
+                       for label, s in summaries.items()], ignore_index=True)
 
     weights = {mode: judgements.objective_weights(mode) for mode in modes}
     ws = _wait_and_see(scenario, weights, norm, indices, draw, method, client, chunk)
@@ -152,7 +153,8 @@ def knowing(
     picks = pd.DataFrame(picks)
     return Knowing(days, ws, picks, values(picks, days, ws, vss), hv, means,
                    pd.concat([t.assign(front=k) for k, t in tables.items()], ignore_index=True),
-                   pd.DataFrame({"objective": SCORED, "ideal": norm.ideal, "nadir": norm.nadir,
+                   pd.DataFrame({"objective": OBJECTIVE_MEASURES, "ideal": norm.ideal,
+                                 "nadir": norm.nadir,
                                  **{f"weight_{m}": weights[m] for m in modes}}),
                    norm, str(scenario.currency))
 

@@ -183,7 +183,7 @@ def prepare(spec: SwarmSpec, reference: Run, judgements: Judgements):
     before any output is claimed when the reference, the mode or the bound seed does not
     fit)."""
     prepared = scalar_problem(reference, judgements.objective_weights(spec.mode), spec.encoding)
-    BoundSeed(spec.bound_seed).active(prepared[0])  # refuses "on" with another encoding
+    BoundSeed(spec.bound_seed).check(prepared[0].problem.encoding)
     return prepared
 
 

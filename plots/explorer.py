@@ -39,7 +39,8 @@ from moo.decision.tradeoffs import PAIRS
 from moo.problems.objectives import KPI_COLUMNS
 from moo.rundir import OutputFile, Run
 from moo.rundir.output import EXPLORE
-from moo.uncertainty.realised import OBJECTIVE_MEASURES, Realised
+from moo.uncertainty.realised import Realised
+from moo.uncertainty.risk import OBJECTIVE_MEASURES
 from moo.util.jsontext import dumps, finite
 from plots.points import baseline_points, read_selections, selected_points
 from plots.report import check_shown

@@ -66,11 +66,11 @@ from jobs.knowing import DETERMINISTIC, MODES, RISK, Knowing, knowing
 from models.scenario import Scenario
 from models.uncertainty import ForecastError, history_dates
 from moo.decision.ahp import Judgements, load_default_judgements
-from moo.exact.wait_and_see import SCORED
 from moo.rundir import read_run
 from moo.search.termination import Budget
 from moo.uncertainty.evaluate import Draw
 from moo.uncertainty.plan import uncertain_scenario
+from moo.uncertainty.risk import OBJECTIVE_MEASURES
 from plots.oos import pick_days, realised_fronts
 from studies.replay_month import _markdown, provenance
 
@@ -311,7 +311,8 @@ def findings(tables: dict[str, pd.DataFrame]) -> list[str]:
         scale = tables["scale"].query("site == @row.site").set_index("objective")
         parts = ", ".join(
             f"{k} {scale.loc[k, f'weight_{row.mode}'] * (risk[k] - det[k]) / span:+.3f}"
-            for k in SCORED if (span := scale.loc[k, "nadir"] - scale.loc[k, "ideal"]) > 0)
+            for k in OBJECTIVE_MEASURES
+            if (span := scale.loc[k, "nadir"] - scale.loc[k, "ideal"]) > 0)
         verdict = "beats" if row.vss > 0 else "does **not** beat"
         why = ", ".join(f"{k} {det[k]:.4g} → {risk[k]:.4g}" for k in
                         ("total_cost", "imbalance_cost", "variance", "peak_valley", "unmet_kwh"))

@@ -31,7 +31,8 @@ from moo.decision.decide import Decision, _currency, _row, check_runs, fmt_point
 from moo.decision.select import select, select_mode
 from moo.problems.objectives import OBJECTIVES
 from moo.rundir import Run
-from moo.uncertainty.realised import OBJECTIVE_MEASURES, RISKS, Realised
+from moo.uncertainty.realised import RISKS, Realised
+from moo.uncertainty.risk import OBJECTIVE_MEASURES
 from moo.util.normalization import Normalization
 
 

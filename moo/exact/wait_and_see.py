@@ -42,12 +42,11 @@ from moo.exact.bound import DEFAULT_GROUPS, BoundModel
 from moo.exact.front import ExactModel
 from moo.problems.objectives import OBJECTIVES
 from moo.uncertainty.evaluate import OUT_OF_SAMPLE, Draw, realisation_indices
+from moo.uncertainty.risk import OBJECTIVE_MEASURES
 from moo.util.normalization import Normalization
 
 METHODS = ("auto", "exact", "bound")
 EXACT_MAX_VEHICLE_SLOTS = 20_000  # building: ~2,500 (0.1-0.3 s per QP); iov: ~50,000 (10-25 s)
-# Realised measure standing for each objective in a realised score.
-SCORED = ("total_cost", "variance", "peak_valley")
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,7 +75,7 @@ def realised_scores(table: pd.DataFrame, weights: Sequence[float],
                     normalization: Normalization) -> pd.DataFrame:
     """``Σ_k w_k F̃_k`` of every (solution, realisation) of an evaluation table (the cost
     objective: realised cost + imbalance cost): solutions as rows, realisations as columns."""
-    f = table[list(SCORED)].to_numpy(float)
+    f = table[list(OBJECTIVE_MEASURES)].to_numpy(float)
     score = normalization.scalarized(f, np.asarray(weights, float))[0]
     frame = table[["solution", "realisation"]].assign(score=score)
     return frame.pivot(index="solution", columns="realisation", values="score")

@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -193,8 +194,35 @@ RELAX_MODES = ("auto", "on", "off")
 
 
 @dataclass(frozen=True)
-class RelaxSeeds:
-    """Relax-and-round seeds of the aggregate encoding (``mode``: auto, on, off).
+class AggregateSeeding:
+    """A seeding only the aggregate encoding has (``mode``: auto, on, off): ``auto`` makes
+    it whenever the encoding is aggregate, ``on`` with another encoding is refused (`check`).
+    ``option`` is its command-line option, named in the messages."""
+
+    option: ClassVar[str]
+    mode: str = "auto"
+
+    def __post_init__(self):
+        if self.mode not in RELAX_MODES:
+            raise InputError(f"{self.option[2:].replace('-', ' ')}: use one of "
+                             f"{', '.join(RELAX_MODES)}, got {self.mode!r}")
+
+    def active(self, problem) -> bool:
+        """Whether the seeding is made for this scheduling problem."""
+        return self.mode != "off" and isinstance(problem, AggregateProblem)
+
+    def check(self, encoding: str) -> None:
+        if self.mode == "on" and encoding != "aggregate":
+            raise InputError(f"{self.option} on needs the aggregate encoding "
+                             f"(this run uses {encoding}); use auto or off")
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class RelaxSeeds(AggregateSeeding):
+    """Relax-and-round seeds of the aggregate encoding (`AggregateSeeding`).
 
     The lower-bound relaxation (`moo.exact.bound.bound_front`, ``points`` lattice weights) is
     solved once; each relaxed optimum's fleet EV and BESS profile becomes a request vector
@@ -206,26 +234,9 @@ class RelaxSeeds:
     after ``seed_share`` of it. The vehicle encoding has its own seeds (the local search).
     """
 
-    mode: str = "auto"
+    option: ClassVar[str] = "--relax-seeds"
     points: int = DEFAULT_POINTS
     seed_share: float = 0.25
-
-    def __post_init__(self):
-        if self.mode not in RELAX_MODES:
-            raise InputError(f"relax seeds: use one of {', '.join(RELAX_MODES)}, got {self.mode!r}")
-
-    def active(self, problem) -> bool:
-        """Whether relaxed seeds are made for this problem (``on`` with the vehicle
-        encoding is refused by `check`)."""
-        return self.mode != "off" and isinstance(problem, AggregateProblem)
-
-    def check(self, encoding: str) -> None:
-        if self.mode == "on" and encoding != "aggregate":
-            raise InputError("--relax-seeds on needs the aggregate encoding "
-                             f"(this run uses {encoding}); use auto or off")
-
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
 
 
 SKETCH_MODES = ("auto", "off")

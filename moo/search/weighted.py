@@ -50,7 +50,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -67,7 +68,7 @@ from moo.rundir.checkpoint import SWARM, save_checkpoint
 from moo.search.cso import CSO, DEFAULT_PHI, CompetitiveSwarm
 from moo.search.local import LocalSearchSettings, Polisher, local_moves, seed_lattice
 from moo.search.mlgcso import MLGCSO
-from moo.search.nsga import seed_vectors
+from moo.search.nsga import RELAX_MODES, AggregateSeeding, seed_vectors
 from moo.search.shift import FEASIBLE_CV, score, shift_search
 from moo.search.termination import Budget, Counts
 from moo.util.normalization import Normalization
@@ -81,7 +82,7 @@ INITIAL_LS = (
     "lattice, then the mode's weights; best first), the rest uniform random"
 )
 INITIAL_BOUND = "the bound's optimum for the mode's weights, rounded by the dispatcher"
-BOUND_SEED_MODES = ("auto", "on", "off")
+BOUND_SEED_MODES = RELAX_MODES  # `BoundSeed.mode`
 
 
 def reference_normalization(reference: Run) -> Normalization:
@@ -223,10 +224,11 @@ def _one_seeder(problem, scenario, settings, rng, deadline):
 
 
 @dataclass(frozen=True)
-class BoundSeed:
-    """The lower bound's optimum for the swarm's own weights as a seed (``mode``: auto, on,
-    off; `bound_seed`), polished in the encoding by `moo.search.shift.shift_search` with up
-    to ``polish_share`` of the budget (evaluations or wall time; at most ``polish_evals``).
+class BoundSeed(AggregateSeeding):
+    """The lower bound's optimum for the swarm's own weights as a seed (`bound_seed`; its
+    mode as `AggregateSeeding`'s), polished in the encoding by
+    `moo.search.shift.shift_search` with up to ``polish_share`` of the budget (evaluations
+    or wall time; at most ``polish_evals``).
 
     ``auto`` is on whenever the encoding is aggregate. There the local-search points are
     per-vehicle schedules the dispatcher shares out again its own way, and without this seed
@@ -240,23 +242,9 @@ class BoundSeed:
     encoding is left as it was: its local search polishes the schedules themselves.
     """
 
-    mode: str = "auto"
+    option: ClassVar[str] = "--bound-seed"
     polish_share: float = 0.5
     polish_evals: int = 20_000
-
-    def __post_init__(self):
-        if self.mode not in BOUND_SEED_MODES:
-            raise InputError(f"bound seed: use one of {', '.join(BOUND_SEED_MODES)}, "
-                             f"got {self.mode!r}")
-
-    def active(self, problem: ScalarProblem) -> bool:
-        """Whether the seed is made for this problem; ``on`` with another encoding than the
-        aggregate one is an `InputError`."""
-        aggregate = isinstance(problem.problem, AggregateProblem)
-        if self.mode == "on" and not aggregate:
-            raise InputError("--bound-seed on needs the aggregate encoding (this run uses "
-                             f"{problem.problem.encoding}); use auto or off")
-        return self.mode != "off" and aggregate
 
 
 def bound_seed(
@@ -395,7 +383,8 @@ def minimize_scalar(
     ls_stream, bound_stream = np.random.SeedSequence(seed).spawn(2)
     seed_moves, polish, bound_record, seed_evals = 0, None, None, 0
     x_bound = np.zeros((0, problem.n_var))
-    if bound.active(problem):
+    bound.check(problem.problem.encoding)
+    if bound.active(problem.problem):
         evals, deadline = bound.polish_evals, np.inf
         if budget.evals is not None:
             evals = min(evals, int(bound.polish_share * budget.evals))
@@ -529,7 +518,7 @@ def run_swarm(
         "phi": algorithm.phi,
         "budget": state["budget"].to_dict(),
         "initial": initial,
-        "bound_seed": {**asdict(bound_setting), "active": bound_record is not None,
+        "bound_seed": {**bound_setting.to_dict(), "active": bound_record is not None,
                        **(bound_record or {})},
         "local_search": {
             **ls.to_dict(),

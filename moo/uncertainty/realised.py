@@ -39,9 +39,6 @@ FORMAT = REALISED_FORMAT
 TABLE, SUMMARY = "realised.parquet", "summary.csv"
 KEYS = ("solution", "realisation", "day")
 RISKS = ("mean", "cvar")  # how a realised objective is summarised for a decision
-# The realised measure of each objective (cost, variance, peak_valley): the cost a plan
-# really costs is its realised cost plus the imbalance cost.
-OBJECTIVE_MEASURES = ("total_cost", "variance", "peak_valley")
 META_KEYS: dict[str, tuple[type, ...]] = {
     "format": (str,),
     "tool": (str,),
