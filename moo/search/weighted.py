@@ -55,7 +55,6 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from pymoo.core.problem import Problem
 from pymoo.core.repair import Repair
 
 from models.errors import InputError
@@ -63,6 +62,7 @@ from models.scenario import Scenario
 from moo.exact.bound import BoundModel
 from moo.kernels.data import DISPATCH_RULES
 from moo.problems.encodings import AggregateProblem, make_problem
+from moo.problems.scalar import ScalarProblem, ScalarRepair
 from moo.rundir import Run
 from moo.rundir.checkpoint import SWARM, save_checkpoint
 from moo.search.cso import CSO, DEFAULT_PHI, CompetitiveSwarm
@@ -94,44 +94,6 @@ def reference_normalization(reference: Run) -> Normalization:
             "objective, so they give no normalisation: use a front run"
         )
     return norm
-
-
-class ScalarProblem(Problem):
-    """``sum_k w_k * F~_k`` of a scheduling problem, normalised by a reference front."""
-
-    def __init__(self, problem: Problem, weights, normalization: Normalization):
-        self.problem = problem
-        self.weights = np.asarray(weights, dtype=float)  # [3], cost, variance, peak_valley
-        self.normalization = normalization
-        super().__init__(
-            n_var=problem.n_var,
-            n_obj=1,
-            n_ieq_constr=problem.n_ieq_constr,
-            xl=problem.xl,
-            xu=problem.xu,
-        )
-
-    def scalar(self, objectives: np.ndarray) -> np.ndarray:  # [S] from [S, 3]
-        """The weighted sum of normalised objectives (cost, variance, peak_valley)."""
-        return self.normalization.apply(objectives) @ self.weights
-
-    def _evaluate(self, x, out, *args, **kwargs):
-        inner = self.problem.evaluate(x, return_as_dictionary=True)
-        out["F"] = self.scalar(inner["F"])[:, None]
-        out["objectives"] = inner["F"]
-        if self.n_ieq_constr:
-            out["G"] = inner["G"]
-
-
-class ScalarRepair(Repair):
-    """The inner problem's repair, applied to a `ScalarProblem`'s decision vectors."""
-
-    def __init__(self, repair: Repair):
-        super().__init__()
-        self.repair = repair
-
-    def _do(self, problem, X, **kwargs):
-        return self.repair._do(problem.problem, X, **kwargs)
 
 
 def scalar_problem(

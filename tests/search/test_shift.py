@@ -11,9 +11,9 @@ import pytest
 from models.scenario import build_scenario
 from moo.problems import feasibility
 from moo.problems.encodings import AggregateProblem
+from moo.problems.scalar import ScalarProblem
 from moo.search.nsga import seed_vectors
 from moo.search.shift import BATCH, request_span_kw, score, shift_search
-from moo.search.weighted import ScalarProblem
 from moo.util.normalization import Normalization
 from tests.conftest import MINIMAL
 

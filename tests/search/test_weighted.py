@@ -20,13 +20,13 @@ from moo.problems.encodings import (
     VehicleProblem,
     auto_encoding,
 )
+from moo.problems.scalar import ScalarProblem
 from moo.rundir import read_run
 from moo.search.nsga import seed_vectors
 from moo.search.termination import Budget
 from moo.search.weighted import (
     BoundSeed,
     LocalSearch,
-    ScalarProblem,
     local_search_seeds,
     minimize_scalar,
     scalar_coefficients,
