@@ -136,7 +136,7 @@ search_options = stack(  # how `front` searches (docs/commands.md)
     option("--gap-search", type=click.Choice(["auto", "off"]), default="auto",
            help="Aim at the weights the bound certifies worst, write the relaxed seeds too."),
     option("--sketch", type=click.Choice(["auto", "off"]), default="auto",
-           help="Search a huge fleet on a sample of it; auto: above 10^6 plugged vehicle-slots."),
+           help="Search a huge fleet on a sample; auto: above 250,000 plugged vehicle-slots."),
     option("--dispatch", type=click.Choice(["priority", "soc", "laxity"]), default="laxity",
            help="Aggregate encoding: how a slot's cluster power is shared (docs/model.md §4)."))
 resume_options = stack(

@@ -53,10 +53,12 @@ from moo.problems.encodings import (
     make_problem,
     resolve_encoding,
 )
+from moo.problems.scalar import ScalarProblem
 from moo.problems.sketch import SKETCH_SLOTS_MAX, sketch, sketch_factor
 from moo.rundir.checkpoint import FRONT, save_checkpoint
-from moo.search.archive import Archive
+from moo.search.archive import Archive, hv_thinned
 from moo.search.local import FrontSeeder, LocalSearchSettings, local_moves, seed_lattice
+from moo.search.shift import shift_search
 from moo.search.termination import Budget, Counts
 from moo.uncertainty.risk import Risk, RiskProblem
 from moo.util.lattice import das_dennis
@@ -254,10 +256,17 @@ class SketchSearch:
     iov x 100 (m = 5) the whole command took 188 s instead of 483 s, at a higher certified
     HV ratio (README, "Certified quality"). The history's hypervolume is measured on the
     sketch (objectives scaled back by ``m``, ``m**2``, ``m``).
+
+    Only the ``candidates`` x ``max_solutions`` archive members that keep the most of the
+    sketch's hypervolume (`hv_thinned`; 0: all of them) go to the whole fleet, beside the
+    relaxed seeds: the written front keeps ``max_solutions`` anyway, and each whole-fleet
+    dispatch costs ``m`` sketch ones (a million vehicles: 20 written of about 650 members).
+    Measured in docs/benchmarks.md, "A million vehicles".
     """
 
     mode: str = "auto"
     max_slots: int = SKETCH_SLOTS_MAX
+    candidates: int = 4
 
     def __post_init__(self):
         if self.mode not in SKETCH_MODES:
@@ -267,6 +276,13 @@ class SketchSearch:
         if self.mode == "off" or encoding != "aggregate":
             return 1
         return sketch_factor(scenario, self.max_slots)
+
+    def members(self, F: np.ndarray, max_solutions: int) -> np.ndarray:
+        """Indices of the archive members [A, 3] (the sketch's objectives) to dispatch on the
+        whole fleet."""
+        if self.candidates <= 0:
+            return np.arange(len(F))
+        return hv_thinned(F, self.candidates * max_solutions, F.min(axis=0), F.max(axis=0))
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -294,12 +310,24 @@ class GapSearch:
     a risk-aware front (its objectives are not the ones the bound certifies). Few aimed
     offspring (8 of 100 by default), so that the rest keeps the front's spread; measured in
     docs/benchmarks.md, "Points where the certificate needs them".
+
+    Polish: after the generations, for the ``polish_weights`` lattice weights with the
+    largest certified gaps, the archive's best point for that weight is polished in the
+    encoding by `moo.search.shift.shift_search` (``polish_evals`` evaluations each, of the
+    searched problem: the sketch's when there is one) for that weighted sum in the bound's
+    normalisation; the written front keeps the archive's best point for each polished
+    weight (and the sketch hands each to the whole fleet). The worst gaps are at the cost
+    end, where the dispatcher's rounding loses what no request of the genetic operators
+    finds back in 200 generations; on iov x 10 a polish of 5,000 evaluations halves them
+    (measured in docs/benchmarks.md, "Points where the certificate needs them").
     """
 
     mode: str = "auto"
     weights: int = 4
     matings: int = 2
     parents: int = 5
+    polish_weights: int = 4
+    polish_evals: int = 2_500
 
     def __post_init__(self):
         if self.mode not in GAP_MODES:
@@ -331,6 +359,7 @@ class FrontState:
     n_evals: int = 0
     relaxed: BoundFront | None = None
     seed_F: np.ndarray | None = None  # [R, 3] the rounded relaxed seeds' objectives
+    polished: dict | None = None  # the gap search's polish (`_polish`): weights, gaps, evals
     seeder: FrontSeeder | None = None
     algo: object = None  # the pymoo algorithm once seeded
     elapsed_s: float = 0.0
@@ -463,21 +492,27 @@ def run_front(
                 save_checkpoint(checkpoint, state, checkpoint_meta, FRONT)
             if on_generation is not None:
                 on_generation({**row, "budget_share": min(spent(), 1.0)})
+        if aiming and state.polished is None:
+            _polish(state, settings.gap_search, units)
     except KeyboardInterrupt:
         interrupted = True
     if m > 1:
+        t_whole = time.perf_counter()
         problem, archive, n_whole = _on_whole_fleet(problem, scenario, archive, state,
-                                                    settings.clusters, settings.dispatch)
+                                                    settings)
         state.n_evals += n_whole
+        whole_fleet = {"candidates_dispatched": n_whole,
+                       "whole_fleet_s": round(time.perf_counter() - t_whole, 3)}
     wall = time.perf_counter() - t0
-    keep = np.union1d(
+    keep = np.unique(np.concatenate([
         archive.reduced(
             settings.max_solutions,
             archive.F.min(axis=0) if len(archive) else box.ideal,
             archive.F.max(axis=0) if len(archive) else box.nadir,
         ),
         seeds_kept(archive.F, state.seed_F if settings.gap_search.mode != "off" else None),
-    )
+        best_for(archive.F, state, np.ones(3)),
+    ]))
     order = keep[np.argsort(archive.F[keep, 0], kind="stable")]  # by cost, for reading
     baseline_F = state.baseline_F
     return FrontResult(
@@ -501,9 +536,11 @@ def run_front(
             "relax_seeds": {**relax.to_dict(), "active": state.relaxed is not None,
                             "weights": 0 if state.relaxed is None else len(state.relaxed.bound),
                             "in_front": len(seeds_kept(archive.F[order], state.seed_F))},
-            "gap_search": {**settings.gap_search.to_dict(), "active": aiming},
+            "gap_search": {**settings.gap_search.to_dict(), "active": aiming,
+                           **({"polish": state.polished} if state.polished else {})},
             "sketch": {**settings.sketch_search.to_dict(), "factor": m,
-                       "vehicles": len(state.problem.kdata.veh[0])},
+                       "vehicles": len(state.problem.kdata.veh[0]),
+                       **(whole_fleet if m > 1 else {})},
             **({"risk": settings.risk.to_meta()} if settings.risk is not None else {}),
         },
     )
@@ -583,15 +620,19 @@ def _add_feasible(problem, X: np.ndarray, archive: Archive) -> np.ndarray:
     return out[0][ok]
 
 
-def _on_whole_fleet(problem, scenario, archive: Archive, state: FrontState, clusters: int,
-                    dispatch: str):
-    """A sketch search's archive dispatched on the whole fleet: each member's requests times
-    the sketch factor (and each relaxed seed's profile) as whole-fleet requests, repaired and
-    evaluated. Returns the whole-fleet problem, its archive and the evaluations spent."""
+def _on_whole_fleet(problem, scenario, archive: Archive, state: FrontState,
+                    settings: FrontSettings):
+    """A sketch search's archive dispatched on the whole fleet: each candidate member's
+    requests times the sketch factor (`SketchSearch.members`) and each relaxed seed's
+    profile as whole-fleet requests, repaired and evaluated. Returns the whole-fleet
+    problem, its archive and the evaluations spent."""
     m = state.sketch
-    whole, _ = make_problem(scenario, "aggregate", clusters, dispatch)
-    req, _ = problem.requests(archive.X)
-    X = whole.realised_x(req * m, problem.bess_power(archive.X) * m)
+    whole, _ = make_problem(scenario, "aggregate", settings.clusters, settings.dispatch)
+    members = np.union1d(settings.sketch_search.members(archive.F, settings.max_solutions),
+                         best_for(archive.F, state, np.array([m, m * m, m], dtype=float)))
+    x_sketch = archive.X[members]
+    req, _ = problem.requests(x_sketch)
+    X = whole.realised_x(req * m, problem.bess_power(x_sketch) * m)
     result = Archive(whole.n_var, kernels.N_OUT)
     for chunk in np.array_split(np.arange(len(X)), max(1, len(X) // 100)) if len(X) else []:
         _add_feasible(whole, whole.repair(X[chunk]), result)
@@ -623,6 +664,43 @@ def seeds_kept(F: np.ndarray, seed_F: np.ndarray | None) -> np.ndarray:
     seeds = {row.tobytes() for row in np.ascontiguousarray(seed_F, dtype=np.float64)}
     F = np.ascontiguousarray(F, dtype=np.float64)
     return np.array([i for i, row in enumerate(F) if row.tobytes() in seeds], dtype=np.int64)
+
+
+def best_for(F: np.ndarray, state: FrontState, units: np.ndarray) -> np.ndarray:
+    """Indices of the archive members F [A, 3] (times ``units``: whole-fleet units) best for
+    each lattice weight the gap search polished (none when it did not)."""
+    if not state.polished or not len(F):
+        return np.zeros(0, dtype=np.int64)
+    cert = state.relaxed.certificate()
+    weights = cert.weights[state.polished["weights"]]
+    return np.unique(np.argmin(cert.normalization.scalarized(F * units, weights), axis=1))
+
+
+def _polish(state: FrontState, gap_search: GapSearch, units: np.ndarray) -> None:
+    """The gap search's polish (`GapSearch`): the archive's best point for each of the
+    weights with the largest certified gaps, improved by `shift_search` for that weighted
+    sum (in the searched problem's units) and added to the archive; records what it did in
+    ``state.polished`` and counts its evaluations."""
+    archive = state.archive
+    if not len(archive) or gap_search.polish_weights <= 0 or gap_search.polish_evals <= 0:
+        return
+    cert = state.relaxed.certificate()
+    before = cert.gaps(archive.F * units)
+    worst = worst_weights(before, gap_search.polish_weights)
+    scores = cert.normalization.scalarized(archive.F * units, cert.weights[worst])
+    searched = Normalization(cert.normalization.ideal / units, cert.normalization.nadir / units)
+    X, spent = [], 0
+    for w, row in zip(worst, scores, strict=True):
+        scalar = ScalarProblem(state.problem, cert.weights[w], searched)
+        x, _, n = shift_search(scalar, archive.X[int(np.argmin(row))], gap_search.polish_evals,
+                               state.rng)
+        X.append(x)
+        spent += n
+    _add_feasible(state.problem, np.array(X), archive)
+    state.n_evals += spent
+    after = cert.gaps(archive.F * units)
+    state.polished = {"weights": worst.tolist(), "evals": spent,
+                      "gap_before": before[worst].tolist(), "gap_after": after[worst].tolist()}
 
 
 def worst_weights(gaps: np.ndarray, k: int) -> np.ndarray:

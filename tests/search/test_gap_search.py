@@ -150,3 +150,37 @@ def test_the_vehicle_encoding_does_not_aim(qingdao):
                                            budget=Budget(generations=1),
                                            memetic=Memetic(enabled=False)))
     assert res.settings["gap_search"]["active"] is False
+
+
+def test_best_for_names_each_polished_weights_best_member():
+    F = np.array([[0.3, 0.0, 0.1], [0.5, 0.2, 0.0], [0.6, 0.1, 0.05]])
+    relaxed = SimpleNamespace(certificate=lambda: unit_certificate([0.0, 0.0, 0.0]))
+    state = SimpleNamespace(relaxed=relaxed, polished={"weights": [0, 2]})
+    assert nsga.best_for(F, state, np.ones(3)).tolist() == [0, 1]
+    assert nsga.best_for(F / 2, state, np.full(3, 2.0)).tolist() == [0, 1]  # units
+    assert nsga.best_for(F, SimpleNamespace(polished=None), np.ones(3)).tolist() == []
+
+
+def test_the_polish_lowers_the_worst_gaps_and_the_front_keeps_them(qingdao, qingdao_bound):
+    """The same search (the polish runs after the last generation) with and without the
+    polish: the polished weights' gaps fall, the written front holds each one's best point
+    though the thinning keeps 4 members, and the schedules stay feasible."""
+    def front(polish_weights):
+        return run_front(qingdao, FrontSettings(
+            encoding="aggregate", pop_size=20, max_solutions=4, budget=Budget(generations=3),
+            memetic=Memetic(enabled=False),
+            gap_search=GapSearch(polish_weights=polish_weights, polish_evals=400)),
+            relaxed=qingdao_bound)
+
+    res, plain = front(3), front(0)
+    record = res.settings["gap_search"]["polish"]
+    assert "polish" not in plain.settings["gap_search"]
+    assert len(record["weights"]) == 3 and 3 * 64 < record["evals"] <= 3 * 400
+    assert res.n_evals == plain.n_evals + record["evals"]
+    before, after = np.array(record["gap_before"]), np.array(record["gap_after"])
+    assert (after <= before + 1e-12).all() and (after < before - 1e-6).any()
+    cert = qingdao_bound.certificate()
+    np.testing.assert_allclose(cert.gaps(res.F)[record["weights"]], after, atol=1e-12)
+    assert (cert.gaps(plain.F)[record["weights"]] >= before - 1e-12).all()  # thinned away
+    ev, bess, _ = res.problem.schedules(res.X)
+    assert feasibility.check(qingdao, ev, bess).ok

@@ -56,3 +56,26 @@ def test_sketch_run_resumes_to_the_uninterrupted_front(crisscross, tmp_path):
                   sketch_search=search, seed=3)
     resumed, whole = resumed_and_whole(crisscross, tmp_path, **common)
     np.testing.assert_allclose(resumed.F, whole.F, rtol=1e-12)
+
+
+def test_only_the_thinned_sketch_archive_goes_to_the_whole_fleet(crisscross):
+    """``candidates`` x ``max_solutions`` members (the sketch's hypervolume thinning, its
+    extremes kept) are dispatched on the whole fleet; 0 takes every member."""
+    rng = np.random.default_rng(0)
+    F = rng.uniform(size=(40, 3))
+    F[:, 2] = 3.0 - F[:, 0] - F[:, 1]  # mutually non-dominated
+    picked = SketchSearch(candidates=2).members(F, 5)
+    assert len(picked) == 10 and set(np.argmin(F, axis=0)) <= set(picked)
+    assert len(SketchSearch(candidates=0).members(F, 5)) == 40
+    assert len(SketchSearch(candidates=20).members(F, 5)) == 40
+
+    common = dict(encoding="aggregate", pop_size=16, budget=Budget(generations=3), memetic=OFF,
+                  relax=RelaxSeeds("off"), max_solutions=3)
+    slots = crisscross.fleet.plugged_slots() // 4
+    runs = {c: run_front(crisscross, FrontSettings(
+        **common, sketch_search=SketchSearch(max_slots=slots, candidates=c))) for c in (1, 0)}
+    thin, every = (runs[c].settings["sketch"] for c in (1, 0))
+    assert thin["candidates_dispatched"] == 3 < every["candidates_dispatched"]
+    assert runs[1].n_evals == runs[0].n_evals - every["candidates_dispatched"] + 3
+    ev, bess, _ = runs[1].problem.schedules(runs[1].X)
+    assert feasibility.check(crisscross, ev, bess).ok
