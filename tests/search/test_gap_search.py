@@ -152,6 +152,21 @@ def test_the_vehicle_encoding_does_not_aim(qingdao):
     assert res.settings["gap_search"]["active"] is False
 
 
+def test_no_aimed_offspring_beside_the_local_search(qingdao, qingdao_bound):
+    """With the local search (small fleets) the gap search keeps seeds and polishes but
+    does not aim; without it, it aims too."""
+    def front(memetic):
+        return run_front(qingdao, FrontSettings(
+            encoding="aggregate", pop_size=8, budget=Budget(generations=1), memetic=memetic,
+            gap_search=GapSearch(polish_evals=100)), relaxed=qingdao_bound).settings
+
+    local, plain = front(Memetic(seed_moves_per_var=0.5)), front(Memetic(enabled=False))
+    assert local["memetic"]["active"] and not plain["memetic"]["active"]
+    assert local["gap_search"]["active"] and not local["gap_search"]["aimed"]
+    assert plain["gap_search"]["active"] and plain["gap_search"]["aimed"]
+    assert "polish" in local["gap_search"] and "polish" in plain["gap_search"]
+
+
 def test_best_for_names_each_polished_weights_best_member():
     F = np.array([[0.3, 0.0, 0.1], [0.5, 0.2, 0.0], [0.6, 0.1, 0.05]])
     relaxed = SimpleNamespace(certificate=lambda: unit_certificate([0.0, 0.0, 0.0]))
