@@ -310,9 +310,9 @@ class GapSearch:
     the ones the bound certifies), and not beside the local search (`Memetic`, small fleets):
     on iov's 1,000 vehicles the aimed offspring cost the front 0.014 of certified HV ratio
     (0.938 against 0.952 with ``--gap-search off``; with the priority rule and no local
-    search they had lifted it by 0.002-0.006 at 10,000 and 100,000). Few aimed offspring (8 of 100 by default), so that the rest keeps the
-    front's spread; measured in docs/benchmarks.md, "Points where the certificate needs
-    them".
+    search they had lifted it by 0.002-0.006 at 10,000 and 100,000). Few aimed offspring
+    (8 of 100 by default), so that the rest keeps the front's spread; measured in
+    docs/benchmarks.md, "Points where the certificate needs them".
 
     Polish: after the generations, for the ``polish_weights`` lattice weights with the
     largest certified gaps, the archive's best point for that weight is polished in the
