@@ -688,10 +688,7 @@ def _polish(state: FrontState, gap_search: GapSearch, units: np.ndarray) -> None
     archive = state.archive
     if not len(archive) or gap_search.polish_weights <= 0 or gap_search.polish_evals <= 0:
         return
-    cert = state.relaxed.certificate()
-    before = cert.gaps(archive.F * units)
-    worst = worst_weights(before, gap_search.polish_weights)
-    scores = cert.normalization.scalarized(archive.F * units, cert.weights[worst])
+    cert, before, worst, scores = _worst_gaps(state, units, gap_search.polish_weights)
     searched = Normalization(cert.normalization.ideal / units, cert.normalization.nadir / units)
     X, spent = [], 0
     for w, row in zip(worst, scores, strict=True):
@@ -707,6 +704,17 @@ def _polish(state: FrontState, gap_search: GapSearch, units: np.ndarray) -> None
                       "gap_before": before[worst].tolist(), "gap_after": after[worst].tolist()}
 
 
+def _worst_gaps(state: FrontState, units: np.ndarray, k: int):
+    """The certificate, the archive's certified gap per lattice weight [W] (objectives times
+    ``units``: whole-fleet units), the ``k`` weights with the largest gaps (`worst_weights`)
+    and every member's weighted score for each of them [k, A]."""
+    cert = state.relaxed.certificate()
+    F = state.archive.F * units
+    gaps = cert.gaps(F)
+    worst = worst_weights(gaps, k)
+    return cert, gaps, worst, cert.normalization.scalarized(F, cert.weights[worst])
+
+
 def worst_weights(gaps: np.ndarray, k: int) -> np.ndarray:
     """Indices of the ``k`` lattice weights with the largest certified gaps [W] (ties: the
     lattice order), largest first."""
@@ -720,10 +728,7 @@ def _aim(state: FrontState, gap_search: GapSearch, units: np.ndarray) -> None:
     archive, rng = state.archive, state.rng
     if len(archive) < 2:
         return
-    cert = state.relaxed.certificate()
-    F = archive.F * units  # the sketch's objectives in whole-fleet units
-    worst = worst_weights(cert.gaps(F), gap_search.weights)
-    scores = cert.normalization.scalarized(F, cert.weights[worst])  # [k, A]
+    scores = _worst_gaps(state, units, gap_search.weights)[3]  # [k, A]
     pairs = []
     for row in scores:
         best = np.argsort(row, kind="stable")[: gap_search.parents + 1]
